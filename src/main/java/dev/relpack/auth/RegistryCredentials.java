@@ -1,0 +1,126 @@
+package dev.relpack.auth;
+
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.CredentialRetriever;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Where credentials for a registry come from, first match wins:
+ *
+ * <ol>
+ *   <li>GitLab CI: {@code CI_REGISTRY_USER}/{@code CI_REGISTRY_PASSWORD} (or the job token) for
+ *       {@code CI_REGISTRY}, and {@code CI_DEPENDENCY_PROXY_USER}/{@code _PASSWORD} for {@code
+ *       CI_DEPENDENCY_PROXY_SERVER};
+ *   <li>Docker's {@code config.json} ({@code $DOCKER_CONFIG}, else {@code ~/.docker}), with its
+ *       {@code auths}, {@code credsStore} and {@code credHelpers};
+ *   <li>the containers {@code auth.json} podman, buildah and skopeo write ({@code
+ *       $REGISTRY_AUTH_FILE}, {@code $XDG_RUNTIME_DIR/containers}, {@code ~/.config/containers});
+ *   <li>the well-known helpers for GCR and ECR, when installed.
+ * </ol>
+ *
+ * Nothing here prints a secret: sources are described by where they come from.
+ */
+public final class RegistryCredentials {
+  private final Map<String, String> env;
+  private final Path home;
+
+  /**
+   * @param env the process environment (passed in, so tests and the Maven goal control it)
+   * @param home the user's home directory
+   */
+  public RegistryCredentials(Map<String, String> env, Path home) {
+    this.env = Map.copyOf(env);
+    this.home = home;
+  }
+
+  /** Retrievers for {@code image}, in the order they are tried. */
+  public List<CredentialRetriever> retrievers(ImageReference image, Consumer<LogEvent> log) {
+    CredentialRetrieverFactory factory = CredentialRetrieverFactory.forImage(image, log, env);
+    List<CredentialRetriever> retrievers = new ArrayList<>();
+    gitLab(image.getRegistry()).ifPresent(found ->
+        retrievers.add(factory.known(found.credential(), found.source())));
+    for (Path config : configFiles()) {
+      retrievers.add(factory.dockerConfig(config));
+    }
+    retrievers.add(factory.wellKnownCredentialHelpers());
+    return retrievers;
+  }
+
+  /** The first credential any source has for {@code image}. */
+  public Optional<Credential> credential(ImageReference image, Consumer<LogEvent> log) {
+    for (CredentialRetriever retriever : retrievers(image, log)) {
+      try {
+        Optional<Credential> credential = retriever.retrieve();
+        if (credential.isPresent()) {
+          return credential;
+        }
+      } catch (com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException e) {
+        log.accept(LogEvent.warn("cannot get credentials for " + image.getRegistry() + ": "
+            + e.getMessage()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private record Found(Credential credential, String source) {}
+
+  private Optional<Found> gitLab(String registry) {
+    if (sameRegistry(env.get("CI_REGISTRY"), registry)) {
+      String user = env.getOrDefault("CI_REGISTRY_USER", "gitlab-ci-token");
+      String password = env.getOrDefault("CI_REGISTRY_PASSWORD", env.get("CI_JOB_TOKEN"));
+      if (password != null && !password.isEmpty()) {
+        return Optional.of(new Found(Credential.from(user, password),
+            "GitLab CI variables (CI_REGISTRY_USER)"));
+      }
+    }
+    if (sameRegistry(env.get("CI_DEPENDENCY_PROXY_SERVER"), registry)) {
+      String user = env.get("CI_DEPENDENCY_PROXY_USER");
+      String password = env.get("CI_DEPENDENCY_PROXY_PASSWORD");
+      if (user != null && password != null) {
+        return Optional.of(new Found(Credential.from(user, password),
+            "GitLab CI variables (CI_DEPENDENCY_PROXY_USER)"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Host names compare case-insensitively, and ":443" is the same as no port. */
+  static boolean sameRegistry(String configured, String registry) {
+    if (configured == null || configured.isBlank()) {
+      return false;
+    }
+    return normalise(configured).equals(normalise(registry));
+  }
+
+  private static String normalise(String registry) {
+    String lower = registry.trim().toLowerCase(java.util.Locale.ROOT);
+    return lower.endsWith(":443") ? lower.substring(0, lower.length() - 4) : lower;
+  }
+
+  private List<Path> configFiles() {
+    List<Path> files = new ArrayList<>();
+    String dockerConfig = env.get("DOCKER_CONFIG");
+    files.add(dockerConfig != null && !dockerConfig.isEmpty()
+        ? Path.of(dockerConfig, "config.json")
+        : home.resolve(".docker/config.json"));
+    String authFile = env.get("REGISTRY_AUTH_FILE");
+    if (authFile != null && !authFile.isEmpty()) {
+      files.add(Path.of(authFile));
+    }
+    String runtimeDir = env.get("XDG_RUNTIME_DIR");
+    if (runtimeDir != null && !runtimeDir.isEmpty()) {
+      files.add(Path.of(runtimeDir, "containers/auth.json"));
+    }
+    files.add(home.resolve(".config/containers/auth.json"));
+    return files.stream().filter(Files::isRegularFile).toList();
+  }
+}

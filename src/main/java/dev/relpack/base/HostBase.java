@@ -1,0 +1,352 @@
+package dev.relpack.base;
+
+import dev.relpack.elf.ElfFile;
+import dev.relpack.elf.ElfFormatException;
+import dev.relpack.elf.ElfReader;
+import dev.relpack.elf.LibraryResolver;
+import dev.relpack.elf.LibraryResolver.Found;
+import dev.relpack.elf.LibraryResolver.Missing;
+import dev.relpack.elf.LibraryResolver.Needing;
+import dev.relpack.elf.LoaderSearchPath;
+import dev.relpack.error.CheckFailedException;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseFile;
+import dev.relpack.release.ReleaseKind;
+import dev.relpack.release.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A base made from this machine's own files, for building where the release was built: the
+ * dynamic loader and every shared library the release's ELF files need (transitively), a POSIX
+ * shell and the utilities release scripts call (busybox when the machine has it), the interpreters
+ * named by the release's scripts, /etc/passwd and /etc/group with the runtime user, /tmp (1777) and
+ * the CA bundle. The archive is cached under a key made of the files' identities, so an unchanged
+ * machine gives the same base, byte for byte, without rebuilding it.
+ */
+final class HostBase {
+  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  private static final List<String> PATH_DIRS =
+      List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
+  /** What mix, distillery, exrm and relx scripts call (see the release-kinds notes). */
+  private static final List<String> REQUIRED_UTILITIES = List.of(
+      "sh", "readlink", "cut", "sed", "grep", "awk", "dirname", "basename", "cat", "od", "dd",
+      "date", "mkdir", "env", "tr", "head", "tail", "uname");
+  private static final List<String> OPTIONAL_UTILITIES = List.of(
+      "egrep", "hostname", "id", "ps", "kill", "sleep", "sort", "ls", "which", "printf", "logger",
+      "mktemp", "cp", "mv", "rm", "chmod", "ln", "expr", "true", "false", "wc", "tee", "xargs",
+      "find", "whoami", "touch", "test", "[");
+  private static final List<String> BUSYBOX_LOCATIONS =
+      List.of("/usr/bin/busybox", "/bin/busybox", "/usr/sbin/busybox", "/sbin/busybox");
+  private static final List<String> CA_BUNDLES = List.of("/etc/ssl/certs/ca-certificates.crt",
+      "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem");
+
+  private final Path machine;
+  private final Path cacheRoot;
+  private final Consumer<String> warn;
+
+  /**
+   * @param machine the root of the machine to take files from ({@code /})
+   * @param cacheRoot where built bases are kept
+   * @param warn where to say what was left out when checks are off
+   */
+  HostBase(Path machine, Path cacheRoot, Consumer<String> warn) {
+    this.machine = machine;
+    this.cacheRoot = cacheRoot;
+    this.warn = warn;
+  }
+
+  /** The options that change the base: where the app goes, who runs it, whether to check. */
+  record Options(String appRoot, String user, boolean check) {}
+
+  BaseImage build(Release release, Options options) throws IOException {
+    Map<String, ElfFile> releaseElf = releaseElfFiles(release, options.appRoot());
+    ElfFile reference = releaseElf.values().stream().filter(e -> e.interpreter().isPresent())
+        .findFirst().orElseGet(() -> releaseElf.values().stream().findFirst().orElse(null));
+    Rootfs rootfs = new Rootfs(machine);
+    List<Needing> needing = new ArrayList<>();
+    releaseElf.forEach((path, elf) -> needing.add(new Needing(path, elf)));
+    List<String> problems = new ArrayList<>();
+
+    addShellAndUtilities(rootfs, needing, problems);
+    addInterpreters(release, options.appRoot(), rootfs, needing, problems);
+    addLibraries(rootfs, needing, releaseElf, reference, problems);
+    addSystemFiles(rootfs, options.user());
+
+    if (!problems.isEmpty()) {
+      String summary = problems.get(0) + (problems.size() > 1
+          ? " (and " + (problems.size() - 1) + " more)" : "");
+      if (options.check()) {
+        throw new CheckFailedException("the release will not run on --from host: " + summary
+            + "; install what is missing on this machine, or pass --no-check");
+      }
+      problems.forEach(p -> warn.accept("--from host: " + p));
+    }
+    String architecture = reference == null ? hostArchitecture()
+        : reference.ociArchitecture().orElse(hostArchitecture());
+    return cachedArchive(rootfs.entries(), architecture);
+  }
+
+  private Map<String, ElfFile> releaseElfFiles(Release release, String appRoot) throws IOException {
+    Map<String, ElfFile> elf = new LinkedHashMap<>();
+    for (ReleaseFile file : release.files()) {
+      if (!file.directory() && ElfReader.isElf(file.source())) {
+        try {
+          elf.put(appRoot + "/" + file.path(), ElfReader.read(file.source()));
+        } catch (ElfFormatException e) {
+          warn.accept(file.path() + " looks like ELF but cannot be read (" + e.getMessage() + ")");
+        }
+      }
+    }
+    return elf;
+  }
+
+  private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing, List<String> problems)
+      throws IOException {
+    Optional<String> busybox = BUSYBOX_LOCATIONS.stream().filter(this::isFile).findFirst();
+    if (busybox.isPresent()) {
+      String real = realPath(busybox.get());
+      rootfs.copyFromMachine(busybox.get());
+      addElf(real, needing);
+      rootfs.copyFromMachine("/bin"); // a directory, or on merged-/usr systems a symlink to one
+      for (String applet : concat(REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
+        rootfs.symlinkIfAbsent("/bin/" + applet, real);
+      }
+      return;
+    }
+    for (String utility : concat(REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
+      Optional<String> found = onPath(utility);
+      if (found.isPresent()) {
+        rootfs.copyFromMachine(found.get());
+        addElf(realPath(found.get()), needing);
+      } else if (REQUIRED_UTILITIES.contains(utility)) {
+        problems.add("no " + utility + " on this machine (release scripts call it)");
+      }
+    }
+  }
+
+  /** The programs named on the #! lines of the release's scripts. */
+  private void addInterpreters(Release release, String appRoot, Rootfs rootfs,
+      List<Needing> needing, List<String> problems) throws IOException {
+    Set<String> programs = new LinkedHashSet<>();
+    Map<String, String> neededBy = new LinkedHashMap<>();
+    for (ReleaseFile file : release.files()) {
+      if (file.directory() || !file.executable()) {
+        continue;
+      }
+      Optional<List<String>> shebang = shebang(file.source());
+      if (shebang.isEmpty() || shebang.get().isEmpty()) {
+        continue;
+      }
+      List<String> words = shebang.get();
+      String program = words.get(0);
+      if (program.endsWith("/env") && words.size() > 1) {
+        program = words.get(1); // #!/usr/bin/env bash: env from the utilities, bash from PATH
+      }
+      if (programs.add(program)) {
+        neededBy.put(program, file.path());
+      }
+    }
+    if (release.kind() == ReleaseKind.DISTILLERY) {
+      neededBy.putIfAbsent("bash", "bin/" + release.name());
+    }
+    for (Map.Entry<String, String> entry : neededBy.entrySet()) {
+      String program = entry.getKey();
+      if (rootfs.contains(program.startsWith("/") ? program : "/bin/" + program)
+          || isInRelease(program, release, appRoot)) {
+        continue;
+      }
+      Optional<String> found = program.startsWith("/")
+          ? Optional.of(program).filter(this::isFile) : onPath(program);
+      if (found.isPresent()) {
+        rootfs.copyFromMachine(found.get());
+        addElf(realPath(found.get()), needing);
+      } else if (entry.getValue().startsWith("bin/")) {
+        problems.add(entry.getValue() + " needs " + program + ", which this machine does not have");
+      } else {
+        warn.accept(entry.getValue() + " needs " + program + ", which this machine does not have;"
+            + " that script will not run in the image");
+      }
+    }
+  }
+
+  private void addLibraries(Rootfs rootfs, List<Needing> needing, Map<String, ElfFile> releaseElf,
+      ElfFile reference, List<String> problems) throws IOException {
+    LibraryResolver resolver =
+        new LibraryResolver(machine, path -> Optional.ofNullable(releaseElf.get(path)));
+    LibraryResolver.Resolution resolution = resolver.resolve(needing);
+    for (String interpreter : resolution.interpreters()) {
+      rootfs.copyFromMachine(interpreter);
+    }
+    List<String> systemDirs = reference == null ? List.of()
+        : LoaderSearchPath.of(machine, reference).system();
+    for (Found library : resolution.libraries()) {
+      rootfs.copyFromMachine(library.path());
+      if (!library.onSystemPath() && !systemDirs.isEmpty()) {
+        // found through ld.so.cache, which the image has not: link it where the loader looks
+        rootfs.symlinkIfAbsent(systemDirs.get(0) + "/" + library.name(), library.path());
+      }
+    }
+    for (Missing missing : resolution.missing()) {
+      problems.add(missing.name() + " (needed by " + missing.neededBy()
+          + ") is not on this machine");
+    }
+  }
+
+  private void addSystemFiles(Rootfs rootfs, String user) throws IOException {
+    rootfs.directory("/tmp", 01777);
+    rootfs.generated("/etc/passwd", passwd(user).getBytes(StandardCharsets.UTF_8), 0644);
+    rootfs.generated("/etc/group", group(user).getBytes(StandardCharsets.UTF_8), 0644);
+    rootfs.generated("/etc/nsswitch.conf",
+        "passwd: files\ngroup: files\nhosts: files dns\n".getBytes(StandardCharsets.UTF_8), 0644);
+    for (String bundle : CA_BUNDLES) {
+      if (isFile(bundle)) {
+        rootfs.copyFromMachine(bundle);
+        break;
+      }
+    }
+  }
+
+  static String passwd(String user) {
+    StringBuilder text = new StringBuilder("root:x:0:0:root:/root:/bin/sh\n");
+    String[] ids = user.split(":");
+    if (isNumeric(ids[0]) && !ids[0].equals("0") && !ids[0].equals("65534")) {
+      String gid = ids.length > 1 && isNumeric(ids[1]) ? ids[1] : ids[0];
+      text.append("app:x:").append(ids[0]).append(':').append(gid)
+          .append(":app:/nonexistent:/bin/sh\n");
+    }
+    return text.append("nobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n").toString();
+  }
+
+  static String group(String user) {
+    StringBuilder text = new StringBuilder("root:x:0:\n");
+    String[] ids = user.split(":");
+    String gid = ids.length > 1 ? ids[1] : ids[0];
+    if (isNumeric(gid) && !gid.equals("0") && !gid.equals("65534")) {
+      text.append("app:x:").append(gid).append(":\n");
+    }
+    return text.append("nogroup:x:65534:\n").toString();
+  }
+
+  /** Reuses the archive of an identical earlier base, else writes it. */
+  private BaseImage cachedArchive(List<RootfsEntry> entries, String architecture)
+      throws IOException {
+    Path dir = cacheRoot.resolve("bases");
+    Files.createDirectories(dir);
+    String key = identity(entries, architecture);
+    Path archive = dir.resolve("host-" + key + ".tar");
+    Path configDigest = dir.resolve("host-" + key + ".id");
+    if (!Files.isRegularFile(archive) || !Files.isRegularFile(configDigest)) {
+      Path tmp = Files.createTempFile(dir, "host-", ".tmp");
+      try {
+        DockerArchiveWriter.Written written = DockerArchiveWriter.write(tmp, entries, architecture,
+            List.of("PATH=" + PATH), "files of the build machine that the release needs");
+        Files.writeString(configDigest, written.configDigest());
+        Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }
+    return new BaseImage("host", Optional.of(Files.readString(configDigest).trim()),
+        new BaseImage.ArchiveSource(archive));
+  }
+
+  /** What makes the base what it is: every entry with the identity of the file behind it. */
+  private static String identity(List<RootfsEntry> entries, String architecture) throws IOException {
+    StringBuilder text = new StringBuilder("relpack-host-base 1 ").append(architecture).append('\n');
+    for (RootfsEntry entry : entries) {
+      text.append(entry.path()).append(' ');
+      if (entry instanceof RootfsEntry.RegularFile file) {
+        PosixFileAttributes attrs = Files.readAttributes(file.source(), PosixFileAttributes.class);
+        text.append("f ").append(file.mode()).append(' ').append(attrs.size()).append(' ')
+            .append(attrs.lastModifiedTime().toMillis()).append(' ').append(attrs.fileKey());
+      } else if (entry instanceof RootfsEntry.Generated generated) {
+        text.append("g ").append(generated.mode()).append(' ')
+            .append(Sha256.of(new String(generated.content(), StandardCharsets.ISO_8859_1)));
+      } else if (entry instanceof RootfsEntry.Symlink link) {
+        text.append("l ").append(link.target());
+      } else if (entry instanceof RootfsEntry.Directory dir) {
+        text.append("d ").append(dir.mode());
+      }
+      text.append('\n');
+    }
+    return Sha256.of(text.toString());
+  }
+
+  private void addElf(String path, List<Needing> needing) throws IOException {
+    Path file = onMachine(path);
+    if (ElfReader.isElf(file)) {
+      try {
+        needing.add(new Needing(path, ElfReader.read(file)));
+      } catch (ElfFormatException e) {
+        warn.accept(path + " on this machine cannot be read as ELF (" + e.getMessage() + ")");
+      }
+    }
+  }
+
+  private static Optional<List<String>> shebang(Path script) throws IOException {
+    byte[] head = new byte[256];
+    int read;
+    try (InputStream in = Files.newInputStream(script)) {
+      read = in.readNBytes(head, 0, head.length);
+    }
+    if (read < 3 || head[0] != '#' || head[1] != '!') {
+      return Optional.empty();
+    }
+    String line = new String(head, 2, read - 2, StandardCharsets.ISO_8859_1).split("\n", 2)[0];
+    return Optional.of(List.of(line.trim().split("\\s+"))).map(w -> w.stream()
+        .filter(s -> !s.isEmpty()).toList());
+  }
+
+  private boolean isInRelease(String program, Release release, String appRoot) {
+    return program.startsWith(appRoot + "/")
+        || release.files().stream().anyMatch(f -> f.path().endsWith("/bin/" + program));
+  }
+
+  private Optional<String> onPath(String program) {
+    return PATH_DIRS.stream().map(dir -> dir + "/" + program).filter(this::isFile).findFirst();
+  }
+
+  private boolean isFile(String absolute) {
+    return Files.isRegularFile(onMachine(absolute));
+  }
+
+  private String realPath(String absolute) throws IOException {
+    return "/" + machine.toRealPath().relativize(onMachine(absolute).toRealPath());
+  }
+
+  private Path onMachine(String absolute) {
+    return machine.resolve(absolute.substring(1));
+  }
+
+  private static boolean isNumeric(String text) {
+    return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
+  }
+
+  private static String hostArchitecture() {
+    return switch (System.getProperty("os.arch")) {
+      case "amd64", "x86_64" -> "amd64";
+      case "aarch64" -> "arm64";
+      default -> System.getProperty("os.arch");
+    };
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+}

@@ -1,0 +1,157 @@
+package dev.relpack.base;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relpack.error.BadInputException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * An OCI image layout directory used as a base. jib reads only {@code docker save} archives, so
+ * the chosen image is repacked into one (in the cache, once per manifest digest): same config,
+ * same gzipped layers, so the layer digests do not change.
+ */
+final class OciLayoutBase {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+
+  private final Path cacheRoot;
+
+  OciLayoutBase(Path cacheRoot) {
+    this.cacheRoot = cacheRoot;
+  }
+
+  BaseImage resolve(BaseSpec.OciLayout spec, String architecture) throws IOException {
+    Path dir = spec.dir();
+    String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
+    if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
+      throw new BadInputException(display + ": " + dir + " is not an OCI image layout"
+          + " (no oci-layout and index.json)");
+    }
+    JsonNode manifest = select(dir, JSON.readTree(dir.resolve("index.json").toFile()), spec, display);
+    for (int depth = 0; isIndex(manifest) && depth < 4; depth++) {
+      manifest = platform(dir, manifest, architecture, display);
+    }
+    String digest = manifest.path("digest").asText();
+    JsonNode image = JSON.readTree(blob(dir, digest, display).toFile());
+    String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
+    return new BaseImage(name, Optional.of(digest),
+        new BaseImage.ArchiveSource(repack(dir, digest, image, display)));
+  }
+
+  private static JsonNode select(Path dir, JsonNode index, BaseSpec.OciLayout spec, String display) {
+    List<JsonNode> manifests = new ArrayList<>();
+    index.path("manifests").forEach(manifests::add);
+    if (spec.refName().isPresent()) {
+      return manifests.stream()
+          .filter(m -> spec.refName().get().equals(m.path("annotations").path(REF_NAME).asText()))
+          .findFirst()
+          .orElseThrow(() -> new BadInputException(display + ": no image named "
+              + spec.refName().get() + " in " + dir + " (it has " + refNames(manifests) + ")"));
+    }
+    if (manifests.size() != 1) {
+      throw new BadInputException(display + ": " + dir + " holds " + manifests.size()
+          + " images; name one with oci:DIR:REF (it has " + refNames(manifests) + ")");
+    }
+    return manifests.get(0);
+  }
+
+  private static JsonNode platform(Path dir, JsonNode indexDescriptor, String architecture,
+      String display) throws IOException {
+    JsonNode index = JSON.readTree(blob(dir, indexDescriptor.path("digest").asText(), display).toFile());
+    for (JsonNode m : index.path("manifests")) {
+      if (architecture.equals(m.path("platform").path("architecture").asText())
+          && "linux".equals(m.path("platform").path("os").asText())) {
+        return m;
+      }
+    }
+    throw new BadInputException(display + " has no linux/" + architecture + " image");
+  }
+
+  private Path repack(Path dir, String digest, JsonNode image, String display) throws IOException {
+    Path bases = cacheRoot.resolve("bases");
+    Files.createDirectories(bases);
+    Path archive = bases.resolve("oci-" + digest.replace("sha256:", "") + ".tar");
+    if (Files.isRegularFile(archive)) {
+      return archive;
+    }
+    String config = image.path("config").path("digest").asText();
+    List<String> layers = new ArrayList<>();
+    for (JsonNode layer : image.path("layers")) {
+      String type = layer.path("mediaType").asText();
+      if (!type.endsWith("gzip")) {
+        throw new BadInputException(display + ": layer " + layer.path("digest").asText()
+            + " is " + type + "; jib needs gzip-compressed layers");
+      }
+      layers.add(layer.path("digest").asText());
+    }
+    Path tmp = Files.createTempFile(bases, "oci-", ".tmp");
+    try {
+      try (TarArchiveOutputStream tar =
+          new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), "UTF-8")) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        add(tar, hex(config) + ".json", blob(dir, config, display));
+        var layerNames = JSON.createArrayNode();
+        for (String layer : layers) {
+          add(tar, hex(layer) + ".tar.gz", blob(dir, layer, display));
+          layerNames.add(hex(layer) + ".tar.gz");
+        }
+        byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(
+            JSON.createObjectNode().put("Config", hex(config) + ".json").set("Layers", layerNames)));
+        TarArchiveEntry entry = new TarArchiveEntry("manifest.json");
+        entry.setSize(manifest.length);
+        tar.putArchiveEntry(entry);
+        tar.write(manifest);
+        tar.closeArchiveEntry();
+      }
+      Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return archive;
+  }
+
+  private static void add(TarArchiveOutputStream tar, String name, Path file) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setSize(Files.size(file));
+    tar.putArchiveEntry(entry);
+    Files.copy(file, tar);
+    tar.closeArchiveEntry();
+  }
+
+  private static Path blob(Path dir, String digest, String display) {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new BadInputException(display + ": unsupported digest " + digest);
+    }
+    Path blob = dir.resolve("blobs/sha256").resolve(hex(digest));
+    if (!Files.isRegularFile(blob)) {
+      throw new BadInputException(display + ": blob " + digest + " is missing from the layout");
+    }
+    return blob;
+  }
+
+  private static boolean isIndex(JsonNode descriptor) {
+    String type = descriptor.path("mediaType").asText();
+    return type.contains("image.index") || type.contains("manifest.list");
+  }
+
+  private static String hex(String digest) {
+    return digest.substring(digest.indexOf(':') + 1);
+  }
+
+  private static String refNames(List<JsonNode> manifests) {
+    List<String> names = manifests.stream()
+        .map(m -> m.path("annotations").path(REF_NAME).asText(""))
+        .filter(s -> !s.isEmpty()).toList();
+    return names.isEmpty() ? "no named images" : String.join(", ", names);
+  }
+}

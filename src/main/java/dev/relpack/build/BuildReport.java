@@ -1,0 +1,22 @@
+package dev.relpack.build;
+
+import dev.relpack.base.BaseImage;
+import dev.relpack.image.ImageResult;
+import dev.relpack.image.Target;
+import dev.relpack.layers.LayerPlan;
+import dev.relpack.release.Release;
+import java.time.Duration;
+
+/** Everything a build did, for the summary and the metadata file. */
+public record BuildReport(Release release, LayerPlan plan, BaseImage base, Target target,
+    ImageResult image, Duration elapsed) {
+
+  /** The image by digest, e.g. {@code reg.example.com/g/app@sha256:...}, or the local target. */
+  public String reference() {
+    if (target instanceof Target.Registry registry) {
+      return registry.image().getRegistry() + "/" + registry.image().getRepository() + "@"
+          + image.digest();
+    }
+    return target.display() + "@" + image.digest();
+  }
+}

@@ -1,0 +1,23 @@
+package dev.relpack.build;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Where relpack keeps unpacked releases, built bases and jib's layer caches. */
+public final class CacheDirectory {
+  /** Bumped when the layout below changes, so an old cache is never misread. */
+  private static final String LAYOUT = "v1";
+
+  private CacheDirectory() {}
+
+  /** {@code $XDG_CACHE_HOME/relpack}, else {@code ~/.cache/relpack}. */
+  public static Path defaultFor(Map<String, String> env, Path home) {
+    String xdg = env.get("XDG_CACHE_HOME");
+    return (xdg != null && !xdg.isBlank() ? Path.of(xdg) : home.resolve(".cache")).resolve("relpack");
+  }
+
+  /** The versioned root inside a cache directory. */
+  static Path root(Path cacheDir) {
+    return cacheDir.resolve(LAYOUT);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.relpack.build;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.image.LayerResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/** The {@code --metadata} JSON and the {@code --digest-file}, written whole or not at all. */
+final class MetadataFile {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private MetadataFile() {}
+
+  static ObjectNode json(BuildReport report) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("image", report.reference());
+    root.put("digest", report.image().digest());
+    root.put("imageId", report.image().imageId());
+    root.put("target", report.target().display());
+    ArrayNode tags = root.putArray("tags");
+    report.image().tags().forEach(tags::add);
+    ObjectNode base = root.putObject("base");
+    base.put("name", report.base().name());
+    report.base().digest().ifPresent(d -> base.put("digest", d));
+    ObjectNode release = root.putObject("release");
+    release.put("name", report.release().name());
+    release.put("version", report.release().version());
+    release.put("kind", report.release().kind().label());
+    release.put("erts", report.release().ertsVersion());
+    ArrayNode layers = root.putArray("layers");
+    for (LayerResult layer : report.image().layers()) {
+      layers.addObject()
+          .put("name", layer.name())
+          .put("digest", layer.digest())
+          .put("size", layer.size())
+          .put("origin", layer.origin().name().toLowerCase(Locale.ROOT));
+    }
+    root.put("uploadedBytes", report.image().uploadedBytes());
+    root.put("uploadedBlobs", report.image().uploadedBlobs());
+    root.put("seconds", report.elapsed().toMillis() / 1000.0);
+    return root;
+  }
+
+  static void write(Path file, byte[] content) throws IOException {
+    Path absolute = file.toAbsolutePath();
+    Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, content);
+      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  static void writeAll(BuildReport report, java.util.Optional<Path> digestFile,
+      java.util.Optional<Path> metadataFile) throws IOException {
+    if (digestFile.isPresent()) {
+      write(digestFile.get(), report.image().digest().getBytes(StandardCharsets.UTF_8));
+    }
+    if (metadataFile.isPresent()) {
+      write(metadataFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json(report)));
+    }
+  }
+}

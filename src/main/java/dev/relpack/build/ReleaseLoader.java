@@ -1,0 +1,52 @@
+package dev.relpack.build;
+
+import dev.relpack.error.BadInputException;
+import dev.relpack.layers.AppRoles;
+import dev.relpack.layers.LayerPlan;
+import dev.relpack.layers.LayerPlanner;
+import dev.relpack.release.ExtractionLimits;
+import dev.relpack.release.MixProject;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseApp;
+import dev.relpack.release.ReleaseReader;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Finds, reads and plans the release a request names; shared by {@code build} and {@code inspect}. */
+public final class ReleaseLoader {
+  private ReleaseLoader() {}
+
+  /** A release and how its files are layered. */
+  public record Loaded(Release release, LayerPlan plan) {}
+
+  public static Loaded load(Optional<Path> releasePath, Optional<Path> projectDir,
+      List<String> apps, Path cacheDir, Map<String, String> env) {
+    Optional<MixProject> project = projectDir.map(MixProject::read);
+    Path path = releasePath.orElseGet(() -> project
+        .map(p -> p.builtRelease(env.getOrDefault("MIX_ENV", "prod")))
+        .orElseThrow(() -> new BadInputException(
+            "give the release with --release PATH, or its mix project with --project-dir DIR")));
+    Release release = new ReleaseReader(CacheDirectory.root(cacheDir), ExtractionLimits.DEFAULT)
+        .read(path);
+    return new Loaded(release, LayerPlanner.plan(release, roles(release, project, apps)));
+  }
+
+  private static AppRoles roles(Release release, Optional<MixProject> project, List<String> apps) {
+    Set<String> own = new HashSet<>();
+    for (String app : apps) {
+      if (release.app(app).isEmpty()) {
+        throw new BadInputException("--app " + app + ": release " + release.name()
+            + " has no application " + app + " (it has " + release.apps().stream()
+            .map(ReleaseApp::name).sorted().toList() + ")");
+      }
+      own.add(app);
+    }
+    release.app(release.name()).ifPresent(app -> own.add(app.name()));
+    project.ifPresent(p -> own.addAll(p.ownApps()));
+    return new AppRoles(own, project.map(MixProject::lockedDeps).orElse(Set.of()));
+  }
+}

@@ -1,0 +1,9 @@
+package dev.relpack.build;
+
+import dev.relpack.image.BuildListener;
+
+/** What a front end shows while relpack works: steps, progress, warnings, details. */
+public interface Reporter extends BuildListener {
+  /** A step starts or ends; one line on a log. */
+  void step(String message);
+}

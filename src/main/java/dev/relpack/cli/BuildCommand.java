@@ -1,0 +1,135 @@
+package dev.relpack.cli;
+
+import dev.relpack.build.Build;
+import dev.relpack.build.BuildReport;
+import dev.relpack.build.BuildRequest;
+import dev.relpack.build.CacheDirectory;
+import dev.relpack.build.Reporter;
+import dev.relpack.image.ImageOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code relpack build}: release in, image out. */
+@Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Build an image from a release and push it to a registry, or write it to a"
+        + " docker-archive (tar:PATH) or an OCI layout (oci:DIR).")
+final class BuildCommand implements Callable<Integer> {
+  private final Context context;
+
+  @Option(names = "--release", paramLabel = "PATH",
+      description = "Release directory (_build/prod/rel/NAME) or tarball (NAME-VSN.tar.gz).")
+  Path release;
+
+  @Option(names = "--project-dir", paramLabel = "DIR",
+      description = "The mix project: finds its built release and which apps are its own.")
+  Path projectDir;
+
+  @Option(names = "--app", paramLabel = "NAME",
+      description = "An application of the project's own (repeatable); goes in the 'app' layer.")
+  List<String> apps = new ArrayList<>();
+
+  @Option(names = "--from", paramLabel = "BASE", defaultValue = "host",
+      description = "Base: a registry reference, tar:PATH, oci:DIR[:REF], scratch, or host"
+          + " (default: ${DEFAULT-VALUE}).")
+  String from;
+
+  @Option(names = "--to", paramLabel = "TARGET", required = true,
+      description = "Target: a registry reference, tar:PATH (docker-archive) or oci:DIR[:REF].")
+  String to;
+
+  @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag (repeatable).")
+  List<String> tags = new ArrayList<>();
+
+  @Option(names = {"-p", "--port"}, paramLabel = "PORT[/udp]", description = "Exposed port (repeatable).")
+  List<String> ports = new ArrayList<>();
+
+  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Environment variable (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Label (repeatable).")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--user", paramLabel = "UID:GID", defaultValue = ImageOptions.DEFAULT_USER,
+      description = "User the release runs as (default: ${DEFAULT-VALUE}).")
+  String user;
+
+  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
+      description = "Where the release goes in the image (default: ${DEFAULT-VALUE}).")
+  String appRoot;
+
+  @Option(names = "--insecure", description = "Allow plain HTTP and unverified TLS to registries.")
+  boolean insecure;
+
+  @Option(names = "--registry-ca", paramLabel = "FILE",
+      description = "Extra CA certificate (PEM) to trust (repeatable); CI_SERVER_TLS_CA_FILE too.")
+  List<Path> registryCas = new ArrayList<>();
+
+  @Option(names = "--digest-file", paramLabel = "FILE", description = "Write the image digest here.")
+  Path digestFile;
+
+  @Option(names = "--metadata", paramLabel = "FILE",
+      description = "Write JSON: image, digest, tags, base, layers with name/digest/size.")
+  Path metadata;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
+  Path cacheDir;
+
+  @Option(names = "--no-check", description = "Build even if the release may not run on the base.")
+  boolean noCheck;
+
+  @Option(names = "--progress", paramLabel = "auto|plain|none", defaultValue = "auto",
+      description = "auto: a progress bar on a terminal, else plain; plain: a line per step;"
+          + " none: no step lines.")
+  Progress progress;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print only the image reference with its digest.")
+  boolean quiet;
+
+  @Option(names = {"-v", "--verbose"}, description = "Print details, and stack traces on errors.")
+  boolean verbose;
+
+  enum Progress { auto, plain, none }
+
+  BuildCommand(Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    Reporter reporter = reporter();
+    BuildRequest request = new BuildRequest(Optional.ofNullable(release),
+        Optional.ofNullable(projectDir), apps, from, to, tags, ports, env, labels, user, appRoot,
+        insecure, registryCas, Optional.ofNullable(digestFile), Optional.ofNullable(metadata),
+        cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
+        !noCheck, context.env(), context.home());
+    BuildReport report = new Build(context.machineRoot()).run(request, reporter);
+    if (reporter instanceof TerminalReporter terminal) {
+      terminal.finish();
+    }
+    if (quiet) {
+      context.out().println(report.reference());
+    } else {
+      Summary.print(report, context.out());
+    }
+    return 0;
+  }
+
+  private Reporter reporter() {
+    if (quiet) {
+      return new PlainReporter(context.err(), false, false) {
+        @Override
+        public void warn(String message) {}
+      };
+    }
+    boolean terminal = progress == Progress.auto && context.interactive()
+        && !"dumb".equals(context.env().get("TERM"));
+    return terminal ? new TerminalReporter(context.err(), verbose)
+        : new PlainReporter(context.err(), progress != Progress.none, verbose);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.relpack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.build.CacheDirectory;
+import dev.relpack.build.ReleaseLoader;
+import dev.relpack.image.ImageOptions;
+import dev.relpack.layers.PlannedLayer;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseApp;
+import dev.relpack.release.ReleaseFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code relpack inspect}: what relpack sees in a release, and how it would layer it. */
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Show a release's facts and its layer plan; no registry, no image.")
+final class InspectCommand implements Callable<Integer> {
+  private final Context context;
+
+  @Option(names = "--release", paramLabel = "PATH", description = "Release directory or tarball.")
+  Path release;
+
+  @Option(names = "--project-dir", paramLabel = "DIR", description = "The mix project.")
+  Path projectDir;
+
+  @Option(names = "--app", paramLabel = "NAME", description = "An application of the project's own (repeatable).")
+  List<String> apps = new ArrayList<>();
+
+  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
+      description = "Where the release would go in the image (default: ${DEFAULT-VALUE}).")
+  String appRoot;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache directory.")
+  Path cacheDir;
+
+  @Option(names = "--json", description = "Print JSON, for machines.")
+  boolean json;
+
+  @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors.")
+  boolean verbose;
+
+  InspectCommand(Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    ReleaseLoader.Loaded loaded = ReleaseLoader.load(Optional.ofNullable(release),
+        Optional.ofNullable(projectDir), apps,
+        cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
+        context.env());
+    String root = new ImageOptions(appRoot, ImageOptions.DEFAULT_USER, List.of(),
+        java.util.Map.of(), java.util.Map.of()).appRoot();
+    if (json) {
+      context.out().println(new ObjectMapper().writerWithDefaultPrettyPrinter()
+          .writeValueAsString(json(loaded, root)));
+    } else {
+      text(loaded, root);
+    }
+    return 0;
+  }
+
+  private ObjectNode json(ReleaseLoader.Loaded loaded, String root) {
+    Release r = loaded.release();
+    ObjectNode node = new ObjectMapper().createObjectNode();
+    node.put("name", r.name()).put("version", r.version()).put("kind", r.kind().label());
+    node.putObject("erts").put("version", r.ertsVersion()).put("included", r.ertsIncluded());
+    node.put("startCommand", r.startCommand());
+    ArrayNode entrypoint = node.putArray("entrypoint");
+    entrypoint.add(root + "/" + r.startScript()).add(r.startCommand());
+    ArrayNode appsNode = node.putArray("apps");
+    r.apps().forEach(a -> appsNode.addObject().put("name", a.name()).put("version", a.version()));
+    ArrayNode layers = node.putArray("layers");
+    for (PlannedLayer layer : loaded.plan().layers()) {
+      ObjectNode l = layers.addObject();
+      l.put("name", layer.kind().label());
+      l.put("files", layer.files().stream().filter(f -> !f.directory()).count());
+      l.put("bytes", bytes(layer));
+      ArrayNode layerApps = l.putArray("apps");
+      layer.apps().forEach(layerApps::add);
+    }
+    return node;
+  }
+
+  private void text(ReleaseLoader.Loaded loaded, String root) {
+    Release r = loaded.release();
+    var out = context.out();
+    out.println("release     " + r.name() + " " + r.version() + " (" + r.kind().label() + ")");
+    out.println("erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
+    out.println("entrypoint  " + root + "/" + r.startScript() + " " + r.startCommand());
+    out.println("apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
+    out.println("layers");
+    for (PlannedLayer layer : loaded.plan().layers()) {
+      long files = layer.files().stream().filter(f -> !f.directory()).count();
+      out.printf(Locale.ROOT, "  %-8s %6d files %10s  %s%n", layer.kind().label(), files,
+          Sizes.human(bytes(layer)), String.join(" ", layer.apps()));
+    }
+  }
+
+  private static long bytes(PlannedLayer layer) {
+    long total = 0;
+    for (ReleaseFile file : layer.files()) {
+      if (!file.directory()) {
+        try {
+          total += Files.size(file.source());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    }
+    return total;
+  }
+}

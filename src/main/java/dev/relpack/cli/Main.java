@@ -1,0 +1,80 @@
+package dev.relpack.cli;
+
+import dev.relpack.build.ToolVersion;
+import dev.relpack.error.ExitCode;
+import dev.relpack.error.RelpackException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar relpack.jar}: the command line, errors reported once, here, as one line. */
+@Command(name = "relpack", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Turns an Erlang/Elixir release into a container image and pushes it to a"
+        + " registry: no Docker daemon, no root, no Dockerfile.",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  private final Context context;
+
+  Main(Context context) {
+    this.context = context;
+  }
+
+  public static void main(String[] args) {
+    Context context = new Context(System.getenv(), Path.of(System.getProperty("user.home")),
+        System.out, System.err, System.console() != null, Path.of("/"));
+    System.exit(run(args, context));
+  }
+
+  /** Runs one command line and returns its exit status. */
+  static int run(String[] args, Context context) {
+    CommandLine line = new CommandLine(new Main(context))
+        .addSubcommand("build", new BuildCommand(context))
+        .addSubcommand("inspect", new InspectCommand(context));
+    line.setOut(new java.io.PrintWriter(context.out(), true));
+    line.setErr(new java.io.PrintWriter(context.err(), true));
+    line.setParameterExceptionHandler((e, arguments) -> {
+      String command = e.getCommandLine().getCommandName();
+      context.err().println("relpack: " + e.getMessage() + " (see: relpack "
+          + (command.equals("relpack") ? "" : command + " ") + "--help)");
+      return ExitCode.BAD_INPUT.status();
+    });
+    line.setExecutionExceptionHandler((e, commandLine, parsed) -> report(e, context.err(),
+        verbose(parsed)));
+    return line.execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(context.err());
+  }
+
+  private static int report(Exception e, PrintStream err, boolean verbose) {
+    if (e instanceof RelpackException relpack) {
+      err.println("relpack: error: " + relpack.getMessage());
+      if (verbose && relpack.getCause() != null) {
+        relpack.getCause().printStackTrace(err);
+      }
+      return relpack.exitCode().status();
+    }
+    err.println("relpack: internal error: " + e + (verbose ? "" : " (run with -v for details)"));
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    return ExitCode.FAILURE.status();
+  }
+
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    CommandLine.ParseResult sub = parsed.subcommand();
+    return sub != null && sub.hasMatchedOption("--verbose");
+  }
+
+  /** {@code --version}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"relpack " + ToolVersion.full()};
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.relpack.cli;
+
+import dev.relpack.build.Reporter;
+import java.io.PrintStream;
+
+/** One line per step, for CI logs and pipes; details only with {@code -v}. */
+class PlainReporter implements Reporter {
+  private final PrintStream err;
+  private final boolean steps;
+  private final boolean verbose;
+
+  PlainReporter(PrintStream err, boolean steps, boolean verbose) {
+    this.err = err;
+    this.steps = steps;
+    this.verbose = verbose;
+  }
+
+  @Override
+  public void step(String message) {
+    if (steps) {
+      line(message);
+    }
+  }
+
+  @Override
+  public void progress(double fraction, String task) {}
+
+  @Override
+  public void warn(String message) {
+    line("warning: " + message);
+  }
+
+  @Override
+  public void debug(String message) {
+    if (verbose) {
+      line("  " + message);
+    }
+  }
+
+  /** Writes a whole line at once (jib reports from several threads). */
+  protected synchronized void line(String text) {
+    err.println(text);
+    err.flush();
+  }
+}

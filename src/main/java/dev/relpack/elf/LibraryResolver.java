@@ -1,0 +1,147 @@
+package dev.relpack.elf;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Finds every shared library a set of ELF objects needs, transitively, the way the dynamic loader
+ * would: DT_RPATH (when there is no DT_RUNPATH), DT_RUNPATH, the ldconfig directories, then the
+ * loader's system directories, taking only libraries of the same class and machine. Objects of the
+ * release are looked up in the release first (for {@code $ORIGIN} paths); everything else is
+ * looked up on a machine's file system.
+ */
+public final class LibraryResolver {
+  private final Path root;
+  private final Function<String, Optional<ElfFile>> inRelease;
+
+  /**
+   * @param root the root of the machine whose libraries are used ({@code /} for this one)
+   * @param inRelease the ELF facts of a release file by its absolute path in the image, if the
+   *     release has such a file
+   */
+  public LibraryResolver(Path root, Function<String, Optional<ElfFile>> inRelease) {
+    this.root = root;
+    this.inRelease = inRelease;
+  }
+
+  /** An ELF object that needs libraries: its absolute path (in the image or on the machine). */
+  public record Needing(String path, ElfFile elf) {}
+
+  /**
+   * A library found on the machine.
+   *
+   * @param path where the loader finds it (an absolute, not canonicalised, path)
+   * @param onSystemPath whether that directory is one the loader searches with no help (RUNPATH,
+   *     RPATH or its built-in list), as opposed to one it knows only through ld.so.cache
+   */
+  public record Found(String name, String path, boolean onSystemPath) {}
+
+  /** A library or loader nothing provides. */
+  public record Missing(String name, String neededBy) {}
+
+  /** What the objects need from the machine: loaders, libraries, and what is missing. */
+  public record Resolution(Set<String> interpreters, List<Found> libraries, List<Missing> missing) {}
+
+  public Resolution resolve(List<Needing> objects) throws IOException {
+    Deque<Needing> queue = new ArrayDeque<>(objects);
+    Set<String> visited = new HashSet<>();
+    Set<String> interpreters = new LinkedHashSet<>();
+    Map<String, Found> found = new LinkedHashMap<>();
+    List<Missing> missing = new ArrayList<>();
+    while (!queue.isEmpty()) {
+      Needing object = queue.poll();
+      if (!visited.add(object.path())) {
+        continue;
+      }
+      if (object.elf().interpreter().isPresent()) {
+        String interpreter = object.elf().interpreter().get();
+        if (Files.isRegularFile(onMachine(interpreter))) {
+          interpreters.add(interpreter);
+        } else {
+          missing.add(new Missing(interpreter, object.path()));
+        }
+      }
+      LoaderSearchPath searchPath = LoaderSearchPath.of(root, object.elf());
+      for (String name : object.elf().needed()) {
+        Optional<Needing> library = find(name, object, searchPath, found);
+        if (library.isEmpty()) {
+          missing.add(new Missing(name, object.path()));
+        } else {
+          queue.add(library.get());
+        }
+      }
+    }
+    return new Resolution(interpreters, List.copyOf(found.values()), missing);
+  }
+
+  private Optional<Needing> find(String name, Needing from, LoaderSearchPath searchPath,
+      Map<String, Found> found) throws IOException {
+    if (name.contains("/")) {
+      return candidate(name, from, found, true, name);
+    }
+    ElfFile elf = from.elf();
+    List<String> explicit = new ArrayList<>(elf.runpath().isEmpty() ? elf.rpath() : List.of());
+    explicit.addAll(elf.runpath());
+    for (String dir : explicit) {
+      Optional<Needing> hit = candidate(expand(dir, from) + "/" + name, from, found, true, name);
+      if (hit.isPresent()) {
+        return hit;
+      }
+    }
+    for (String dir : searchPath.all()) {
+      Optional<Needing> hit = candidate(dir + "/" + name, from, found,
+          searchPath.system().contains(dir), name);
+      if (hit.isPresent()) {
+        return hit;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The library at {@code path} if it exists and fits; release files first, then the machine. */
+  private Optional<Needing> candidate(String path, Needing from, Map<String, Found> found,
+      boolean onSystemPath, String name) throws IOException {
+    String normal = Path.of(path).normalize().toString();
+    Optional<ElfFile> released = inRelease.apply(normal);
+    if (released.isPresent()) {
+      return released.filter(from.elf()::compatibleWith).map(elf -> new Needing(normal, elf));
+    }
+    Path file = onMachine(normal);
+    if (!Files.isRegularFile(file) || !ElfReader.isElf(file)) {
+      return Optional.empty();
+    }
+    try {
+      ElfFile elf = ElfReader.read(file);
+      if (!from.elf().compatibleWith(elf)) {
+        return Optional.empty();
+      }
+      found.putIfAbsent(normal, new Found(name, normal, onSystemPath));
+      return Optional.of(new Needing(normal, elf));
+    } catch (ElfFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Path onMachine(String absolute) {
+    return root.resolve(absolute.substring(1));
+  }
+
+  private static String expand(String dir, Needing from) {
+    String origin = from.path().substring(0, Math.max(1, from.path().lastIndexOf('/')));
+    return dir.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+        .replace("${LIB}", from.elf().is64Bit() ? "lib64" : "lib")
+        .replace("$LIB", from.elf().is64Bit() ? "lib64" : "lib");
+  }
+}

@@ -1,0 +1,23 @@
+package dev.relpack.image;
+
+/** Receives what happens while an image is built, for a front end to render. */
+public interface BuildListener {
+  /** Overall progress, 0 to 1, and what is being worked on. */
+  void progress(double fraction, String task);
+
+  void warn(String message);
+
+  /** Detail only shown with {@code -v}. */
+  void debug(String message);
+
+  BuildListener NONE = new BuildListener() {
+    @Override
+    public void progress(double fraction, String task) {}
+
+    @Override
+    public void warn(String message) {}
+
+    @Override
+    public void debug(String message) {}
+  };
+}

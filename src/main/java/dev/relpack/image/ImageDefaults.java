@@ -1,0 +1,105 @@
+package dev.relpack.image;
+
+import dev.relpack.base.BaseImage;
+import dev.relpack.error.BadInputException;
+import dev.relpack.layers.LayerPlan;
+import dev.relpack.layers.PlannedLayer;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseFile;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The image relpack makes of a release: files under the app root owned by root, the start script
+ * in the foreground as entrypoint, a non-root user, and an environment that needs no writable path
+ * but /tmp. Labels follow the OCI annotation names; GitLab CI variables fill in source, revision
+ * and creation time when present, and {@code SOURCE_DATE_EPOCH} (or the commit time) dates the
+ * image, so a rebuild of the same commit gives the same digest.
+ */
+public final class ImageDefaults {
+  private static final String OCI = "org.opencontainers.image.";
+
+  private ImageDefaults() {}
+
+  public static ImageSpec spec(Release release, LayerPlan plan, BaseImage base,
+      ImageOptions options, Map<String, String> ci, String architecture) {
+    String root = options.appRoot();
+    List<ImageLayer> layers = plan.layers().stream()
+        .map(layer -> new ImageLayer(layer.kind().label(), entries(layer, root)))
+        .toList();
+    return new ImageSpec(base, layers,
+        List.of(root + "/" + release.startScript(), release.startCommand()),
+        new TreeMap<>(environment(release, options)), options.ports(), options.user(), root,
+        new TreeMap<>(labels(release, base, options, ci)), created(ci), architecture);
+  }
+
+  private static List<LayerEntry> entries(PlannedLayer layer, String root) {
+    return layer.files().stream()
+        .map((ReleaseFile f) -> new LayerEntry(f.source(), root + "/" + f.path(), f.directory(),
+            f.executable()))
+        .toList();
+  }
+
+  static Map<String, String> environment(Release release, ImageOptions options) {
+    Map<String, String> env = new TreeMap<>();
+    env.put("LANG", "C.UTF-8");
+    env.put("RELEASE_TMP", "/tmp");
+    env.put("ERL_CRASH_DUMP", "/tmp/erl_crash.dump");
+    switch (release.kind()) {
+      // distillery and exrm write vm.args, sys.config and logs under RELEASE_MUTABLE_DIR
+      case DISTILLERY, EXRM -> env.put("RELEASE_MUTABLE_DIR", "/tmp/" + release.name());
+      // relx renders vm.args.src/sys.config.src into RELX_OUT_FILE_PATH, which must exist
+      case RELX -> env.put("RELX_OUT_FILE_PATH", "/tmp");
+      case MIX -> { }
+    }
+    env.putAll(options.env());
+    return env;
+  }
+
+  static Map<String, String> labels(Release release, BaseImage base, ImageOptions options,
+      Map<String, String> ci) {
+    Map<String, String> labels = new TreeMap<>();
+    labels.put(OCI + "title", release.name());
+    labels.put(OCI + "version", release.version());
+    labels.put(OCI + "base.name", base.name());
+    base.digest().ifPresent(d -> labels.put(OCI + "base.digest", d));
+    ci("CI_PROJECT_URL", ci).ifPresent(v -> labels.put(OCI + "source", v));
+    ci("CI_PROJECT_URL", ci).ifPresent(v -> labels.put(OCI + "url", v));
+    ci("CI_COMMIT_SHA", ci).ifPresent(v -> labels.put(OCI + "revision", v));
+    ci("CI_PROJECT_DESCRIPTION", ci).ifPresent(v -> labels.put(OCI + "description", v));
+    ci("CI_COMMIT_TIMESTAMP", ci).ifPresent(v -> labels.put(OCI + "created", v));
+    labels.putAll(options.labels());
+    return labels;
+  }
+
+  /** SOURCE_DATE_EPOCH, else the commit time GitLab gives, else the epoch: never the clock. */
+  static Instant created(Map<String, String> ci) {
+    Optional<String> epoch = ci("SOURCE_DATE_EPOCH", ci);
+    if (epoch.isPresent()) {
+      try {
+        return Instant.ofEpochSecond(Long.parseLong(epoch.get().trim()));
+      } catch (NumberFormatException e) {
+        throw new BadInputException("SOURCE_DATE_EPOCH=" + epoch.get() + " is not a number of seconds");
+      }
+    }
+    Optional<String> commit = ci("CI_COMMIT_TIMESTAMP", ci);
+    if (commit.isPresent()) {
+      try {
+        return OffsetDateTime.parse(commit.get().trim()).toInstant();
+      } catch (DateTimeParseException e) {
+        throw new BadInputException("CI_COMMIT_TIMESTAMP=" + commit.get()
+            + " is not an ISO 8601 date-time");
+      }
+    }
+    return Instant.EPOCH;
+  }
+
+  private static Optional<String> ci(String name, Map<String, String> ci) {
+    return Optional.ofNullable(ci.get(name)).filter(v -> !v.isBlank());
+  }
+}

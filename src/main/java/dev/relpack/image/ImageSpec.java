@@ -1,0 +1,38 @@
+package dev.relpack.image;
+
+import dev.relpack.base.BaseImage;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Everything that decides the image, and nothing else: the same spec gives the same digest.
+ *
+ * @param architecture the OCI architecture (amd64, arm64, ...) of the release's native code
+ */
+public record ImageSpec(
+    BaseImage base,
+    List<ImageLayer> layers,
+    List<String> entrypoint,
+    SortedMap<String, String> environment,
+    List<String> ports,
+    String user,
+    String workingDirectory,
+    SortedMap<String, String> labels,
+    Instant created,
+    String architecture) {
+
+  public ImageSpec {
+    layers = List.copyOf(layers);
+    entrypoint = List.copyOf(entrypoint);
+    environment = new TreeMap<>(environment);
+    ports = List.copyOf(ports);
+    labels = new TreeMap<>(labels);
+  }
+
+  public Map<String, String> environmentView() {
+    return java.util.Collections.unmodifiableSortedMap(environment);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.relpack.image;
+
+import com.google.cloud.tools.jib.api.InsecureRegistryException;
+import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
+import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
+import dev.relpack.error.BadInputException;
+import dev.relpack.error.InternalException;
+import dev.relpack.error.RegistryException;
+import dev.relpack.error.RelpackException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.ExecutionException;
+
+/** Turns what jib throws into one clear line and the right exit status. */
+final class JibErrors {
+  private JibErrors() {}
+
+  static RelpackException translate(Throwable thrown, String target) {
+    Throwable e = thrown;
+    while (e instanceof ExecutionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof RelpackException relpack) {
+      return relpack;
+    }
+    if (e instanceof InsecureRegistryException) {
+      return new RegistryException("cannot verify the TLS certificate of the registry for "
+          + target + "; pass --registry-ca FILE to trust its CA, or --insecure", e);
+    }
+    if (e instanceof RegistryCredentialsNotSentException) {
+      return new RegistryException("the registry for " + target + " wants credentials over plain"
+          + " HTTP; pass --insecure to allow that", e);
+    }
+    if (e instanceof RegistryAuthenticationFailedException) {
+      return new RegistryException("authentication failed for " + target
+          + "; check the credentials for its registry", e);
+    }
+    if (e instanceof RegistryUnauthorizedException unauthorized) {
+      int status = unauthorized.getHttpResponseException().getStatusCode();
+      return new RegistryException((status == 403 ? "access denied" : "not authorised")
+          + " (HTTP " + status + ") by the registry of " + unauthorized.getImageReference()
+          + "; check the credentials and that they may push there", e);
+    }
+    if (e instanceof ResponseException response) {
+      return new RegistryException("the registry answered HTTP " + response.getStatusCode()
+          + " while building " + target, e);
+    }
+    if (e instanceof com.google.cloud.tools.jib.api.RegistryException) {
+      return new RegistryException("registry error for " + target + ": " + oneLine(e.getMessage()), e);
+    }
+    if (e instanceof UnknownHostException) {
+      return new RegistryException("unknown host " + e.getMessage() + " (building " + target + ")", e);
+    }
+    if (e instanceof ConnectException || e instanceof SocketTimeoutException) {
+      return new RegistryException("lost the connection to the registry while building " + target
+          + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+    }
+    if (e instanceof CredentialRetrievalException) {
+      return new BadInputException("cannot get registry credentials: " + oneLine(e.getMessage()), e);
+    }
+    if (e instanceof NoSuchFileException) {
+      return new InternalException("a file disappeared during the build: " + e.getMessage()
+          + " (was the cache directory cleaned?)", e);
+    }
+    return new InternalException("building " + target + " failed: " + e.getClass().getSimpleName()
+        + ": " + oneLine(String.valueOf(e.getMessage())), e);
+  }
+
+  /** Whether a failure is worth trying the whole build again: jib retries neither 429 nor 5xx. */
+  static boolean isTransient(Throwable thrown) {
+    Throwable e = thrown;
+    while (e instanceof ExecutionException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e instanceof ResponseException response
+        && (response.getStatusCode() == 429 || response.getStatusCode() >= 500);
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "" : message.replaceAll("\\s+", " ").trim();
+  }
+}

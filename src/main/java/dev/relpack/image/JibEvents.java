@@ -1,0 +1,75 @@
+package dev.relpack.image;
+
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.event.events.ProgressEvent;
+import com.google.cloud.tools.jib.event.events.TimerEvent;
+import com.google.cloud.tools.jib.event.progress.ProgressEventHandler;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Listens to jib's events (which arrive from several threads) and keeps what its result does not
+ * say: which layers were built rather than taken from the cache, and which blobs were uploaded
+ * rather than found in the registry. The event texts are jib-core 0.28.1's; tests pin them.
+ */
+final class JibEvents {
+  private static final Pattern ANSI = Pattern.compile("\u001B\\[[;\\d]*m");
+  private static final Pattern BUILT = Pattern.compile("Building (\\S+) layer built (sha256:\\w+)");
+  private static final String PUSHING = "pushing blob ";
+  private static final String UPLOADING = "pushBlob PATCH ";
+
+  private final BuildListener listener;
+  private final Set<String> builtLayers = ConcurrentHashMap.newKeySet();
+  private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
+  private final ProgressEventHandler progress;
+
+  JibEvents(BuildListener listener) {
+    this.listener = listener;
+    this.progress = new ProgressEventHandler(update -> listener.progress(update.getProgress(),
+        update.getUnfinishedLeafTasks().isEmpty() ? "" : update.getUnfinishedLeafTasks().get(0)));
+  }
+
+  void onLog(LogEvent event) {
+    String message = ANSI.matcher(event.getMessage()).replaceAll("").trim();
+    switch (event.getLevel()) {
+      case ERROR, WARN -> listener.warn(message);
+      default -> listener.debug(message);
+    }
+    Matcher built = BUILT.matcher(message);
+    if (built.find()) {
+      builtLayers.add(built.group(1));
+    }
+  }
+
+  void onProgress(ProgressEvent event) {
+    String description = event.getAllocation().getDescription();
+    if (description.startsWith(PUSHING)) {
+      blobSizes.put(description.substring(PUSHING.length()),
+          event.getAllocation().getAllocationUnits());
+    }
+    progress.accept(event);
+  }
+
+  void onTimer(TimerEvent event) {
+    String description = event.getDescription();
+    if (event.getState() == TimerEvent.State.LAP && description.startsWith(UPLOADING)) {
+      uploaded.add(description.substring(UPLOADING.length()));
+    }
+  }
+
+  boolean wasBuilt(String layerName) {
+    return builtLayers.contains(layerName);
+  }
+
+  long uploadedBytes() {
+    return uploaded.stream().mapToLong(d -> blobSizes.getOrDefault(d, 0L)).sum();
+  }
+
+  int uploadedBlobs() {
+    return uploaded.size();
+  }
+}

@@ -1,0 +1,109 @@
+package dev.relpack.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * Adds an image from jib's OCI tarball to an OCI image layout directory, creating it if needed.
+ * Blobs go in first (content-addressed, so existing ones are kept); {@code index.json} is replaced
+ * last, atomically, with one entry per tag. A reader never sees an index pointing at a missing blob,
+ * and other images in the layout stay.
+ */
+final class OciLayoutWriter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+  /** Temporary files are created 0600; the layout is for other tools and users to read. */
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
+      java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
+  private OciLayoutWriter() {}
+
+  /** Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest. */
+  static JsonNode add(Path ociTar, Path layout, List<String> tags) throws IOException {
+    Path blobs = layout.resolve("blobs/sha256");
+    Files.createDirectories(blobs);
+    JsonNode jibIndex = null;
+    try (TarArchiveInputStream tar =
+        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ociTar)))) {
+      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        String name = entry.getName();
+        if (name.startsWith("blobs/sha256/") && name.matches("blobs/sha256/[0-9a-f]{64}")) {
+          writeBlob(tar, blobs.resolve(name.substring("blobs/sha256/".length())));
+        } else if (name.equals("index.json")) {
+          jibIndex = JSON.readTree(tar.readAllBytes());
+        }
+      }
+    }
+    if (jibIndex == null || !jibIndex.path("manifests").has(0)) {
+      throw new IOException("jib's OCI tarball has no index.json");
+    }
+    JsonNode manifest = jibIndex.path("manifests").get(0);
+    writeIndex(layout, manifest, tags);
+    Path marker = layout.resolve("oci-layout");
+    if (!Files.exists(marker)) {
+      atomicWrite(marker, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+    }
+    return manifest;
+  }
+
+  private static void writeBlob(InputStream in, Path blob) throws IOException {
+    if (Files.exists(blob)) {
+      return;
+    }
+    Path tmp = Files.createTempFile(blob.getParent(), ".blob", ".tmp");
+    try {
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(tmp, READABLE);
+      Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
+      throws IOException {
+    Path indexFile = layout.resolve("index.json");
+    ObjectNode index = Files.exists(indexFile)
+        ? (ObjectNode) JSON.readTree(indexFile.toFile())
+        : JSON.createObjectNode().put("schemaVersion", 2)
+            .put("mediaType", "application/vnd.oci.image.index.v1+json");
+    ArrayNode kept = JSON.createArrayNode();
+    for (JsonNode existing : index.path("manifests")) {
+      if (!tags.contains(existing.path("annotations").path(REF_NAME).asText(null))) {
+        kept.add(existing);
+      }
+    }
+    for (String tag : tags) {
+      ObjectNode entry = JSON.createObjectNode()
+          .put("mediaType", manifest.path("mediaType").asText())
+          .put("digest", manifest.path("digest").asText())
+          .put("size", manifest.path("size").asLong());
+      entry.set("annotations", JSON.createObjectNode().put(REF_NAME, tag));
+      kept.add(entry);
+    }
+    index.set("manifests", kept);
+    atomicWrite(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+  }
+
+  static void atomicWrite(Path file, byte[] content) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+    try {
+      Files.write(tmp, content);
+      Files.setPosixFilePermissions(tmp, READABLE);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.relpack.registry;
+
+import dev.relpack.error.RegistryException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLException;
+
+/**
+ * Checks, before a build starts, that a registry answers on {@code /v2/}. jib retries network
+ * failures for about a minute before giving up; this fails in seconds with a message that says
+ * what is wrong (unreachable, TLS not trusted, not a registry).
+ */
+public final class RegistryProbe {
+  private static final int ATTEMPTS = 3;
+  private final RegistryAccess access;
+  private final Duration timeout;
+  private final Duration firstBackoff;
+
+  public RegistryProbe(RegistryAccess access, Duration timeout, Duration firstBackoff) {
+    this.access = access;
+    this.timeout = timeout;
+    this.firstBackoff = firstBackoff;
+  }
+
+  /** How the registry can be reached. */
+  public enum Transport {
+    HTTPS,
+    /** HTTPS without certificate verification ({@code --insecure} or a loopback registry). */
+    HTTPS_UNVERIFIED,
+    HTTP
+  }
+
+  /** How the registry answers: over verified HTTPS, or insecurely where that is allowed. */
+  public Transport probe(String registry) {
+    IOException last = null;
+    Duration backoff = firstBackoff;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      try {
+        return probeOnce(registry);
+      } catch (SSLException e) {
+        throw new RegistryException("cannot verify the TLS certificate of registry " + registry
+            + " (" + e.getMessage() + "); pass --registry-ca FILE to trust its CA, or --insecure",
+            e);
+      } catch (IOException e) {
+        last = e;
+        if (!isTransient(e) || attempt == ATTEMPTS) {
+          break;
+        }
+        pause(backoff);
+        backoff = backoff.multipliedBy(2);
+      }
+    }
+    throw new RegistryException("cannot reach registry " + registry + ": " + describe(last)
+        + " (tried " + ATTEMPTS + " times)", last);
+  }
+
+  private Transport probeOnce(String registry) throws IOException {
+    try {
+      get("https", registry, false);
+      return Transport.HTTPS;
+    } catch (SSLException e) {
+      // A self-signed registry fails verification; an HTTP-only one answers the handshake with
+      // garbage. Both are tried only where insecure access is allowed.
+      if (!access.allowsInsecure(registry)) {
+        throw e;
+      }
+      try {
+        get("https", registry, true);
+        return Transport.HTTPS_UNVERIFIED;
+      } catch (SSLException notTls) {
+        get("http", registry, false);
+        return Transport.HTTP;
+      }
+    } catch (ConnectException e) {
+      if (!access.allowsInsecure(registry)) {
+        throw e;
+      }
+      get("http", registry, false);
+      return Transport.HTTP;
+    }
+  }
+
+  private void get(String scheme, String registry, boolean unverified) throws IOException {
+    HttpURLConnection connection =
+        (HttpURLConnection) URI.create(scheme + "://" + registry + "/v2/").toURL().openConnection();
+    if (unverified && connection instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(TrustAll.SOCKET_FACTORY);
+      https.setHostnameVerifier((host, session) -> true);
+    }
+    connection.setConnectTimeout((int) timeout.toMillis());
+    connection.setReadTimeout((int) timeout.toMillis());
+    connection.setInstanceFollowRedirects(false);
+    try {
+      int status = connection.getResponseCode();
+      // 200 (open) and 401 (auth needed) are what a registry answers; 404 means no /v2/ API.
+      if (status == 404) {
+        throw new RegistryException("registry " + registry + " has no /v2/ API (HTTP 404 at "
+            + scheme + "://" + registry + "/v2/); is this a container registry?", null);
+      }
+    } finally {
+      connection.disconnect();
+    }
+  }
+
+  private static boolean isTransient(IOException e) {
+    return e instanceof ConnectException || e instanceof SocketTimeoutException
+        || e instanceof NoRouteToHostException;
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof UnknownHostException) {
+      return "unknown host " + e.getMessage();
+    }
+    if (e instanceof ConnectException) {
+      return "connection refused";
+    }
+    if (e instanceof SocketTimeoutException) {
+      return "timed out";
+    }
+    return e == null ? "no answer" : e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException("interrupted while waiting to retry", e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.relpack.registry;
+
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.RegistryException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.event.EventHandlers;
+import com.google.cloud.tools.jib.http.FailoverHttpClient;
+import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.registry.ManifestAndDigest;
+import com.google.cloud.tools.jib.registry.RegistryClient;
+import dev.relpack.error.BadInputException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Reads manifests with jib's registry client and auth flow: to pin a base tag to the digest it
+ * points at now, and to read back the layers of a pushed image. jib's build API exposes neither.
+ */
+public final class RegistryReader {
+  private final RegistryAccess access;
+  private final Consumer<LogEvent> log;
+
+  public RegistryReader(RegistryAccess access, Consumer<LogEvent> log) {
+    this.access = access;
+    this.log = log;
+  }
+
+  /** A manifest's digest and, for image manifests, its layers. */
+  public record Manifest(String digest, List<Descriptor> layers) {}
+
+  /** A blob: its digest and size in bytes. */
+  public record Descriptor(String digest, long size) {}
+
+  /** The digest {@code image} (a tag or a digest) resolves to now. */
+  public Manifest read(ImageReference image, Optional<Credential> credential) {
+    FailoverHttpClient http = new FailoverHttpClient(
+        access.allowsInsecure(image.getRegistry()), access.allowsInsecure(image.getRegistry()),
+        log::accept);
+    try {
+      RegistryClient client = RegistryClient.factory(
+              EventHandlers.builder().add(LogEvent.class, log::accept).build(),
+              image.getRegistry(), image.getRepository(), http)
+          .setCredential(credential.orElse(null))
+          .setUserAgent("relpack")
+          .newRegistryClient();
+      ManifestAndDigest<ManifestTemplate> manifest = pull(client, image, credential);
+      List<Descriptor> layers = manifest.getManifest() instanceof BuildableManifestTemplate built
+          ? built.getLayers().stream()
+              .map(l -> new Descriptor(l.getDigest().toString(), l.getSize()))
+              .toList()
+          : List.of();
+      return new Manifest(manifest.getDigest().toString(), layers);
+    } catch (RegistryUnauthorizedException e) {
+      throw new dev.relpack.error.RegistryException("registry " + image.getRegistry()
+          + " refused access to " + image.getRepository() + " (HTTP "
+          + e.getHttpResponseException().getStatusCode() + "); check the credentials for it", e);
+    } catch (RegistryException e) {
+      if (String.valueOf(e.getMessage()).contains("manifest unknown")
+          || String.valueOf(e.getMessage()).contains("not known to registry")) {
+        throw new BadInputException("image " + image + " not found in its registry", e);
+      }
+      throw new dev.relpack.error.RegistryException(
+          "registry " + image.getRegistry() + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new dev.relpack.error.RegistryException(
+          "cannot read " + image + " from its registry: " + e.getMessage(), e);
+    } finally {
+      try {
+        http.shutDown();
+      } catch (IOException ignored) {
+        // connections are being dropped anyway
+      }
+    }
+  }
+
+  private static ManifestAndDigest<ManifestTemplate> pull(RegistryClient client,
+      ImageReference image, Optional<Credential> credential) throws IOException, RegistryException {
+    String qualifier = image.getQualifier();
+    try {
+      return client.pullManifest(qualifier);
+    } catch (RegistryUnauthorizedException e) {
+      // Anonymous pull refused: authenticate the way the registry asks, then try again.
+      String challenge = e.getHttpResponseException().getHeaders().getAuthenticate();
+      if (challenge == null) {
+        throw e;
+      }
+      if (challenge.toLowerCase(java.util.Locale.ROOT).startsWith("basic")) {
+        if (credential.isEmpty()) {
+          throw e;
+        }
+        client.configureBasicAuth();
+      } else {
+        client.authPullByWwwAuthenticate(challenge);
+      }
+      return client.pullManifest(qualifier);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.relpack.release;
+
+import dev.relpack.error.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What a mix project says about its release: which applications are its own (the project's app,
+ * or an umbrella's children) and which are locked third-party dependencies ({@code mix.lock}).
+ * mix.exs is Elixir code, not data; this reads the common {@code app: :name} and {@code
+ * apps_path:} forms, and {@code --app} covers anything else.
+ */
+public record MixProject(Path dir, Set<String> ownApps, Set<String> lockedDeps) {
+  private static final Pattern APP = Pattern.compile("\\bapp:\\s*:([a-z_][a-zA-Z0-9_]*)");
+  private static final Pattern APPS_PATH = Pattern.compile("\\bapps_path:\\s*\"([^\"]+)\"");
+  private static final Pattern LOCK_ENTRY = Pattern.compile("^\\s*\"([a-z_][a-zA-Z0-9_]*)\":\\s*\\{", Pattern.MULTILINE);
+
+  public MixProject {
+    ownApps = Set.copyOf(ownApps);
+    lockedDeps = Set.copyOf(lockedDeps);
+  }
+
+  public static MixProject read(Path dir) {
+    Path mixExs = dir.resolve("mix.exs");
+    if (!Files.isRegularFile(mixExs)) {
+      throw new BadInputException("--project-dir " + dir + " has no mix.exs; give the root of a"
+          + " mix project");
+    }
+    try {
+      String text = Files.readString(mixExs);
+      Set<String> own = new TreeSet<>();
+      Matcher appsPath = APPS_PATH.matcher(text);
+      if (appsPath.find()) {
+        own.addAll(umbrellaChildren(dir.resolve(appsPath.group(1))));
+      } else {
+        Matcher app = APP.matcher(text);
+        if (app.find()) {
+          own.add(app.group(1));
+        }
+      }
+      Set<String> locked = new TreeSet<>();
+      Path lock = dir.resolve("mix.lock");
+      if (Files.isRegularFile(lock)) {
+        Matcher entry = LOCK_ENTRY.matcher(Files.readString(lock));
+        while (entry.find()) {
+          locked.add(entry.group(1));
+        }
+      }
+      return new MixProject(dir, own, locked);
+    } catch (IOException e) {
+      throw new BadInputException("cannot read the mix project in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The release a project has built: the only directory under {@code _build/ENV/rel/}, where ENV
+   * is {@code MIX_ENV} or {@code prod}.
+   */
+  public Path builtRelease(String mixEnv) {
+    Path rel = dir.resolve("_build").resolve(mixEnv).resolve("rel");
+    List<Path> releases = new ArrayList<>();
+    if (Files.isDirectory(rel)) {
+      try (Stream<Path> children = Files.list(rel)) {
+        children.filter(Files::isDirectory).sorted().forEach(releases::add);
+      } catch (IOException e) {
+        throw new BadInputException("cannot list " + rel + ": " + e.getMessage(), e);
+      }
+    }
+    if (releases.isEmpty()) {
+      throw new BadInputException("no release under " + rel + "; run `MIX_ENV=" + mixEnv
+          + " mix release` first, or give --release PATH");
+    }
+    if (releases.size() > 1) {
+      throw new BadInputException(rel + " holds several releases " + releases.stream()
+          .map(p -> p.getFileName().toString()).toList() + "; choose one with --release PATH");
+    }
+    return releases.get(0);
+  }
+
+  private static List<String> umbrellaChildren(Path appsDir) throws IOException {
+    List<String> names = new ArrayList<>();
+    if (!Files.isDirectory(appsDir)) {
+      return names;
+    }
+    try (Stream<Path> children = Files.list(appsDir)) {
+      for (Path child : children.sorted().toList()) {
+        Path childMix = child.resolve("mix.exs");
+        if (Files.isRegularFile(childMix)) {
+          Matcher app = APP.matcher(Files.readString(childMix));
+          names.add(app.find() ? app.group(1) : child.getFileName().toString());
+        }
+      }
+    }
+    return names;
+  }
+}

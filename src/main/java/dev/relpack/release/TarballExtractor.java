@@ -1,0 +1,225 @@
+package dev.relpack.release;
+
+import dev.relpack.error.BadInputException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Unpacks a release tarball (gzip-compressed or plain tar) into an empty directory, refusing
+ * anything that could write outside it or exhaust the disk: absolute names, {@code ..}, entries
+ * reached through a symlink, symlinks and hard links that resolve outside the release, devices and
+ * fifos, and more bytes or entries than the limits allow (checked from the headers, before any data
+ * is written). Symlinks are created last, after every file, so no write can follow one.
+ */
+final class TarballExtractor {
+  private final Path tarball;
+  private final Path dest;
+  private final ExtractionLimits limits;
+  private final Map<String, String> symlinks = new LinkedHashMap<>();
+  private final Set<String> files = new HashSet<>();
+  private long bytes;
+  private int entries;
+
+  private TarballExtractor(Path tarball, Path dest, ExtractionLimits limits) {
+    this.tarball = tarball;
+    this.dest = dest;
+    this.limits = limits;
+  }
+
+  /** Extracts {@code tarball} into {@code dest}, which must exist and be empty. */
+  static void extract(Path tarball, Path dest, ExtractionLimits limits) {
+    new TarballExtractor(tarball, dest, limits).run();
+  }
+
+  private void run() {
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(tarball));
+        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(raw), "UTF-8")) {
+      TarArchiveEntry entry;
+      while ((entry = tar.getNextEntry()) != null) {
+        extractEntry(tar, entry);
+      }
+      if (entries == 0) {
+        throw bad("it is empty or not a tar archive");
+      }
+      createSymlinks();
+    } catch (IOException e) {
+      throw bad("it is not a readable tar or tar.gz archive (" + e.getMessage() + ")");
+    }
+  }
+
+  private static InputStream decompressed(InputStream raw) throws IOException {
+    raw.mark(2);
+    int first = raw.read();
+    int second = raw.read();
+    raw.reset();
+    boolean gzip = first == 0x1f && second == 0x8b;
+    return gzip ? new GzipCompressorInputStream(raw, true) : raw;
+  }
+
+  private void extractEntry(TarArchiveInputStream tar, TarArchiveEntry entry) throws IOException {
+    if (++entries > limits.maxEntries()) {
+      throw bad("it has more than " + limits.maxEntries() + " entries");
+    }
+    String name = safeName(entry.getName());
+    if (name.isEmpty()) {
+      return;
+    }
+    requireNotThroughSymlink(name);
+    if (entry.isDirectory()) {
+      Files.createDirectories(dest.resolve(name));
+    } else if (entry.isSymbolicLink()) {
+      requireNew(name);
+      symlinks.put(name, entry.getLinkName());
+    } else if (entry.isLink()) {
+      copyHardLink(name, entry.getLinkName());
+    } else if (entry.isFile() && !entry.isSparse()) {
+      writeFile(tar, entry, name);
+    } else {
+      throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"
+          + " files, directories and links");
+    }
+  }
+
+  private void writeFile(TarArchiveInputStream tar, TarArchiveEntry entry, String name)
+      throws IOException {
+    requireNotSymlink(name);
+    countBytes(entry.getSize(), name);
+    Path target = dest.resolve(name);
+    Files.createDirectories(target.getParent());
+    try (OutputStream out = Files.newOutputStream(target)) {
+      long copied = tar.transferTo(out);
+      if (copied != entry.getSize()) {
+        throw bad("entry " + name + " is truncated");
+      }
+    }
+    setModeAndTime(target, (entry.getMode() & 0111) != 0, entry.getLastModifiedTime());
+    files.add(name);
+  }
+
+  private void copyHardLink(String name, String linkName) throws IOException {
+    requireNotSymlink(name);
+    String target = safeName(linkName);
+    if (!files.contains(target)) {
+      throw bad("hard link " + name + " -> " + linkName
+          + " does not point to a file earlier in the archive");
+    }
+    Path source = dest.resolve(target);
+    countBytes(Files.size(source), name);
+    Path copy = dest.resolve(name);
+    Files.createDirectories(copy.getParent());
+    Files.deleteIfExists(copy);
+    Files.copy(source, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    files.add(name);
+  }
+
+  private void createSymlinks() throws IOException {
+    List<Path> created = new ArrayList<>();
+    for (Map.Entry<String, String> link : symlinks.entrySet()) {
+      String name = link.getKey();
+      String target = link.getValue();
+      Path lexical = dest.resolve(name).getParent().resolve(target).normalize();
+      if (target.startsWith("/") || !lexical.startsWith(dest)) {
+        throw bad("symlink " + name + " -> " + target + " points outside the release");
+      }
+      Path path = dest.resolve(name);
+      Files.createDirectories(path.getParent());
+      Files.createSymbolicLink(path, Path.of(target));
+      created.add(path);
+    }
+    // A chain of symlinks can escape even when each one alone stays inside: check what they
+    // resolve to once all exist.
+    Path realDest = dest.toRealPath();
+    for (Path path : created) {
+      String name = dest.relativize(path).toString();
+      try {
+        if (!path.toRealPath().startsWith(realDest)) {
+          throw bad("symlink " + name + " resolves outside the release");
+        }
+      } catch (NoSuchFileException e) {
+        throw bad("symlink " + name + " -> " + symlinks.get(name) + " points to nothing");
+      }
+    }
+  }
+
+  /** The entry name made relative and checked: never absolute, never with a {@code ..}. */
+  private String safeName(String raw) {
+    String name = raw;
+    while (name.startsWith("./")) {
+      name = name.substring(2);
+    }
+    if (name.startsWith("/")) {
+      throw bad("entry " + raw + " has an absolute path");
+    }
+    StringBuilder clean = new StringBuilder();
+    for (String part : name.split("/")) {
+      if (part.equals("..")) {
+        throw bad("entry " + raw + " contains '..' and could write outside the release");
+      }
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.indexOf('\0') >= 0) {
+        throw bad("entry " + raw + " has a NUL in its name");
+      }
+      clean.append(clean.length() == 0 ? "" : "/").append(part);
+    }
+    return clean.toString();
+  }
+
+  private void requireNotThroughSymlink(String name) {
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      String parent = name.substring(0, slash);
+      if (symlinks.containsKey(parent)) {
+        throw bad("entry " + name + " is reached through the symlink " + parent);
+      }
+    }
+  }
+
+  private void requireNotSymlink(String name) {
+    if (symlinks.containsKey(name)) {
+      throw bad("entry " + name + " appears both as a symlink and as a file");
+    }
+  }
+
+  private void requireNew(String name) {
+    if (symlinks.containsKey(name) || files.contains(name)
+        || Files.exists(dest.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw bad("entry " + name + " appears twice, once as a symlink");
+    }
+  }
+
+  private void countBytes(long size, String name) {
+    bytes += size;
+    if (size < 0 || bytes > limits.maxBytes()) {
+      throw bad("it unpacks to more than " + (limits.maxBytes() >> 20) + " MiB (at " + name
+          + "); refusing what looks like a decompression bomb");
+    }
+  }
+
+  private static void setModeAndTime(Path file, boolean executable, FileTime mtime)
+      throws IOException {
+    Files.setPosixFilePermissions(
+        file, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+    Files.setLastModifiedTime(file, mtime);
+  }
+
+  private BadInputException bad(String what) {
+    return new BadInputException("release tarball " + tarball + ": " + what);
+  }
+}

@@ -1,0 +1,2 @@
+import Config
+config :demo, port: 4000

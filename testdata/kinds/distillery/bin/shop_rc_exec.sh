@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+RELEASE_MUTABLE_DIR="${RELEASE_MUTABLE_DIR:-$RELEASE_ROOT_DIR/var}"

@@ -1,0 +1,1 @@
+{application,elixir,[{vsn,"1.8.0"},{modules,[]}]}.

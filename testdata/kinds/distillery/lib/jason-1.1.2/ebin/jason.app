@@ -1,0 +1,1 @@
+{application,jason,[{vsn,"1.1.2"},{modules,[]}]}.

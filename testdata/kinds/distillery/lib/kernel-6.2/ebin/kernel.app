@@ -1,0 +1,1 @@
+{application,kernel,[{vsn,"6.2"},{modules,[]}]}.

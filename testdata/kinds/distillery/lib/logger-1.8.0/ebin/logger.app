@@ -1,0 +1,1 @@
+{application,logger,[{vsn,"1.8.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,shop,[{vsn,"0.2.0"},{modules,[]}]}.

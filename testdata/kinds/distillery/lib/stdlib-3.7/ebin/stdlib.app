@@ -1,0 +1,1 @@
+{application,stdlib,[{vsn,"3.7"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,elixir,[{vsn,"1.2.6"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,kernel,[{vsn,"4.2"},{modules,[]}]}.

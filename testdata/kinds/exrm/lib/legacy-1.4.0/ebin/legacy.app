@@ -1,0 +1,1 @@
+{application,legacy,[{vsn,"1.4.0"},{modules,[]}]}.

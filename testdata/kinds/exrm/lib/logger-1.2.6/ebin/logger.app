@@ -1,0 +1,1 @@
+{application,logger,[{vsn,"1.2.6"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,poison,[{vsn,"2.2.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,stdlib,[{vsn,"2.8"},{modules,[]}]}.

@@ -1,0 +1,3 @@
+#!/bin/sh
+GENERATED_CONFIG_DIR="$RELEASE_ROOT_DIR/running-config"
+relx_nodetool() { :; }

@@ -1,0 +1,1 @@
+{application,core,[{vsn,"2.0.0"},{modules,[]}]}.

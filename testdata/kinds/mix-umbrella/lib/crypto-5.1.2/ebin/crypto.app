@@ -1,0 +1,1 @@
+{application,crypto,[{vsn,"5.1.2"},{modules,[]}]}.

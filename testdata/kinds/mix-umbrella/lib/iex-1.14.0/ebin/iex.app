@@ -1,0 +1,1 @@
+{application,iex,[{vsn,"1.14.0"},{modules,[]}]}.

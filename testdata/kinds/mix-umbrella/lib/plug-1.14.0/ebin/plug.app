@@ -1,0 +1,1 @@
+{application,plug,[{vsn,"1.14.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,telemetry,[{vsn,"1.2.1"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,web,[{vsn,"2.0.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,api,[{vsn,"3.1.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,cowboy,[{vsn,"2.9.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,cowlib,[{vsn,"2.12.1"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,ranch,[{vsn,"1.8.0"},{modules,[]}]}.

@@ -1,0 +1,1 @@
+{application,sasl,[{vsn,"4.2"},{modules,[]}]}.
