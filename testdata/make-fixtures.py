@@ -8,6 +8,9 @@ umbrella), each as a directory and as a tarball. They hold the files and markers
 (see the comments below), with stub binaries: they are for reading and planning, not for running.
 bad/: inputs relpack must refuse: hostile tarballs (path traversal, escaping links, devices, a
 decompression bomb) and directories that are not releases.
+elf/: shared objects cut from the demo release (releases/demo-0.1.0.tar.gz, so run
+make-demo-release.sh first when that changes): one whose DT_NEEDED names a library that exists
+nowhere (libcrypxo.so.3), and one cut short inside its headers.
 The output is deterministic (fixed mtimes, sorted entries), so rerunning it changes nothing.
 """
 import gzip
@@ -247,10 +250,22 @@ def bad(out):
     os.symlink("nowhere/at/all", f"{out}/dangling-symlink/lib")
 
 
+def elf(out):
+    with tarfile.open(os.path.join(HERE, "releases/demo-0.1.0.tar.gz")) as tar:
+        engine = tar.extractfile("lib/crypto-5.1.2/priv/lib/otp_test_engine.so").read()
+    assert engine.count(b"libcrypto.so.3\0") == 1
+    with open(os.path.join(out, "needs-missing-lib.so"), "wb") as f:
+        f.write(engine.replace(b"libcrypto.so.3\0", b"libcrypxo.so.3\0"))
+    os.chmod(os.path.join(out, "needs-missing-lib.so"), 0o755)
+    with open(os.path.join(out, "truncated.so"), "wb") as f:
+        f.write(engine[:100])
+
+
 def main():
     kinds = os.path.join(HERE, "kinds")
     badd = os.path.join(HERE, "bad")
-    for d in (kinds, badd):
+    elfd = os.path.join(HERE, "elf")
+    for d in (kinds, badd, elfd):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     os.umask(0o022)
@@ -260,6 +275,7 @@ def main():
         make(root)
         tar_dir(root, os.path.join(kinds, name + ".tar.gz"))
     bad(badd)
+    elf(elfd)
 
 
 if __name__ == "__main__":

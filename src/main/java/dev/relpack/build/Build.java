@@ -14,6 +14,7 @@ import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.Target;
 import dev.relpack.registry.RegistryAccess;
+import dev.relpack.registry.RegistryHosts;
 import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TrustedCertificates;
@@ -113,7 +114,12 @@ public final class Build {
       RegistryProbe.Transport transport = probe.probe(registry);
       if (transport != RegistryProbe.Transport.HTTPS) {
         insecure = true;
-        reporter.debug("registry " + registry + " is reached over " + transport);
+        String how = transport == RegistryProbe.Transport.HTTP ? "plain HTTP" : "unverified TLS";
+        if (RegistryHosts.isLoopback(registry)) {
+          reporter.debug("registry " + registry + " is on loopback: using " + how);
+        } else {
+          reporter.warn("registry " + registry + " is used over " + how + " (--insecure)");
+        }
       }
       if (transport == RegistryProbe.Transport.HTTP) {
         // jib strips credentials from plain-HTTP requests unless told otherwise; the probe only

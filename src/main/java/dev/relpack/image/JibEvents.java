@@ -35,8 +35,18 @@ final class JibEvents {
 
   void onLog(LogEvent event) {
     String message = ANSI.matcher(event.getMessage()).replaceAll("").trim();
+    boolean failover = message.startsWith("Cannot verify server at")
+        || message.contains("Attempting again with HTTP");
     switch (event.getLevel()) {
-      case ERROR, WARN -> listener.warn(message);
+      // jib warns at every insecure fallback; relpack only allows one where the user (or a
+      // loopback address) allowed it, and says so once itself
+      case ERROR, WARN -> {
+        if (failover) {
+          listener.debug(message);
+        } else {
+          listener.warn(message);
+        }
+      }
       default -> listener.debug(message);
     }
     Matcher built = BUILT.matcher(message);

@@ -81,6 +81,11 @@ final class TarballExtractor {
       return;
     }
     requireNotThroughSymlink(name);
+    // before isFile(): commons-compress calls any non-directory entry a file
+    if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO() || entry.isSparse()) {
+      throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"
+          + " files, directories and links");
+    }
     if (entry.isDirectory()) {
       Files.createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
@@ -88,7 +93,7 @@ final class TarballExtractor {
       symlinks.put(name, entry.getLinkName());
     } else if (entry.isLink()) {
       copyHardLink(name, entry.getLinkName());
-    } else if (entry.isFile() && !entry.isSparse()) {
+    } else if (entry.isFile()) {
       writeFile(tar, entry, name);
     } else {
       throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"

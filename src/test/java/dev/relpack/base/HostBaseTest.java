@@ -1,0 +1,128 @@
+package dev.relpack.base;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.error.CheckFailedException;
+import dev.relpack.release.ExtractionLimits;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseReader;
+import dev.relpack.testsupport.Testdata;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Builds --from host on this machine for real releases. */
+class HostBaseTest {
+  @TempDir Path cache;
+  @TempDir Path work;
+  private final List<String> warnings = new ArrayList<>();
+
+  private HostBase hostBase() {
+    return new HostBase(Path.of("/"), cache, warnings::add);
+  }
+
+  @Test
+  void holdsTheLoaderLibrariesShellUsersAndTmpTheDemoNeeds() throws Exception {
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    BaseImage base = hostBase().build(demo, new HostBase.Options("/app", "65534:65534", true));
+    assertEquals("host", base.name());
+    assertTrue(base.digest().orElseThrow().matches("sha256:[0-9a-f]{64}"));
+    Map<String, TarArchiveEntry> layer = layerEntries(((BaseImage.ArchiveSource) base.source()).tar());
+
+    assertTrue(layer.containsKey("lib64/ld-linux-x86-64.so.2") || layer.containsKey("lib64"), layer.keySet().toString());
+    for (String lib : List.of("libc.so.6", "libcrypto.so.3", "libtinfo.so.6", "libstdc++.so.6", "libsystemd.so.0")) {
+      assertTrue(layer.keySet().stream().anyMatch(p -> p.endsWith("/" + lib)), lib);
+    }
+    TarArchiveEntry tmp = layer.get("tmp/");
+    assertEquals(01777, tmp.getMode() & 07777);
+    assertTrue(layer.containsKey("etc/passwd") && layer.containsKey("etc/group"));
+    assertTrue(layer.keySet().stream().anyMatch(p -> p.endsWith("bin/sh")), "a shell");
+    for (TarArchiveEntry entry : layer.values()) {
+      assertEquals(0, entry.getLongUserId());
+      assertEquals(0, entry.getModTime().getTime());
+    }
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void theSameMachineGivesTheSameBaseWithoutRebuildingIt() throws Exception {
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    BaseImage first = hostBase().build(demo, new HostBase.Options("/app", "65534:65534", true));
+    Path archive = ((BaseImage.ArchiveSource) first.source()).tar();
+    long written = Files.getLastModifiedTime(archive).toMillis();
+    BaseImage second = hostBase().build(demo, new HostBase.Options("/app", "65534:65534", true));
+    assertEquals(first, second);
+    assertEquals(written, Files.getLastModifiedTime(archive).toMillis());
+    BaseImage otherUser = hostBase().build(demo, new HostBase.Options("/app", "1000:1000", true));
+    assertTrue(!otherUser.digest().equals(first.digest()), "passwd differs, so must the base");
+  }
+
+  @Test
+  void aLibraryThisMachineLacksFailsTheCheckOrWarnsWithoutIt() throws Exception {
+    Path release = work.resolve("platform");
+    copy(Testdata.kind("mix-umbrella"), release);
+    Files.copy(Testdata.root().resolve("elf/needs-missing-lib.so"),
+        release.resolve("lib/web-2.0.0/ebin/../nif.so").normalize());
+    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+
+    CheckFailedException e = assertThrows(CheckFailedException.class,
+        () -> hostBase().build(platform, new HostBase.Options("/app", "65534:65534", true)));
+    assertTrue(e.getMessage().contains("libcrypxo.so.3 (needed by /app/lib/web-2.0.0/nif.so)"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("--no-check"), e.getMessage());
+
+    BaseImage unchecked = hostBase().build(platform, new HostBase.Options("/app", "65534:65534", false));
+    assertEquals("host", unchecked.name());
+    assertTrue(warnings.stream().anyMatch(w -> w.contains("libcrypxo.so.3")), warnings.toString());
+  }
+
+  @Test
+  void passwdAndGroupHoldTheRuntimeUser() {
+    assertEquals("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n",
+        HostBase.passwd("65534:65534"));
+    assertTrue(HostBase.passwd("1000:2000").contains("app:x:1000:2000:"));
+    assertTrue(HostBase.group("1000:2000").contains("app:x:2000:"));
+  }
+
+  static Map<String, TarArchiveEntry> layerEntries(Path dockerArchive) throws Exception {
+    Map<String, TarArchiveEntry> entries = new HashMap<>();
+    try (TarArchiveInputStream outer = new TarArchiveInputStream(
+        new BufferedInputStream(Files.newInputStream(dockerArchive)))) {
+      for (TarArchiveEntry e; (e = outer.getNextEntry()) != null; ) {
+        if (e.getName().endsWith(".tar.gz")) {
+          InputStream layer = new GZIPInputStream(outer);
+          TarArchiveInputStream inner = new TarArchiveInputStream(layer);
+          for (TarArchiveEntry f; (f = inner.getNextEntry()) != null; ) {
+            entries.put(f.getName(), f);
+          }
+        }
+      }
+    }
+    return entries;
+  }
+
+  private static void copy(Path from, Path to) throws Exception {
+    try (var all = Files.walk(from)) {
+      for (Path p : all.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+}

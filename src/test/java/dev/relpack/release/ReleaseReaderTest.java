@@ -1,0 +1,240 @@
+package dev.relpack.release;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.error.BadInputException;
+import dev.relpack.testsupport.Testdata;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ReleaseReaderTest {
+  @TempDir Path cache;
+  @TempDir Path work;
+
+  private Release read(Path input) {
+    return new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(input);
+  }
+
+  @Test
+  void readsTheDemoMixReleaseTarball() {
+    Release release = read(Testdata.demoTarball());
+    assertEquals("demo", release.name());
+    assertEquals("0.1.0", release.version());
+    assertEquals("13.1.5", release.ertsVersion());
+    assertEquals(ReleaseKind.MIX, release.kind());
+    assertTrue(release.ertsIncluded());
+    assertEquals("start", release.startCommand());
+    assertEquals("bin/demo", release.startScript());
+    assertEquals(new ReleaseApp("greeting", "1.2.0"), release.app("greeting").orElseThrow());
+    assertEquals(10, release.apps().size());
+    Map<String, ReleaseFile> files = byPath(release);
+    assertTrue(files.get("bin/demo").executable());
+    assertTrue(files.get("erts-13.1.5/bin/beam.smp").executable());
+    assertFalse(files.get("releases/COOKIE").executable());
+    assertTrue(files.get("lib/demo-0.1.0/ebin").directory());
+    for (ReleaseFile file : release.files()) {
+      assertTrue(file.source().startsWith(cache), file.source() + " is not in the cache");
+      assertTrue(Files.exists(file.source()), file.path());
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "distillery, shop, 0.2.0, DISTILLERY, foreground",
+      "exrm, legacy, 1.4.0, EXRM, foreground",
+      "relx, api, 3.1.0, RELX, foreground",
+      "mix-umbrella, platform, 2.0.0, MIX, start"})
+  void detectsEachKindFromDirectoryAndTarballAlike(String fixture, String name, String version,
+      ReleaseKind kind, String command) {
+    Release fromDir = read(Testdata.kind(fixture));
+    Release fromTar = read(Testdata.root().resolve("kinds/" + fixture + ".tar.gz"));
+    for (Release release : List.of(fromDir, fromTar)) {
+      assertEquals(name, release.name());
+      assertEquals(version, release.version());
+      assertEquals(kind, release.kind());
+      assertEquals(command, release.startCommand());
+    }
+    assertEquals(fromDir.files(), fromTar.files(), "dir and tarball must give the same files");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "distillery, var/vm.args",
+      "distillery, releases/0.2.0/shop.tar.gz",
+      "exrm, log/erlang.log.1",
+      "relx, api-3.1.0.tar.gz",
+      "mix-umbrella, tmp/left-by-a-local-run"})
+  void leavesOutWhatALocalRunOrPackagingLeftInTheRelease(String fixture, String leftover) {
+    assertTrue(Files.exists(Testdata.kind(fixture).resolve(leftover)), "fixture lost " + leftover);
+    Release release = read(Testdata.kind(fixture));
+    assertFalse(byPath(release).containsKey(leftover), leftover + " must not be in the image");
+    assertFalse(byPath(release).containsKey(leftover.split("/")[0] + "/x"));
+  }
+
+  @Test
+  void aDirectoryAndItsTarballGiveTheSameStoredFilesWhateverTheMtimesAndUmask() throws Exception {
+    Path dir = work.resolve("elsewhere/demo");
+    Files.createDirectories(dir);
+    Process tar = new ProcessBuilder("sh", "-c", "umask 077 && tar -xzf \"$0\" -C \"$1\"",
+        Testdata.demoTarball().toString(), dir.toString()).inheritIO().start();
+    assertEquals(0, tar.waitFor());
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.toList()) {
+        Files.setLastModifiedTime(p, FileTime.fromMillis(1_234_567_000L));
+      }
+    }
+    assertEquals(read(Testdata.demoTarball()).files(), read(dir).files());
+  }
+
+  @Test
+  void aTarballReadTwiceIsUnpackedOnce() throws Exception {
+    Release first = read(Testdata.demoTarball());
+    List<Path> units = list(cache.resolve("units"));
+    Release second = read(Testdata.demoTarball());
+    assertEquals(first.files(), second.files());
+    assertEquals(units, list(cache.resolve("units")));
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+    assertEquals(1, list(cache.resolve("tarballs")).size());
+  }
+
+  @Test
+  void aTarballWhoseUnitsWereDeletedIsUnpackedAgain() throws Exception {
+    Release first = read(Testdata.demoTarball());
+    ContentStore.deleteRecursively(cache.resolve("units"));
+    Release again = read(Testdata.demoTarball());
+    assertEquals(first.files(), again.files());
+    assertTrue(again.files().stream().allMatch(f -> Files.exists(f.source())));
+  }
+
+  @Test
+  void anAppChangeStoresOnlyThatAppAgain() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Release before = read(copy);
+    Files.writeString(copy.resolve("lib/api-3.1.0/ebin/api_mod.beam"), "changed\n");
+    Release after = read(copy);
+    Map<String, ReleaseFile> was = byPath(before);
+    for (ReleaseFile file : after.files()) {
+      boolean inChangedApp = file.path().startsWith("lib/api-3.1.0");
+      assertEquals(!inChangedApp, was.get(file.path()).source().equals(file.source()), file.path());
+    }
+  }
+
+  @Test
+  void symlinksInsideTheReleaseBecomeCopies() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.createSymbolicLink(copy.resolve("releases/3.1.0/vm.args.link"), Path.of("vm.args"));
+    ReleaseFile link = byPath(read(copy)).get("releases/3.1.0/vm.args.link");
+    assertFalse(Files.isSymbolicLink(link.source()));
+    assertEquals(Files.readString(copy.resolve("releases/3.1.0/vm.args")), Files.readString(link.source()));
+  }
+
+  @Test
+  void aFifoLeftInTmpByADaemonIsIgnoredButOneElsewhereIsRefused() throws Exception {
+    Path copy = copyOf(Testdata.kind("mix-umbrella"));
+    mkfifo(copy.resolve("tmp/pipe"));
+    assertEquals("platform", read(copy).name());
+    mkfifo(copy.resolve("releases/pipe"));
+    BadInputException e = assertThrows(BadInputException.class, () -> read(copy));
+    assertTrue(e.getMessage().contains("releases/pipe is a device, fifo or socket"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "not-a-release | is not a release: it has no releases/ directory",
+      "no-rel-file | has neither releases/start_erl.data nor a releases/VSN/NAME.rel",
+      "bad-rel-syntax | releases/0.1.0/tiny.rel line 2: expected",
+      "unknown-kind | cannot tell which tool built it",
+      "escaping-symlink | symlink lib -> ../../../../../etc points outside the release",
+      "dangling-symlink | symlink lib -> nowhere/at/all points to nothing",
+      "not-a-release.tar.gz | is not a release",
+      "not-a-tar.tar.gz | it is not a readable tar or tar.gz archive",
+      "truncated.tar.gz | is not a readable tar",
+      "dotdot.tar.gz | contains '..' and could write outside the release",
+      "absolute.tar.gz | has an absolute path",
+      "symlink-escape.tar.gz | points outside the release",
+      "symlink-absolute.tar.gz | points outside the release",
+      "symlink-chain.tar.gz | resolves outside the release",
+      "through-symlink.tar.gz | is reached through the symlink lib/dir",
+      "hardlink-escape.tar.gz | contains '..'",
+      "device.tar.gz | is a device, fifo or other special file",
+      "fifo.tar.gz | is a device, fifo or other special file",
+      "bomb.tar.gz | refusing what looks like a decompression bomb"})
+  void refusesBadInputWithAMessageNamingItAndLeavesNothingBehind(String fixture, String expected)
+      throws IOException {
+    Path input = Testdata.bad(fixture);
+    BadInputException e = assertThrows(BadInputException.class, () -> read(input));
+    assertTrue(e.getMessage().contains(input.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains(expected.trim()), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+    assertEquals(List.of(), list(cache.resolve("units")), "nothing stored");
+    assertFalse(Files.exists(Path.of("/tmp/relpack-escaped")));
+    assertFalse(Files.exists(cache.getParent().resolve("escaped")));
+  }
+
+  @Test
+  void saysWhenTheReleaseDoesNotExist() {
+    BadInputException e = assertThrows(BadInputException.class, () -> read(work.resolve("nope")));
+    assertTrue(e.getMessage().startsWith("release not found: " + work.resolve("nope")), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3})
+  void entryAndByteLimitsAreEnforced(int entries) {
+    ExtractionLimits tight = new ExtractionLimits(1 << 20, entries);
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> new ReleaseReader(cache, tight).read(Testdata.root().resolve("kinds/relx.tar.gz")));
+    assertTrue(e.getMessage().contains("more than " + entries + " entries"), e.getMessage());
+    ExtractionLimits small = new ExtractionLimits(1000, 1000);
+    e = assertThrows(BadInputException.class,
+        () -> new ReleaseReader(cache, small).read(Testdata.kind("relx")));
+    assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  private Path copyOf(Path fixture) throws IOException {
+    Path target = work.resolve("copy-" + fixture.getFileName());
+    try (Stream<Path> all = Files.walk(fixture)) {
+      for (Path p : all.toList()) {
+        Path to = target.resolve(fixture.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    return target;
+  }
+
+  private static void mkfifo(Path path) throws Exception {
+    Files.createDirectories(path.getParent());
+    assertEquals(0, new ProcessBuilder("mkfifo", path.toString()).start().waitFor());
+  }
+
+  private static Map<String, ReleaseFile> byPath(Release release) {
+    return release.files().stream().collect(
+        java.util.stream.Collectors.toMap(ReleaseFile::path, f -> f));
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      return children.sorted().toList();
+    }
+  }
+}
