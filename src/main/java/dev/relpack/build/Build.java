@@ -48,6 +48,12 @@ public final class Build {
     BaseSpec baseSpec = BaseSpec.parse(request.from());
     ImageOptions options = new ImageOptions(request.appRoot(), request.user(), request.ports(),
         ImageOptions.keyValues("-e", request.env()), ImageOptions.keyValues("-l", request.labels()));
+    if (request.release().isEmpty() && request.projectDir().isEmpty()) {
+      throw new BadInputException(
+          "give the release with --release PATH, or its mix project with --project-dir DIR");
+    }
+    Target target = Target.parse(request.to(), request.tags());
+    target.checkWritable();
     request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
     request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
     TrustedCertificates.trustAlso(caFiles(request));
@@ -60,8 +66,6 @@ public final class Build {
         + release.kind().label() + ", ERTS " + release.ertsVersion()
         + (release.ertsIncluded() ? "" : ", not included") + "), " + release.files().size()
         + " files in " + loaded.plan().layers().size() + " layers");
-    Target target = Target.parse(request.to(), request.tags(), release.name());
-    target.checkWritable();
 
     Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
     RegistryAccess access = new RegistryAccess(request.insecure());
@@ -156,7 +160,7 @@ public final class Build {
 
   private static String describe(BuildRequest request) {
     return request.release().map(Path::toString)
-        .orElseGet(() -> "from project " + request.projectDir().map(Path::toString).orElse("?"));
+        .orElseGet(() -> "built in project " + request.projectDir().orElseThrow());
   }
 
   private static void requireParent(Path file, String option) {

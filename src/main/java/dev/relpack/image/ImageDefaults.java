@@ -32,7 +32,7 @@ public final class ImageDefaults {
     List<ImageLayer> layers = plan.layers().stream()
         .map(layer -> new ImageLayer(layer.kind().label(), entries(layer, root)))
         .toList();
-    return new ImageSpec(base, layers,
+    return new ImageSpec(release.name(), base, layers,
         List.of(root + "/" + release.startScript(), release.startCommand()),
         new TreeMap<>(environment(release, options)), options.ports(), options.user(), root,
         new TreeMap<>(labels(release, base, options, ci)), created(ci), architecture);
@@ -83,7 +83,7 @@ public final class ImageDefaults {
     if (epoch.isPresent()) {
       try {
         return Instant.ofEpochSecond(Long.parseLong(epoch.get().trim()));
-      } catch (NumberFormatException e) {
+      } catch (NumberFormatException | java.time.DateTimeException e) {
         throw new BadInputException("SOURCE_DATE_EPOCH=" + epoch.get() + " is not a number of seconds");
       }
     }

@@ -10,9 +10,11 @@ import java.util.TreeMap;
 /**
  * Everything that decides the image, and nothing else: the same spec gives the same digest.
  *
+ * @param name what the image is called where a target needs a name (the release's name)
  * @param architecture the OCI architecture (amd64, arm64, ...) of the release's native code
  */
 public record ImageSpec(
+    String name,
     BaseImage base,
     List<ImageLayer> layers,
     List<String> entrypoint,

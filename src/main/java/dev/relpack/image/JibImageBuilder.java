@@ -130,7 +130,8 @@ public final class JibImageBuilder {
     Path file = target.file().toAbsolutePath();
     Path tmp = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
     try {
-      ImageReference name = ImageReference.of(null, target.name(), target.tags().get(0));
+      ImageReference name =
+          ImageReference.of(null, Target.repositoryName(spec.name()), target.tags().get(0));
       JibContainer container = jib.containerize(containerizer(
           Containerizer.to(TarImage.at(tmp).named(name)), target, events));
       List<Blob> layers = dockerArchiveLayers(tmp);

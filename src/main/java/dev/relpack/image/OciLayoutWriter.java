@@ -80,7 +80,8 @@ final class OciLayoutWriter {
             .put("mediaType", "application/vnd.oci.image.index.v1+json");
     ArrayNode kept = JSON.createArrayNode();
     for (JsonNode existing : index.path("manifests")) {
-      if (!tags.contains(existing.path("annotations").path(REF_NAME).asText(null))) {
+      String ref = existing.path("annotations").path(REF_NAME).asText("");
+      if (ref.isEmpty() || !tags.contains(ref)) {
         kept.add(existing);
       }
     }

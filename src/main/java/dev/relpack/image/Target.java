@@ -34,8 +34,8 @@ public sealed interface Target {
     }
   }
 
-  /** A {@code docker save} archive at {@code file}, its images named {@code name:TAG}. */
-  record DockerArchive(Path file, String name, List<String> tags) implements Target {
+  /** A {@code docker save} archive at {@code file}; its images are named after the release. */
+  record DockerArchive(Path file, List<String> tags) implements Target {
     @Override
     public String display() {
       return "tar:" + file;
@@ -50,17 +50,13 @@ public sealed interface Target {
     }
   }
 
-  /**
-   * @param defaultName the image name for archives when nothing else names one (the release's)
-   */
-  static Target parse(String to, List<String> extraTags, String defaultName) {
+  static Target parse(String to, List<String> extraTags) {
     if (to == null || to.isBlank()) {
       throw new BadInputException("--to is empty; give a registry reference, tar:PATH or oci:DIR");
     }
     extraTags.forEach(Target::checkTag);
     if (to.startsWith("tar:")) {
-      return new DockerArchive(Path.of(path(to, "tar:")), archiveName(defaultName),
-          tags(List.of(), extraTags));
+      return new DockerArchive(Path.of(path(to, "tar:")), tags(List.of(), extraTags));
     }
     if (to.startsWith("oci:")) {
       String rest = path(to, "oci:");
@@ -82,7 +78,9 @@ public sealed interface Target {
     if (reference.getDigest().isPresent()) {
       throw new BadInputException("--to " + to + " names a digest; push to a tag instead");
     }
-    List<String> tags = tags(reference.getTag().stream().toList(), extraTags);
+    // jib fills in "latest" when the reference names no tag; only a tag the user wrote counts
+    List<String> tags = tags(namesTag(to) ? reference.getTag().stream().toList() : List.of(),
+        extraTags);
     return new Registry(ImageReference.of(reference.getRegistry(), reference.getRepository(),
         tags.get(0)), tags);
   }
@@ -95,20 +93,26 @@ public sealed interface Target {
     }
     Path parent = path.toAbsolutePath().getParent();
     if (parent == null || !Files.isDirectory(parent)) {
-      throw new BadInputException(display() + ": directory " + parent + " does not exist");
+      throw new BadInputException("--to " + display() + ": directory " + parent + " does not exist");
     }
     if (this instanceof DockerArchive && Files.isDirectory(path)) {
-      throw new BadInputException(display() + " is a directory; name a file for the archive");
+      throw new BadInputException("--to " + display() + " is a directory; name a file for the archive");
     }
     if (this instanceof OciLayout && Files.exists(path)) {
       if (!Files.isDirectory(path)) {
-        throw new BadInputException(display() + " is a file; name a directory for the layout");
+        throw new BadInputException("--to " + display() + " is a file; name a directory for the layout");
       }
       if (!Files.isRegularFile(path.resolve("oci-layout")) && !isEmpty(path)) {
-        throw new BadInputException(display() + " exists and is not an OCI layout;"
+        throw new BadInputException("--to " + display() + " exists and is not an OCI layout;"
             + " name a new or empty directory, or an existing layout");
       }
     }
+  }
+
+  /** Whether a reference names a tag: a ':' in its last path component, before any digest. */
+  private static boolean namesTag(String reference) {
+    String name = reference.contains("@") ? reference.substring(0, reference.indexOf('@')) : reference;
+    return name.substring(name.lastIndexOf('/') + 1).contains(":");
   }
 
   private static boolean isEmpty(Path dir) {
@@ -141,7 +145,7 @@ public sealed interface Target {
   }
 
   /** A valid repository name made from a release name (lower-case, no odd characters). */
-  private static String archiveName(String name) {
+  static String repositoryName(String name) {
     String clean = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
     return clean.isEmpty() ? "image" : clean;
   }

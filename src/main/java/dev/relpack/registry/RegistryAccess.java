@@ -7,8 +7,16 @@ package dev.relpack.registry;
  */
 public record RegistryAccess(boolean insecure) {
 
-  /** Whether plain HTTP (or unverified TLS) may be used with this registry. */
-  public boolean allowsInsecure(String registry) {
+  /**
+   * Whether plain HTTP may be used with this registry: with {@code --insecure}, or (as Docker
+   * does) when it is on loopback, where traffic never leaves the machine.
+   */
+  public boolean allowsPlainHttp(String registry) {
     return insecure || RegistryHosts.isLoopback(registry);
+  }
+
+  /** Whether a TLS certificate may go unverified: only with {@code --insecure}, even on loopback. */
+  public boolean allowsUnverifiedTls() {
+    return insecure;
   }
 }

@@ -18,6 +18,7 @@ public final class RegistryHosts {
     } else if (host.indexOf(':') >= 0) {
       host = host.substring(0, host.indexOf(':'));
     }
-    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    return host.equals("localhost") || host.equals("::1")
+        || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
   }
 }

@@ -41,12 +41,14 @@ public final class RegistryProbe {
   public Transport probe(String registry) {
     IOException last = null;
     Duration backoff = firstBackoff;
-    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    int attempt = 0;
+    while (attempt < ATTEMPTS) {
+      attempt++;
       try {
         return probeOnce(registry);
       } catch (SSLException e) {
-        throw new RegistryException("cannot verify the TLS certificate of registry " + registry
-            + " (" + e.getMessage() + "); pass --registry-ca FILE to trust its CA, or --insecure",
+        throw new RegistryException("cannot use registry " + registry + " securely: "
+            + tlsProblem(e) + "; if it has a private CA pass --registry-ca FILE, else --insecure",
             e);
       } catch (IOException e) {
         last = e;
@@ -58,28 +60,36 @@ public final class RegistryProbe {
       }
     }
     throw new RegistryException("cannot reach registry " + registry + ": " + describe(last)
-        + " (tried " + ATTEMPTS + " times)", last);
+        + (attempt > 1 ? " (tried " + attempt + " times)" : ""), last);
   }
 
   private Transport probeOnce(String registry) throws IOException {
     try {
       get("https", registry, false);
       return Transport.HTTPS;
-    } catch (SSLException e) {
-      // A self-signed registry fails verification; an HTTP-only one answers the handshake with
-      // garbage. Both are tried only where insecure access is allowed.
-      if (!access.allowsInsecure(registry)) {
-        throw e;
-      }
+    } catch (SSLException verifiedFailed) {
+      // Either TLS with a certificate we do not trust, or no TLS at all (an HTTP-only registry
+      // answers the handshake with garbage): an unverified handshake tells which.
+      boolean speaksTls;
       try {
         get("https", registry, true);
-        return Transport.HTTPS_UNVERIFIED;
+        speaksTls = true;
       } catch (SSLException notTls) {
-        get("http", registry, false);
-        return Transport.HTTP;
+        speaksTls = false;
       }
+      if (speaksTls) {
+        if (!access.allowsUnverifiedTls()) {
+          throw verifiedFailed;
+        }
+        return Transport.HTTPS_UNVERIFIED;
+      }
+      if (!access.allowsPlainHttp(registry)) {
+        throw verifiedFailed;
+      }
+      get("http", registry, false);
+      return Transport.HTTP;
     } catch (ConnectException e) {
-      if (!access.allowsInsecure(registry)) {
+      if (!access.allowsPlainHttp(registry)) {
         throw e;
       }
       get("http", registry, false);
@@ -107,6 +117,17 @@ public final class RegistryProbe {
     } finally {
       connection.disconnect();
     }
+  }
+
+  private static String tlsProblem(SSLException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("PKIX") || message.contains("certification path")) {
+      return "its TLS certificate is not signed by a CA this machine trusts";
+    }
+    if (message.contains("subject alternative") || message.contains("No name matching")) {
+      return "its TLS certificate is for another host name";
+    }
+    return "TLS failed (" + message + ")";
   }
 
   private static boolean isTransient(IOException e) {

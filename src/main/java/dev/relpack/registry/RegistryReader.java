@@ -38,9 +38,10 @@ public final class RegistryReader {
 
   /** The digest {@code image} (a tag or a digest) resolves to now. */
   public Manifest read(ImageReference image, Optional<Credential> credential) {
-    FailoverHttpClient http = new FailoverHttpClient(
-        access.allowsInsecure(image.getRegistry()), access.allowsInsecure(image.getRegistry()),
-        log::accept);
+    // jib's failover allows plain HTTP and unverified TLS together; the probe has already
+    // refused whichever of the two this registry may not use
+    boolean failover = access.allowsPlainHttp(image.getRegistry());
+    FailoverHttpClient http = new FailoverHttpClient(failover, failover, log::accept);
     try {
       RegistryClient client = RegistryClient.factory(
               EventHandlers.builder().add(LogEvent.class, log::accept).build(),

@@ -1,0 +1,73 @@
+package dev.relpack.registry;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.error.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Only refusals: a valid file would replace the JVM's default TLS context for every later test.
+ */
+class TrustedCertificatesTest {
+  @TempDir Path work;
+
+  @Test
+  void nothingToTrustChangesNothing() throws Exception {
+    SSLContext before = SSLContext.getDefault();
+    assertDoesNotThrow(() -> TrustedCertificates.trustAlso(List.of()));
+    assertSame(before, SSLContext.getDefault());
+  }
+
+  @Test
+  void aMissingFileIsBadInputNamingIt() throws Exception {
+    SSLContext before = SSLContext.getDefault();
+    Path missing = work.resolve("ca.pem");
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TrustedCertificates.trustAlso(List.of(missing)));
+    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("not found"), e.getMessage());
+    assertSame(before, SSLContext.getDefault());
+  }
+
+  @Test
+  void aDirectoryIsBadInputNamingIt() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TrustedCertificates.trustAlso(List.of(work)));
+    assertTrue(e.getMessage().contains(work.toString()), e.getMessage());
+  }
+
+  @Test
+  void aFileThatHoldsNoCertificateIsBadInputNamingIt() throws Exception {
+    SSLContext before = SSLContext.getDefault();
+    Path text = Files.writeString(work.resolve("notes.pem"), "this is not a certificate\n");
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TrustedCertificates.trustAlso(List.of(text)));
+    assertTrue(e.getMessage().contains(text.toString()), e.getMessage());
+    assertSame(before, SSLContext.getDefault());
+  }
+
+  @Test
+  void aBrokenPemBlockIsBadInputNamingIt() throws Exception {
+    Path broken = Files.writeString(work.resolve("broken.pem"),
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TrustedCertificates.trustAlso(List.of(broken)));
+    assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
+  }
+
+  @Test
+  void anEmptyFileIsBadInputNamingIt() throws Exception {
+    Path empty = Files.createFile(work.resolve("empty.pem"));
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TrustedCertificates.trustAlso(List.of(empty)));
+    assertTrue(e.getMessage().contains(empty.toString()), e.getMessage());
+  }
+}

@@ -1,0 +1,51 @@
+package dev.relpack.testsupport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs {@code java -jar target/relpack.jar}, exactly as a user does. */
+public final class Relpack {
+  private final Path home;
+  private final Map<String, String> env = new HashMap<>();
+
+  /** @param home the HOME it runs with (so no real ~/.docker or ~/.cache is read or written) */
+  public Relpack(Path home) {
+    this.home = home;
+  }
+
+  public Relpack env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
+  public Command.Result run(String... args) {
+    return run(List.of(args));
+  }
+
+  public Command.Result run(List<String> args) {
+    Path jar = Path.of(System.getProperty("relpack.jar", "target/relpack.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new AssertionError(jar + " is missing: run mvn package first");
+    }
+    List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+    command.addAll(args);
+    Map<String, String> environment = new HashMap<>(Map.of("HOME", home.toString(),
+        "XDG_CACHE_HOME", home.resolve(".cache").toString()));
+    environment.putAll(env);
+    return Command.run(command, environment, Duration.ofMinutes(3));
+  }
+
+  /** Like {@link #run} but fails unless relpack exited 0. */
+  public Command.Result succeed(String... args) {
+    return run(args).requireSuccess();
+  }
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+}

@@ -1,0 +1,48 @@
+package dev.relpack.testsupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** skopeo, the independent client that reads what relpack wrote. */
+public final class Skopeo {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Skopeo() {}
+
+  /** {@code skopeo inspect} of a transport:reference (docker://, oci:, docker-archive:). */
+  public static JsonNode inspect(String image) {
+    return json(List.of("inspect", "--tls-verify=false", image));
+  }
+
+  /** The image config (Entrypoint, User, Env, ... under "config"). */
+  public static JsonNode config(String image) {
+    return json(List.of("inspect", "--tls-verify=false", "--config", image));
+  }
+
+  /** The raw manifest. */
+  public static JsonNode manifest(String image) {
+    return json(List.of("inspect", "--tls-verify=false", "--raw", image));
+  }
+
+  public static void copy(String from, String to) {
+    run(List.of("copy", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
+  }
+
+  private static JsonNode json(List<String> args) {
+    try {
+      return JSON.readTree(run(args));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String run(List<String> args) {
+    List<String> command = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
+    command.addAll(args);
+    return Command.run(command, Map.of(), Duration.ofMinutes(2)).requireSuccess().stdout();
+  }
+}
