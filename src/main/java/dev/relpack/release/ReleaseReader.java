@@ -1,12 +1,13 @@
 package dev.relpack.release;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,13 +16,13 @@ import java.util.TreeMap;
 /**
  * Reads a release from a directory or a tarball into a {@link Release} whose files sit in the
  * content store. A tarball already read once is not unpacked again: its units are found through an
- * index keyed by the tarball's SHA-256.
+ * index keyed by the tarball's SHA-256, and the SHA-256 itself is remembered by the file's identity
+ * (path, size, mtime, inode), so an unchanged tarball is not even hashed again.
  */
 public final class ReleaseReader {
   private final ContentStore store;
   private final Path tarballIndex;
   private final ExtractionLimits limits;
-  private final ObjectMapper json = new ObjectMapper();
 
   /**
    * @param cacheRoot where unpacked content and indexes are kept (shared by concurrent builds)
@@ -61,7 +62,7 @@ public final class ReleaseReader {
   private Release readTarball(Path tarball) {
     String display = tarball.toString();
     try {
-      String digest = Sha256.of(tarball);
+      String digest = tarballDigest(tarball);
       Optional<List<ReleaseFile>> indexed = indexed(digest);
       if (indexed.isPresent()) {
         Release release = ReleaseInspector.inspect(ReleaseTree.of(indexed.get()), display);
@@ -95,26 +96,57 @@ public final class ReleaseReader {
     return unpacked;
   }
 
+  /** The tarball's SHA-256, from the cache when this very file was hashed before. */
+  private String tarballDigest(Path tarball) throws IOException {
+    BasicFileAttributes attrs = Files.readAttributes(tarball, BasicFileAttributes.class);
+    String identity = Sha256.of(tarball.toRealPath() + "\n" + attrs.size() + "\n"
+        + attrs.lastModifiedTime().toMillis() + "\n" + attrs.fileKey());
+    Path remembered = tarballIndex.resolve("by-identity").resolve(identity);
+    if (Files.isRegularFile(remembered)) {
+      String digest = Files.readString(remembered).trim();
+      if (digest.matches("[0-9a-f]{64}")) {
+        return digest;
+      }
+    }
+    String digest = Sha256.of(tarball);
+    writeAtomically(remembered, digest);
+    return digest;
+  }
+
   private Optional<List<ReleaseFile>> indexed(String tarballDigest) throws IOException {
-    Path index = tarballIndex.resolve(tarballDigest + ".json");
+    Path index = tarballIndex.resolve(tarballDigest);
     if (!Files.isRegularFile(index)) {
       return Optional.empty();
     }
-    TarballIndex entry = json.readValue(index.toFile(), TarballIndex.class);
-    if (!entry.units().values().stream().allMatch(d -> store.unit(d).isPresent())) {
+    Map<String, String> units = new TreeMap<>();
+    for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
+      int space = line.indexOf(' ');
+      if (space != 64) {
+        return Optional.empty(); // not written by this version: unpack again
+      }
+      units.put(line.substring(space + 1), line.substring(0, space));
+    }
+    if (!units.values().stream().allMatch(d -> store.unit(d).isPresent())) {
       return Optional.empty(); // part of the cache was deleted: unpack again
     }
-    return Optional.of(store.load(entry.units()));
+    return Optional.of(store.load(units));
   }
 
+  /** One line per unit, {@code DIGEST NAME}; the root-level unit has an empty name. */
   private void writeIndex(String tarballDigest, Map<String, String> units) throws IOException {
-    Files.createDirectories(tarballIndex);
-    Path tmp = Files.createTempFile(tarballIndex, tarballDigest, ".tmp");
-    json.writeValue(tmp.toFile(), new TarballIndex(new TreeMap<>(units)));
-    Files.move(tmp, tarballIndex.resolve(tarballDigest + ".json"), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    StringBuilder text = new StringBuilder();
+    new TreeMap<>(units).forEach((name, digest) -> text.append(digest).append(' ').append(name).append('\n'));
+    writeAtomically(tarballIndex.resolve(tarballDigest), text.toString());
   }
 
-  /** What the cache remembers of an unpacked tarball: unit name to unit digest. */
-  record TarballIndex(Map<String, String> units) {}
+  private static void writeAtomically(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
 }

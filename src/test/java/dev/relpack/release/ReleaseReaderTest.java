@@ -107,7 +107,18 @@ class ReleaseReaderTest {
     assertEquals(first.files(), second.files());
     assertEquals(units, list(cache.resolve("units")));
     assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
-    assertEquals(1, list(cache.resolve("tarballs")).size());
+    assertTrue(Files.isRegularFile(cache.resolve("tarballs").resolve(Sha256.of(Testdata.demoTarball()))));
+    assertEquals(1, list(cache.resolve("tarballs/by-identity")).size(), "hashed once");
+  }
+
+  @Test
+  void aTarballReplacedAtTheSamePathIsReadAfresh() throws Exception {
+    Path tarball = work.resolve("release.tar.gz");
+    Files.copy(Testdata.root().resolve("kinds/relx.tar.gz"), tarball);
+    assertEquals("api", read(tarball).name());
+    Files.copy(Testdata.root().resolve("kinds/exrm.tar.gz"), tarball,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals("legacy", read(tarball).name());
   }
 
   @Test
