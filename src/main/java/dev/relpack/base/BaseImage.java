@@ -2,13 +2,26 @@ package dev.relpack.base;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A base, resolved and pinned: what the image's {@code base.name}/{@code base.digest} labels say,
- * and where jib reads it from.
+ * where jib reads it from, and files to add on top of it as a layer of their own (the host base
+ * keeps its regular files there, where jib's layer cache spares re-reading them every build).
  */
-public record BaseImage(String name, Optional<String> digest, Source source) {
+public record BaseImage(String name, Optional<String> digest, Source source, List<BaseFile> files) {
+
+  public BaseImage {
+    files = List.copyOf(files);
+  }
+
+  public BaseImage(String name, Optional<String> digest, Source source) {
+    this(name, digest, source, List.of());
+  }
+
+  /** A regular file of the base: its bytes on this machine and its absolute path in the image. */
+  public record BaseFile(Path source, String target, boolean executable) {}
 
   /** Where jib takes the base from. */
   public sealed interface Source {}

@@ -241,38 +241,68 @@ final class HostBase {
     return text.append("nogroup:x:65534:\n").toString();
   }
 
-  /** Reuses the archive of an identical earlier base, else writes it. */
+  /**
+   * The base: a small archive with the directories, symlinks and generated files (jib re-reads its
+   * archive base on every build), plus the machine's regular files as a layer of their own, which
+   * jib caches by path and mtime. Both are reused when the machine's files have not changed.
+   */
   private BaseImage cachedArchive(List<RootfsEntry> entries, String architecture)
       throws IOException {
     Path dir = cacheRoot.resolve("bases");
     Files.createDirectories(dir);
     String key = identity(entries, architecture);
     Path archive = dir.resolve("host-" + key + ".tar");
-    Path configDigest = dir.resolve("host-" + key + ".id");
-    if (!Files.isRegularFile(archive) || !Files.isRegularFile(configDigest)) {
+    Path digestFile = dir.resolve("host-" + key + ".digest");
+    List<RootfsEntry> skeleton =
+        entries.stream().filter(e -> !(e instanceof RootfsEntry.RegularFile)).toList();
+    if (!Files.isRegularFile(archive) || !Files.isRegularFile(digestFile)) {
       Path tmp = Files.createTempFile(dir, "host-", ".tmp");
       try {
-        DockerArchiveWriter.Written written = DockerArchiveWriter.write(tmp, entries, architecture,
-            List.of("PATH=" + PATH), "files of the build machine that the release needs");
-        Files.writeString(configDigest, written.configDigest());
+        DockerArchiveWriter.write(tmp, skeleton, architecture, List.of("PATH=" + PATH),
+            "directories, links and accounts of the build machine's files");
+        Files.writeString(digestFile, contentDigest(entries, architecture));
         Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(tmp);
       }
     }
-    return new BaseImage("host", Optional.of(Files.readString(configDigest).trim()),
-        new BaseImage.ArchiveSource(archive));
+    List<BaseImage.BaseFile> files = entries.stream()
+        .filter(e -> e instanceof RootfsEntry.RegularFile)
+        .map(e -> (RootfsEntry.RegularFile) e)
+        .map(f -> new BaseImage.BaseFile(f.source(), f.path(), (f.mode() & 0111) != 0))
+        .toList();
+    return new BaseImage("host", Optional.of(Files.readString(digestFile).trim()),
+        new BaseImage.ArchiveSource(archive), files);
   }
 
-  /** What makes the base what it is: every entry with the identity of the file behind it. */
+  /** Which files the base is made of, cheaply: paths with sizes, mtimes and inodes. */
   private static String identity(List<RootfsEntry> entries, String architecture) throws IOException {
-    StringBuilder text = new StringBuilder("relpack-host-base 1 ").append(architecture).append('\n');
+    return Sha256.of(describe(entries, architecture, false));
+  }
+
+  /**
+   * What the base holds, by content, so the same files give the same {@code base.digest} label on
+   * any machine. Hashing every file is slow, so it is done once per {@link #identity}.
+   */
+  private static String contentDigest(List<RootfsEntry> entries, String architecture)
+      throws IOException {
+    return "sha256:" + Sha256.of(describe(entries, architecture, true));
+  }
+
+  private static String describe(List<RootfsEntry> entries, String architecture, boolean content)
+      throws IOException {
+    StringBuilder text = new StringBuilder("relpack-host-base 2 ").append(architecture).append('\n');
     for (RootfsEntry entry : entries) {
       text.append(entry.path()).append(' ');
       if (entry instanceof RootfsEntry.RegularFile file) {
-        PosixFileAttributes attrs = Files.readAttributes(file.source(), PosixFileAttributes.class);
-        text.append("f ").append(file.mode()).append(' ').append(attrs.size()).append(' ')
-            .append(attrs.lastModifiedTime().toMillis()).append(' ').append(attrs.fileKey());
+        text.append("f ").append(file.mode()).append(' ');
+        if (content) {
+          text.append(Sha256.of(file.source()));
+        } else {
+          PosixFileAttributes attrs = Files.readAttributes(file.source(), PosixFileAttributes.class);
+          text.append(attrs.size()).append(' ').append(attrs.lastModifiedTime().toMillis())
+              .append(' ').append(attrs.fileKey());
+        }
       } else if (entry instanceof RootfsEntry.Generated generated) {
         text.append("g ").append(generated.mode()).append(' ')
             .append(Sha256.of(new String(generated.content(), StandardCharsets.ISO_8859_1)));
@@ -283,7 +313,7 @@ final class HostBase {
       }
       text.append('\n');
     }
-    return Sha256.of(text.toString());
+    return text.toString();
   }
 
   private void addElf(String path, List<Needing> needing) throws IOException {

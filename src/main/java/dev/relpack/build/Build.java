@@ -26,6 +26,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -57,6 +61,10 @@ public final class Build {
     request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
     request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
     TrustedCertificates.trustAlso(caFiles(request));
+    RegistryAccess access = new RegistryAccess(request.insecure());
+    // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
+    // and the CPU: do both at once.
+    CompletableFuture<Boolean> probed = probeInBackground(target, baseSpec, access, reporter);
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
@@ -68,8 +76,7 @@ public final class Build {
         + " files in " + loaded.plan().layers().size() + " layers");
 
     Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
-    RegistryAccess access = new RegistryAccess(request.insecure());
-    boolean insecureNeeded = probe(target, baseSpec, access, reporter);
+    boolean insecureNeeded = join(probed);
     RegistryCredentials credentials = new RegistryCredentials(request.environment(), request.home());
     RegistryReader registry = new RegistryReader(access, log);
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
@@ -97,6 +104,28 @@ public final class Build {
           + " or metadata file: " + e.getMessage(), e);
     }
     return report;
+  }
+
+  private static CompletableFuture<Boolean> probeInBackground(Target target, BaseSpec base,
+      RegistryAccess access, Reporter reporter) {
+    ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "relpack-probe");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      return CompletableFuture.supplyAsync(() -> probe(target, base, access, reporter), thread);
+    } finally {
+      thread.shutdown();
+    }
+  }
+
+  private static boolean join(CompletableFuture<Boolean> probed) {
+    try {
+      return probed.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   /**

@@ -22,8 +22,13 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    Context context = new Context(System.getenv(), Path.of(System.getProperty("user.home")),
-        System.out, System.err, System.console() != null, Path.of("/"));
+    Path home = Path.of(System.getProperty("user.home"));
+    var relaunched = Relaunch.run(args, System.getenv(), home);
+    if (relaunched.isPresent()) {
+      System.exit(relaunched.get());
+    }
+    Context context = new Context(System.getenv(), home, System.out, System.err,
+        System.console() != null, Path.of("/"));
     System.exit(run(args, context));
   }
 

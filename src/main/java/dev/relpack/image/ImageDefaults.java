@@ -29,9 +29,12 @@ public final class ImageDefaults {
   public static ImageSpec spec(Release release, LayerPlan plan, BaseImage base,
       ImageOptions options, Map<String, String> ci, String architecture) {
     String root = options.appRoot();
-    List<ImageLayer> layers = plan.layers().stream()
-        .map(layer -> new ImageLayer(layer.kind().label(), entries(layer, root)))
-        .toList();
+    List<ImageLayer> layers = new java.util.ArrayList<>();
+    if (!base.files().isEmpty()) {
+      layers.add(new ImageLayer("host", base.files().stream()
+          .map(f -> new LayerEntry(f.source(), f.target(), false, f.executable())).toList()));
+    }
+    plan.layers().forEach(layer -> layers.add(new ImageLayer(layer.kind().label(), entries(layer, root))));
     return new ImageSpec(release.name(), base, layers,
         List.of(root + "/" + release.startScript(), release.startCommand()),
         new TreeMap<>(environment(release, options)), options.ports(), options.user(), root,

@@ -62,10 +62,12 @@ public final class ReleaseReader {
   private Release readTarball(Path tarball) {
     String display = tarball.toString();
     try {
-      String digest = tarballDigest(tarball);
+      Path memo = identityMemo(tarball);
+      String digest = remembered(memo).orElse(Sha256.of(tarball));
       Optional<List<ReleaseFile>> indexed = indexed(digest);
       if (indexed.isPresent()) {
         Release release = ReleaseInspector.inspect(ReleaseTree.of(indexed.get()), display);
+        writeAtomically(memo, digest);
         return release.withFiles(indexed.get());
       }
       Path staging = store.newStagingDirectory();
@@ -73,6 +75,7 @@ public final class ReleaseReader {
         TarballExtractor.extract(tarball, staging, limits);
         Stored stored = readAndStore(releaseRoot(staging), display);
         writeIndex(digest, stored.unitDigests());
+        writeAtomically(memo, digest); // only for tarballs that read well
         return stored.release();
       } finally {
         ContentStore.deleteRecursively(staging);
@@ -96,21 +99,20 @@ public final class ReleaseReader {
     return unpacked;
   }
 
-  /** The tarball's SHA-256, from the cache when this very file was hashed before. */
-  private String tarballDigest(Path tarball) throws IOException {
+  /** Where the SHA-256 of this very file (same path, size, mtime and inode) is remembered. */
+  private Path identityMemo(Path tarball) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(tarball, BasicFileAttributes.class);
     String identity = Sha256.of(tarball.toRealPath() + "\n" + attrs.size() + "\n"
         + attrs.lastModifiedTime().toMillis() + "\n" + attrs.fileKey());
-    Path remembered = tarballIndex.resolve("by-identity").resolve(identity);
-    if (Files.isRegularFile(remembered)) {
-      String digest = Files.readString(remembered).trim();
-      if (digest.matches("[0-9a-f]{64}")) {
-        return digest;
-      }
+    return tarballIndex.resolve("by-identity").resolve(identity);
+  }
+
+  private static Optional<String> remembered(Path memo) throws IOException {
+    if (!Files.isRegularFile(memo)) {
+      return Optional.empty();
     }
-    String digest = Sha256.of(tarball);
-    writeAtomically(remembered, digest);
-    return digest;
+    String digest = Files.readString(memo).trim();
+    return digest.matches("[0-9a-f]{64}") ? Optional.of(digest) : Optional.empty();
   }
 
   private Optional<List<ReleaseFile>> indexed(String tarballDigest) throws IOException {

@@ -87,11 +87,11 @@ class BuildToRegistryIT {
   }
 
   @Test
-  void theLayersAreTheBaseThenErtsOtpDepsAppRelease() {
+  void theLayersAreTheBaseAndHostFilesThenErtsOtpDepsAppRelease() {
     JsonNode manifest = Skopeo.manifest("docker://" + image + ":0.1.0");
     assertEquals("application/vnd.oci.image.manifest.v1+json", manifest.path("mediaType").asText());
     JsonNode layers = metadata.path("layers");
-    assertEquals(List.of("base", "erts", "otp", "deps", "app", "release"),
+    assertEquals(List.of("base", "host", "erts", "otp", "deps", "app", "release"),
         strings(layers.findValues("name")));
     assertEquals(manifest.path("layers").size(), layers.size());
     for (int i = 0; i < layers.size(); i++) {
@@ -101,7 +101,7 @@ class BuildToRegistryIT {
     assertEquals(digest, metadata.path("digest").asText());
     assertEquals(image + "@" + digest, metadata.path("image").asText());
     assertEquals(List.of("0.1.0", "latest"), strings(metadata.path("tags")));
-    for (String line : List.of("base", "erts", "otp", "deps", "app", "release")) {
+    for (String line : List.of("base", "host", "erts", "otp", "deps", "app", "release")) {
       assertTrue(build.stdout().lines().anyMatch(l -> l.trim().startsWith(line + " ")), build.stdout());
     }
   }

@@ -39,7 +39,7 @@ class LocalTargetsIT {
             Duration.ofSeconds(30)).requireSuccess().stdout());
     assertEquals(List.of("demo:0.1.0", "demo:stable"), strings(manifestJson.path(0).path("RepoTags")));
     JsonNode inspected = Skopeo.inspect("docker-archive:" + archive);
-    assertEquals(6, inspected.path("Layers").size());
+    assertEquals(7, inspected.path("Layers").size(), "host base (skeleton and files) and 5 release layers");
     assertEquals("demo", inspected.path("Labels").path("org.opencontainers.image.title").asText());
     JsonNode config = Skopeo.config("docker-archive:" + archive).path("config");
     assertEquals(List.of("/app/bin/demo", "start"), strings(config.path("Entrypoint")));
