@@ -3,10 +3,10 @@ package dev.relpack.image;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.event.events.TimerEvent;
-import com.google.cloud.tools.jib.event.progress.ProgressEventHandler;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,15 +25,17 @@ final class JibEvents {
   private final Set<String> builtLayers = ConcurrentHashMap.newKeySet();
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
-  private final ProgressEventHandler progress;
+  /** Overall progress: each event's units times its allocation's share of the whole build. */
+  private final DoubleAdder progress = new DoubleAdder();
 
   JibEvents(BuildListener listener) {
     this.listener = listener;
-    this.progress = new ProgressEventHandler(update -> listener.progress(update.getProgress(),
-        update.getUnfinishedLeafTasks().isEmpty() ? "" : update.getUnfinishedLeafTasks().get(0)));
   }
 
   void onLog(LogEvent event) {
+    if (event.getMessage().startsWith("\t") || event.getMessage().startsWith("Containerizing application")) {
+      return; // jib lists every source file; relpack's are content-store paths, no help to anyone
+    }
     String message = ANSI.matcher(event.getMessage()).replaceAll("").trim();
     boolean failover = message.startsWith("Cannot verify server at")
         || message.contains("Attempting again with HTTP");
@@ -61,7 +63,9 @@ final class JibEvents {
       blobSizes.put(description.substring(PUSHING.length()),
           event.getAllocation().getAllocationUnits());
     }
-    progress.accept(event);
+    // jib's own ProgressEventHandler only reports when a task starts or ends; count every event
+    progress.add(event.getUnits() * event.getAllocation().getFractionOfRoot());
+    listener.progress(Math.min(1, progress.sum()), description);
   }
 
   void onTimer(TimerEvent event) {
