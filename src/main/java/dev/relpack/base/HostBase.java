@@ -57,6 +57,7 @@ final class HostBase {
   private final Path machine;
   private final Path cacheRoot;
   private final Consumer<String> warn;
+  private final List<String> busyboxLocations;
 
   /**
    * @param machine the root of the machine to take files from ({@code /})
@@ -64,9 +65,15 @@ final class HostBase {
    * @param warn where to say what was left out when checks are off
    */
   HostBase(Path machine, Path cacheRoot, Consumer<String> warn) {
+    this(machine, cacheRoot, warn, BUSYBOX_LOCATIONS);
+  }
+
+  /** @param busyboxLocations where to look for busybox; none to use the machine's own tools */
+  HostBase(Path machine, Path cacheRoot, Consumer<String> warn, List<String> busyboxLocations) {
     this.machine = machine;
     this.cacheRoot = cacheRoot;
     this.warn = warn;
+    this.busyboxLocations = List.copyOf(busyboxLocations);
   }
 
   /** The options that change the base: where the app goes, who runs it, whether to check. */
@@ -82,6 +89,7 @@ final class HostBase {
     List<String> problems = new ArrayList<>();
 
     addShellAndUtilities(rootfs, needing, problems);
+    addErlangRuntime(release, rootfs, needing, problems);
     addInterpreters(release, options.appRoot(), rootfs, needing, problems);
     addLibraries(rootfs, needing, releaseElf, reference, problems);
     addSystemFiles(rootfs, options.user());
@@ -116,7 +124,7 @@ final class HostBase {
 
   private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing, List<String> problems)
       throws IOException {
-    Optional<String> busybox = BUSYBOX_LOCATIONS.stream().filter(this::isFile).findFirst();
+    Optional<String> busybox = busyboxLocations.stream().filter(this::isFile).findFirst();
     if (busybox.isPresent()) {
       String real = realPath(busybox.get());
       rootfs.copyFromMachine(busybox.get());
@@ -135,6 +143,62 @@ final class HostBase {
       } else if (REQUIRED_UTILITIES.contains(utility)) {
         problems.add("no " + utility + " on this machine (release scripts call it)");
       }
+    }
+  }
+
+  /**
+   * For a release built without its ERTS ({@code include_erts: false}): this machine's Erlang, the
+   * {@code erl} its scripts take from PATH, with the exact ERTS and OTP application versions the
+   * release's boot script names (anything else fails with {@code cannot load error_handler}).
+   */
+  private void addErlangRuntime(Release release, Rootfs rootfs, List<Needing> needing,
+      List<String> problems) throws IOException {
+    if (release.ertsIncluded()) {
+      return;
+    }
+    Optional<String> erl = onPath("erl");
+    if (erl.isEmpty()) {
+      problems.add("the release has no ERTS (include_erts: false) and this machine has no erl");
+      return;
+    }
+    String root = Rootfs.parent(Rootfs.parent(realPath(erl.get())));
+    String erts = root + "/erts-" + release.ertsVersion();
+    if (!Files.isDirectory(onMachine(erts))) {
+      problems.add("the release was built for ERTS " + release.ertsVersion()
+          + " (include_erts: false) but this machine's Erlang in " + root + " has "
+          + ertsVersions(root));
+      return;
+    }
+    List<String> trees = new ArrayList<>(List.of(root + "/bin", erts, root + "/releases"));
+    for (var app : release.apps()) {
+      boolean inRelease = release.files().stream()
+          .anyMatch(f -> f.path().equals("lib/" + app.directory()));
+      if (!inRelease) {
+        String dir = root + "/lib/" + app.directory();
+        if (Files.isDirectory(onMachine(dir))) {
+          trees.add(dir);
+        } else {
+          problems.add("the release needs " + app.directory() + ", which is neither in it nor in "
+              + root + "/lib");
+        }
+      }
+    }
+    rootfs.copyFromMachine(erl.get());
+    for (String tree : trees) {
+      rootfs.copyTreeFromMachine(tree);
+      try (var walk = Files.walk(onMachine(tree).toRealPath())) {
+        for (Path file : walk.filter(Files::isRegularFile).toList()) {
+          addElf("/" + machine.toRealPath().relativize(file), needing);
+        }
+      }
+    }
+  }
+
+  private String ertsVersions(String root) throws IOException {
+    try (var children = Files.list(onMachine(root))) {
+      List<String> found = children.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("erts-")).sorted().toList();
+      return found.isEmpty() ? "no ERTS" : String.join(", ", found);
     }
   }
 

@@ -34,6 +34,30 @@ final class Rootfs {
     copy(normalise(absolutePath), 0);
   }
 
+  /**
+   * Copies a machine directory and everything under it; symlinks inside it are kept as symlinks
+   * (the Erlang root links bin/epmd to ../erts-VSN/bin/epmd, for one).
+   */
+  void copyTreeFromMachine(String directory) throws IOException {
+    copyFromMachine(directory);
+    Path realRoot = machineRoot.toRealPath();
+    Path real = machineRoot.resolve(directory.substring(1)).toRealPath();
+    try (var walk = Files.walk(real)) {
+      for (Path path : walk.toList()) {
+        String inImage = "/" + realRoot.relativize(path);
+        PosixFileAttributes attrs =
+            Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (attrs.isSymbolicLink()) {
+          put(new Symlink(inImage, Files.readSymbolicLink(path).toString()));
+        } else if (attrs.isDirectory()) {
+          entries.putIfAbsent(inImage, new Directory(inImage, 0755));
+        } else if (attrs.isRegularFile()) {
+          put(new RegularFile(inImage, path, executable(attrs) ? 0755 : 0644));
+        }
+      }
+    }
+  }
+
   void directory(String path, int mode) {
     put(new Directory(resolved(path), mode));
   }

@@ -97,6 +97,55 @@ class HostBaseTest {
   }
 
   @Test
+  void withoutBusyboxTheMachinesOwnShellAndToolsComeWithTheirLibraries() throws Exception {
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    BaseImage base = new HostBase(Path.of("/"), cache, warnings::add, List.of())
+        .build(demo, new HostBase.Options("/app", "65534:65534", true));
+    List<String> files = base.files().stream().map(BaseImage.BaseFile::target).toList();
+    assertTrue(files.stream().noneMatch(f -> f.endsWith("/busybox")), files.toString());
+    for (String tool : List.of("sed", "cut", "readlink", "od", "dd", "dirname")) {
+      assertTrue(files.stream().anyMatch(f -> f.endsWith("/bin/" + tool)), tool + " in " + files);
+    }
+    Map<String, TarArchiveEntry> skeleton = layerEntries(((BaseImage.ArchiveSource) base.source()).tar());
+    assertTrue(skeleton.keySet().stream().anyMatch(p -> p.endsWith("bin/sh")), "sh, linked to the machine's shell");
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aReleaseWithoutErtsGetsThisMachinesErlangOrFailsWhenItsVersionDiffers() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/lib/erlang/erts-13.1.5")),
+        "needs Debian's Erlang (ERTS 13.1.5), as .ci/run installs");
+    Path release = work.resolve("no-erts");
+    copy(Testdata.kind("mix-umbrella"), release);
+    deleteTree(release.resolve("erts-13.1.5"));
+    deleteTree(release.resolve("lib/kernel-8.5.3")); // an OTP app the release expects from the machine
+    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+    assertTrue(!platform.ertsIncluded());
+    BaseImage base = hostBase().build(platform, new HostBase.Options("/app", "65534:65534", true));
+    List<String> files = base.files().stream().map(BaseImage.BaseFile::target).toList();
+    assertTrue(files.contains("/usr/lib/erlang/erts-13.1.5/bin/beam.smp"), files.toString());
+    assertTrue(files.contains("/usr/lib/erlang/bin/erl"), files.toString());
+    assertTrue(files.stream().anyMatch(f -> f.startsWith("/usr/lib/erlang/lib/kernel-8.5.3/ebin/")));
+    assertTrue(files.stream().noneMatch(f -> f.startsWith("/usr/lib/erlang/lib/stdlib-")),
+        "stdlib is in the release: not taken from the machine");
+    Map<String, TarArchiveEntry> skeleton = layerEntries(((BaseImage.ArchiveSource) base.source()).tar());
+    assertTrue(skeleton.get("usr/bin/erl").isSymbolicLink(), "erl on PATH, as on the machine");
+
+    Files.writeString(release.resolve("releases/start_erl.data"), "99.0 2.0.0");
+    Files.writeString(release.resolve("releases/2.0.0/platform.rel"),
+        Files.readString(release.resolve("releases/2.0.0/platform.rel")).replace("13.1.5", "99.0"));
+    Release other = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+    CheckFailedException e = assertThrows(CheckFailedException.class,
+        () -> hostBase().build(other, new HostBase.Options("/app", "65534:65534", true)));
+    assertTrue(e.getMessage().contains("built for ERTS 99.0 (include_erts: false)"), e.getMessage());
+    assertTrue(e.getMessage().contains("erts-13.1.5"), e.getMessage());
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    dev.relpack.release.ContentStore.deleteRecursively(dir);
+  }
+
+  @Test
   void passwdAndGroupHoldTheRuntimeUser() {
     assertEquals("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n",
         HostBase.passwd("65534:65534"));
