@@ -22,7 +22,10 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    Path home = Path.of(System.getProperty("user.home"));
+    // $HOME, as shells and CI runners set it; Java's user.home comes from the passwd entry
+    String homeVariable = System.getenv("HOME");
+    Path home = Path.of(homeVariable != null && !homeVariable.isBlank()
+        ? homeVariable : System.getProperty("user.home"));
     var relaunched = Relaunch.run(args, System.getenv(), home);
     if (relaunched.isPresent()) {
       System.exit(relaunched.get());
