@@ -29,11 +29,6 @@ public record ElfFile(
     rpath = List.copyOf(rpath);
   }
 
-  /** Whether it links dynamically (has a DT_NEEDED or an interpreter). */
-  public boolean isDynamic() {
-    return interpreter.isPresent() || !needed.isEmpty();
-  }
-
   /** Whether a library built as {@code other} can be loaded into this file's process. */
   public boolean compatibleWith(ElfFile other) {
     return is64Bit == other.is64Bit && machine == other.machine;

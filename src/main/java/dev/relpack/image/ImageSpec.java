@@ -3,7 +3,6 @@ package dev.relpack.image;
 import dev.relpack.base.BaseImage;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -32,9 +31,5 @@ public record ImageSpec(
     environment = new TreeMap<>(environment);
     ports = List.copyOf(ports);
     labels = new TreeMap<>(labels);
-  }
-
-  public Map<String, String> environmentView() {
-    return java.util.Collections.unmodifiableSortedMap(environment);
   }
 }

@@ -62,7 +62,10 @@ public final class ContentStore {
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
         String digest = digestOf(unit.getKey(), unit.getValue());
-        Path dir = unit(digest).isPresent() ? units.resolve(digest) : store(unit.getKey(), unit.getValue(), digest);
+        Path dir = unit(digest).orElse(null);
+        if (dir == null) {
+          dir = store(unit.getKey(), unit.getValue(), digest);
+        }
         digests.put(unit.getKey(), digest);
         for (ReleaseFile file : unit.getValue()) {
           stored.add(new ReleaseFile(file.path(), dir.resolve(inUnit(unit.getKey(), file.path())),

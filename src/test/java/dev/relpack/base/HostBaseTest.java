@@ -9,6 +9,7 @@ import dev.relpack.release.ExtractionLimits;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseReader;
 import dev.relpack.testsupport.Testdata;
+import dev.relpack.testsupport.Trees;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ class HostBaseTest {
   @Test
   void aLibraryThisMachineLacksFailsTheCheckOrWarnsWithoutIt() throws Exception {
     Path release = work.resolve("platform");
-    copy(Testdata.kind("mix-umbrella"), release);
+    Trees.copy(Testdata.kind("mix-umbrella"), release);
     Files.copy(Testdata.root().resolve("elf/needs-missing-lib.so"),
         release.resolve("lib/web-2.0.0/ebin/../nif.so").normalize());
     Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
@@ -116,7 +117,7 @@ class HostBaseTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/lib/erlang/erts-13.1.5")),
         "needs Debian's Erlang (ERTS 13.1.5), as .ci/run installs");
     Path release = work.resolve("no-erts");
-    copy(Testdata.kind("mix-umbrella"), release);
+    Trees.copy(Testdata.kind("mix-umbrella"), release);
     deleteTree(release.resolve("erts-13.1.5"));
     deleteTree(release.resolve("lib/kernel-8.5.3")); // an OTP app the release expects from the machine
     Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
@@ -170,16 +171,4 @@ class HostBaseTest {
     return entries;
   }
 
-  private static void copy(Path from, Path to) throws Exception {
-    try (var all = Files.walk(from)) {
-      for (Path p : all.toList()) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-  }
 }

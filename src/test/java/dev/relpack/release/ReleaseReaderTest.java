@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.testsupport.Testdata;
+import dev.relpack.testsupport.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,18 +217,7 @@ class ReleaseReaderTest {
   }
 
   private Path copyOf(Path fixture) throws IOException {
-    Path target = work.resolve("copy-" + fixture.getFileName());
-    try (Stream<Path> all = Files.walk(fixture)) {
-      for (Path p : all.toList()) {
-        Path to = target.resolve(fixture.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(p, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
-    return target;
+    return Trees.copy(fixture, work.resolve("copy-" + fixture.getFileName()));
   }
 
   private static void mkfifo(Path path) throws Exception {

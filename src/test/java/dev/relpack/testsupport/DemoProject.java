@@ -3,11 +3,9 @@ package dev.relpack.testsupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** A copy of testdata/demo that a test may change and rebuild with this machine's mix. */
 public final class DemoProject {
@@ -18,22 +16,8 @@ public final class DemoProject {
   }
 
   public static DemoProject copyTo(Path work) throws IOException {
-    Path source = Testdata.demoProject();
-    Path dir = work.resolve("demo");
-    try (Stream<Path> all = Files.walk(source)) {
-      for (Path p : all.toList()) {
-        String rel = source.relativize(p).toString();
-        if (rel.startsWith("_build") || rel.startsWith("deps")) {
-          continue;
-        }
-        Path target = dir.resolve(rel);
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
+    Path dir = Trees.copy(Testdata.demoProject(), work.resolve("demo"),
+        rel -> rel.startsWith("_build") || rel.startsWith("deps"));
     return new DemoProject(dir);
   }
 
