@@ -3,7 +3,7 @@ package dev.relpack.base;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
-import dev.relpack.release.Sha256;
+import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,7 +7,7 @@ import dev.relpack.base.RootfsEntry.Directory;
 import dev.relpack.base.RootfsEntry.Generated;
 import dev.relpack.base.RootfsEntry.RegularFile;
 import dev.relpack.base.RootfsEntry.Symlink;
-import dev.relpack.release.Sha256;
+import dev.relpack.io.Sha256;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

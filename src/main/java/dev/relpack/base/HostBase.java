@@ -9,10 +9,12 @@ import dev.relpack.elf.LibraryResolver.Missing;
 import dev.relpack.elf.LibraryResolver.Needing;
 import dev.relpack.elf.LoaderSearchPath;
 import dev.relpack.error.CheckFailedException;
+import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.Sha256;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseKind;
-import dev.relpack.release.Sha256;
+import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -319,12 +321,15 @@ final class HostBase {
     Path digestFile = dir.resolve("host-" + key + ".digest");
     List<RootfsEntry> skeleton =
         entries.stream().filter(e -> !(e instanceof RootfsEntry.RegularFile)).toList();
-    if (!Files.isRegularFile(archive) || !Files.isRegularFile(digestFile)) {
+    Optional<String> digest = readDigest(digestFile);
+    if (!Files.isRegularFile(archive) || digest.isEmpty()) {
+      // digest first, archive last: an archive is only ever found beside its digest
+      digest = Optional.of(contentDigest(entries, architecture));
+      AtomicFiles.write(digestFile, digest.get());
       Path tmp = Files.createTempFile(dir, "host-", ".tmp");
       try {
         DockerArchiveWriter.write(tmp, skeleton, architecture, List.of("PATH=" + PATH),
             "directories, links and accounts of the build machine's files");
-        Files.writeString(digestFile, contentDigest(entries, architecture));
         Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(tmp);
@@ -335,8 +340,16 @@ final class HostBase {
         .map(e -> (RootfsEntry.RegularFile) e)
         .map(f -> new BaseImage.BaseFile(f.source(), f.path(), (f.mode() & 0111) != 0))
         .toList();
-    return new BaseImage("host", Optional.of(Files.readString(digestFile).trim()),
-        new BaseImage.ArchiveSource(archive), files);
+    return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files);
+  }
+
+  /** A digest written by an earlier build, if it is whole. */
+  private static Optional<String> readDigest(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    String text = Files.readString(file).trim();
+    return text.matches("sha256:[0-9a-f]{64}") ? Optional.of(text) : Optional.empty();
   }
 
   /** Which files the base is made of, cheaply: paths with sizes, mtimes and inodes. */

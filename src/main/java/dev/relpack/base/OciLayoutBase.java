@@ -36,7 +36,13 @@ final class OciLayoutBase {
       throw new BadInputException(display + ": " + dir + " is not an OCI image layout"
           + " (no oci-layout and index.json)");
     }
-    JsonNode manifest = select(dir, JSON.readTree(dir.resolve("index.json").toFile()), spec, display);
+    JsonNode index;
+    try {
+      index = JSON.readTree(dir.resolve("index.json").toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BadInputException(display + ": " + dir.resolve("index.json") + " is not valid JSON");
+    }
+    JsonNode manifest = select(dir, index, spec, display);
     for (int depth = 0; isIndex(manifest) && depth < 4; depth++) {
       manifest = platform(dir, manifest, architecture, display);
     }

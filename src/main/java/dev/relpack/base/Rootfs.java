@@ -121,8 +121,9 @@ final class Rootfs {
   private void put(RootfsEntry entry) {
     RootfsEntry existing = entries.get(entry.path());
     if (existing != null && existing.getClass() != entry.getClass()) {
-      throw new IllegalStateException(entry.path() + " would be both a "
-          + existing.getClass().getSimpleName() + " and a " + entry.getClass().getSimpleName());
+      throw new dev.relpack.error.InternalException(entry.path() + " would be both a "
+          + existing.getClass().getSimpleName() + " and a " + entry.getClass().getSimpleName()
+          + " in the host base", null);
     }
     entries.put(entry.path(), entry);
   }
@@ -152,7 +153,10 @@ final class Rootfs {
   }
 
   private static boolean executable(PosixFileAttributes attrs) {
-    return attrs.permissions().contains(PosixFilePermission.OWNER_EXECUTE);
+    // same rule as for release files: any x bit makes it executable
+    return attrs.permissions().contains(PosixFilePermission.OWNER_EXECUTE)
+        || attrs.permissions().contains(PosixFilePermission.GROUP_EXECUTE)
+        || attrs.permissions().contains(PosixFilePermission.OTHERS_EXECUTE);
   }
 
   static String parent(String path) {

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.image.LayerResult;
+import dev.relpack.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /** The {@code --metadata} JSON and the {@code --digest-file}, written whole or not at all. */
@@ -47,25 +46,13 @@ final class MetadataFile {
     return root;
   }
 
-  static void write(Path file, byte[] content) throws IOException {
-    Path absolute = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, content);
-      Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-      Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
   static void writeAll(BuildReport report, java.util.Optional<Path> digestFile,
       java.util.Optional<Path> metadataFile) throws IOException {
     if (digestFile.isPresent()) {
-      write(digestFile.get(), report.image().digest().getBytes(StandardCharsets.UTF_8));
+      AtomicFiles.write(digestFile.get(), report.image().digest().getBytes(StandardCharsets.UTF_8));
     }
     if (metadataFile.isPresent()) {
-      write(metadataFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json(report)));
+      AtomicFiles.write(metadataFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json(report)));
     }
   }
 }

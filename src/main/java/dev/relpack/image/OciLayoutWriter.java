@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import dev.relpack.io.AtomicFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -49,11 +50,12 @@ final class OciLayoutWriter {
       throw new IOException("jib's OCI tarball has no index.json");
     }
     JsonNode manifest = jibIndex.path("manifests").get(0);
-    writeIndex(layout, manifest, tags);
     Path marker = layout.resolve("oci-layout");
     if (!Files.exists(marker)) {
-      atomicWrite(marker, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+      // the marker before the index: a layout half written is still recognised as one
+      AtomicFiles.write(marker, "{\"imageLayoutVersion\":\"1.0.0\"}");
     }
+    writeIndex(layout, manifest, tags);
     return manifest;
   }
 
@@ -94,17 +96,7 @@ final class OciLayoutWriter {
       kept.add(entry);
     }
     index.set("manifests", kept);
-    atomicWrite(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+    AtomicFiles.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
   }
 
-  static void atomicWrite(Path file, byte[] content) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, content);
-      Files.setPosixFilePermissions(tmp, READABLE);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 }

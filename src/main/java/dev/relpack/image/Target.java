@@ -106,6 +106,11 @@ public sealed interface Target {
         throw new BadInputException("--to " + display() + " exists and is not an OCI layout;"
             + " name a new or empty directory, or an existing layout");
       }
+      Path index = path.resolve("index.json");
+      if (Files.exists(index) && !isIndex(index)) {
+        throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
+            + " index; name a new or empty directory, or a valid layout");
+      }
     }
   }
 
@@ -113,6 +118,15 @@ public sealed interface Target {
   private static boolean namesTag(String reference) {
     String name = reference.contains("@") ? reference.substring(0, reference.indexOf('@')) : reference;
     return name.substring(name.lastIndexOf('/') + 1).contains(":");
+  }
+
+  private static boolean isIndex(Path file) {
+    try {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+      return json.isObject() && (json.path("manifests").isArray() || json.path("manifests").isMissingNode());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static boolean isEmpty(Path dir) {

@@ -49,7 +49,7 @@ public final class TrustedCertificates {
       context.init(null, factory.getTrustManagers(), null);
       SSLContext.setDefault(context);
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot set up TLS trust: " + e.getMessage(), e);
+      throw new dev.relpack.error.InternalException("cannot set up TLS trust: " + e.getMessage(), e);
     }
   }
 

@@ -1,14 +1,19 @@
 package dev.relpack.release;
 
 import dev.relpack.error.InternalException;
+import dev.relpack.io.FileTrees;
+import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -100,15 +105,17 @@ public final class ContentStore {
   public record Materialized(List<ReleaseFile> files, Map<String, String> unitDigests) {}
 
   /**
-   * The unit a file belongs to: {@code lib/APP-VSN} under lib, else its top-level directory; files
-   * at the top level share the unit {@code ""}.
+   * The unit a file belongs to: {@code lib/APP-VSN} for an application directory, else its
+   * top-level directory ({@code lib} itself for plain files in it, such as {@code APP-VSN.ez}
+   * archives); files at the top level share the unit {@code ""}.
    */
   static String unitOf(ReleaseFile file) {
     String[] parts = file.path().split("/", 3);
     if (parts.length == 1) {
       return file.directory() ? parts[0] : "";
     }
-    return parts[0].equals("lib") ? parts[0] + "/" + parts[1] : parts[0];
+    boolean appDirectory = parts.length == 3 || file.directory();
+    return parts[0].equals("lib") && appDirectory ? parts[0] + "/" + parts[1] : parts[0];
   }
 
   private static String inUnit(String unit, String path) {
@@ -135,38 +142,54 @@ public final class ContentStore {
 
   private Path store(String unit, List<ReleaseFile> files, String digest) throws IOException {
     Path staging = newStagingDirectory();
-    for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
-      Path target = staging.resolve(inUnit(unit, file.path()));
-      if (file.directory()) {
-        Files.createDirectories(target);
-      } else {
-        Files.createDirectories(target.getParent());
-        Files.copy(file.source(), target, StandardCopyOption.COPY_ATTRIBUTES);
-        Files.setPosixFilePermissions(target,
-            PosixFilePermissions.fromString(file.executable() ? "rwxr-xr-x" : "rw-r--r--"));
-      }
-    }
-    Files.createDirectories(units);
-    Path dir = units.resolve(digest);
     try {
-      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
-      deleteRecursively(staging); // another build stored the same unit first
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the cache needs atomic renames within " + units.getParent(), e);
+      for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
+        Path target = staging.resolve(inUnit(unit, file.path()));
+        if (file.directory()) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(file.source(), target, StandardCopyOption.COPY_ATTRIBUTES);
+          Files.setPosixFilePermissions(target,
+              PosixFilePermissions.fromString(file.executable() ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+      }
+      Files.createDirectories(units);
+      Path dir = units.resolve(digest);
+      try {
+        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the cache needs atomic renames within " + units.getParent(), e);
+      } catch (FileSystemException e) {
+        // Linux reports a rename onto a non-empty directory as a bare "Directory not empty":
+        // whatever the exception, if the unit is there now another build stored it first.
+        if (!Files.isDirectory(dir)) {
+          throw e;
+        }
+      }
+      return dir;
+    } finally {
+      FileTrees.deleteRecursively(staging); // gone if it was moved; a leftover if not
     }
-    return dir;
   }
 
-  /** Deletes a directory tree, not following symlinks. */
-  public static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+  /**
+   * Deletes staging left in the cache by builds that were killed; only what is older than a day,
+   * since a build running now may be using the rest.
+   */
+  public void sweepStaleStaging() {
+    if (!Files.isDirectory(tmp)) {
       return;
     }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
+    FileTime dayAgo = FileTime.from(Instant.now().minus(Duration.ofDays(1)));
+    try (Stream<Path> children = Files.list(tmp)) {
+      for (Path child : children.toList()) {
+        if (Files.getLastModifiedTime(child, LinkOption.NOFOLLOW_LINKS).compareTo(dayAgo) < 0) {
+          FileTrees.deleteRecursively(child);
+        }
       }
+    } catch (IOException e) {
+      // best effort: a leftover costs disk space, not correctness
     }
   }
 }

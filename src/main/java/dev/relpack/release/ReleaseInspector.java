@@ -43,6 +43,10 @@ final class ReleaseInspector {
     try {
       String version = releaseVersion();
       RelFile rel = relFile(version);
+      if (!isPathComponent(rel.name()) || !isPathComponent(rel.ertsVersion())) {
+        throw bad("its .rel file names release \"" + rel.name() + "\" with ERTS \""
+            + rel.ertsVersion() + "\"; both must be plain names (letters, digits, . _ + -)");
+      }
       if (!rel.version().equals(version)) {
         throw bad("releases/" + version + " holds a .rel file for version " + rel.version());
       }
@@ -65,9 +69,8 @@ final class ReleaseInspector {
     Optional<String> startErl = tree.read("releases/start_erl.data");
     if (startErl.isPresent()) {
       String[] fields = startErl.get().trim().split("\\s+");
-      if (fields.length != 2) {
-        throw bad("releases/start_erl.data should hold \"ERTS_VSN REL_VSN\", not \""
-            + startErl.get().trim() + "\"");
+      if (fields.length != 2 || !isPathComponent(fields[1])) {
+        throw bad("releases/start_erl.data should hold \"ERTS_VSN REL_VSN\" (two words)");
       }
       return fields[1];
     }
@@ -106,6 +109,11 @@ final class ReleaseInspector {
     } catch (TermSyntaxException e) {
       throw bad(path + " " + e.getMessage());
     }
+  }
+
+  /** Whether a name can be used as one path component: no '/', not '.' or '..'. */
+  private static boolean isPathComponent(String name) {
+    return name.matches("[A-Za-z0-9_.+~-]+") && !name.equals(".") && !name.equals("..");
   }
 
   private BadInputException bad(String what) {

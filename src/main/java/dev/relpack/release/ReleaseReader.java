@@ -1,12 +1,14 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Sha256;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
+import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,9 @@ public final class ReleaseReader {
       return readDirectory(input, input.toString());
     }
     if (Files.isRegularFile(input)) {
+      if (!Files.isReadable(input)) {
+        throw new BadInputException("release tarball " + input + " cannot be read (permissions)");
+      }
       return readTarball(input);
     }
     throw new BadInputException("release not found: " + input
@@ -62,12 +67,14 @@ public final class ReleaseReader {
   private Release readTarball(Path tarball) {
     String display = tarball.toString();
     try {
+      store.sweepStaleStaging();
       Path memo = identityMemo(tarball);
-      String digest = remembered(memo).orElse(Sha256.of(tarball));
+      Optional<String> remembered = remembered(memo);
+      String digest = remembered.isPresent() ? remembered.get() : Sha256.of(tarball);
       Optional<List<ReleaseFile>> indexed = indexed(digest);
       if (indexed.isPresent()) {
         Release release = ReleaseInspector.inspect(ReleaseTree.of(indexed.get()), display);
-        writeAtomically(memo, digest);
+        AtomicFiles.write(memo, digest);
         return release.withFiles(indexed.get());
       }
       Path staging = store.newStagingDirectory();
@@ -75,10 +82,10 @@ public final class ReleaseReader {
         TarballExtractor.extract(tarball, staging, limits);
         Stored stored = readAndStore(releaseRoot(staging), display);
         writeIndex(digest, stored.unitDigests());
-        writeAtomically(memo, digest); // only for tarballs that read well
+        AtomicFiles.write(memo, digest); // only for tarballs that read well
         return stored.release();
       } finally {
-        ContentStore.deleteRecursively(staging);
+        FileTrees.deleteRecursively(staging);
       }
     } catch (IOException e) {
       throw new InternalException("cannot unpack " + display + ": " + e.getMessage(), e);
@@ -138,17 +145,7 @@ public final class ReleaseReader {
   private void writeIndex(String tarballDigest, Map<String, String> units) throws IOException {
     StringBuilder text = new StringBuilder();
     new TreeMap<>(units).forEach((name, digest) -> text.append(digest).append(' ').append(name).append('\n'));
-    writeAtomically(tarballIndex.resolve(tarballDigest), text.toString());
+    AtomicFiles.write(tarballIndex.resolve(tarballDigest), text.toString());
   }
 
-  private static void writeAtomically(Path file, String text) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
 }

@@ -41,16 +41,27 @@ interface ReleaseTree {
     return Optional.of(Files.readString(file, StandardCharsets.ISO_8859_1));
   }
 
-  /** A release still in the directory it was built in (or unpacked to). */
+  /**
+   * A release still in the directory it was built in (or unpacked to). Lookups that would leave
+   * the release through a symlink find nothing: the walk refuses such links with a clear message.
+   */
   record DirectoryTree(Path root) implements ReleaseTree {
     @Override
     public boolean isFile(String path) {
-      return Files.isRegularFile(root.resolve(path));
+      return inside(path) && Files.isRegularFile(root.resolve(path));
     }
 
     @Override
     public boolean isDirectory(String path) {
-      return Files.isDirectory(root.resolve(path));
+      return inside(path) && Files.isDirectory(root.resolve(path));
+    }
+
+    private boolean inside(String path) {
+      try {
+        return root.resolve(path).toRealPath().startsWith(root.toRealPath());
+      } catch (IOException e) {
+        return false;
+      }
     }
 
     @Override

@@ -59,6 +59,9 @@ final class ReleaseTreeWalker {
     ancestors.add(dir);
     for (Path child : sortedChildren(dir)) {
       String rel = prefix + child.getFileName();
+      if (rel.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw bad("a file name has a control character in it: " + rel.replaceAll("\\p{Cntrl}", "?"));
+      }
       if (skipped.test(rel)) {
         continue;
       }

@@ -1,6 +1,7 @@
 package dev.relpack.release;
 
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.InternalException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -106,8 +107,14 @@ final class TarballExtractor {
     requireNotSymlink(name);
     countBytes(entry.getSize(), name);
     Path target = dest.resolve(name);
-    Files.createDirectories(target.getParent());
-    try (OutputStream out = Files.newOutputStream(target)) {
+    OutputStream out;
+    try {
+      Files.createDirectories(target.getParent());
+      out = Files.newOutputStream(target);
+    } catch (IOException e) {
+      throw new InternalException("cannot unpack into the cache " + dest + ": " + e.getMessage(), e);
+    }
+    try (out) {
       long copied = tar.transferTo(out);
       if (copied != entry.getSize()) {
         throw bad("entry " + name + " is truncated");
@@ -179,8 +186,9 @@ final class TarballExtractor {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
-      if (part.indexOf('\0') >= 0) {
-        throw bad("entry " + raw + " has a NUL in its name");
+      if (part.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw bad("an entry has a control character in its name: "
+            + raw.replaceAll("\\p{Cntrl}", "?"));
       }
       clean.append(clean.length() == 0 ? "" : "/").append(part);
     }

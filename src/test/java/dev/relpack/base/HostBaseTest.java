@@ -143,7 +143,7 @@ class HostBaseTest {
   }
 
   private static void deleteTree(Path dir) throws Exception {
-    dev.relpack.release.ContentStore.deleteRecursively(dir);
+    dev.relpack.io.FileTrees.deleteRecursively(dir);
   }
 
   @Test

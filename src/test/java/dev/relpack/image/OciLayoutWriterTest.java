@@ -275,15 +275,4 @@ class OciLayoutWriterTest {
     List<String> digests = index(layout).path("manifests").findValuesAsText("digest");
     assertEquals(List.of(other.manifestDigest(), mine.manifestDigest()), digests);
   }
-
-  @Test
-  void atomicWriteReplacesAFileReadableByAll() throws Exception {
-    Path file = work.resolve("f.json");
-    Files.writeString(file, "old");
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    OciLayoutWriter.atomicWrite(file, "new".getBytes(StandardCharsets.UTF_8));
-    assertEquals("new", Files.readString(file));
-    assertEquals(RW_R_R, Files.getPosixFilePermissions(file));
-    assertNoTemporaryFiles(work);
-  }
 }

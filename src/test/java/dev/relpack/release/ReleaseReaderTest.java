@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,7 +126,7 @@ class ReleaseReaderTest {
   @Test
   void aTarballWhoseUnitsWereDeletedIsUnpackedAgain() throws Exception {
     Release first = read(Testdata.demoTarball());
-    ContentStore.deleteRecursively(cache.resolve("units"));
+    dev.relpack.io.FileTrees.deleteRecursively(cache.resolve("units"));
     Release again = read(Testdata.demoTarball());
     assertEquals(first.files(), again.files());
     assertTrue(again.files().stream().allMatch(f -> Files.exists(f.source())));
@@ -142,6 +143,72 @@ class ReleaseReaderTest {
       boolean inChangedApp = file.path().startsWith("lib/api-3.1.0");
       assertEquals(!inChangedApp, was.get(file.path()).source().equals(file.source()), file.path());
     }
+  }
+
+  @Test
+  void plainFilesDirectlyUnderLibAreKept() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.writeString(copy.resolve("lib/README"), "notes\n");
+    Files.writeString(copy.resolve("lib/extra-1.0.ez"), "an archived application\n");
+    Map<String, ReleaseFile> files = byPath(read(copy));
+    assertEquals("notes\n", Files.readString(files.get("lib/README").source()));
+    assertEquals("an archived application\n", Files.readString(files.get("lib/extra-1.0.ez").source()));
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+  }
+
+  @Test
+  void stagingLeftByKilledBuildsIsSweptOnceItIsADayOld() throws Exception {
+    Path old = Files.createDirectories(cache.resolve("tmp/left-by-a-killed-build"));
+    Path recent = Files.createDirectories(cache.resolve("tmp/another-build-running-now"));
+    Files.setLastModifiedTime(old, FileTime.fromMillis(System.currentTimeMillis() - 2 * 86_400_000L));
+    read(Testdata.demoTarball());
+    assertFalse(Files.exists(old));
+    assertTrue(Files.exists(recent));
+  }
+
+  @Test
+  void aTarballWithTheSameIdentityIsTrustedNotHashedAgain() throws Exception {
+    // path, size, mtime and inode unchanged: relpack takes the remembered digest, like git's index
+    Path tarball = work.resolve("release.tar.gz");
+    Files.copy(Testdata.root().resolve("kinds/relx.tar.gz"), tarball);
+    Release first = read(tarball);
+    FileTime mtime = Files.getLastModifiedTime(tarball);
+    byte[] bytes = Files.readAllBytes(tarball);
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(tarball.toFile(), "rw")) {
+      file.seek(bytes.length - 1);
+      file.write(bytes[bytes.length - 1] ^ 1); // same inode, same size
+    }
+    Files.setLastModifiedTime(tarball, mtime);
+    assertEquals(first.files(), read(tarball).files());
+  }
+
+  @Test
+  void namesWithControlCharactersAreRefused() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.writeString(copy.resolve("lib/api-3.1.0/ebin/bad\nname.beam"), "x");
+    BadInputException e = assertThrows(BadInputException.class, () -> read(copy));
+    assertTrue(e.getMessage().contains("control character"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  @Test
+  void aVersionOrNameThatIsNotOnePathComponentIsRefused() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.writeString(copy.resolve("releases/start_erl.data"), "13.1.5 ../3.1.0");
+    BadInputException e = assertThrows(BadInputException.class, () -> read(copy));
+    assertTrue(e.getMessage().contains("should hold \"ERTS_VSN REL_VSN\""), e.getMessage());
+    assertFalse(e.getMessage().contains("../"), "the file's content is not echoed: " + e.getMessage());
+  }
+
+  @Test
+  void aStartErlDataLinkedOutsideTheReleaseIsNotRead() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Path secret = work.resolve("secret.txt");
+    Files.writeString(secret, "s3cr3t-value v");
+    Files.delete(copy.resolve("releases/start_erl.data"));
+    Files.createSymbolicLink(copy.resolve("releases/start_erl.data"), secret);
+    BadInputException e = assertThrows(BadInputException.class, () -> read(copy));
+    assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
   }
 
   @Test

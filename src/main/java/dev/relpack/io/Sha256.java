@@ -1,4 +1,4 @@
-package dev.relpack.release;
+package dev.relpack.io;
 
 import java.io.IOException;
 import java.io.InputStream;
