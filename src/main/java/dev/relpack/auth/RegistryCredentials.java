@@ -64,8 +64,9 @@ public final class RegistryCredentials {
           return credential;
         }
       } catch (com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException e) {
-        log.accept(LogEvent.warn("cannot get credentials for " + image.getRegistry() + ": "
-            + e.getMessage()));
+        // not the message: jib puts a helper's raw output in it
+        log.accept(LogEvent.warn("a credential helper failed for " + image.getRegistry() + " ("
+            + e.getClass().getSimpleName() + ")"));
       }
     }
     return Optional.empty();

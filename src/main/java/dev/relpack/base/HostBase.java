@@ -105,8 +105,8 @@ final class HostBase {
       }
       problems.forEach(p -> warn.accept("--from host: " + p));
     }
-    String architecture = reference == null ? hostArchitecture()
-        : reference.ociArchitecture().orElse(hostArchitecture());
+    String architecture = reference == null ? ElfFile.thisMachine()
+        : reference.ociArchitecture().orElse(ElfFile.thisMachine());
     return cachedArchive(rootfs.entries(), architecture);
   }
 
@@ -251,14 +251,21 @@ final class HostBase {
 
   private void addLibraries(Rootfs rootfs, List<Needing> needing, Map<String, ElfFile> releaseElf,
       ElfFile reference, List<String> problems) throws IOException {
-    LibraryResolver resolver =
-        new LibraryResolver(machine, path -> Optional.ofNullable(releaseElf.get(path)));
+    // the loader of the release's executables (else of the shell) decides the search path
+    ElfFile executable = reference != null && reference.interpreter().isPresent() ? reference
+        : needing.stream().map(Needing::elf).filter(e -> e.interpreter().isPresent()).findFirst()
+            .orElse(reference);
+    if (executable == null) {
+      return; // nothing dynamic at all
+    }
+    LoaderSearchPath searchPath = LoaderSearchPath.of(machine, executable);
+    LibraryResolver resolver = new LibraryResolver(machine, searchPath,
+        path -> Optional.ofNullable(releaseElf.get(path)));
     LibraryResolver.Resolution resolution = resolver.resolve(needing);
     for (String interpreter : resolution.interpreters()) {
       rootfs.copyFromMachine(interpreter);
     }
-    List<String> systemDirs = reference == null ? List.of()
-        : LoaderSearchPath.of(machine, reference).system();
+    List<String> systemDirs = searchPath.system();
     for (Found library : resolution.libraries()) {
       rootfs.copyFromMachine(library.path());
       if (!library.onSystemPath() && !systemDirs.isEmpty()) {
@@ -441,14 +448,6 @@ final class HostBase {
 
   private static boolean isNumeric(String text) {
     return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
-  }
-
-  private static String hostArchitecture() {
-    return switch (System.getProperty("os.arch")) {
-      case "amd64", "x86_64" -> "amd64";
-      case "aarch64" -> "arm64";
-      default -> System.getProperty("os.arch");
-    };
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

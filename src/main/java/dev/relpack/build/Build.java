@@ -5,6 +5,9 @@ import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.base.BaseResolver;
 import dev.relpack.base.BaseSpec;
+import dev.relpack.elf.ElfFile;
+import dev.relpack.elf.ElfFormatException;
+import dev.relpack.elf.ElfReader;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageDefaults;
@@ -24,7 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -56,6 +61,10 @@ public final class Build {
       throw new BadInputException(
           "give the release with --release PATH, or its mix project with --project-dir DIR");
     }
+    if (baseSpec instanceof BaseSpec.Host && !options.user().matches("\\d+(:\\d+)?")) {
+      throw new BadInputException("--user " + options.user() + ": --from host writes /etc/passwd"
+          + " itself and can only name numeric users; give UID:GID");
+    }
     Target target = Target.parse(request.to(), request.tags());
     target.checkWritable();
     request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
@@ -64,7 +73,8 @@ public final class Build {
     RegistryAccess access = new RegistryAccess(request.insecure());
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
     // and the CPU: do both at once.
-    CompletableFuture<Boolean> probed = probeInBackground(target, baseSpec, access, reporter);
+    CompletableFuture<Map<String, RegistryProbe.Transport>> probed =
+        probeInBackground(target, baseSpec, access, reporter);
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
@@ -76,8 +86,9 @@ public final class Build {
         + " files in " + loaded.plan().layers().size() + " layers");
 
     Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
-    boolean insecureNeeded = join(probed);
+    Map<String, RegistryProbe.Transport> transports = join(probed);
     RegistryCredentials credentials = new RegistryCredentials(request.environment(), request.home());
+    boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
     RegistryReader registry = new RegistryReader(access, log);
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
 
@@ -106,8 +117,8 @@ public final class Build {
     return report;
   }
 
-  private static CompletableFuture<Boolean> probeInBackground(Target target, BaseSpec base,
-      RegistryAccess access, Reporter reporter) {
+  private static CompletableFuture<Map<String, RegistryProbe.Transport>> probeInBackground(
+      Target target, BaseSpec base, RegistryAccess access, Reporter reporter) {
     ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "relpack-probe");
       t.setDaemon(true);
@@ -120,33 +131,23 @@ public final class Build {
     }
   }
 
-  private static boolean join(CompletableFuture<Boolean> probed) {
+  private static <T> T join(CompletableFuture<T> future) {
     try {
-      return probed.join();
+      return future.join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : e;
     }
   }
 
-  /**
-   * Checks every registry involved answers, before anything is built. Returns whether jib must be
-   * allowed insecure connections (only ever where {@link RegistryAccess} allows them).
-   */
-  private static boolean probe(Target target, BaseSpec base, RegistryAccess access,
-      Reporter reporter) {
-    List<String> registries = new ArrayList<>();
-    if (target instanceof Target.Registry t) {
-      registries.add(t.image().getRegistry());
-    }
-    if (base instanceof BaseSpec.Registry b) {
-      registries.add(b.reference().getRegistry());
-    }
-    boolean insecure = false;
+  /** Checks every registry involved answers, before anything is built; says how. */
+  private static Map<String, RegistryProbe.Transport> probe(Target target, BaseSpec base,
+      RegistryAccess access, Reporter reporter) {
+    Map<String, RegistryProbe.Transport> transports = new LinkedHashMap<>();
     RegistryProbe probe = new RegistryProbe(access, PROBE_TIMEOUT, Duration.ofMillis(500));
-    for (String registry : registries.stream().distinct().toList()) {
+    for (String registry : registries(target, base)) {
       RegistryProbe.Transport transport = probe.probe(registry);
+      transports.put(registry, transport);
       if (transport != RegistryProbe.Transport.HTTPS) {
-        insecure = true;
         String how = transport == RegistryProbe.Transport.HTTP ? "plain HTTP" : "unverified TLS";
         if (RegistryHosts.isLoopback(registry)) {
           reporter.debug("registry " + registry + " is on loopback: using " + how);
@@ -154,13 +155,58 @@ public final class Build {
           reporter.warn("registry " + registry + " is used over " + how + " (--insecure)");
         }
       }
-      if (transport == RegistryProbe.Transport.HTTP) {
-        // jib strips credentials from plain-HTTP requests unless told otherwise; the probe only
-        // chose HTTP where --insecure or a loopback address allows it.
-        System.setProperty("sendCredentialsOverHttp", "true");
+    }
+    return transports;
+  }
+
+  /**
+   * Whether jib must be allowed insecure connections. jib has one HTTP client per build, so
+   * allowing them for one registry allows them for all: a registry that answered over verified
+   * TLS and has credentials must then not share the build with an insecure one, unless the user
+   * said --insecure. Credentials go over plain HTTP only when every registry may use it.
+   */
+  private static boolean insecureNeeded(Map<String, RegistryProbe.Transport> transports,
+      RegistryAccess access, Target target, BaseSpec base, RegistryCredentials credentials,
+      Consumer<LogEvent> log) {
+    boolean insecure = transports.values().stream().anyMatch(t -> t != RegistryProbe.Transport.HTTPS);
+    if (!insecure) {
+      return false;
+    }
+    if (!access.insecure()) {
+      for (Map.Entry<String, RegistryProbe.Transport> entry : transports.entrySet()) {
+        if (entry.getValue() == RegistryProbe.Transport.HTTPS
+            && credentials.credential(imageOn(entry.getKey(), target, base), log).isPresent()) {
+          throw new BadInputException("registry " + entry.getKey() + " has credentials and "
+              + "verified TLS, but shares this build with a registry used without TLS; jib would "
+              + "allow both without it. Pass --insecure to accept that, or use one kind of registry");
+        }
       }
     }
-    return insecure;
+    if (transports.keySet().stream().allMatch(access::allowsPlainHttp)) {
+      // jib strips credentials from plain-HTTP requests unless told otherwise
+      System.setProperty("sendCredentialsOverHttp", "true");
+    }
+    return true;
+  }
+
+  private static List<String> registries(Target target, BaseSpec base) {
+    List<String> registries = new ArrayList<>();
+    if (target instanceof Target.Registry t) {
+      registries.add(t.image().getRegistry());
+    }
+    if (base instanceof BaseSpec.Registry b && !registries.contains(b.reference().getRegistry())) {
+      registries.add(b.reference().getRegistry());
+    }
+    return registries;
+  }
+
+  /** The image of the build that lives on {@code registry}, for looking up its credentials. */
+  private static com.google.cloud.tools.jib.api.ImageReference imageOn(String registry,
+      Target target, BaseSpec base) {
+    if (target instanceof Target.Registry t && t.image().getRegistry().equals(registry)) {
+      return t.image();
+    }
+    return ((BaseSpec.Registry) base).reference();
   }
 
   private static List<Path> caFiles(BuildRequest request) {
@@ -170,21 +216,18 @@ public final class Build {
     return files;
   }
 
+  /** The architecture of the release's native code: its first ELF file's, else this machine's. */
   private static String architectureOf(Release release) {
-    return release.files().stream()
-        .filter(f -> f.path().matches("erts-[^/]+/bin/beam\\.smp"))
-        .findFirst()
-        .flatMap(f -> {
-          try {
-            return dev.relpack.elf.ElfReader.read(f.source()).ociArchitecture();
-          } catch (IOException | dev.relpack.elf.ElfFormatException e) {
-            return Optional.empty();
-          }
-        })
-        .orElse(switch (System.getProperty("os.arch")) {
-          case "aarch64" -> "arm64";
-          default -> "amd64";
-        });
+    for (var file : release.files()) {
+      try {
+        if (!file.directory() && ElfReader.isElf(file.source())) {
+          return ElfReader.read(file.source()).ociArchitecture().orElse(ElfFile.thisMachine());
+        }
+      } catch (IOException | ElfFormatException e) {
+        // not readable as ELF after all: look further
+      }
+    }
+    return ElfFile.thisMachine();
   }
 
   private static String describe(BuildRequest request) {

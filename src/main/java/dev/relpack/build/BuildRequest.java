@@ -43,4 +43,11 @@ public record BuildRequest(
     registryCas = List.copyOf(registryCas);
     environment = Map.copyOf(environment);
   }
+
+  /** Never the environment: it holds CI_REGISTRY_PASSWORD and CI_JOB_TOKEN. */
+  @Override
+  public String toString() {
+    return "BuildRequest[release=" + release + ", projectDir=" + projectDir + ", from=" + from
+        + ", to=" + to + ", tags=" + tags + "]";
+  }
 }

@@ -5,6 +5,7 @@ import dev.relpack.build.BuildReport;
 import dev.relpack.build.BuildRequest;
 import dev.relpack.build.CacheDirectory;
 import dev.relpack.build.Reporter;
+import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,16 +109,20 @@ final class BuildCommand implements Callable<Integer> {
         insecure, registryCas, Optional.ofNullable(digestFile), Optional.ofNullable(metadata),
         cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
         !noCheck, context.env(), context.home());
-    BuildReport report = new Build(context.machineRoot()).run(request, reporter);
-    if (reporter instanceof TerminalReporter terminal) {
-      terminal.finish();
+    BuildReport report;
+    try {
+      report = new Build(context.machineRoot()).run(request, reporter);
+    } finally {
+      if (reporter instanceof TerminalReporter terminal) {
+        terminal.clear(); // the summary, or the error, starts on a line of its own
+      }
     }
     if (quiet) {
       context.out().println(report.reference());
     } else {
       Summary.print(report, context.out());
     }
-    return 0;
+    return ExitCode.OK.status();
   }
 
   private Reporter reporter() {

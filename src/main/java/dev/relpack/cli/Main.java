@@ -31,8 +31,21 @@ public final class Main implements Runnable {
       System.exit(relaunched.get());
     }
     Context context = new Context(System.getenv(), home, System.out, System.err,
-        System.console() != null, Path.of("/"));
+        stderrIsTerminal(), Path.of("/"));
     System.exit(run(args, context));
+  }
+
+  /**
+   * Whether stderr, where the progress bar is drawn, is a terminal. System.console() asks about
+   * stdin and stdout instead, which is wrong for {@code build 2>log} and {@code build >out}.
+   */
+  private static boolean stderrIsTerminal() {
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      return System.console() != null;
+    }
   }
 
   /** Runs one command line and returns its exit status. */

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -52,6 +55,7 @@ final class Relaunch {
       Path dumping = null;
       if (Files.isRegularFile(archive)) {
         command.add("-XX:SharedArchiveFile=" + archive);
+        Files.setLastModifiedTime(archive, FileTime.from(Instant.now())); // in use: keep it
       } else if (CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
         Files.createDirectories(jvmCache);
         dumping = jvmCache.resolve(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
@@ -61,9 +65,18 @@ final class Relaunch {
       command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.get().jar().toString(),
           Main.class.getName()));
       command.addAll(List.of(args));
-      int status = waitFor(new ProcessBuilder(command).inheritIO().start());
+      ProcessBuilder child = new ProcessBuilder(command).inheritIO();
+      if (!"UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
+        // file names in releases are UTF-8 bytes; a C/POSIX locale makes Java mangle them
+        child.environment().put("LC_ALL", "C.UTF-8");
+      }
+      int status = waitFor(child.start());
       if (dumping != null) {
-        keep(dumping, archive);
+        if (status == 0) {
+          keep(dumping, archive); // only an archive of a whole, successful build
+        } else {
+          Files.deleteIfExists(dumping);
+        }
       }
       return Optional.of(status);
     } catch (IOException | RuntimeException e) {
@@ -106,16 +119,22 @@ final class Relaunch {
     }
   }
 
-  /** Puts a freshly written archive in place and drops the ones it replaces. */
+  /**
+   * Puts a freshly written archive in place and drops archives unused for a month (another JDK or
+   * relpack version sharing the cache keeps its own while it is used: each use touches it).
+   */
   private static void keep(Path dumped, Path archive) throws IOException {
     if (!Files.isRegularFile(dumped) || Files.size(dumped) == 0) {
       Files.deleteIfExists(dumped);
       return;
     }
     Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    try (Stream<Path> old = Files.list(archive.getParent())) {
-      for (Path stale : old.filter(p -> !p.equals(archive) && p.toString().endsWith(".jsa")).toList()) {
-        Files.deleteIfExists(stale);
+    FileTime monthAgo = FileTime.from(Instant.now().minus(Duration.ofDays(30)));
+    try (Stream<Path> all = Files.list(archive.getParent())) {
+      for (Path other : all.filter(p -> p.toString().endsWith(".jsa")).toList()) {
+        if (Files.getLastModifiedTime(other).compareTo(monthAgo) < 0) {
+          Files.deleteIfExists(other);
+        }
       }
     }
   }

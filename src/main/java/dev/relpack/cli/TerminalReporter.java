@@ -34,15 +34,16 @@ final class TerminalReporter extends PlainReporter {
 
   @Override
   protected synchronized void line(String text) {
-    if (!bar.isEmpty()) {
-      err.print("\r" + " ".repeat(bar.length()) + "\r");
-      bar = "";
-    }
+    clear();
     super.line(text);
   }
 
-  /** Clears the bar before the summary. */
-  synchronized void finish() {
-    line("");
+  /** Removes the bar, so what comes next starts on a clean line. */
+  synchronized void clear() {
+    if (!bar.isEmpty()) {
+      err.print("\r" + " ".repeat(bar.length()) + "\r");
+      err.flush();
+      bar = "";
+    }
   }
 }

@@ -12,7 +12,6 @@ import java.util.Optional;
  * @param needed DT_NEEDED entries, in order
  * @param runpath DT_RUNPATH directories (may contain {@code $ORIGIN})
  * @param rpath DT_RPATH directories (only used by the loader when there is no DT_RUNPATH)
- * @param soname DT_SONAME, for shared objects that have one
  */
 public record ElfFile(
     boolean is64Bit,
@@ -20,8 +19,7 @@ public record ElfFile(
     Optional<String> interpreter,
     List<String> needed,
     List<String> runpath,
-    List<String> rpath,
-    Optional<String> soname) {
+    List<String> rpath) {
 
   public ElfFile {
     needed = List.copyOf(needed);
@@ -32,6 +30,19 @@ public record ElfFile(
   /** Whether a library built as {@code other} can be loaded into this file's process. */
   public boolean compatibleWith(ElfFile other) {
     return is64Bit == other.is64Bit && machine == other.machine;
+  }
+
+  /** This machine's architecture as OCI names it, for when no ELF file says. */
+  public static String thisMachine() {
+    return switch (System.getProperty("os.arch")) {
+      case "amd64", "x86_64" -> "amd64";
+      case "aarch64" -> "arm64";
+      case "x86", "i386", "i686" -> "386";
+      case "ppc64le" -> "ppc64le";
+      case "s390x" -> "s390x";
+      case "riscv64" -> "riscv64";
+      default -> System.getProperty("os.arch");
+    };
   }
 
   /** The machine as the OCI {@code architecture} names it, if it is one of those. */

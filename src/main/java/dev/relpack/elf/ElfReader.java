@@ -25,7 +25,6 @@ public final class ElfReader {
   private static final long DT_NEEDED = 1;
   private static final long DT_STRTAB = 5;
   private static final long DT_STRSZ = 10;
-  private static final long DT_SONAME = 14;
   private static final long DT_RPATH = 15;
   private static final long DT_RUNPATH = 29;
   private static final int MAX_TABLE_BYTES = 16 << 20;
@@ -89,7 +88,7 @@ public final class ElfReader {
       }
     }
     return dynamic == null
-        ? new ElfFile(is64, machine, interpreter, List.of(), List.of(), List.of(), Optional.empty())
+        ? new ElfFile(is64, machine, interpreter, List.of(), List.of(), List.of())
         : dynamicSection(machine, interpreter, dynamic, segments);
   }
 
@@ -142,7 +141,6 @@ public final class ElfReader {
     List<String> needed = new ArrayList<>();
     List<String> runpath = new ArrayList<>();
     List<String> rpath = new ArrayList<>();
-    Optional<String> soname = Optional.empty();
     for (long[] entry : tags) {
       if (entry[0] == DT_NEEDED) {
         needed.add(string(strings, entry[1]));
@@ -150,11 +148,9 @@ public final class ElfReader {
         runpath.addAll(splitPath(string(strings, entry[1])));
       } else if (entry[0] == DT_RPATH) {
         rpath.addAll(splitPath(string(strings, entry[1])));
-      } else if (entry[0] == DT_SONAME) {
-        soname = Optional.of(string(strings, entry[1]));
       }
     }
-    return new ElfFile(is64, machine, interpreter, needed, runpath, rpath, soname);
+    return new ElfFile(is64, machine, interpreter, needed, runpath, rpath);
   }
 
   /** The file offset of a virtual address, through the PT_LOAD segment that maps it. */

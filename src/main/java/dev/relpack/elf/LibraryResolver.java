@@ -24,15 +24,20 @@ import java.util.function.Function;
  */
 public final class LibraryResolver {
   private final Path root;
+  private final LoaderSearchPath searchPath;
   private final Function<String, Optional<ElfFile>> inRelease;
 
   /**
    * @param root the root of the machine whose libraries are used ({@code /} for this one)
+   * @param searchPath where the machine's loader looks; the executable's loader decides it for
+   *     every object of the process, NIFs included (they name no loader of their own)
    * @param inRelease the ELF facts of a release file by its absolute path in the image, if the
    *     release has such a file
    */
-  public LibraryResolver(Path root, Function<String, Optional<ElfFile>> inRelease) {
+  public LibraryResolver(Path root, LoaderSearchPath searchPath,
+      Function<String, Optional<ElfFile>> inRelease) {
     this.root = root;
+    this.searchPath = searchPath;
     this.inRelease = inRelease;
   }
 
@@ -73,7 +78,6 @@ public final class LibraryResolver {
           missing.add(new Missing(interpreter, object.path()));
         }
       }
-      LoaderSearchPath searchPath = LoaderSearchPath.of(root, object.elf());
       for (String name : object.elf().needed()) {
         Optional<Needing> library = find(name, object, searchPath, found);
         if (library.isEmpty()) {

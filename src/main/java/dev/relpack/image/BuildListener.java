@@ -9,15 +9,4 @@ public interface BuildListener {
 
   /** Detail only shown with {@code -v}. */
   void debug(String message);
-
-  BuildListener NONE = new BuildListener() {
-    @Override
-    public void progress(double fraction, String task) {}
-
-    @Override
-    public void warn(String message) {}
-
-    @Override
-    public void debug(String message) {}
-  };
 }

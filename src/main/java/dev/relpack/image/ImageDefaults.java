@@ -41,6 +41,12 @@ public final class ImageDefaults {
         new TreeMap<>(labels(release, base, options, ci)), created(ci), architecture);
   }
 
+  /** The creation time, once, for the config and the created label alike. */
+  private static Optional<String> createdLabel(Map<String, String> ci) {
+    Instant created = created(ci);
+    return created.equals(Instant.EPOCH) ? Optional.empty() : Optional.of(created.toString());
+  }
+
   private static List<LayerEntry> entries(PlannedLayer layer, String root) {
     return layer.files().stream()
         .map((ReleaseFile f) -> new LayerEntry(f.source(), root + "/" + f.path(), f.directory(),
@@ -75,7 +81,7 @@ public final class ImageDefaults {
     ci("CI_PROJECT_URL", ci).ifPresent(v -> labels.put(OCI + "url", v));
     ci("CI_COMMIT_SHA", ci).ifPresent(v -> labels.put(OCI + "revision", v));
     ci("CI_PROJECT_DESCRIPTION", ci).ifPresent(v -> labels.put(OCI + "description", v));
-    ci("CI_COMMIT_TIMESTAMP", ci).ifPresent(v -> labels.put(OCI + "created", v));
+    createdLabel(ci).ifPresent(v -> labels.put(OCI + "created", v));
     labels.putAll(options.labels());
     return labels;
   }

@@ -117,12 +117,20 @@ public final class JibImageBuilder {
     settings.credentials().retrievers(target.image(), events::onLog)
         .forEach(image::addCredentialRetriever);
     JibContainer container = jib.containerize(containerizer(Containerizer.to(image), target, events));
-    RegistryReader.Manifest pushed = settings.registry().read(
-        ImageReference.of(target.image().getRegistry(), target.image().getRepository(),
-            null, container.getDigest().toString()),
-        settings.credentials().credential(target.image(), events::onLog));
-    return result(container, target, spec, events, pushed.layers().stream()
-        .map(d -> new Blob(d.digest(), d.size())).toList());
+    List<Blob> layers;
+    try {
+      RegistryReader.Manifest pushed = settings.registry().read(
+          ImageReference.of(target.image().getRegistry(), target.image().getRepository(),
+              null, container.getDigest().toString()),
+          settings.credentials().credential(target.image(), events::onLog));
+      layers = pushed.layers().stream().map(d -> new Blob(d.digest(), d.size())).toList();
+    } catch (RelpackException e) {
+      // the image is pushed; only its layer list (for the summary and metadata) is missing
+      listener.warn("pushed " + container.getDigest() + " but cannot read its manifest back to"
+          + " list its layers: " + e.getMessage());
+      layers = List.of();
+    }
+    return result(container, target, spec, events, layers);
   }
 
   private ImageResult toArchive(JibContainerBuilder jib, Target.DockerArchive target,
@@ -169,7 +177,7 @@ public final class JibImageBuilder {
 
   private ImageResult result(JibContainer container, Target target, ImageSpec spec,
       JibEvents events, List<Blob> layers) {
-    int baseCount = layers.size() - spec.layers().size();
+    int baseCount = Math.max(0, layers.size() - spec.layers().size());
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       Blob blob = layers.get(i);

@@ -12,12 +12,6 @@ import java.nio.file.Path;
  */
 public record ReleaseFile(String path, Path source, boolean directory, boolean executable) {
 
-  /** The first component of the path ({@code lib}, {@code bin}, {@code erts-13.1.5}, ...). */
-  public String topLevel() {
-    int slash = path.indexOf('/');
-    return slash < 0 ? path : path.substring(0, slash);
-  }
-
   /** The file name, the last component of the path. */
   public String name() {
     return path.substring(path.lastIndexOf('/') + 1);

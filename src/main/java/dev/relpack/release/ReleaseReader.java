@@ -36,6 +36,15 @@ public final class ReleaseReader {
   }
 
   public Release read(Path input) {
+    try {
+      return readAny(input);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new BadInputException("release " + input + " has file names this locale cannot"
+          + " represent (" + System.getProperty("sun.jnu.encoding") + "); run with LANG=C.UTF-8", e);
+    }
+  }
+
+  private Release readAny(Path input) {
     if (Files.isDirectory(input)) {
       return readDirectory(input, input.toString());
     }

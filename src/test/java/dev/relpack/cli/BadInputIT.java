@@ -66,6 +66,7 @@ class BadInputIT {
     refused(List.of("build", "--release", release, "--to", to, "-p", "70000"), "-p 70000");
     refused(List.of("build", "--release", release, "--to", to, "--user", "root user"), "--user root user");
     refused(List.of("build", "--release", release, "--to", to, "-e", "1X=y"), "-e 1X");
+    refused(List.of("build", "--release", release, "--to", to, "--user", "app:app"), "numeric users");
     refused(List.of("build", "--release", release, "--to", to, "-l", "novalue"), "-l novalue");
     refused(List.of("build", "--release", release, "--to", to, "--app-root", "/"), "--app-root /");
     refused(List.of("build", "--release", release, "--to", to, "-t", "-bad"), "tag -bad");

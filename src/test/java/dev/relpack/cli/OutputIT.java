@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Testdata;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +40,22 @@ class OutputIT {
     assertTrue(out.contains("\r["), "a bar redrawn in place: " + out);
     assertTrue(out.contains("] 100% "), out);
     assertTrue(out.contains("Built oci:" + work.resolve("tty") + "@sha256:"), out);
+  }
+
+  @Test
+  void aBarIsDrawnOnlyWhenStderrIsATerminal() throws Exception {
+    String jar = Path.of(System.getProperty("relpack.jar", "target/relpack.jar")).toAbsolutePath().toString();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path log = work.resolve("stderr.log");
+    // stdout on the terminal, stderr to a file: no bar in the file
+    String command = String.join(" ", java, "-jar", jar, String.join(" ",
+        args("oci:" + work.resolve("tty2"))), "2>" + log);
+    Command.run(List.of("script", "-qec", command, "/dev/null"),
+        Map.of("HOME", work.resolve("home").toString(), "TERM", "xterm"), Duration.ofMinutes(3))
+        .requireSuccess();
+    String stderr = Files.readString(log);
+    assertFalse(stderr.contains("\r"), stderr);
+    assertTrue(stderr.startsWith("Reading release "), stderr);
   }
 
   @Test

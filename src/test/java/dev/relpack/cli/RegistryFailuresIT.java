@@ -125,6 +125,57 @@ class RegistryFailuresIT {
   }
 
   @Test
+  void aRegistryWithCredentialsIsNotMixedWithAnInsecureOneUnlessAskedTo() throws Exception {
+    try (RegistryServer secure = RegistryServer.startWithTlsAndAuth(work.resolve("secure"), "ci", PASSWORD);
+        RegistryServer plain = RegistryServer.start(work.resolve("plain"))) {
+      Path dockerConfig = work.resolve("docker");
+      Files.createDirectories(dockerConfig);
+      String auth = Base64.getEncoder().encodeToString(("ci:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+      Files.writeString(dockerConfig.resolve("config.json"),
+          "{\"auths\":{\"" + secure.address() + "\":{\"auth\":\"" + auth + "\"}}}");
+      Relpack relpack = new Relpack(work.resolve("h")).env("DOCKER_CONFIG", dockerConfig.toString());
+      String base = secure.address() + "/base/os:1";
+      relpack.succeed("build", "--release", Testdata.kind("relx").toString(), "--from", "scratch",
+          "--to", base, "--registry-ca", secure.certificate().toString());
+
+      // a base behind TLS and credentials, a target on plain HTTP: jib would relax both
+      Command.Result mixed = build(relpack, plain.address() + "/mixed/demo:1", "--from", base,
+          "--registry-ca", secure.certificate().toString());
+      assertEquals(2, mixed.exitCode(), mixed.stderr());
+      assertTrue(mixed.stderr().contains("registry " + secure.address() + " has credentials"),
+          mixed.stderr());
+      assertEquals(java.util.List.of(), plain.repositories());
+
+      Command.Result allowed = build(relpack, plain.address() + "/mixed/demo:1", "--from", base,
+          "--registry-ca", secure.certificate().toString(), "--insecure");
+      assertEquals(0, allowed.exitCode(), allowed.stderr());
+    }
+  }
+
+  @Test
+  void aPushWhoseManifestCannotBeReadBackStillSucceedsWithItsDigest() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      WireMockServer proxy = new WireMockServer(options().port(0).bindAddress("127.0.0.1"));
+      proxy.start();
+      try {
+        proxy.stubFor(any(anyUrl()).atPriority(10)
+            .willReturn(aResponse().proxiedFrom("http://" + registry.address())));
+        proxy.stubFor(get(urlPathMatching("/v2/.*/manifests/sha256:.*")).atPriority(1)
+            .willReturn(aResponse().withStatus(500)));
+        Path digest = work.resolve("digest");
+        Command.Result result = build(new Relpack(work), "127.0.0.1:" + proxy.port() + "/back/demo:1",
+            "--digest-file", digest.toString());
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("cannot read its manifest back"), result.stderr());
+        assertEquals(Files.readString(digest), Skopeo.inspect("docker://" + registry.address()
+            + "/back/demo:1").path("Digest").asText());
+      } finally {
+        proxy.stop();
+      }
+    }
+  }
+
+  @Test
   void aPrivateCaIsTrustedOnlyWhenGivenAndInsecureSkipsVerification() {
     try (RegistryServer registry = RegistryServer.startWithTls(work.resolve("tls"))) {
       String to = registry.address() + "/tls/demo:1";

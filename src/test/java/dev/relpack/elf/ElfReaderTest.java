@@ -71,9 +71,9 @@ class ElfReaderTest {
 
   @Test
   void compatibilityMeansSameClassAndMachine() {
-    ElfFile x64 = new ElfFile(true, 62, Optional.empty(), List.of(), List.of(), List.of(), Optional.empty());
-    ElfFile x86 = new ElfFile(false, 3, Optional.empty(), List.of(), List.of(), List.of(), Optional.empty());
-    ElfFile arm = new ElfFile(true, 183, Optional.empty(), List.of(), List.of(), List.of(), Optional.empty());
+    ElfFile x64 = new ElfFile(true, 62, Optional.empty(), List.of(), List.of(), List.of());
+    ElfFile x86 = new ElfFile(false, 3, Optional.empty(), List.of(), List.of(), List.of());
+    ElfFile arm = new ElfFile(true, 183, Optional.empty(), List.of(), List.of(), List.of());
     assertTrue(x64.compatibleWith(x64));
     assertFalse(x64.compatibleWith(x86));
     assertFalse(x64.compatibleWith(arm));

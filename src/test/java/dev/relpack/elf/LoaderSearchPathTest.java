@@ -13,8 +13,7 @@ class LoaderSearchPathTest {
   @TempDir Path root;
 
   private static ElfFile elf(int machine, String interpreter) {
-    return new ElfFile(true, machine, Optional.ofNullable(interpreter), List.of(), List.of(),
-        List.of(), Optional.empty());
+    return new ElfFile(true, machine, Optional.ofNullable(interpreter), List.of(), List.of(), List.of());
   }
 
   @Test

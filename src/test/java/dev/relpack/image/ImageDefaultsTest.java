@@ -160,9 +160,19 @@ class ImageDefaultsTest {
     assertEquals("https://gitlab.example.com/group/shop", labels.get(OCI + "source"));
     assertEquals("https://gitlab.example.com/group/shop", labels.get(OCI + "url"));
     assertEquals("9f1c2e0d5b7a4c3e8f6a1b2c3d4e5f6a7b8c9d0e", labels.get(OCI + "revision"));
-    assertEquals("2024-05-01T10:00:00+02:00", labels.get(OCI + "created"));
+    // the same instant as the image's creation time, in UTC
+    assertEquals("2024-05-01T08:00:00Z", labels.get(OCI + "created"));
     assertEquals("The shop", labels.get(OCI + "description"));
     assertFalse(labels.containsValue("x"));
+  }
+
+  @Test
+  void theCreatedLabelFollowsSourceDateEpochLikeTheConfig() {
+    Map<String, String> ci = Map.of("SOURCE_DATE_EPOCH", "1700000000",
+        "CI_COMMIT_TIMESTAMP", "2024-05-01T10:00:00+02:00");
+    assertEquals(ImageDefaults.created(ci).toString(),
+        ImageDefaults.labels(kind("exrm"), scratch(), plain(), ci).get(OCI + "created"));
+    assertEquals("2023-11-14T22:13:20Z", ImageDefaults.created(ci).toString());
   }
 
   @Test

@@ -43,9 +43,9 @@ class LayerPlannerTest {
         String expectedTop = switch (layer.kind()) {
           case ERTS -> "erts-13.1.5";
           case OTP, DEPS, APP -> "lib";
-          case RELEASE -> file.topLevel();
+          case RELEASE -> topLevel(file);
         };
-        assertEquals(expectedTop, file.topLevel(), file.path());
+        assertEquals(expectedTop, topLevel(file), file.path());
       }
     }
     Set<String> release = top(plan, LayerKind.RELEASE);
@@ -95,6 +95,10 @@ class LayerPlannerTest {
 
   private static Set<String> top(LayerPlan plan, LayerKind kind) {
     return plan.layers().stream().filter(l -> l.kind() == kind).flatMap(l -> l.files().stream())
-        .map(ReleaseFile::topLevel).collect(Collectors.toSet());
+        .map(LayerPlannerTest::topLevel).collect(Collectors.toSet());
+  }
+
+  private static String topLevel(ReleaseFile file) {
+    return file.path().split("/")[0];
   }
 }

@@ -44,6 +44,10 @@ public final class RegistryServer implements AutoCloseable {
     return start(dir, null, null, true);
   }
 
+  public static RegistryServer startWithTlsAndAuth(Path dir, String user, String password) {
+    return start(dir, user, password, true);
+  }
+
   private static RegistryServer start(Path dir, String user, String password, boolean tls) {
     try {
       Files.createDirectories(dir);
