@@ -2,27 +2,88 @@ package dev.relpack.base;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
+import com.google.cloud.tools.jib.api.LogEvent;
 import dev.relpack.error.BadInputException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Where the user asked the base image to come from ({@code --from}). */
+/**
+ * Where the user asked the base image to come from ({@code --from}): one record per kind, each
+ * resolving itself into a pinned {@link BaseImage}.
+ */
 public sealed interface BaseSpec {
 
+  BaseImage resolve(BaseContext context) throws IOException;
+
+  /** The registry image this base is, if it is one (to probe the registry and find credentials). */
+  default Optional<ImageReference> registryImage() {
+    return Optional.empty();
+  }
+
   /** A registry reference such as {@code alpine:3.20} or {@code reg.example.com/x/y@sha256:...}. */
-  record Registry(ImageReference reference) implements BaseSpec {}
+  record Registry(ImageReference reference) implements BaseSpec {
+    /** Pinned to the digest its tag points to now, so the label tells the truth. */
+    @Override
+    public BaseImage resolve(BaseContext context) {
+      String digest = reference.getDigest().orElseGet(() -> context.registry()
+          .read(reference, context.credentials().credential(reference, context.log())).digest());
+      ImageReference pinned = ImageReference.of(reference.getRegistry(), reference.getRepository(),
+          reference.getTag().orElse(null), digest);
+      return new BaseImage(displayName(reference), Optional.of(digest),
+          new BaseImage.RegistrySource(pinned));
+    }
+
+    @Override
+    public Optional<ImageReference> registryImage() {
+      return Optional.of(reference);
+    }
+
+    /** {@code docker.io/library/alpine:3.20} style: registry, repository and tag, fully spelled. */
+    static String displayName(ImageReference reference) {
+      String registry = reference.getRegistry().equals("registry-1.docker.io")
+          ? "docker.io" : reference.getRegistry();
+      return registry + "/" + reference.getRepository()
+          + reference.getTag().map(t -> ":" + t).orElse("");
+    }
+  }
 
   /** {@code tar:PATH}: a {@code docker save} archive. */
-  record DockerArchive(Path tar) implements BaseSpec {}
+  record DockerArchive(Path tar) implements BaseSpec {
+    @Override
+    public BaseImage resolve(BaseContext context) {
+      dev.relpack.base.DockerArchive.Summary summary = dev.relpack.base.DockerArchive.read(tar);
+      return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
+          Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar));
+    }
+  }
 
   /** {@code oci:DIR[:REF]}: an OCI image layout directory. */
-  record OciLayout(Path dir, Optional<String> refName) implements BaseSpec {}
+  record OciLayout(Path dir, Optional<String> refName) implements BaseSpec {
+    @Override
+    public BaseImage resolve(BaseContext context) throws IOException {
+      return new OciLayoutBase(context.cacheRoot()).resolve(this, context.architecture());
+    }
+  }
 
   /** {@code scratch}: no base at all. */
-  record Scratch() implements BaseSpec {}
+  record Scratch() implements BaseSpec {
+    @Override
+    public BaseImage resolve(BaseContext context) {
+      return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource());
+    }
+  }
 
   /** {@code host}: the files of this machine that the release needs. */
-  record Host() implements BaseSpec {}
+  record Host() implements BaseSpec {
+    @Override
+    public BaseImage resolve(BaseContext context) throws IOException {
+      return new HostBase(context.machineRoot(), context.cacheRoot(),
+          message -> context.log().accept(LogEvent.warn(message)))
+          .build(context.release(),
+              new HostBase.Options(context.appRoot(), context.user(), context.check()));
+    }
+  }
 
   static BaseSpec parse(String text) {
     if (text == null || text.isBlank()) {
@@ -36,14 +97,15 @@ public sealed interface BaseSpec {
       return new Host();
     }
     if (text.startsWith("tar:")) {
-      return new DockerArchive(Path.of(requirePath(text, "tar:")));
+      String path = text.substring("tar:".length());
+      if (path.isEmpty()) {
+        throw new BadInputException("--from " + text + " names no path after 'tar:'");
+      }
+      return new DockerArchive(Path.of(path));
     }
     if (text.startsWith("oci:")) {
-      String rest = requirePath(text, "oci:");
-      int colon = rest.lastIndexOf(':');
-      return colon > rest.lastIndexOf('/') && colon > 0
-          ? new OciLayout(Path.of(rest.substring(0, colon)), Optional.of(rest.substring(colon + 1)))
-          : new OciLayout(Path.of(rest), Optional.empty());
+      LayoutReference layout = LayoutReference.parse(text.substring("oci:".length()), "--from");
+      return new OciLayout(layout.dir(), layout.ref());
     }
     try {
       return new Registry(ImageReference.parse(text));
@@ -52,13 +114,5 @@ public sealed interface BaseSpec {
           + " alpine:3.20, registry.example.com/group/image@sha256:...), tar:PATH, oci:DIR,"
           + " scratch or host");
     }
-  }
-
-  private static String requirePath(String text, String prefix) {
-    String path = text.substring(prefix.length());
-    if (path.isEmpty()) {
-      throw new BadInputException("--from " + text + " names no path after '" + prefix + "'");
-    }
-    return path;
   }
 }

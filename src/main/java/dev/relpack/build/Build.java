@@ -1,9 +1,10 @@
 package dev.relpack.build;
 
 import com.google.cloud.tools.jib.api.LogEvent;
+import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
-import dev.relpack.base.BaseResolver;
+import dev.relpack.base.BaseContext;
 import dev.relpack.base.BaseSpec;
 import dev.relpack.elf.ElfFile;
 import dev.relpack.elf.ElfFormatException;
@@ -94,10 +95,9 @@ public final class Build {
 
     reporter.step("Preparing base " + request.from());
     String architecture = architectureOf(release);
-    BaseImage base = new BaseResolver(cacheRoot, machineRoot, registry, credentials,
-        event -> reporter.warn(event.getMessage()))
-        .resolve(baseSpec, release, new BaseResolver.Options(options.appRoot(), options.user(),
-            request.check(), architecture));
+    BaseImage base = resolve(baseSpec, new BaseContext(cacheRoot, machineRoot, registry,
+        credentials, event -> reporter.warn(event.getMessage()), release, options.appRoot(),
+        options.user(), request.check(), architecture));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), architecture);
 
@@ -189,24 +189,30 @@ public final class Build {
     return true;
   }
 
+  private static BaseImage resolve(BaseSpec spec, BaseContext context) {
+    try {
+      return spec.resolve(context);
+    } catch (IOException e) {
+      throw new InternalException("cannot prepare the base image: " + e.getMessage(), e);
+    }
+  }
+
+  /** The registry images of the build: the target's, then the base's. */
+  private static List<ImageReference> registryImages(Target target, BaseSpec base) {
+    List<ImageReference> images = new ArrayList<>();
+    target.registryImage().ifPresent(images::add);
+    base.registryImage().ifPresent(images::add);
+    return images;
+  }
+
   private static List<String> registries(Target target, BaseSpec base) {
-    List<String> registries = new ArrayList<>();
-    if (target instanceof Target.Registry t) {
-      registries.add(t.image().getRegistry());
-    }
-    if (base instanceof BaseSpec.Registry b && !registries.contains(b.reference().getRegistry())) {
-      registries.add(b.reference().getRegistry());
-    }
-    return registries;
+    return registryImages(target, base).stream().map(ImageReference::getRegistry).distinct().toList();
   }
 
   /** The image of the build that lives on {@code registry}, for looking up its credentials. */
-  private static com.google.cloud.tools.jib.api.ImageReference imageOn(String registry,
-      Target target, BaseSpec base) {
-    if (target instanceof Target.Registry t && t.image().getRegistry().equals(registry)) {
-      return t.image();
-    }
-    return ((BaseSpec.Registry) base).reference();
+  private static ImageReference imageOn(String registry, Target target, BaseSpec base) {
+    return registryImages(target, base).stream().filter(i -> i.getRegistry().equals(registry))
+        .findFirst().orElseThrow();
   }
 
   private static List<Path> caFiles(BuildRequest request) {

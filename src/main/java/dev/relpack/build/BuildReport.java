@@ -13,10 +13,6 @@ public record BuildReport(Release release, LayerPlan plan, BaseImage base, Targe
 
   /** The image by digest, e.g. {@code reg.example.com/g/app@sha256:...}, or the local target. */
   public String reference() {
-    if (target instanceof Target.Registry registry) {
-      return registry.image().getRegistry() + "/" + registry.image().getRepository() + "@"
-          + image.digest();
-    }
-    return target.display() + "@" + image.digest();
+    return target.reference(image.digest());
   }
 }

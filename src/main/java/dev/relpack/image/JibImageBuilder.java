@@ -89,7 +89,7 @@ public final class JibImageBuilder {
   }
 
   private ImageResult attempt(ImageSpec spec, Target target, JibEvents events) throws Exception {
-    JibContainerBuilder jib = from(spec.base()).setFormat(format(target));
+    JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     for (ImageLayer layer : spec.layers()) {
       jib.addFileEntriesLayer(fileEntries(layer));
@@ -102,85 +102,72 @@ public final class JibImageBuilder {
         .setUser(spec.user())
         .setWorkingDirectory(AbsoluteUnixPath.get(spec.workingDirectory()))
         .setCreationTime(spec.created());
-    if (target instanceof Target.Registry registry) {
-      return toRegistry(jib, registry, spec, events);
-    }
-    if (target instanceof Target.DockerArchive archive) {
-      return toArchive(jib, archive, spec, events);
-    }
-    return toLayout(jib, (Target.OciLayout) target, spec, events);
+    TargetSession.Written written = target.write(jib, new Session(target, spec, events));
+    return result(written, target, spec, events);
   }
 
-  private ImageResult toRegistry(JibContainerBuilder jib, Target.Registry target, ImageSpec spec,
-      JibEvents events) throws Exception {
-    RegistryImage image = RegistryImage.named(target.image());
-    settings.credentials().retrievers(target.image(), events::onLog)
-        .forEach(image::addCredentialRetriever);
-    JibContainer container = jib.containerize(containerizer(Containerizer.to(image), target, events));
-    List<Blob> layers;
-    try {
-      RegistryReader.Manifest pushed = settings.registry().read(
-          ImageReference.of(target.image().getRegistry(), target.image().getRepository(),
-              null, container.getDigest().toString()),
-          settings.credentials().credential(target.image(), events::onLog));
-      layers = pushed.layers().stream().map(d -> new Blob(d.digest(), d.size())).toList();
-    } catch (RelpackException e) {
-      // the image is pushed; only its layer list (for the summary and metadata) is missing
-      listener.warn("pushed " + container.getDigest() + " but cannot read its manifest back to"
-          + " list its layers: " + e.getMessage());
-      layers = List.of();
-    }
-    return result(container, target, spec, events, layers);
-  }
+  /** The build's side of a target's write: settings, staging, credentials, output. */
+  private final class Session implements TargetSession {
+    private final Target target;
+    private final ImageSpec spec;
+    private final JibEvents events;
 
-  private ImageResult toArchive(JibContainerBuilder jib, Target.DockerArchive target,
-      ImageSpec spec, JibEvents events) throws Exception {
-    Path file = target.file().toAbsolutePath();
-    Path tmp = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    try {
-      ImageReference name =
-          ImageReference.of(null, Target.repositoryName(spec.name()), target.tags().get(0));
-      JibContainer container = jib.containerize(containerizer(
-          Containerizer.to(TarImage.at(tmp).named(name)), target, events));
-      List<Blob> layers = dockerArchiveLayers(tmp);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return result(container, target, spec, events, layers);
-    } finally {
-      Files.deleteIfExists(tmp);
+    Session(Target target, ImageSpec spec, JibEvents events) {
+      this.target = target;
+      this.spec = spec;
+      this.events = events;
     }
-  }
 
-  private ImageResult toLayout(JibContainerBuilder jib, Target.OciLayout target, ImageSpec spec,
-      JibEvents events) throws Exception {
-    Path staging = settings.cacheRoot().resolve("tmp");
-    Files.createDirectories(staging);
-    Path tmp = staging.resolve("oci-" + UUID.randomUUID() + ".tar");
-    try {
-      ImageReference name = ImageReference.of(null, "relpack", target.tags().get(0));
-      JibContainer container = jib.containerize(containerizer(
-          Containerizer.to(TarImage.at(tmp).named(name)), target, events));
-      Files.createDirectories(target.dir());
-      JsonNode manifest = OciLayoutWriter.add(tmp, target.dir(), target.tags());
-      Path manifestBlob = target.dir().resolve("blobs/sha256")
-          .resolve(manifest.path("digest").asText().substring("sha256:".length()));
-      List<Blob> layers = new ArrayList<>();
-      for (JsonNode layer : new ObjectMapper().readTree(manifestBlob.toFile()).path("layers")) {
-        layers.add(new Blob(layer.path("digest").asText(), layer.path("size").asLong()));
+    @Override
+    public Containerizer configure(Containerizer containerizer) {
+      for (String tag : target.tags().subList(1, target.tags().size())) {
+        containerizer.withAdditionalTag(tag);
       }
-      return result(container, target, spec, events, layers);
-    } finally {
-      Files.deleteIfExists(tmp);
+      return containerizer
+          .setToolName("relpack")
+          .setToolVersion(settings.toolVersion())
+          .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
+          .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
+          .setAllowInsecureRegistries(settings.allowInsecure())
+          .addEventHandler(LogEvent.class, events::onLog)
+          .addEventHandler(ProgressEvent.class, events::onProgress)
+          .addEventHandler(TimerEvent.class, events::onTimer);
+    }
+
+    @Override
+    public Path staging() {
+      return settings.cacheRoot().resolve("tmp");
+    }
+
+    @Override
+    public String imageName() {
+      return spec.name();
+    }
+
+    @Override
+    public RegistryCredentials credentials() {
+      return settings.credentials();
+    }
+
+    @Override
+    public RegistryReader registry() {
+      return settings.registry();
+    }
+
+    @Override
+    public BuildListener listener() {
+      return listener;
     }
   }
 
-  private record Blob(String digest, long size) {}
-
-  private ImageResult result(JibContainer container, Target target, ImageSpec spec,
-      JibEvents events, List<Blob> layers) {
+  /** Names the written layers: the base's first, then relpack's, built or taken from cache. */
+  private static ImageResult result(TargetSession.Written written, Target target, ImageSpec spec,
+      JibEvents events) {
+    List<TargetSession.Blob> layers = written.layers();
     int baseCount = Math.max(0, layers.size() - spec.layers().size());
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
-      Blob blob = layers.get(i);
+      TargetSession.Blob blob = layers.get(i);
       if (i < baseCount) {
         results.add(new LayerResult(baseCount == 1 ? "base" : "base-" + (i + 1), blob.digest(),
             blob.size(), LayerResult.Origin.BASE));
@@ -190,24 +177,9 @@ public final class JibImageBuilder {
             events.wasBuilt(name) ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED));
       }
     }
+    JibContainer container = written.container();
     return new ImageResult(container.getDigest().toString(), container.getImageId().toString(),
         target.tags(), results, events.uploadedBytes(), events.uploadedBlobs());
-  }
-
-  private Containerizer containerizer(Containerizer containerizer, Target target,
-      JibEvents events) {
-    for (String tag : target.tags().subList(1, target.tags().size())) {
-      containerizer.withAdditionalTag(tag);
-    }
-    return containerizer
-        .setToolName("relpack")
-        .setToolVersion(settings.toolVersion())
-        .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
-        .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
-        .setAllowInsecureRegistries(settings.allowInsecure())
-        .addEventHandler(LogEvent.class, events::onLog)
-        .addEventHandler(ProgressEvent.class, events::onProgress)
-        .addEventHandler(TimerEvent.class, events::onTimer);
   }
 
   private JibContainerBuilder from(BaseImage base) {
@@ -222,10 +194,6 @@ public final class JibImageBuilder {
       return Jib.from(TarImage.at(archive.tar()));
     }
     return Jib.fromScratch();
-  }
-
-  private static ImageFormat format(Target target) {
-    return target instanceof Target.DockerArchive ? ImageFormat.Docker : ImageFormat.OCI;
   }
 
   private static FileEntriesLayer fileEntries(ImageLayer layer) {
@@ -244,32 +212,6 @@ public final class JibImageBuilder {
       result.add(Port.parseProtocol(Integer.parseInt(parts[0]), parts[1]));
     }
     return result;
-  }
-
-  /** The layers of a {@code docker save} archive jib wrote: digests from names, sizes from entries. */
-  private static List<Blob> dockerArchiveLayers(Path archive) throws IOException {
-    Map<String, Long> sizes = new LinkedHashMap<>();
-    JsonNode manifest = null;
-    try (TarArchiveInputStream tar =
-        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(archive)))) {
-      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-        if (entry.getName().equals("manifest.json")) {
-          manifest = new ObjectMapper().readTree(tar.readAllBytes());
-        } else {
-          sizes.put(entry.getName(), entry.getSize());
-        }
-      }
-    }
-    if (manifest == null) {
-      throw new InternalException("jib wrote an archive without manifest.json", null);
-    }
-    List<Blob> layers = new ArrayList<>();
-    for (JsonNode layer : manifest.path(0).path("Layers")) {
-      String name = layer.asText();
-      layers.add(new Blob("sha256:" + name.replace(".tar.gz", ""),
-          Optional.ofNullable(sizes.get(name)).orElse(0L)));
-    }
-    return layers;
   }
 
   private static void pause(Duration duration) {

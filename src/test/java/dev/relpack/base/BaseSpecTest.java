@@ -22,9 +22,9 @@ class BaseSpecTest {
     BaseSpec.Registry alpine = (BaseSpec.Registry) BaseSpec.parse("alpine:3.20");
     assertEquals("registry-1.docker.io", alpine.reference().getRegistry());
     assertEquals("library/alpine", alpine.reference().getRepository());
-    assertEquals("docker.io/library/alpine:3.20", BaseResolver.displayName(alpine.reference()));
+    assertEquals("docker.io/library/alpine:3.20", BaseSpec.Registry.displayName(alpine.reference()));
     BaseSpec.Registry local = (BaseSpec.Registry) BaseSpec.parse("127.0.0.1:5000/base/os:1");
-    assertEquals("127.0.0.1:5000/base/os:1", BaseResolver.displayName(local.reference()));
+    assertEquals("127.0.0.1:5000/base/os:1", BaseSpec.Registry.displayName(local.reference()));
   }
 
   @Test

@@ -24,7 +24,7 @@ class TargetTest {
 
   @Test
   void registryReferenceKeepsItsTagFirstThenTheExtraTags() {
-    Target.Registry target = assertInstanceOf(Target.Registry.class,
+    RegistryTarget target = assertInstanceOf(RegistryTarget.class,
         parse("registry.example.com/group/app:1.0", "abc123", "stable"));
     assertEquals(List.of("1.0", "abc123", "stable"), target.tags());
     assertEquals("registry.example.com", target.image().getRegistry());
@@ -35,7 +35,7 @@ class TargetTest {
 
   @Test
   void registryReferenceWithoutTagTakesTheFirstExtraTagAndNoLatest() {
-    Target.Registry target = assertInstanceOf(Target.Registry.class,
+    RegistryTarget target = assertInstanceOf(RegistryTarget.class,
         parse("registry.example.com:5000/app", "v2", "edge"));
     assertEquals(List.of("v2", "edge"), target.tags());
     assertEquals("v2", target.image().getTag().orElseThrow());
@@ -65,7 +65,7 @@ class TargetTest {
 
   @Test
   void dockerHubShortNamesAreSpelledOut() {
-    Target.Registry target = assertInstanceOf(Target.Registry.class, parse("demo"));
+    RegistryTarget target = assertInstanceOf(RegistryTarget.class, parse("demo"));
     assertEquals("registry-1.docker.io", target.image().getRegistry());
     assertEquals("library/demo", target.image().getRepository());
     assertEquals("registry-1.docker.io/library/demo:latest", target.display());
@@ -73,7 +73,7 @@ class TargetTest {
 
   @Test
   void tarTargetIsADockerArchive() {
-    Target.DockerArchive target = assertInstanceOf(Target.DockerArchive.class,
+    ArchiveTarget target = assertInstanceOf(ArchiveTarget.class,
         parse("tar:build/out.tar", "1.0", "latest"));
     assertEquals(Path.of("build/out.tar"), target.file());
     assertEquals(List.of("1.0", "latest"), target.tags());
@@ -90,22 +90,22 @@ class TargetTest {
 
   @Test
   void ociTargetTakesAnOptionalRefAfterTheLastColon() {
-    Target.OciLayout plain = assertInstanceOf(Target.OciLayout.class, parse("oci:/srv/layout"));
+    LayoutTarget plain = assertInstanceOf(LayoutTarget.class, parse("oci:/srv/layout"));
     assertEquals(Path.of("/srv/layout"), plain.dir());
     assertEquals(List.of("latest"), plain.tags());
     assertEquals("oci:/srv/layout", plain.display());
 
-    Target.OciLayout withRef = assertInstanceOf(Target.OciLayout.class,
+    LayoutTarget withRef = assertInstanceOf(LayoutTarget.class,
         parse("oci:/srv/layout:v1", "extra"));
     assertEquals(Path.of("/srv/layout"), withRef.dir());
     assertEquals(List.of("v1", "extra"), withRef.tags());
 
-    Target.OciLayout relative = assertInstanceOf(Target.OciLayout.class, parse("oci:layout:v2"));
+    LayoutTarget relative = assertInstanceOf(LayoutTarget.class, parse("oci:layout:v2"));
     assertEquals(Path.of("layout"), relative.dir());
     assertEquals(List.of("v2"), relative.tags());
 
     // a colon inside the directory part is part of the path, not a ref
-    Target.OciLayout colonInDir = assertInstanceOf(Target.OciLayout.class, parse("oci:/srv/a:b/layout"));
+    LayoutTarget colonInDir = assertInstanceOf(LayoutTarget.class, parse("oci:/srv/a:b/layout"));
     assertEquals(Path.of("/srv/a:b/layout"), colonInDir.dir());
     assertEquals(List.of("latest"), colonInDir.tags());
   }

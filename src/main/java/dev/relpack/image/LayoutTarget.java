@@ -1,0 +1,103 @@
+package dev.relpack.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.api.JibContainer;
+import com.google.cloud.tools.jib.api.JibContainerBuilder;
+import com.google.cloud.tools.jib.api.TarImage;
+import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
+import dev.relpack.error.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * An OCI image layout directory, created or added to; each tag becomes a ref name in its index.
+ * jib writes an OCI layout inside a tar; relpack unpacks it into the directory (see
+ * {@link OciLayoutWriter}).
+ */
+public record LayoutTarget(Path dir, List<String> tags) implements Target {
+  public LayoutTarget {
+    tags = List.copyOf(tags);
+  }
+
+  @Override
+  public String display() {
+    return "oci:" + dir;
+  }
+
+  @Override
+  public void checkWritable() {
+    Path parent = dir.toAbsolutePath().getParent();
+    if (parent == null || !Files.isDirectory(parent)) {
+      throw new BadInputException("--to " + display() + ": directory " + parent + " does not exist");
+    }
+    if (!Files.exists(dir)) {
+      return;
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new BadInputException("--to " + display() + " is a file; name a directory for the layout");
+    }
+    if (!Files.isRegularFile(dir.resolve("oci-layout")) && !isEmpty(dir)) {
+      throw new BadInputException("--to " + display() + " exists and is not an OCI layout;"
+          + " name a new or empty directory, or an existing layout");
+    }
+    Path index = dir.resolve("index.json");
+    if (Files.exists(index) && !isIndex(index)) {
+      throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
+          + " index; name a new or empty directory, or a valid layout");
+    }
+  }
+
+  @Override
+  public ImageFormat format() {
+    return ImageFormat.OCI;
+  }
+
+  @Override
+  public TargetSession.Written write(JibContainerBuilder jib, TargetSession session)
+      throws Exception {
+    Files.createDirectories(session.staging());
+    Path tmp = session.staging().resolve("oci-" + UUID.randomUUID() + ".tar");
+    try {
+      ImageReference name = ImageReference.of(null, "relpack", tags.get(0));
+      JibContainer container = jib.containerize(
+          session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
+      Files.createDirectories(dir);
+      JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags);
+      Path manifestBlob = dir.resolve("blobs/sha256")
+          .resolve(manifest.path("digest").asText().substring("sha256:".length()));
+      List<TargetSession.Blob> layers = new ArrayList<>();
+      for (JsonNode layer : new ObjectMapper().readTree(manifestBlob.toFile()).path("layers")) {
+        layers.add(new TargetSession.Blob(layer.path("digest").asText(), layer.path("size").asLong()));
+      }
+      return new TargetSession.Written(container, layers);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static boolean isIndex(Path file) {
+    try {
+      JsonNode json = new ObjectMapper().readTree(file.toFile());
+      return json.isObject()
+          && (json.path("manifests").isArray() || json.path("manifests").isMissingNode());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean isEmpty(Path directory) {
+    try (Stream<Path> children = Files.list(directory)) {
+      return children.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

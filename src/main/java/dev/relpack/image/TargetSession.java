@@ -1,0 +1,32 @@
+package dev.relpack.image;
+
+import com.google.cloud.tools.jib.api.Containerizer;
+import com.google.cloud.tools.jib.api.JibContainer;
+import dev.relpack.auth.RegistryCredentials;
+import dev.relpack.registry.RegistryReader;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What a target needs from the build to write itself with jib. */
+interface TargetSession {
+  /** The containerizer with relpack's settings: caches, tool name, tags, event handlers. */
+  Containerizer configure(Containerizer containerizer);
+
+  /** Scratch space on the cache's file system. */
+  Path staging();
+
+  /** What the image is called where a target needs a name (the release's name). */
+  String imageName();
+
+  RegistryCredentials credentials();
+
+  RegistryReader registry();
+
+  BuildListener listener();
+
+  /** A blob of the written image: its digest and compressed size. */
+  record Blob(String digest, long size) {}
+
+  /** What a target wrote: jib's result and the image's layers, base layers first. */
+  record Written(JibContainer container, List<Blob> layers) {}
+}
