@@ -9,10 +9,7 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.layers.PlannedLayer;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseApp;
-import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,8 +82,8 @@ final class InspectCommand implements Callable<Integer> {
     for (PlannedLayer layer : loaded.plan().layers()) {
       ObjectNode l = layers.addObject();
       l.put("name", layer.kind().label());
-      l.put("files", layer.files().stream().filter(f -> !f.directory()).count());
-      l.put("bytes", bytes(layer));
+      l.put("files", layer.fileCount());
+      l.put("bytes", layer.bytes());
       ArrayNode layerApps = l.putArray("apps");
       layer.apps().forEach(layerApps::add);
     }
@@ -102,23 +99,8 @@ final class InspectCommand implements Callable<Integer> {
     out.println("apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
     out.println("layers");
     for (PlannedLayer layer : loaded.plan().layers()) {
-      long files = layer.files().stream().filter(f -> !f.directory()).count();
-      out.printf(Locale.ROOT, "  %-8s %6d files %10s  %s%n", layer.kind().label(), files,
-          Sizes.human(bytes(layer)), String.join(" ", layer.apps()));
+      out.printf(Locale.ROOT, "  %-8s %6d files %10s  %s%n", layer.kind().label(),
+          layer.fileCount(), Sizes.human(layer.bytes()), String.join(" ", layer.apps()));
     }
-  }
-
-  private static long bytes(PlannedLayer layer) {
-    long total = 0;
-    for (ReleaseFile file : layer.files()) {
-      if (!file.directory()) {
-        try {
-          total += Files.size(file.source());
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    }
-    return total;
   }
 }
