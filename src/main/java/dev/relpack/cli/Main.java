@@ -22,15 +22,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    // $HOME, as shells and CI runners set it; Java's user.home comes from the passwd entry
-    String homeVariable = System.getenv("HOME");
-    Path home = Path.of(homeVariable != null && !homeVariable.isBlank()
-        ? homeVariable : System.getProperty("user.home"));
-    var relaunched = Relaunch.run(args, System.getenv(), home);
-    if (relaunched.isPresent()) {
-      System.exit(relaunched.get());
-    }
-    Context context = new Context(System.getenv(), home, System.out, System.err,
+    Context context = new Context(System.getenv(), Launcher.home(), System.out, System.err,
         stderrIsTerminal(), Path.of("/"));
     System.exit(run(args, context));
   }

@@ -10,10 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,7 +60,7 @@ final class Relaunch {
       }
       command.addAll(launch.get().jvmOptions());
       command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.get().jar().toString(),
-          Main.class.getName()));
+          "dev.relpack.cli.Main"));
       command.addAll(List.of(args));
       ProcessBuilder child = new ProcessBuilder(command).inheritIO();
       if (!"UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
@@ -105,18 +102,21 @@ final class Relaunch {
     }
   }
 
-  /** The archive fits one JDK build and one jar exactly; the name says which. */
+  /**
+   * The archive fits one JDK build and one jar exactly; the name says which. FNV-1a, not SHA-256:
+   * setting up the JDK's security providers would cost this short-lived JVM ~50 ms, and a
+   * collision is harmless (the JVM checks an archive against the JDK and jar, and ignores it).
+   */
   private static String archiveName(Launch launch) throws IOException {
     BasicFileAttributes jar = Files.readAttributes(launch.jar(), BasicFileAttributes.class);
     String identity = String.join("\n", System.getProperty("java.home"),
         System.getProperty("java.vm.version"), launch.jar().toString(), String.valueOf(jar.size()),
         String.valueOf(jar.lastModifiedTime().toMillis()));
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-      return "relpack-" + HexFormat.of().formatHex(digest, 0, 12) + ".jsa";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    long hash = 0xcbf29ce484222325L;
+    for (byte b : identity.getBytes(StandardCharsets.UTF_8)) {
+      hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
     }
+    return "relpack-" + Long.toHexString(hash) + ".jsa";
   }
 
   /**
