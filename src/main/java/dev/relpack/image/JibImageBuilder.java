@@ -1,9 +1,6 @@
 package dev.relpack.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Containerizer;
-import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
@@ -14,7 +11,6 @@ import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.api.buildplan.FilePermissions;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import com.google.cloud.tools.jib.api.buildplan.Port;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
@@ -24,22 +20,12 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.error.InternalException;
 import dev.relpack.error.RelpackException;
 import dev.relpack.registry.RegistryReader;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Builds an {@link ImageSpec} into a {@link Target} with jib-core. Registry images and OCI layouts
@@ -80,7 +66,7 @@ public final class JibImageBuilder {
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
           throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
         }
-        listener.warn("the registry answered " + JibErrors.translate(e, target.display()).getMessage()
+        listener.warn(JibErrors.translate(e, target.display()).getMessage()
             + "; trying again in " + delay.toSeconds() + " s");
         pause(delay);
         delay = delay.multipliedBy(2);
