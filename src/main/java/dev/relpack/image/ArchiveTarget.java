@@ -39,10 +39,7 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
 
   @Override
   public void checkWritable() {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new BadInputException("--to " + display() + ": directory " + parent + " does not exist");
-    }
+    Target.requireParentDirectory(file, display());
     if (Files.isDirectory(file)) {
       throw new BadInputException("--to " + display() + " is a directory; name a file for the archive");
     }

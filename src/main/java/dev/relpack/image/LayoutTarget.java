@@ -7,7 +7,6 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.TarImage;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.relpack.error.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,10 +33,7 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
 
   @Override
   public void checkWritable() {
-    Path parent = dir.toAbsolutePath().getParent();
-    if (parent == null || !Files.isDirectory(parent)) {
-      throw new BadInputException("--to " + display() + ": directory " + parent + " does not exist");
-    }
+    Target.requireParentDirectory(dir, display());
     if (!Files.exists(dir)) {
       return;
     }
@@ -53,11 +49,6 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
           + " index; name a new or empty directory, or a valid layout");
     }
-  }
-
-  @Override
-  public ImageFormat format() {
-    return ImageFormat.OCI;
   }
 
   @Override

@@ -5,7 +5,6 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryImage;
-import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.relpack.error.RelpackException;
 import dev.relpack.registry.RegistryReader;
 import java.util.List;
@@ -35,11 +34,6 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   @Override
   public void checkWritable() {
     // whether the registry takes it is for the probe and the push to say
-  }
-
-  @Override
-  public ImageFormat format() {
-    return ImageFormat.OCI;
   }
 
   @Override

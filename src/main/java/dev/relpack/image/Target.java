@@ -42,7 +42,9 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   void checkWritable();
 
   /** The manifest format: OCI, but Docker's for docker-archives. */
-  ImageFormat format();
+  default ImageFormat format() {
+    return ImageFormat.OCI;
+  }
 
   /** Writes (or pushes) the image jib builds; whole or not at all. */
   TargetSession.Written write(JibContainerBuilder jib, TargetSession session) throws Exception;
@@ -79,6 +81,14 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
         extraTags);
     return new RegistryTarget(ImageReference.of(reference.getRegistry(), reference.getRepository(),
         tags.get(0)), tags);
+  }
+
+  /** Fails unless the directory {@code path} is to be written in exists. */
+  static void requireParentDirectory(Path path, String display) {
+    Path parent = path.toAbsolutePath().getParent();
+    if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+      throw new BadInputException("--to " + display + ": directory " + parent + " does not exist");
+    }
   }
 
   /** A valid repository name made from a release name (lower-case, no odd characters). */
