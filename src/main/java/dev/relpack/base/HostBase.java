@@ -20,7 +20,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -333,14 +332,8 @@ final class HostBase {
       // digest first, archive last: an archive is only ever found beside its digest
       digest = Optional.of(contentDigest(entries, architecture));
       AtomicFiles.write(digestFile, digest.get());
-      Path tmp = Files.createTempFile(dir, "host-", ".tmp");
-      try {
-        DockerArchiveWriter.write(tmp, skeleton, architecture, List.of("PATH=" + PATH),
-            "directories, links and accounts of the build machine's files");
-        Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      AtomicFiles.write(archive, tmp -> DockerArchiveWriter.write(tmp, skeleton, architecture,
+          List.of("PATH=" + PATH), "directories, links and accounts of the build machine's files"));
     }
     List<BaseImage.BaseFile> files = entries.stream()
         .filter(e -> e instanceof RootfsEntry.RegularFile)

@@ -3,11 +3,11 @@ package dev.relpack.base;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.AtomicFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -99,8 +99,7 @@ final class OciLayoutBase {
       }
       layers.add(layer.path("digest").asText());
     }
-    Path tmp = Files.createTempFile(bases, "oci-", ".tmp");
-    try {
+    AtomicFiles.write(archive, tmp -> {
       try (TarArchiveOutputStream tar =
           new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), "UTF-8")) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -119,10 +118,7 @@ final class OciLayoutBase {
         tar.write(manifest);
         tar.closeArchiveEntry();
       }
-      Files.move(tmp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    });
     return archive;
   }
 

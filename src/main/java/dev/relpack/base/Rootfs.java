@@ -4,12 +4,12 @@ import dev.relpack.base.RootfsEntry.Directory;
 import dev.relpack.base.RootfsEntry.Generated;
 import dev.relpack.base.RootfsEntry.RegularFile;
 import dev.relpack.base.RootfsEntry.Symlink;
+import dev.relpack.io.PosixModes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -52,7 +52,7 @@ final class Rootfs {
         } else if (attrs.isDirectory()) {
           entries.putIfAbsent(inImage, new Directory(inImage, 0755));
         } else if (attrs.isRegularFile()) {
-          put(new RegularFile(inImage, path, executable(attrs) ? 0755 : 0644));
+          put(new RegularFile(inImage, path, PosixModes.isExecutable(attrs) ? 0755 : 0644));
         }
       }
     }
@@ -111,7 +111,7 @@ final class Rootfs {
       if (attrs.isDirectory()) {
         entries.putIfAbsent(current, new Directory(current, 0755));
       } else if (attrs.isRegularFile() && i == parts.length - 1) {
-        put(new RegularFile(current, onMachine, executable(attrs) ? 0755 : 0644));
+        put(new RegularFile(current, onMachine, PosixModes.isExecutable(attrs) ? 0755 : 0644));
       } else {
         throw new IOException(current + " is not a file, directory or symlink");
       }
@@ -150,13 +150,6 @@ final class Rootfs {
       }
     }
     return normal;
-  }
-
-  private static boolean executable(PosixFileAttributes attrs) {
-    // same rule as for release files: any x bit makes it executable
-    return attrs.permissions().contains(PosixFilePermission.OWNER_EXECUTE)
-        || attrs.permissions().contains(PosixFilePermission.GROUP_EXECUTE)
-        || attrs.permissions().contains(PosixFilePermission.OTHERS_EXECUTE);
   }
 
   static String parent(String path) {

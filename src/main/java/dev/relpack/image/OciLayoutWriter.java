@@ -24,9 +24,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 final class OciLayoutWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REF_NAME = "org.opencontainers.image.ref.name";
-  /** Temporary files are created 0600; the layout is for other tools and users to read. */
-  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
-      java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
 
   private OciLayoutWriter() {}
 
@@ -63,14 +60,7 @@ final class OciLayoutWriter {
     if (Files.exists(blob)) {
       return;
     }
-    Path tmp = Files.createTempFile(blob.getParent(), ".blob", ".tmp");
-    try {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.setPosixFilePermissions(tmp, READABLE);
-      Files.move(tmp, blob, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(blob, tmp -> Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING));
   }
 
   private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.PosixModes;
 import dev.relpack.error.InternalException;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -150,8 +150,7 @@ public final class ContentStore {
         } else {
           Files.createDirectories(target.getParent());
           Files.copy(file.source(), target, StandardCopyOption.COPY_ATTRIBUTES);
-          Files.setPosixFilePermissions(target,
-              PosixFilePermissions.fromString(file.executable() ? "rwxr-xr-x" : "rw-r--r--"));
+          Files.setPosixFilePermissions(target, PosixModes.forFile(file.executable()));
         }
       }
       Files.createDirectories(units);

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +9,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -59,8 +59,8 @@ final class ReleaseTreeWalker {
     ancestors.add(dir);
     for (Path child : sortedChildren(dir)) {
       String rel = prefix + child.getFileName();
-      if (rel.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        throw bad("a file name has a control character in it: " + rel.replaceAll("\\p{Cntrl}", "?"));
+      if (FileNames.hasControlCharacter(rel)) {
+        throw bad("a file name has a control character in it: " + FileNames.printable(rel));
       }
       if (skipped.test(rel)) {
         continue;
@@ -85,7 +85,7 @@ final class ReleaseTreeWalker {
       add(new ReleaseFile(rel, real, true, false), 0);
       visit(real, rel + "/", ancestors);
     } else if (attrs.isRegularFile()) {
-      add(new ReleaseFile(rel, real, false, isExecutable(attrs)), attrs.size());
+      add(new ReleaseFile(rel, real, false, PosixModes.isExecutable(attrs)), attrs.size());
     } else {
       throw bad(rel + " is a device, fifo or socket; a release holds only files, directories and"
           + " symlinks");
@@ -120,13 +120,6 @@ final class ReleaseTreeWalker {
 
   private BadInputException bad(String what) {
     return new BadInputException("release " + displayRoot + ": " + what);
-  }
-
-  static boolean isExecutable(PosixFileAttributes attrs) {
-    Set<PosixFilePermission> perms = attrs.permissions();
-    return perms.contains(PosixFilePermission.OWNER_EXECUTE)
-        || perms.contains(PosixFilePermission.GROUP_EXECUTE)
-        || perms.contains(PosixFilePermission.OTHERS_EXECUTE);
   }
 
   private static List<Path> sortedChildren(Path dir) throws IOException {

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
 import java.io.BufferedInputStream;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -186,9 +186,8 @@ final class TarballExtractor {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
-      if (part.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-        throw bad("an entry has a control character in its name: "
-            + raw.replaceAll("\\p{Cntrl}", "?"));
+      if (FileNames.hasControlCharacter(part)) {
+        throw bad("an entry has a control character in its name: " + FileNames.printable(raw));
       }
       clean.append(clean.length() == 0 ? "" : "/").append(part);
     }
@@ -227,8 +226,7 @@ final class TarballExtractor {
 
   private static void setModeAndTime(Path file, boolean executable, FileTime mtime)
       throws IOException {
-    Files.setPosixFilePermissions(
-        file, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+    Files.setPosixFilePermissions(file, PosixModes.forFile(executable));
     Files.setLastModifiedTime(file, mtime);
   }
 
