@@ -94,17 +94,23 @@ final class ReleaseTreeWalker {
 
   private Path resolveSymlink(Path link, String rel) throws IOException {
     Path target = Files.readSymbolicLink(link);
-    Path real;
-    try {
-      real = link.toRealPath();
-    } catch (NoSuchFileException e) {
-      throw bad("symlink " + rel + " -> " + target + " points to nothing; fix or remove it");
-    }
+    // Judged by its text first: whether an escaping target exists depends on where the release
+    // happens to sit, and the answer must not.
+    Path lexical = link.getParent().toRealPath().resolve(target).normalize();
+    Path real = lexical.startsWith(realRoot) ? realPathOf(link, rel, target) : lexical;
     if (!real.startsWith(realRoot)) {
       throw bad("symlink " + rel + " -> " + target + " points outside the release;"
           + " a release must be self-contained");
     }
     return real;
+  }
+
+  private Path realPathOf(Path link, String rel, Path target) throws IOException {
+    try {
+      return link.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw bad("symlink " + rel + " -> " + target + " points to nothing; fix or remove it");
+    }
   }
 
   private void add(ReleaseFile file, long size) {

@@ -212,6 +212,14 @@ class ReleaseReaderTest {
   }
 
   @Test
+  void aSymlinkEscapingToNothingIsRefusedAsEscapingWhereverTheReleaseLies() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.createSymbolicLink(copy.resolve("lib/gone"), Path.of("../../no-such-dir-" + copy.hashCode()));
+    BadInputException e = assertThrows(BadInputException.class, () -> read(copy));
+    assertTrue(e.getMessage().contains("points outside the release"), e.getMessage());
+  }
+
+  @Test
   void symlinksInsideTheReleaseBecomeCopies() throws Exception {
     Path copy = copyOf(Testdata.kind("relx"));
     Files.createSymbolicLink(copy.resolve("releases/3.1.0/vm.args.link"), Path.of("vm.args"));
