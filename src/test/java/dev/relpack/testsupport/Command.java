@@ -30,7 +30,8 @@ public final class Command {
   }
 
   /**
-   * @param env variables added to (or replacing) the inherited environment
+   * @param env variables added to (or replacing) the inherited environment; a null value removes
+   *     the inherited variable
    */
   public static Result run(List<String> command, Map<String, String> env, Duration timeout,
       Path directory) {
@@ -40,7 +41,13 @@ public final class Command {
       try {
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().putAll(env);
+        env.forEach((name, value) -> {
+          if (value == null) {
+            builder.environment().remove(name);
+          } else {
+            builder.environment().put(name, value);
+          }
+        });
         if (directory != null) {
           builder.directory(directory.toFile());
         }
