@@ -2,9 +2,11 @@ package dev.relpack.base;
 
 import com.google.cloud.tools.jib.api.LogEvent;
 import dev.relpack.auth.RegistryCredentials;
+import dev.relpack.elf.ElfFile;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.release.Release;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -12,7 +14,8 @@ import java.util.function.Consumer;
  *
  * @param cacheRoot where generated and repacked bases are kept
  * @param machineRoot the root of the machine {@code --from host} takes files from
- * @param architecture the OCI architecture of the release's native code, for picking a platform
+ * @param nativeArchitecture the OCI architecture of the release's native code (ERTS, NIFs); empty
+ *     when it has none
  */
 public record BaseContext(
     Path cacheRoot,
@@ -24,4 +27,15 @@ public record BaseContext(
     String appRoot,
     String user,
     boolean check,
-    String architecture) {}
+    Optional<String> nativeArchitecture) {
+
+  /** The platform to pick from a multi-platform base: the release's, else this machine's. */
+  public String architecture() {
+    return nativeArchitecture.orElseGet(ElfFile::thisMachine);
+  }
+
+  /** The architecture a base must offer, when checks are on and the release has native code. */
+  public Optional<String> architectureToCheck() {
+    return check ? nativeArchitecture : Optional.empty();
+  }
+}

@@ -21,8 +21,8 @@ final class DockerArchive {
 
   private DockerArchive() {}
 
-  /** The archive's first image: its tag if it has one and the digest of its config. */
-  record Summary(Optional<String> repoTag, String configDigest) {}
+  /** The archive's first image: its tag if it has one, the digest of its config, its platform. */
+  record Summary(Optional<String> repoTag, String configDigest, BasePlatform platform) {}
 
   static Summary read(Path tar) {
     if (!Files.isRegularFile(tar)) {
@@ -60,7 +60,7 @@ final class DockerArchive {
       Optional<String> tag = tags.isArray() && tags.size() > 0
           ? Optional.of(tags.get(0).asText()) : Optional.empty();
       return new Summary(tag, "sha256:" + java.util.HexFormat.of().formatHex(
-          Sha256.newDigest().digest(configBytes)));
+          Sha256.newDigest().digest(configBytes)), BasePlatform.ofConfig(JSON.readTree(configBytes)));
     } catch (IOException e) {
       throw new BadInputException("--from tar:" + tar + " is not a readable tar archive: "
           + e.getMessage(), e);

@@ -29,7 +29,8 @@ final class OciLayoutBase {
     this.cacheRoot = cacheRoot;
   }
 
-  BaseImage resolve(BaseSpec.OciLayout spec, String architecture) throws IOException {
+  BaseImage resolve(BaseSpec.OciLayout spec, String architecture,
+      Optional<String> architectureToCheck) throws IOException {
     Path dir = spec.dir();
     String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
     if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
@@ -48,6 +49,8 @@ final class OciLayoutBase {
     }
     String digest = manifest.path("digest").asText();
     JsonNode image = JSON.readTree(blob(dir, digest, display).toFile());
+    BasePlatform.ofConfig(JSON.readTree(blob(dir, image.path("config").path("digest").asText(),
+        display).toFile())).require(display, architectureToCheck);
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
         new BaseImage.ArchiveSource(repack(dir, digest, image, display)));
@@ -73,13 +76,16 @@ final class OciLayoutBase {
   private static JsonNode platform(Path dir, JsonNode indexDescriptor, String architecture,
       String display) throws IOException {
     JsonNode index = JSON.readTree(blob(dir, indexDescriptor.path("digest").asText(), display).toFile());
+    List<String> offered = new ArrayList<>();
     for (JsonNode m : index.path("manifests")) {
-      if (architecture.equals(m.path("platform").path("architecture").asText())
-          && "linux".equals(m.path("platform").path("os").asText())) {
+      String platform = m.path("platform").path("os").asText("?") + "/"
+          + m.path("platform").path("architecture").asText("?");
+      if (platform.equals("linux/" + architecture)) {
         return m;
       }
+      offered.add(platform);
     }
-    throw new BadInputException(display + " has no linux/" + architecture + " image");
+    throw new BasePlatform(offered, true).mismatch(display, "linux/" + architecture);
   }
 
   private Path repack(Path dir, String digest, JsonNode image, String display) throws IOException {

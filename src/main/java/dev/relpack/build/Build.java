@@ -94,12 +94,12 @@ public final class Build {
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
 
     reporter.step("Preparing base " + request.from());
-    String architecture = architectureOf(release);
-    BaseImage base = resolve(baseSpec, new BaseContext(cacheRoot, machineRoot, registry,
-        credentials, event -> reporter.warn(event.getMessage()), release, options.appRoot(),
-        options.user(), request.check(), architecture));
+    BaseContext baseContext = new BaseContext(cacheRoot, machineRoot, registry, credentials,
+        event -> reporter.warn(event.getMessage()), release, options.appRoot(), options.user(),
+        request.check(), nativeArchitectureOf(release));
+    BaseImage base = resolve(baseSpec, baseContext);
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
-        request.environment(), architecture);
+        request.environment(), baseContext.architecture());
 
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
@@ -222,18 +222,19 @@ public final class Build {
     return files;
   }
 
-  /** The architecture of the release's native code: its first ELF file's, else this machine's. */
-  private static String architectureOf(Release release) {
+  /** The architecture of the release's native code (its first ELF file's), if it has any. */
+  private static Optional<String> nativeArchitectureOf(Release release) {
     for (var file : release.files()) {
       try {
         if (!file.directory() && ElfReader.isElf(file.source())) {
-          return ElfReader.read(file.source()).ociArchitecture().orElse(ElfFile.thisMachine());
+          return Optional.of(ElfReader.read(file.source()).ociArchitecture()
+              .orElse(ElfFile.thisMachine()));
         }
       } catch (IOException | ElfFormatException e) {
         // not readable as ELF after all: look further
       }
     }
-    return ElfFile.thisMachine();
+    return Optional.empty();
   }
 
   private static String describe(BuildRequest request) {

@@ -4,9 +4,12 @@ import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.image.json.PlatformNotFoundInBaseImageException;
+import com.google.cloud.tools.jib.image.json.UnlistedPlatformInManifestListException;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.InternalException;
 import dev.relpack.error.RegistryException;
 import dev.relpack.error.RelpackException;
@@ -27,6 +30,11 @@ final class JibErrors {
     }
     if (e instanceof RelpackException relpack) {
       return relpack;
+    }
+    if (e instanceof UnlistedPlatformInManifestListException
+        || e instanceof PlatformNotFoundInBaseImageException) {
+      return new CheckFailedException("the base of " + target + " offers no image for the"
+          + " release's platform: " + oneLine(e.getMessage()).replaceAll(" If your intention.*", ""));
     }
     if (e instanceof InsecureRegistryException) {
       return new RegistryException("cannot verify the TLS certificate of the registry for "

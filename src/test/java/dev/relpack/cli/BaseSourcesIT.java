@@ -2,10 +2,13 @@ package dev.relpack.cli;
 
 import static dev.relpack.cli.BuildToRegistryIT.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.elf.ElfFile;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
@@ -126,6 +129,68 @@ class BaseSourcesIT {
           "the base's env is kept: " + from);
       assertEquals(6, Skopeo.inspect("oci:" + out + ":img").path("Layers").size(), from);
     }
+  }
+
+  @Test
+  void aBaseOfAnotherArchitectureIsRefusedAsACheckFailureAndNothingIsPushed() throws Exception {
+    String foreign = ElfFile.thisMachine().equals("arm64") ? "amd64" : "arm64";
+    sh("umoci config --image " + baseLayout + ":os --tag foreign --architecture " + foreign);
+    addIndex(baseLayout, "foreign", "foreign-index", foreign);
+    Path archive = work.resolve("foreign.tar");
+    Skopeo.copy("oci:" + baseLayout + ":foreign", "docker-archive:" + archive + ":base/os:foreign");
+    String image = registry.address() + "/base/os:foreign";
+    String index = registry.address() + "/base/os:foreign-index";
+    Skopeo.copy("oci:" + baseLayout + ":foreign", "docker://" + image);
+    Skopeo.copyAll("oci:" + baseLayout + ":foreign-index", "docker://" + index);
+    Relpack relpack = new Relpack(work.resolve("home"));
+    String wanted = "linux/" + ElfFile.thisMachine();
+    for (String from : List.of(image, index, "oci:" + baseLayout + ":foreign",
+        "oci:" + baseLayout + ":foreign-index", "tar:" + archive)) {
+      int before = registry.requests().size();
+      Command.Result result = relpack.run("build", "--release", Testdata.demoTarball().toString(),
+          "--from", from, "--to", registry.address() + "/group/foreign:1", "--progress", "none");
+      assertEquals(3, result.exitCode(), from + ": " + result.stderr());
+      String message = result.stderr().strip();
+      assertFalse(message.contains("\n"), "one line: " + message);
+      assertTrue(message.contains("is " + wanted) && message.contains("linux/" + foreign),
+          from + ": " + message);
+      assertEquals(from.contains("index"), !message.contains("--no-check"), message);
+      List<RegistryServer.Request> since = registry.requests().subList(before, registry.requests().size());
+      assertTrue(since.stream().noneMatch(r -> r.path().contains("/group/foreign/")),
+          "nothing sent to the target: " + since);
+    }
+    // with --no-check an index still offers nothing to pick: jib's own refusal is a check failure too
+    Command.Result unchecked = relpack.run("build", "--release", Testdata.demoTarball().toString(),
+        "--from", index, "--to", registry.address() + "/group/foreign:1", "--no-check");
+    assertEquals(3, unchecked.exitCode(), unchecked.stderr());
+    assertTrue(unchecked.stderr().contains(ElfFile.thisMachine()), unchecked.stderr());
+  }
+
+  /** Adds to {@code layout} an index, named {@code name}, that lists only the image {@code ref}. */
+  private static void addIndex(Path layout, String ref, String name, String architecture)
+      throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode top = (ObjectNode) json.readTree(layout.resolve("index.json").toFile());
+    ObjectNode image = null;
+    for (JsonNode m : top.path("manifests")) {
+      if (ref.equals(m.path("annotations").path("org.opencontainers.image.ref.name").asText())) {
+        image = m.deepCopy();
+      }
+    }
+    image.remove("annotations");
+    image.putObject("platform").put("architecture", architecture).put("os", "linux");
+    ObjectNode nested = json.createObjectNode().put("schemaVersion", 2)
+        .put("mediaType", "application/vnd.oci.image.index.v1+json");
+    nested.putArray("manifests").add(image);
+    byte[] bytes = json.writeValueAsBytes(nested);
+    String hex = java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    Files.write(layout.resolve("blobs/sha256/" + hex), bytes);
+    ObjectNode entry = ((com.fasterxml.jackson.databind.node.ArrayNode) top.path("manifests")).addObject()
+        .put("mediaType", "application/vnd.oci.image.index.v1+json")
+        .put("digest", "sha256:" + hex).put("size", bytes.length);
+    entry.putObject("annotations").put("org.opencontainers.image.ref.name", name);
+    Files.write(layout.resolve("index.json"), json.writeValueAsBytes(top));
   }
 
   @Test

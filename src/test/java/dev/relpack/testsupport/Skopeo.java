@@ -32,6 +32,11 @@ public final class Skopeo {
     run(List.of("copy", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
   }
 
+  /** Copies an index with every image it lists, not only this machine's. */
+  public static void copyAll(String from, String to) {
+    run(List.of("copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false", from, to));
+  }
+
   private static JsonNode json(List<String> args) {
     try {
       return JSON.readTree(run(args));
