@@ -126,6 +126,11 @@ public final class JibImageBuilder {
     }
 
     @Override
+    public Path locks() {
+      return settings.cacheRoot().resolve("locks");
+    }
+
+    @Override
     public String imageName() {
       return spec.name();
     }

@@ -8,6 +8,8 @@ import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.TarImage;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.ExclusiveLock;
+import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +63,13 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       JibContainer container = jib.containerize(
           session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
       Files.createDirectories(dir);
-      JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags);
+      JsonNode manifest;
+      // index.json is read, changed and replaced: builds adding to one layout take turns, or a
+      // tag one of them wrote could be lost
+      try (ExclusiveLock lock = ExclusiveLock.acquire(session.locks()
+          .resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock"))) {
+        manifest = OciLayoutWriter.add(tmp, dir, tags);
+      }
       Path manifestBlob = dir.resolve("blobs/sha256")
           .resolve(manifest.path("digest").asText().substring("sha256:".length()));
       List<TargetSession.Blob> layers = new ArrayList<>();

@@ -15,6 +15,9 @@ interface TargetSession {
   /** Scratch space on the cache's file system. */
   Path staging();
 
+  /** Where lock files for what several builds may write at once are kept. */
+  Path locks();
+
   /** What the image is called where a target needs a name (the release's name). */
   String imageName();
 
