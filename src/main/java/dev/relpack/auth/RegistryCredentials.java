@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +33,9 @@ import java.util.function.Consumer;
 public final class RegistryCredentials {
   private final Map<String, String> env;
   private final Path home;
+  // A build asks for a registry's credential several times (pinning the base, jib's pull and
+  // push, reading the pushed manifest back): a credential helper runs once per registry.
+  private final Map<String, Optional<Credential>> byRegistry = new ConcurrentHashMap<>();
 
   /**
    * @param env the process environment (passed in, so tests and the Maven goal control it)
@@ -42,8 +46,18 @@ public final class RegistryCredentials {
     this.home = home;
   }
 
+  /** For jib: the same lookup as {@link #credential}, remembered with it. */
+  public CredentialRetriever retriever(ImageReference image, Consumer<LogEvent> log) {
+    return () -> credential(image, log);
+  }
+
+  /** The first credential any source has for {@code image}'s registry; looked up once. */
+  public Optional<Credential> credential(ImageReference image, Consumer<LogEvent> log) {
+    return byRegistry.computeIfAbsent(image.getRegistry(), registry -> lookUp(image, log));
+  }
+
   /** Retrievers for {@code image}, in the order they are tried. */
-  public List<CredentialRetriever> retrievers(ImageReference image, Consumer<LogEvent> log) {
+  List<CredentialRetriever> retrievers(ImageReference image, Consumer<LogEvent> log) {
     CredentialRetrieverFactory factory = CredentialRetrieverFactory.forImage(image, log, env);
     List<CredentialRetriever> retrievers = new ArrayList<>();
     gitLab(image.getRegistry()).ifPresent(found ->
@@ -55,8 +69,7 @@ public final class RegistryCredentials {
     return retrievers;
   }
 
-  /** The first credential any source has for {@code image}. */
-  public Optional<Credential> credential(ImageReference image, Consumer<LogEvent> log) {
+  private Optional<Credential> lookUp(ImageReference image, Consumer<LogEvent> log) {
     for (CredentialRetriever retriever : retrievers(image, log)) {
       try {
         Optional<Credential> credential = retriever.retrieve();

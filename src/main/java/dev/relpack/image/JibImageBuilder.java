@@ -177,8 +177,8 @@ public final class JibImageBuilder {
     BaseImage.Source source = base.source();
     if (source instanceof BaseImage.RegistrySource registry) {
       RegistryImage image = RegistryImage.named(registry.pinned());
-      settings.credentials().retrievers(registry.pinned(), e -> listener.debug(e.getMessage()))
-          .forEach(image::addCredentialRetriever);
+      image.addCredentialRetriever(
+          settings.credentials().retriever(registry.pinned(), e -> listener.debug(e.getMessage())));
       return Jib.from(image);
     }
     if (source instanceof BaseImage.ArchiveSource archive) {

@@ -40,8 +40,8 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   public TargetSession.Written write(JibContainerBuilder jib, TargetSession session)
       throws Exception {
     RegistryImage registryImage = RegistryImage.named(image);
-    session.credentials().retrievers(image, e -> session.listener().debug(e.getMessage()))
-        .forEach(registryImage::addCredentialRetriever);
+    registryImage.addCredentialRetriever(
+        session.credentials().retriever(image, e -> session.listener().debug(e.getMessage())));
     JibContainer container = jib.containerize(session.configure(Containerizer.to(registryImage)));
     return new TargetSession.Written(container, pushedLayers(container, session));
   }

@@ -156,6 +156,22 @@ class RegistryCredentialsTest {
   }
 
   @Test
+  void aRegistrysCredentialIsLookedUpOncePerBuildAndNotShared() throws Exception {
+    Path config = home.resolve(".docker/config.json");
+    authFile(config, "registry.example.com", "home-user", "home-pw");
+    RegistryCredentials build = new RegistryCredentials(Map.of(), home);
+    assertCredential("home-user", "home-pw",
+        build.credential(ImageReference.parse("registry.example.com/app"), log::add));
+    Files.delete(config);
+    assertCredential("home-user", "home-pw", build.credential(
+        ImageReference.parse("registry.example.com/other:2"), log::add));
+    assertCredential("home-user", "home-pw",
+        build.retriever(ImageReference.parse("registry.example.com/app"), log::add).retrieve());
+    assertEquals(Optional.empty(), credential(Map.of(), "registry.example.com/app"),
+        "a new build looks again");
+  }
+
+  @Test
   void dockerConfigInTheHomeDirectoryWithoutDockerConfig() throws Exception {
     authFile(home.resolve(".docker/config.json"), "registry.example.com", "home-user", "home-pw");
     assertCredential("home-user", "home-pw", credential(Map.of(), "registry.example.com/app"));
