@@ -6,9 +6,7 @@ import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.base.BaseContext;
 import dev.relpack.base.BaseSpec;
-import dev.relpack.elf.ElfFile;
-import dev.relpack.elf.ElfFormatException;
-import dev.relpack.elf.ElfReader;
+import dev.relpack.elf.NativeCode;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageDefaults;
@@ -23,6 +21,7 @@ import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TrustedCertificates;
 import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +95,8 @@ public final class Build {
     reporter.step("Preparing base " + request.from());
     BaseContext baseContext = new BaseContext(cacheRoot, machineRoot, registry, credentials,
         event -> reporter.warn(event.getMessage()), release, options.appRoot(), options.user(),
-        request.check(), nativeArchitectureOf(release));
+        request.check(), NativeCode.architecture(release.files().stream()
+            .filter(f -> !f.directory()).map(ReleaseFile::source).toList()));
     BaseImage base = resolve(baseSpec, baseContext);
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), baseContext.architecture());
@@ -220,21 +220,6 @@ public final class Build {
     Optional.ofNullable(request.environment().get("CI_SERVER_TLS_CA_FILE"))
         .filter(s -> !s.isBlank()).map(Path::of).ifPresent(files::add);
     return files;
-  }
-
-  /** The architecture of the release's native code (its first ELF file's), if it has any. */
-  private static Optional<String> nativeArchitectureOf(Release release) {
-    for (var file : release.files()) {
-      try {
-        if (!file.directory() && ElfReader.isElf(file.source())) {
-          return Optional.of(ElfReader.read(file.source()).ociArchitecture()
-              .orElse(ElfFile.thisMachine()));
-        }
-      } catch (IOException | ElfFormatException e) {
-        // not readable as ELF after all: look further
-      }
-    }
-    return Optional.empty();
   }
 
   private static String describe(BuildRequest request) {

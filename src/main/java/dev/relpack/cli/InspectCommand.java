@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.build.CacheDirectory;
 import dev.relpack.build.ReleaseLoader;
+import dev.relpack.elf.NativeCode;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.layers.PlannedLayer;
 import dev.relpack.release.Release;
@@ -14,7 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,6 +81,12 @@ final class InspectCommand implements Callable<Integer> {
     entrypoint.add(root + "/" + r.startScript()).add(r.startCommand());
     ArrayNode appsNode = node.putArray("apps");
     r.apps().forEach(a -> appsNode.addObject().put("name", a.name()).put("version", a.version()));
+    NativeCode nativeCode = nativeCode(r);
+    ObjectNode nativeNode = node.putObject("native");
+    nativeNode.put("architecture", nativeCode.architecture().orElse(null))
+        .put("libc", nativeCode.libc().orElse(null));
+    nativeCode.interpreters().forEach(nativeNode.putArray("interpreters")::add);
+    nativeCode.libraries().forEach(nativeNode.putArray("libraries")::add);
     ArrayNode layers = node.putArray("layers");
     for (PlannedLayer layer : loaded.plan().layers()) {
       ObjectNode l = layers.addObject();
@@ -90,6 +99,26 @@ final class InspectCommand implements Callable<Integer> {
     return node;
   }
 
+  /** What the base must give the release's native code. */
+  private static NativeCode nativeCode(Release release) {
+    Map<String, Path> files = new TreeMap<>();
+    release.files().stream().filter(f -> !f.directory()).forEach(f -> files.put(f.path(), f.source()));
+    return NativeCode.of(files);
+  }
+
+  /** {@code linux/amd64, glibc (/lib64/ld-linux-x86-64.so.2)}. */
+  private static String describe(NativeCode nativeCode) {
+    if (nativeCode.architecture().isEmpty()) {
+      return "none: no ELF files";
+    }
+    StringBuilder text = new StringBuilder("linux/" + nativeCode.architecture().get());
+    nativeCode.libc().ifPresent(libc -> text.append(", ").append(libc));
+    if (!nativeCode.interpreters().isEmpty()) {
+      text.append(" (").append(String.join(" ", nativeCode.interpreters())).append(")");
+    }
+    return text.toString();
+  }
+
   private void text(ReleaseLoader.Loaded loaded, String root) {
     Release r = loaded.release();
     var out = context.out();
@@ -97,6 +126,11 @@ final class InspectCommand implements Callable<Integer> {
     out.println("erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
     out.println("entrypoint  " + root + "/" + r.startScript() + " " + r.startCommand());
     out.println("apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
+    NativeCode nativeCode = nativeCode(r);
+    out.println("native      " + describe(nativeCode));
+    if (!nativeCode.libraries().isEmpty()) {
+      out.println("links       " + String.join(" ", nativeCode.libraries()));
+    }
     out.println("layers");
     for (PlannedLayer layer : loaded.plan().layers()) {
       out.printf(Locale.ROOT, "  %-8s %6d files %10s  %s%n", layer.kind().label(),

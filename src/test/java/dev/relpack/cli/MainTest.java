@@ -325,6 +325,10 @@ class MainTest {
     List<String> lines = result.out().lines().toList();
     assertTrue(lines.get(0).matches("release\\s+demo 0\\.1\\.0 \\(mix\\)"), lines.get(0));
     assertTrue(result.out().contains("entrypoint  /app/bin/demo start"), result.out());
+    assertTrue(lines.contains("native      linux/amd64, glibc (/lib64/ld-linux-x86-64.so.2)"),
+        "the demo release was built on Debian amd64: " + result.out());
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("links ") && l.contains(" libcrypto.so.3")),
+        result.out());
     int layers = lines.indexOf("layers");
     assertTrue(layers > 0, result.out());
     List<String> names = lines.subList(layers + 1, lines.size()).stream()
@@ -355,6 +359,11 @@ class MainTest {
     assertEquals(2, json.path("entrypoint").size());
     assertTrue(json.path("erts").path("included").asBoolean());
     assertFalse(json.path("erts").path("version").asText().isEmpty());
+    JsonNode nativeCode = json.path("native");
+    assertEquals("amd64", nativeCode.path("architecture").asText());
+    assertEquals("glibc", nativeCode.path("libc").asText());
+    assertTrue(nativeCode.path("libraries").toString().contains("\"libtinfo.so.6\""),
+        nativeCode.toString());
     JsonNode layers = json.path("layers");
     assertEquals(5, layers.size(), layers.toString());
     List<String> names = new ArrayList<>();

@@ -1,0 +1,79 @@
+package dev.relpack.elf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.release.ExtractionLimits;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseFile;
+import dev.relpack.release.ReleaseReader;
+import dev.relpack.testsupport.Testdata;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** On the demo release, built by Debian's Elixir on amd64 and committed in testdata/. */
+class NativeCodeTest {
+  @TempDir static Path cache;
+  @TempDir Path work;
+  static Map<String, Path> files;
+
+  @BeforeAll
+  static void readDemo() {
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    files = new TreeMap<>();
+    demo.files().stream().filter(f -> !f.directory()).forEach(f -> files.put(f.path(), f.source()));
+  }
+
+  @Test
+  void theDemoNeedsAGlibcAmd64BaseWithItsLibraries() {
+    NativeCode code = NativeCode.of(files);
+    assertEquals(Optional.of("amd64"), code.architecture());
+    assertEquals(Set.of("/lib64/ld-linux-x86-64.so.2"), code.interpreters());
+    assertEquals(Optional.of("glibc"), code.libc());
+    // ERTS links the terminal library, the crypto NIF OpenSSL's
+    assertTrue(code.libraries().containsAll(List.of("libc.so.6", "libtinfo.so.6", "libcrypto.so.3")),
+        code.libraries().toString());
+  }
+
+  @Test
+  void aLibraryTheReleaseCarriesIsNotAskedOfTheBase() throws Exception {
+    Map<String, Path> withBundled = new TreeMap<>(files);
+    Path bundled = Files.writeString(work.resolve("libtinfo.so.6"), "a bundled copy");
+    withBundled.put("lib/demo-0.1.0/priv/lib/libtinfo.so.6", bundled);
+    assertFalse(NativeCode.of(withBundled).libraries().contains("libtinfo.so.6"));
+  }
+
+  @Test
+  void aReleaseWithoutElfFilesHasNoArchitecture() throws Exception {
+    Path script = Files.writeString(work.resolve("start"), "#!/bin/sh\n");
+    NativeCode code = NativeCode.of(Map.of("bin/start", script));
+    assertEquals(Optional.empty(), code.architecture());
+    assertEquals(Optional.empty(), code.libc());
+    assertEquals(Optional.empty(), NativeCode.architecture(List.of(script)));
+  }
+
+  @Test
+  void theArchitectureIsTheFirstReadableElfFiles() throws Exception {
+    Path script = Files.writeString(work.resolve("start"), "#!/bin/sh\n");
+    Path beam = files.get("erts-13.1.5/bin/beam.smp");
+    Path truncated = Testdata.root().resolve("elf/truncated.so");
+    assertEquals(Optional.of("amd64"), NativeCode.architecture(List.of(script, truncated, beam)));
+  }
+
+  @Test
+  void aMuslLoaderMeansMusl() {
+    NativeCode code = new NativeCode(Optional.of("amd64"),
+        new TreeSet<>(Set.of("/lib/ld-musl-x86_64.so.1")), new TreeSet<>());
+    assertEquals(Optional.of("musl"), code.libc());
+  }
+}
