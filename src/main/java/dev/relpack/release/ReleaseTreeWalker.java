@@ -94,23 +94,26 @@ final class ReleaseTreeWalker {
 
   private Path resolveSymlink(Path link, String rel) throws IOException {
     Path target = Files.readSymbolicLink(link);
-    // Judged by its text first: whether an escaping target exists depends on where the release
-    // happens to sit, and the answer must not.
-    Path lexical = link.getParent().toRealPath().resolve(target).normalize();
-    Path real = lexical.startsWith(realRoot) ? realPathOf(link, rel, target) : lexical;
+    Path real;
+    try {
+      real = link.toRealPath();
+    } catch (NoSuchFileException e) {
+      // Named by where its text leads: whether an escaping target exists depends on where the
+      // release happens to lie, and the message must not. (link's parent is a real path.)
+      if (!link.getParent().resolve(target).normalize().startsWith(realRoot)) {
+        throw outside(rel, target);
+      }
+      throw bad("symlink " + rel + " -> " + target + " points to nothing; fix or remove it");
+    }
     if (!real.startsWith(realRoot)) {
-      throw bad("symlink " + rel + " -> " + target + " points outside the release;"
-          + " a release must be self-contained");
+      throw outside(rel, target);
     }
     return real;
   }
 
-  private Path realPathOf(Path link, String rel, Path target) throws IOException {
-    try {
-      return link.toRealPath();
-    } catch (NoSuchFileException e) {
-      throw bad("symlink " + rel + " -> " + target + " points to nothing; fix or remove it");
-    }
+  private BadInputException outside(String rel, Path target) {
+    return bad("symlink " + rel + " -> " + target + " points outside the release;"
+        + " a release must be self-contained");
   }
 
   private void add(ReleaseFile file, long size) {

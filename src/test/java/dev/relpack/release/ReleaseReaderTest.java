@@ -220,6 +220,17 @@ class ReleaseReaderTest {
   }
 
   @Test
+  void aSymlinkWhoseTextLeavesButWhichResolvesInsideIsKept() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Files.createDirectories(copy.resolve("releases/x/y"));
+    Files.writeString(copy.resolve("releases/x/note.txt"), "inside");
+    Files.createSymbolicLink(copy.resolve("bin/deep"), Path.of("../releases/x/y"));
+    // by its text bin/deep/../../.. is above the release; through bin/deep it is the release
+    Files.createSymbolicLink(copy.resolve("bin/up"), Path.of("deep/../../../releases/x/note.txt"));
+    assertEquals("inside", Files.readString(byPath(read(copy)).get("bin/up").source()));
+  }
+
+  @Test
   void symlinksInsideTheReleaseBecomeCopies() throws Exception {
     Path copy = copyOf(Testdata.kind("relx"));
     Files.createSymbolicLink(copy.resolve("releases/3.1.0/vm.args.link"), Path.of("vm.args"));
