@@ -1,6 +1,5 @@
 package dev.relpack.base;
 
-import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.LogEvent;
@@ -28,19 +27,10 @@ public sealed interface BaseSpec {
     /** Pinned to the digest its tag points to now, so the label tells the truth. */
     @Override
     public BaseImage resolve(BaseContext context) {
-      Optional<String> architecture = context.architectureToCheck();
-      Optional<Credential> credential = reference.getDigest().isPresent() && architecture.isEmpty()
-          ? Optional.empty() : context.credentials().credential(reference, context.log());
-      String digest;
-      if (architecture.isPresent()) {
-        RegistryReader.Offered offered = context.registry().offered(reference, credential);
-        new BasePlatform(offered.platforms(), offered.index())
-            .require(displayName(reference), architecture);
-        digest = offered.digest();
-      } else {
-        digest = reference.getDigest()
-            .orElseGet(() -> context.registry().read(reference, credential).digest());
-      }
+      RegistryReader.Offered offered = context.registry().offered(reference,
+          context.credentials().credential(reference, context.log()));
+      new BasePlatform(offered.platforms(), offered.index()).check(displayName(reference), context);
+      String digest = offered.digest();
       ImageReference pinned = ImageReference.of(reference.getRegistry(), reference.getRepository(),
           reference.getTag().orElse(null), digest);
       return new BaseImage(displayName(reference), Optional.of(digest),
@@ -66,7 +56,7 @@ public sealed interface BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
       dev.relpack.base.DockerArchive.Summary summary = dev.relpack.base.DockerArchive.read(tar);
-      summary.platform().require("--from tar:" + tar, context.architectureToCheck());
+      summary.platform().check("--from tar:" + tar, context);
       return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
           Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar));
     }
@@ -76,8 +66,7 @@ public sealed interface BaseSpec {
   record OciLayout(Path dir, Optional<String> refName) implements BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) throws IOException {
-      return new OciLayoutBase(context.cacheRoot())
-          .resolve(this, context.architecture(), context.architectureToCheck());
+      return new OciLayoutBase(context.cacheRoot()).resolve(this, context);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.relpack.base;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.AtomicFiles;
 import java.io.BufferedOutputStream;
@@ -29,8 +30,7 @@ final class OciLayoutBase {
     this.cacheRoot = cacheRoot;
   }
 
-  BaseImage resolve(BaseSpec.OciLayout spec, String architecture,
-      Optional<String> architectureToCheck) throws IOException {
+  BaseImage resolve(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
     Path dir = spec.dir();
     String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
     if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
@@ -45,12 +45,12 @@ final class OciLayoutBase {
     }
     JsonNode manifest = select(dir, index, spec, display);
     for (int depth = 0; isIndex(manifest) && depth < 4; depth++) {
-      manifest = platform(dir, manifest, architecture, display);
+      manifest = platform(dir, manifest, context, display);
     }
     String digest = manifest.path("digest").asText();
     JsonNode image = JSON.readTree(blob(dir, digest, display).toFile());
     BasePlatform.ofConfig(JSON.readTree(blob(dir, image.path("config").path("digest").asText(),
-        display).toFile())).require(display, architectureToCheck);
+        display).toFile())).check(display, context);
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
         new BaseImage.ArchiveSource(repack(dir, digest, image, display)));
@@ -73,19 +73,22 @@ final class OciLayoutBase {
     return manifests.get(0);
   }
 
-  private static JsonNode platform(Path dir, JsonNode indexDescriptor, String architecture,
+  /** The entry of an index for the build's platform: the only choice relpack can make. */
+  private static JsonNode platform(Path dir, JsonNode indexDescriptor, BaseContext context,
       String display) throws IOException {
     JsonNode index = JSON.readTree(blob(dir, indexDescriptor.path("digest").asText(), display).toFile());
-    List<String> offered = new ArrayList<>();
+    Platform wanted = new Platform(context.architecture(), "linux");
+    List<Platform> offered = new ArrayList<>();
     for (JsonNode m : index.path("manifests")) {
-      String platform = m.path("platform").path("os").asText("?") + "/"
-          + m.path("platform").path("architecture").asText("?");
-      if (platform.equals("linux/" + architecture)) {
+      Platform platform = new Platform(m.path("platform").path("architecture").asText("unknown"),
+          m.path("platform").path("os").asText("unknown"));
+      if (platform.equals(wanted)) {
         return m;
       }
       offered.add(platform);
     }
-    throw new BasePlatform(offered, true).mismatch(display, "linux/" + architecture);
+    throw new BasePlatform(offered, true)
+        .mismatch(display, context.architecture(), context.nativeArchitecture().isPresent());
   }
 
   private Path repack(Path dir, String digest, JsonNode image, String display) throws IOException {

@@ -7,6 +7,7 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.api.buildplan.Platform;
 import com.google.cloud.tools.jib.event.EventHandlers;
 import com.google.cloud.tools.jib.http.FailoverHttpClient;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
@@ -19,6 +20,7 @@ import dev.relpack.error.BadInputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -43,15 +45,16 @@ public final class RegistryReader {
   public record Descriptor(String digest, long size) {}
 
   /**
-   * What an image offers: its digest and platforms ({@code os/architecture}), one per entry when
-   * it is an index.
+   * What an image offers: its digest and platforms, one per entry when it is an index (entries
+   * without a platform left out); for an image, its config's, or none when it has no config.
    */
-  public record Offered(String digest, List<String> platforms, boolean index) {}
+  public record Offered(String digest, List<Platform> platforms, boolean index) {}
 
   /** The digest {@code image} (a tag or a digest) resolves to now. */
   public Manifest read(ImageReference image, Optional<Credential> credential) {
     return withClient(image, credential, client -> {
-      ManifestAndDigest<ManifestTemplate> manifest = pull(client, image, credential);
+      ManifestAndDigest<ManifestTemplate> manifest =
+          authenticated(client, credential, c -> c.pullManifest(image.getQualifier()));
       List<Descriptor> layers = manifest.getManifest() instanceof BuildableManifestTemplate built
           ? built.getLayers().stream()
               .map(l -> new Descriptor(l.getDigest().toString(), l.getSize()))
@@ -64,26 +67,32 @@ public final class RegistryReader {
   /** The digest {@code image} resolves to now and the platforms it offers. */
   public Offered offered(ImageReference image, Optional<Credential> credential) {
     return withClient(image, credential, client -> {
-      ManifestAndDigest<ManifestTemplate> manifest = pull(client, image, credential);
+      ManifestAndDigest<ManifestTemplate> manifest =
+          authenticated(client, credential, c -> c.pullManifest(image.getQualifier()));
       String digest = manifest.getDigest().toString();
       if (manifest.getManifest() instanceof V22ManifestListTemplate list) {
-        return new Offered(digest, list.getManifests().stream().map(m -> m.getPlatform() == null
-            ? "?/?" : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()).toList(),
-            true);
+        return new Offered(digest, list.getManifests().stream()
+            .map(V22ManifestListTemplate.ManifestDescriptorTemplate::getPlatform)
+            .filter(Objects::nonNull).map(p -> new Platform(p.getArchitecture(), p.getOs()))
+            .toList(), true);
       }
       if (manifest.getManifest() instanceof OciIndexTemplate index) {
-        return new Offered(digest, index.getManifests().stream().map(m -> m.getPlatform() == null
-            ? "?/?" : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()).toList(),
-            true);
+        return new Offered(digest, index.getManifests().stream()
+            .map(OciIndexTemplate.ManifestDescriptorTemplate::getPlatform)
+            .filter(Objects::nonNull).map(p -> new Platform(p.getArchitecture(), p.getOs()))
+            .toList(), true);
       }
       if (manifest.getManifest() instanceof BuildableManifestTemplate built
           && built.getContainerConfiguration() != null) {
-        ByteArrayOutputStream config = new ByteArrayOutputStream();
-        client.pullBlob(built.getContainerConfiguration().getDigest(), size -> { }, n -> { })
-            .writeTo(config);
-        JsonNode json = JSON.readTree(config.toByteArray());
-        return new Offered(digest, List.of(json.path("os").asText("?") + "/"
-            + json.path("architecture").asText("?")), false);
+        byte[] config = authenticated(client, credential, c -> {
+          ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+          c.pullBlob(built.getContainerConfiguration().getDigest(), size -> { }, n -> { })
+              .writeTo(bytes);
+          return bytes.toByteArray();
+        });
+        JsonNode json = JSON.readTree(config);
+        return new Offered(digest, List.of(new Platform(json.path("architecture").asText("unknown"),
+            json.path("os").asText("unknown"))), false);
       }
       return new Offered(digest, List.of(), false);
     });
@@ -107,9 +116,7 @@ public final class RegistryReader {
           .setUserAgent("relpack")
           .newRegistryClient());
     } catch (RegistryUnauthorizedException e) {
-      throw new dev.relpack.error.RegistryException("registry " + image.getRegistry()
-          + " refused access to " + image.getRepository() + " (HTTP "
-          + e.getHttpResponseException().getStatusCode() + "); check the credentials for it", e);
+      throw refusedAccess(image, e);
     } catch (RegistryException e) {
       if (String.valueOf(e.getMessage()).contains("manifest unknown")
           || String.valueOf(e.getMessage()).contains("not known to registry")) {
@@ -118,6 +125,9 @@ public final class RegistryReader {
       throw new dev.relpack.error.RegistryException(
           "registry " + image.getRegistry() + ": " + e.getMessage(), e);
     } catch (IOException e) {
+      if (e.getCause() instanceof RegistryUnauthorizedException refused) {
+        throw refusedAccess(image, refused);
+      }
       throw new dev.relpack.error.RegistryException(
           "cannot read " + image + " from its registry: " + e.getMessage(), e);
     } finally {
@@ -129,26 +139,46 @@ public final class RegistryReader {
     }
   }
 
-  private static ManifestAndDigest<ManifestTemplate> pull(RegistryClient client,
-      ImageReference image, Optional<Credential> credential) throws IOException, RegistryException {
-    String qualifier = image.getQualifier();
+  private static dev.relpack.error.RegistryException refusedAccess(ImageReference image,
+      RegistryUnauthorizedException refused) {
+    return new dev.relpack.error.RegistryException("registry " + image.getRegistry()
+        + " refused access to " + image.getRepository() + " (HTTP "
+        + refused.getHttpResponseException().getStatusCode() + "); check the credentials for it",
+        refused);
+  }
+
+  /**
+   * Runs {@code call}; when the registry refuses it anonymously, authenticates the way the
+   * registry asks and runs it again. A blob read reports the refusal inside an IOException.
+   */
+  private static <T> T authenticated(RegistryClient client, Optional<Credential> credential,
+      ClientCall<T> call) throws IOException, RegistryException {
     try {
-      return client.pullManifest(qualifier);
+      return call.call(client);
     } catch (RegistryUnauthorizedException e) {
-      // Anonymous pull refused: authenticate the way the registry asks, then try again.
-      String challenge = e.getHttpResponseException().getHeaders().getAuthenticate();
-      if (challenge == null) {
+      authenticate(client, e, credential);
+    } catch (IOException e) {
+      if (!(e.getCause() instanceof RegistryUnauthorizedException refused)) {
         throw e;
       }
-      if (challenge.toLowerCase(java.util.Locale.ROOT).startsWith("basic")) {
-        if (credential.isEmpty()) {
-          throw e;
-        }
-        client.configureBasicAuth();
-      } else {
-        client.authPullByWwwAuthenticate(challenge);
+      authenticate(client, refused, credential);
+    }
+    return call.call(client);
+  }
+
+  private static void authenticate(RegistryClient client, RegistryUnauthorizedException refused,
+      Optional<Credential> credential) throws RegistryException {
+    String challenge = refused.getHttpResponseException().getHeaders().getAuthenticate();
+    if (challenge == null) {
+      throw refused;
+    }
+    if (challenge.toLowerCase(java.util.Locale.ROOT).startsWith("basic")) {
+      if (credential.isEmpty()) {
+        throw refused;
       }
-      return client.pullManifest(qualifier);
+      client.configureBasicAuth();
+    } else {
+      client.authPullByWwwAuthenticate(challenge);
     }
   }
 }

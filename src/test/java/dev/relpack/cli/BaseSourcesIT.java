@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relpack.elf.ElfFile;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
@@ -133,7 +132,8 @@ class BaseSourcesIT {
 
   @Test
   void aBaseOfAnotherArchitectureIsRefusedAsACheckFailureAndNothingIsPushed() throws Exception {
-    String foreign = ElfFile.thisMachine().equals("arm64") ? "amd64" : "arm64";
+    // the demo release was built on amd64 (its ERTS says so, whatever machine runs the test)
+    String foreign = "arm64";
     sh("umoci config --image " + baseLayout + ":os --tag foreign --architecture " + foreign);
     addIndex(baseLayout, "foreign", "foreign-index", foreign);
     Path archive = work.resolve("foreign.tar");
@@ -143,7 +143,7 @@ class BaseSourcesIT {
     Skopeo.copy("oci:" + baseLayout + ":foreign", "docker://" + image);
     Skopeo.copyAll("oci:" + baseLayout + ":foreign-index", "docker://" + index);
     Relpack relpack = new Relpack(work.resolve("home"));
-    String wanted = "linux/" + ElfFile.thisMachine();
+    String wanted = "linux/amd64";
     for (String from : List.of(image, index, "oci:" + baseLayout + ":foreign",
         "oci:" + baseLayout + ":foreign-index", "tar:" + archive)) {
       int before = registry.requests().size();
@@ -154,16 +154,19 @@ class BaseSourcesIT {
       assertFalse(message.contains("\n"), "one line: " + message);
       assertTrue(message.contains("is " + wanted) && message.contains("linux/" + foreign),
           from + ": " + message);
-      assertEquals(from.contains("index"), !message.contains("--no-check"), message);
       List<RegistryServer.Request> since = registry.requests().subList(before, registry.requests().size());
       assertTrue(since.stream().noneMatch(r -> r.path().contains("/group/foreign/")),
           "nothing sent to the target: " + since);
     }
-    // with --no-check an index still offers nothing to pick: jib's own refusal is a check failure too
+    // with --no-check an index still offers nothing to pick; a single image is used as it is
     Command.Result unchecked = relpack.run("build", "--release", Testdata.demoTarball().toString(),
         "--from", index, "--to", registry.address() + "/group/foreign:1", "--no-check");
     assertEquals(3, unchecked.exitCode(), unchecked.stderr());
-    assertTrue(unchecked.stderr().contains(ElfFile.thisMachine()), unchecked.stderr());
+    assertTrue(unchecked.stderr().contains("offers only linux/" + foreign), unchecked.stderr());
+    Path out = work.resolve("unchecked");
+    relpack.succeed("build", "--release", Testdata.demoTarball().toString(),
+        "--from", "oci:" + baseLayout + ":foreign", "--to", "oci:" + out + ":img", "--no-check");
+    assertEquals(foreign, Skopeo.config("oci:" + out + ":img").path("architecture").asText());
   }
 
   /** Adds to {@code layout} an index, named {@code name}, that lists only the image {@code ref}. */
