@@ -1,10 +1,13 @@
 package dev.relpack.auth;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.CredentialRetriever;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.frontend.CredentialRetrieverFactory;
+import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,29 +34,51 @@ import java.util.function.Consumer;
  * Nothing here prints a secret: sources are described by where they come from.
  */
 public final class RegistryCredentials {
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final Map<String, String> env;
   private final Path home;
+  private final Consumer<String> warn;
   // A build asks for a registry's credential several times (pinning the base, jib's pull and
   // push, reading the pushed manifest back): a credential helper runs once per registry.
-  private final Map<String, Optional<Credential>> byRegistry = new ConcurrentHashMap<>();
+  private final Map<String, Lookup> byRegistry = new ConcurrentHashMap<>();
 
   /**
    * @param env the process environment (passed in, so tests and the Maven goal control it)
    * @param home the user's home directory
+   * @param warn where a source that cannot be used is reported, whoever asked first
    */
-  public RegistryCredentials(Map<String, String> env, Path home) {
+  public RegistryCredentials(Map<String, String> env, Path home, Consumer<String> warn) {
     this.env = Map.copyOf(env);
     this.home = home;
+    this.warn = warn;
   }
 
-  /** For jib: the same lookup as {@link #credential}, remembered with it. */
+  /**
+   * For jib: the same lookup as {@link #credential}, remembered with it. When nothing was found
+   * and a credential helper failed, jib is told so (the build then stops on it) rather than
+   * going on anonymously to an "unauthorised" that hides the cause.
+   */
   public CredentialRetriever retriever(ImageReference image, Consumer<LogEvent> log) {
-    return () -> credential(image, log);
+    return () -> {
+      Lookup found = lookUp(image, log);
+      if (found.credential().isEmpty() && found.failure().isPresent()) {
+        throw found.failure().get();
+      }
+      return found.credential();
+    };
   }
 
   /** The first credential any source has for {@code image}'s registry; looked up once. */
   public Optional<Credential> credential(ImageReference image, Consumer<LogEvent> log) {
-    return byRegistry.computeIfAbsent(image.getRegistry(), registry -> lookUp(image, log));
+    return lookUp(image, log).credential();
+  }
+
+  /** What the sources gave for one registry: a credential, and the first helper failure. */
+  private record Lookup(Optional<Credential> credential,
+      Optional<CredentialRetrievalException> failure) {}
+
+  private Lookup lookUp(ImageReference image, Consumer<LogEvent> log) {
+    return byRegistry.computeIfAbsent(image.getRegistry(), registry -> firstFound(image, log));
   }
 
   /** Retrievers for {@code image}, in the order they are tried. */
@@ -63,26 +88,47 @@ public final class RegistryCredentials {
     gitLab(image.getRegistry()).ifPresent(found ->
         retrievers.add(factory.known(found.credential(), found.source())));
     for (Path config : configFiles()) {
-      retrievers.add(factory.dockerConfig(config));
+      if (isJson(config)) {
+        retrievers.add(factory.dockerConfig(config));
+      }
     }
     retrievers.add(factory.wellKnownCredentialHelpers());
     return retrievers;
   }
 
-  private Optional<Credential> lookUp(ImageReference image, Consumer<LogEvent> log) {
+  private Lookup firstFound(ImageReference image, Consumer<LogEvent> log) {
+    Optional<CredentialRetrievalException> failure = Optional.empty();
     for (CredentialRetriever retriever : retrievers(image, log)) {
       try {
         Optional<Credential> credential = retriever.retrieve();
         if (credential.isPresent()) {
-          return credential;
+          return new Lookup(credential, Optional.empty());
         }
-      } catch (com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException e) {
+      } catch (CredentialRetrievalException e) {
         // not the message: jib puts a helper's raw output in it
-        log.accept(LogEvent.warn("a credential helper failed for " + image.getRegistry() + " ("
-            + e.getClass().getSimpleName() + ")"));
+        warn.accept("one source of credentials for " + image.getRegistry() + " failed ("
+            + causeName(e) + "); trying the others");
+        failure = failure.or(() -> Optional.of(e));
       }
     }
-    return Optional.empty();
+    return new Lookup(Optional.empty(), failure);
+  }
+
+  /** jib skips a config file it cannot parse with a mere info line: say so louder. */
+  private boolean isJson(Path config) {
+    try {
+      JSON.readTree(config.toFile());
+      return true;
+    } catch (IOException e) {
+      // not the message: Jackson may quote the file, secrets and all
+      warn.accept(config + " is not valid JSON: its credentials are ignored; fix or remove it");
+      return false;
+    }
+  }
+
+  /** What went wrong, without a helper's output: the class of the underlying failure. */
+  public static String causeName(CredentialRetrievalException e) {
+    return (e.getCause() != null ? e.getCause() : e).getClass().getSimpleName();
   }
 
   private record Found(Credential credential, String source) {}

@@ -87,7 +87,8 @@ public final class Build {
 
     Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
     Map<String, RegistryProbe.Transport> transports = join(probed);
-    RegistryCredentials credentials = new RegistryCredentials(request.environment(), request.home());
+    RegistryCredentials credentials =
+        new RegistryCredentials(request.environment(), request.home(), reporter::warn);
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
     RegistryReader registry = new RegistryReader(access, log);
     Path cacheRoot = CacheDirectory.root(request.cacheDir());

@@ -8,6 +8,7 @@ import com.google.cloud.tools.jib.image.json.PlatformNotFoundInBaseImageExceptio
 import com.google.cloud.tools.jib.image.json.UnlistedPlatformInManifestListException;
 import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
 import com.google.cloud.tools.jib.registry.credentials.CredentialRetrievalException;
+import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.InternalException;
@@ -68,8 +69,11 @@ final class JibErrors {
       return new RegistryException("lost the connection to the registry while building " + target
           + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
     }
-    if (e instanceof CredentialRetrievalException) {
-      return new BadInputException("cannot get registry credentials: " + oneLine(e.getMessage()), e);
+    if (e instanceof CredentialRetrievalException failed) {
+      // not the message: jib puts a helper's raw output in it
+      return new BadInputException("cannot get the registry credentials for " + target + " ("
+          + RegistryCredentials.causeName(failed) + "); check docker's config.json and the"
+          + " credential helpers it names", e);
     }
     if (e instanceof NoSuchFileException) {
       return new InternalException("a file disappeared during the build: " + e.getMessage()

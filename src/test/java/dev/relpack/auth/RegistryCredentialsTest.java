@@ -23,9 +23,10 @@ class RegistryCredentialsTest {
   @TempDir Path home;
   @TempDir Path elsewhere;
   private final List<LogEvent> log = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
 
   private Optional<Credential> credential(Map<String, String> env, String image) throws Exception {
-    return new RegistryCredentials(env, home).credential(ImageReference.parse(image), log::add);
+    return new RegistryCredentials(env, home, warnings::add).credential(ImageReference.parse(image), log::add);
   }
 
   private static void assertCredential(String user, String password, Optional<Credential> found) {
@@ -45,9 +46,11 @@ class RegistryCredentialsTest {
   }
 
   private void assertNoSecretLogged(String... secrets) {
-    for (LogEvent event : log) {
+    List<String> said = new ArrayList<>(warnings);
+    log.forEach(event -> said.add(event.getMessage()));
+    for (String message : said) {
       for (String secret : secrets) {
-        assertFalse(event.getMessage().contains(secret), event.getMessage());
+        assertFalse(message.contains(secret), message);
       }
     }
   }
@@ -159,7 +162,7 @@ class RegistryCredentialsTest {
   void aRegistrysCredentialIsLookedUpOncePerBuildAndNotShared() throws Exception {
     Path config = home.resolve(".docker/config.json");
     authFile(config, "registry.example.com", "home-user", "home-pw");
-    RegistryCredentials build = new RegistryCredentials(Map.of(), home);
+    RegistryCredentials build = new RegistryCredentials(Map.of(), home, warnings::add);
     assertCredential("home-user", "home-pw",
         build.credential(ImageReference.parse("registry.example.com/app"), log::add));
     Files.delete(config);
@@ -169,6 +172,20 @@ class RegistryCredentialsTest {
         build.retriever(ImageReference.parse("registry.example.com/app"), log::add).retrieve());
     assertEquals(Optional.empty(), credential(Map.of(), "registry.example.com/app"),
         "a new build looks again");
+  }
+
+  @Test
+  void anUnreadableConfigJsonIsSaidOnceAndTheOtherSourcesStillCount() throws Exception {
+    Path config = Files.writeString(elsewhere.resolve("config.json"), "{\"auths\": s3cret-not-json");
+    authFile(home.resolve(".config/containers/auth.json"), "registry.example.com", "podman-user", "podman-pw");
+    RegistryCredentials build =
+        new RegistryCredentials(Map.of("DOCKER_CONFIG", elsewhere.toString()), home, warnings::add);
+    ImageReference image = ImageReference.parse("registry.example.com/app");
+    assertCredential("podman-user", "podman-pw", build.retriever(image, log::add).retrieve());
+    assertCredential("podman-user", "podman-pw", build.credential(image, log::add));
+    assertEquals(List.of(config + " is not valid JSON: its credentials are ignored; fix or remove it"),
+        warnings);
+    assertNoSecretLogged("s3cret");
   }
 
   @Test
@@ -218,7 +235,7 @@ class RegistryCredentialsTest {
     env.putAll(Map.of("CI_REGISTRY", "registry.gitlab.example.com",
         "CI_REGISTRY_USER", "ci-user", "CI_REGISTRY_PASSWORD", "ci-pw"));
     assertCredential("ci-user", "ci-pw", credential(env, "registry.gitlab.example.com/group/app"));
-    assertEquals(4, new RegistryCredentials(env, home)
+    assertEquals(4, new RegistryCredentials(env, home, warnings::add)
         .retrievers(ImageReference.parse("registry.gitlab.example.com/group/app"), log::add).size(),
         "GitLab, config.json, auth.json, well-known helpers");
   }
@@ -226,7 +243,7 @@ class RegistryCredentialsTest {
   @Test
   void nothingConfiguredGivesNothing() throws Exception {
     assertEquals(Optional.empty(), credential(Map.of(), "registry.example.com/app"));
-    assertEquals(1, new RegistryCredentials(Map.of(), home)
+    assertEquals(1, new RegistryCredentials(Map.of(), home, warnings::add)
         .retrievers(ImageReference.parse("registry.example.com/app"), log::add).size(),
         "only the well-known helpers when no file exists");
   }
@@ -234,7 +251,7 @@ class RegistryCredentialsTest {
   @Test
   void theEnvironmentIsCopied() throws Exception {
     Map<String, String> env = new HashMap<>();
-    RegistryCredentials credentials = new RegistryCredentials(env, home);
+    RegistryCredentials credentials = new RegistryCredentials(env, home, warnings::add);
     env.putAll(Map.of("CI_REGISTRY", "registry.example.com", "CI_JOB_TOKEN", "t"));
     assertEquals(Optional.empty(),
         credentials.credential(ImageReference.parse("registry.example.com/app"), log::add));
