@@ -63,13 +63,11 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       JibContainer container = jib.containerize(
           session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
       Files.createDirectories(dir);
-      JsonNode manifest;
       // index.json is read, changed and replaced: builds adding to one layout take turns, or a
       // tag one of them wrote could be lost
-      try (ExclusiveLock lock = ExclusiveLock.acquire(session.locks()
-          .resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock"))) {
-        manifest = OciLayoutWriter.add(tmp, dir, tags);
-      }
+      Path lock = session.locks().resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock");
+      JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, () -> ExclusiveLock.acquire(lock,
+          () -> session.listener().warn("waiting for another build writing " + display())));
       Path manifestBlob = dir.resolve("blobs/sha256")
           .resolve(manifest.path("digest").asText().substring("sha256:".length()));
       List<TargetSession.Blob> layers = new ArrayList<>();

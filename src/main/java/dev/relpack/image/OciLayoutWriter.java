@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -27,8 +28,18 @@ final class OciLayoutWriter {
 
   private OciLayoutWriter() {}
 
-  /** Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest. */
-  static JsonNode add(Path ociTar, Path layout, List<String> tags) throws IOException {
+  /** Gives a build the layout's index to itself (other builds wait) until closed. */
+  @FunctionalInterface
+  interface IndexTurn {
+    Closeable take() throws IOException;
+  }
+
+  /**
+   * Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest.
+   * Blobs are content-addressed and written atomically, so only the index needs {@code turn}.
+   */
+  static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn)
+      throws IOException {
     Path blobs = layout.resolve("blobs/sha256");
     Files.createDirectories(blobs);
     JsonNode jibIndex = null;
@@ -52,7 +63,9 @@ final class OciLayoutWriter {
       // the marker before the index: a layout half written is still recognised as one
       AtomicFiles.write(marker, "{\"imageLayoutVersion\":\"1.0.0\"}");
     }
-    writeIndex(layout, manifest, tags);
+    try (Closeable mine = turn.take()) {
+      writeIndex(layout, manifest, tags);
+    }
     return manifest;
   }
 

@@ -1,5 +1,6 @@
 package dev.relpack.io;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -11,19 +12,25 @@ import java.nio.file.StandardOpenOption;
  * deleting a lock file lets a third process lock a new file while the second still holds the old.
  * One holder per JVM: a second acquire in the same JVM fails rather than waits.
  */
-public final class ExclusiveLock implements AutoCloseable {
+public final class ExclusiveLock implements Closeable {
   private final FileChannel channel;
 
   private ExclusiveLock(FileChannel channel) {
     this.channel = channel;
   }
 
-  /** Waits until this process holds the lock on {@code file}, creating it when missing. */
-  public static ExclusiveLock acquire(Path file) throws IOException {
+  /**
+   * Waits until this process holds the lock on {@code file}, creating it when missing; runs
+   * {@code onWait} first when another process holds it.
+   */
+  public static ExclusiveLock acquire(Path file, Runnable onWait) throws IOException {
     Files.createDirectories(file.getParent());
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
-      channel.lock();
+      if (channel.tryLock() == null) {
+        onWait.run();
+        channel.lock();
+      }
       return new ExclusiveLock(channel);
     } catch (IOException | RuntimeException e) {
       channel.close();

@@ -1,23 +1,29 @@
 package dev.relpack.cli;
 
-import static dev.relpack.cli.BuildToRegistryIT.strings;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relpack.io.ExclusiveLock;
+import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.Relpack;
-import dev.relpack.testsupport.Skopeo;
 import dev.relpack.testsupport.Testdata;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -58,25 +64,33 @@ class ConcurrentBuildsIT {
   }
 
   @Test
-  void buildsTaggingOneLayoutAtOnceKeepEveryTag() throws Exception {
+  void aBuildWaitsForItsTurnAtALayoutsIndexAndThenKeepsTheOtherTags() throws Exception {
     Relpack relpack = new Relpack(work.resolve("home"));
     Path layout = work.resolve("shared-layout");
-    List<CompletableFuture<Command.Result>> running = IntStream.range(0, BUILDS)
-        .mapToObj(i -> CompletableFuture.supplyAsync(() -> relpack.run("build",
-            "--release", Testdata.demoTarball().toString(), "--to", "oci:" + layout + ":t" + i,
-            "-e", "BUILD=" + i, "--progress", "none")))
-        .toList();
-    for (CompletableFuture<Command.Result> build : running) {
-      Command.Result result = build.join();
-      assertEquals(0, result.exitCode(), result.stderr());
+    relpack.succeed("build", "--release", Testdata.demoTarball().toString(),
+        "--to", "oci:" + layout + ":first", "--progress", "none");
+    byte[] before = Files.readAllBytes(layout.resolve("index.json"));
+    // stand in for another build holding the layout's lock (its name is relpack's own)
+    Path lockFile = work.resolve("home/.cache/relpack/v1/locks/layout-"
+        + Sha256.of(layout.toRealPath().toString()) + ".lock");
+    Process second;
+    try (ExclusiveLock held = ExclusiveLock.acquire(lockFile, () -> fail("the lock was taken"))) {
+      second = relpack.start(List.of("build", "--release", Testdata.demoTarball().toString(),
+          "--to", "oci:" + layout + ":second", "--progress", "plain"));
+      BufferedReader output = new BufferedReader(
+          new InputStreamReader(second.getInputStream(), StandardCharsets.UTF_8));
+      List<String> lines = new ArrayList<>();
+      for (String line; (line = output.readLine()) != null && !line.contains("waiting for"); ) {
+        lines.add(line);
+      }
+      assertTrue(second.isAlive(), "the build said it waits: " + lines);
+      assertArrayEquals(before, Files.readAllBytes(layout.resolve("index.json")),
+          "the index is untouched while another build has its turn");
     }
-    Set<String> tags = new TreeSet<>(List.of(Command.run(List.of("umoci", "ls", "--layout",
-        layout.toString()), Map.of(), Duration.ofMinutes(1)).requireSuccess().stdout().split("\\s+")));
-    assertEquals(IntStream.range(0, BUILDS).mapToObj(i -> "t" + i)
-        .collect(Collectors.toCollection(TreeSet::new)), tags);
-    for (int i = 0; i < BUILDS; i++) {
-      assertTrue(strings(Skopeo.config("oci:" + layout + ":t" + i).path("config").path("Env"))
-          .contains("BUILD=" + i), "t" + i + " is build " + i + "'s image");
-    }
+    assertTrue(second.waitFor(3, TimeUnit.MINUTES));
+    assertEquals(0, second.exitValue());
+    String tags = Command.run(List.of("umoci", "ls", "--layout", layout.toString()), Map.of(),
+        Duration.ofMinutes(1)).requireSuccess().stdout();
+    assertEquals(List.of("first", "second"), tags.lines().sorted().toList());
   }
 }

@@ -30,6 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OciLayoutWriterTest {
+  /** The turn at the index when no other build writes the layout. */
+  private static final OciLayoutWriter.IndexTurn NO_OTHER_BUILD = () -> () -> { };
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
   private static final String REF_NAME = "org.opencontainers.image.ref.name";
@@ -135,7 +137,7 @@ class OciLayoutWriterTest {
     FakeImage image = image("one", "layer one");
     Path layout = work.resolve("layout");
 
-    JsonNode manifest = OciLayoutWriter.add(image.tar(), layout, List.of("1.0", "latest"));
+    JsonNode manifest = OciLayoutWriter.add(image.tar(), layout, List.of("1.0", "latest"), NO_OTHER_BUILD);
 
     assertEquals(image.manifestDigest(), manifest.path("digest").asText());
     assertEquals(image.manifestSize(), manifest.path("size").asLong());
@@ -161,11 +163,11 @@ class OciLayoutWriterTest {
     FakeImage first = image("first", "layer of the first image");
     FakeImage second = image("second", "layer of the second image");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(first.tar(), layout, List.of("v1", "stable"));
+    OciLayoutWriter.add(first.tar(), layout, List.of("v1", "stable"), NO_OTHER_BUILD);
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}\n");
     String marker = Files.readString(layout.resolve("oci-layout"));
 
-    JsonNode manifest = OciLayoutWriter.add(second.tar(), layout, List.of("v2", "stable"));
+    JsonNode manifest = OciLayoutWriter.add(second.tar(), layout, List.of("v2", "stable"), NO_OTHER_BUILD);
 
     assertEquals(second.manifestDigest(), manifest.path("digest").asText());
     assertEquals(Map.of(
@@ -190,7 +192,7 @@ class OciLayoutWriterTest {
     Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(existing));
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
 
     assertEquals("someone else", index(layout).path("annotations").path("com.example.owner").asText());
     assertEquals(Map.of("v1", image.manifestDigest()), refs(layout));
@@ -200,10 +202,10 @@ class OciLayoutWriterTest {
   void addingTheSameImageAgainChangesNothing() throws Exception {
     FakeImage image = image("img", "layer");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
     byte[] index = Files.readAllBytes(layout.resolve("index.json"));
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
 
     assertEquals(new String(index, StandardCharsets.UTF_8),
         Files.readString(layout.resolve("index.json")));
@@ -214,11 +216,11 @@ class OciLayoutWriterTest {
   void anExistingBlobIsNotRewritten() throws Exception {
     FakeImage image = image("img", "layer");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
     Path blob = layout.resolve("blobs/sha256").resolve(image.blobs().get(0));
     Files.writeString(blob, "kept as it was");
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v2"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD);
 
     assertEquals("kept as it was", Files.readString(blob));
   }
@@ -234,7 +236,7 @@ class OciLayoutWriterTest {
     Path layout = work.resolve("deep/layout");
     Files.createDirectories(layout);
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
 
     assertFalse(Files.exists(work.resolve("escaped")));
     assertFalse(Files.exists(layout.resolve("escaped")));
@@ -253,7 +255,7 @@ class OciLayoutWriterTest {
     writeTar(tar, Map.of("blobs/sha256/" + sha256(new byte[0]), new byte[0]));
     Path layout = work.resolve("layout");
     IOException e = assertThrows(IOException.class,
-        () -> OciLayoutWriter.add(tar, layout, List.of("v1")));
+        () -> OciLayoutWriter.add(tar, layout, List.of("v1"), NO_OTHER_BUILD));
     assertTrue(e.getMessage().contains("index.json"), e.getMessage());
     assertFalse(Files.exists(layout.resolve("index.json")));
   }
@@ -270,7 +272,7 @@ class OciLayoutWriterTest {
     Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(existing));
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
 
-    OciLayoutWriter.add(mine.tar(), layout, List.of("v1"));
+    OciLayoutWriter.add(mine.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
 
     List<String> digests = index(layout).path("manifests").findValuesAsText("digest");
     assertEquals(List.of(other.manifestDigest(), mine.manifestDigest()), digests);

@@ -1,6 +1,7 @@
 package dev.relpack.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,7 +20,7 @@ class ExclusiveLockTest {
   @Test
   void anotherProcessCannotTakeTheLockUntilItIsReleased() throws Exception {
     Path file = dir.resolve("locks/layout.lock");
-    try (ExclusiveLock lock = ExclusiveLock.acquire(file)) {
+    try (ExclusiveLock lock = ExclusiveLock.acquire(file, () -> fail("the lock was free"))) {
       assertEquals("free: false", inAnotherProcess(file));
     }
     assertEquals("free: true", inAnotherProcess(file));

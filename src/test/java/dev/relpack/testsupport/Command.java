@@ -25,6 +25,24 @@ public final class Command {
     }
   }
 
+  /** Starts {@code command} and returns at once; its stdout and stderr come together. */
+  public static Process start(List<String> command, Map<String, String> env) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    applyEnvironment(builder, env);
+    return builder.start();
+  }
+
+  /** Adds or replaces the inherited variables; a null value removes one. */
+  private static void applyEnvironment(ProcessBuilder builder, Map<String, String> env) {
+    env.forEach((name, value) -> {
+      if (value == null) {
+        builder.environment().remove(name);
+      } else {
+        builder.environment().put(name, value);
+      }
+    });
+  }
+
   public static Result run(List<String> command, Map<String, String> env, Duration timeout) {
     return run(command, env, timeout, null);
   }
@@ -41,13 +59,7 @@ public final class Command {
       try {
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectOutput(out.toFile()).redirectError(err.toFile());
-        env.forEach((name, value) -> {
-          if (value == null) {
-            builder.environment().remove(name);
-          } else {
-            builder.environment().put(name, value);
-          }
-        });
+        applyEnvironment(builder, env);
         if (directory != null) {
           builder.directory(directory.toFile());
         }

@@ -28,19 +28,33 @@ public final class Relpack {
   }
 
   public Command.Result run(List<String> args) {
+    return Command.run(command(args), environment(), Duration.ofMinutes(3));
+  }
+
+  /** Starts relpack and returns at once; its stdout and stderr come together. */
+  public Process start(List<String> args) throws java.io.IOException {
+    return Command.start(command(args), environment());
+  }
+
+  private static List<String> command(List<String> args) {
     Path jar = Path.of(System.getProperty("relpack.jar", "target/relpack.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new AssertionError(jar + " is missing: run mvn package first");
     }
     List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
     command.addAll(args);
+    return command;
+  }
+
+  /** HOME and the cache under the test's directory; null removes an inherited variable. */
+  private Map<String, String> environment() {
     Map<String, String> environment = new HashMap<>();
     System.getenv().keySet().stream().filter(Relpack::readByRelpack)
         .forEach(name -> environment.put(name, null));
     environment.put("HOME", home.toString());
     environment.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
     environment.putAll(env);
-    return Command.run(command, environment, Duration.ofMinutes(3));
+    return environment;
   }
 
   /** Like {@link #run} but fails unless relpack exited 0. */
