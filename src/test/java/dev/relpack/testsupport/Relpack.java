@@ -63,13 +63,14 @@ public final class Relpack {
   }
 
   /**
-   * Variables of the machine running the tests that relpack would act on (a GitLab job's own
-   * registry, commit time, credentials): left out, so a test sees only what it sets itself.
+   * Variables of the machine running the tests that relpack, or the JVM it runs in, would act
+   * on (a GitLab job's own registry, commit time, credentials, mix environment; JVM options,
+   * which the JVM announces on stderr): left out, so a test sees only what it sets itself.
    */
   private static boolean readByRelpack(String name) {
-    return name.startsWith("CI_") || name.startsWith("RELPACK_") || name.equals("DOCKER_CONFIG")
-        || name.equals("REGISTRY_AUTH_FILE") || name.equals("SOURCE_DATE_EPOCH")
-        || name.equals("XDG_RUNTIME_DIR");
+    return name.startsWith("CI_") || name.startsWith("RELPACK_")
+        || List.of("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "SOURCE_DATE_EPOCH", "XDG_RUNTIME_DIR",
+            "MIX_ENV", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS").contains(name);
   }
 
   static String java() {
