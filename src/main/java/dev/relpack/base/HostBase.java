@@ -3,6 +3,7 @@ package dev.relpack.base;
 import dev.relpack.elf.ElfFile;
 import dev.relpack.elf.ElfFormatException;
 import dev.relpack.elf.ElfReader;
+import dev.relpack.elf.NativeCode;
 import dev.relpack.elf.LibraryResolver;
 import dev.relpack.elf.LibraryResolver.Found;
 import dev.relpack.elf.LibraryResolver.Missing;
@@ -82,8 +83,7 @@ final class HostBase {
 
   BaseImage build(Release release, Options options) throws IOException {
     Map<String, ElfFile> releaseElf = releaseElfFiles(release, options.appRoot());
-    ElfFile reference = releaseElf.values().stream().filter(e -> e.interpreter().isPresent())
-        .findFirst().orElseGet(() -> releaseElf.values().stream().findFirst().orElse(null));
+    ElfFile reference = NativeCode.reference(List.copyOf(releaseElf.values())).orElse(null);
     Rootfs rootfs = new Rootfs(machine);
     List<Needing> needing = new ArrayList<>();
     releaseElf.forEach((path, elf) -> needing.add(new Needing(path, elf)));

@@ -2,6 +2,8 @@ package dev.relpack.elf;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
@@ -26,43 +28,60 @@ public record NativeCode(Optional<String> architecture, SortedSet<String> interp
 
   /** Reads every ELF file of {@code files} (release path to file). */
   public static NativeCode of(Map<String, Path> files) {
-    Optional<String> architecture = Optional.empty();
-    SortedSet<String> interpreters = new TreeSet<>();
+    List<ElfFile> elfFiles = new ArrayList<>();
     SortedSet<String> needed = new TreeSet<>();
     SortedSet<String> names = new TreeSet<>();
     for (Map.Entry<String, Path> file : files.entrySet()) {
       names.add(file.getKey().substring(file.getKey().lastIndexOf('/') + 1));
-      Optional<ElfFile> elf = readIfElf(file.getValue());
-      if (elf.isPresent()) {
-        architecture = architecture.or(() -> Optional.of(architectureOf(elf.get())));
-        elf.get().interpreter().ifPresent(interpreters::add);
-        needed.addAll(elf.get().needed());
-      }
+      readIfElf(file.getValue()).ifPresent(elf -> {
+        elfFiles.add(elf);
+        needed.addAll(elf.needed());
+      });
     }
     needed.removeAll(names);
-    return new NativeCode(architecture, interpreters, needed);
+    SortedSet<String> interpreters = new TreeSet<>();
+    elfFiles.forEach(elf -> elf.interpreter().ifPresent(interpreters::add));
+    return new NativeCode(reference(elfFiles).map(NativeCode::architectureOf), interpreters, needed);
   }
 
-  /** The OCI architecture of the first ELF file of {@code files}, without reading the others. */
+  /**
+   * The OCI architecture of {@code files}' native code, reading no more than it takes: that of
+   * the first executable, else of the first ELF file, as {@link #reference} picks.
+   */
   public static Optional<String> architecture(Iterable<Path> files) {
+    Optional<ElfFile> first = Optional.empty();
     for (Path file : files) {
       Optional<ElfFile> elf = readIfElf(file);
-      if (elf.isPresent()) {
-        return Optional.of(architectureOf(elf.get()));
+      if (elf.isPresent() && elf.get().interpreter().isPresent()) {
+        return elf.map(NativeCode::architectureOf);
       }
+      first = first.or(() -> elf);
     }
-    return Optional.empty();
+    return first.map(NativeCode::architectureOf);
   }
 
-  /** The C library the loader belongs to: {@code glibc}, {@code musl}, or empty if unknown. */
+  /**
+   * The ELF file that speaks for the release's platform: the first with a loader (an
+   * executable, such as beam.smp), else the first (a release of NIFs only).
+   */
+  public static Optional<ElfFile> reference(List<ElfFile> elfFiles) {
+    return elfFiles.stream().filter(elf -> elf.interpreter().isPresent()).findFirst()
+        .or(() -> elfFiles.stream().findFirst());
+  }
+
+  /**
+   * The C library the code was built against, from its loaders and DT_NEEDED names: {@code
+   * glibc}, {@code musl}, {@code glibc and musl} (a release no one base can run), or empty.
+   */
   public Optional<String> libc() {
-    if (interpreters.stream().anyMatch(i -> i.contains("ld-musl"))) {
-      return Optional.of("musl");
+    boolean musl = interpreters.stream().anyMatch(i -> i.contains("/ld-musl-"))
+        || libraries.contains("libc.so");
+    boolean glibc = interpreters.stream().anyMatch(i -> i.contains("/ld-linux") || i.contains("/ld64.so"))
+        || libraries.contains("libc.so.6");
+    if (musl && glibc) {
+      return Optional.of("glibc and musl");
     }
-    if (interpreters.stream().anyMatch(i -> i.contains("ld-linux"))) {
-      return Optional.of("glibc");
-    }
-    return Optional.empty();
+    return musl ? Optional.of("musl") : glibc ? Optional.of("glibc") : Optional.empty();
   }
 
   private static String architectureOf(ElfFile elf) {

@@ -71,9 +71,26 @@ class NativeCodeTest {
   }
 
   @Test
-  void aMuslLoaderMeansMusl() {
-    NativeCode code = new NativeCode(Optional.of("amd64"),
-        new TreeSet<>(Set.of("/lib/ld-musl-x86_64.so.1")), new TreeSet<>());
-    assertEquals(Optional.of("musl"), code.libc());
+  void theCLibraryComesFromTheLoaderOrTheLibrariesLinked() {
+    assertEquals(Optional.of("musl"), code(Set.of("/lib/ld-musl-x86_64.so.1"), Set.of()).libc());
+    assertEquals(Optional.of("musl"), code(Set.of(), Set.of("libc.so")).libc());
+    assertEquals(Optional.of("glibc"), code(Set.of("/lib64/ld64.so.2"), Set.of()).libc(), "ppc64le");
+    assertEquals(Optional.of("glibc"), code(Set.of(), Set.of("libc.so.6")).libc(), "NIFs only");
+    assertEquals(Optional.of("glibc and musl"),
+        code(Set.of("/lib/ld-musl-x86_64.so.1"), Set.of("libc.so.6")).libc());
+    assertEquals(Optional.empty(), code(Set.of(), Set.of()).libc());
+  }
+
+  @Test
+  void theExecutableSpeaksForThePlatformBeforeALibrary() throws Exception {
+    ElfFile nif = ElfReader.read(files.get("lib/crypto-5.1.2/priv/lib/crypto.so"));
+    ElfFile beam = ElfReader.read(files.get("erts-13.1.5/bin/beam.smp"));
+    assertEquals(Optional.of(beam), NativeCode.reference(List.of(nif, beam)));
+    assertEquals(Optional.of(nif), NativeCode.reference(List.of(nif)));
+    assertEquals(Optional.empty(), NativeCode.reference(List.of()));
+  }
+
+  private static NativeCode code(Set<String> interpreters, Set<String> libraries) {
+    return new NativeCode(Optional.of("amd64"), new TreeSet<>(interpreters), new TreeSet<>(libraries));
   }
 }
