@@ -14,10 +14,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,7 +101,7 @@ final class InspectCommand implements Callable<Integer> {
 
   /** What the base must give the release's native code. */
   private static NativeCode nativeCode(Release release) {
-    Map<String, Path> files = new TreeMap<>();
+    Map<String, Path> files = new LinkedHashMap<>();
     release.files().stream().filter(f -> !f.directory()).forEach(f -> files.put(f.path(), f.source()));
     return NativeCode.of(files);
   }

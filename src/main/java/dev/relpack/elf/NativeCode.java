@@ -3,6 +3,7 @@ package dev.relpack.elf;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +15,8 @@ import java.util.TreeSet;
  * architecture, the dynamic loader (which says glibc or musl) and the shared libraries it links
  * that the release does not carry. This is what a base must provide.
  *
- * @param architecture the OCI architecture of the first ELF file; empty when there is none
+ * @param architecture the OCI architecture of the code, as {@link #reference} picks the file that
+ *     says; empty when there is no ELF file
  * @param interpreters the PT_INTERP paths named
  * @param libraries DT_NEEDED names no file of the release is called
  */
@@ -22,11 +24,11 @@ public record NativeCode(Optional<String> architecture, SortedSet<String> interp
     SortedSet<String> libraries) {
 
   public NativeCode {
-    interpreters = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(interpreters));
-    libraries = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(libraries));
+    interpreters = Collections.unmodifiableSortedSet(new TreeSet<>(interpreters));
+    libraries = Collections.unmodifiableSortedSet(new TreeSet<>(libraries));
   }
 
-  /** Reads every ELF file of {@code files} (release path to file). */
+  /** Reads every ELF file of {@code files} (release path to file, in the release's order). */
   public static NativeCode of(Map<String, Path> files) {
     List<ElfFile> elfFiles = new ArrayList<>();
     SortedSet<String> needed = new TreeSet<>();
