@@ -35,6 +35,10 @@ import java.util.function.Consumer;
  */
 public final class RegistryCredentials {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** How the lines jib writes itself begin (CredentialRetrieverFactory and its helpers). */
+  private static final List<String> SAFE_JIB_MESSAGES = List.of("The credential helper (",
+      "The system does not have ", "Using ", "trying ", "Docker config auths section",
+      "No credentials for ", "Unable to parse Docker config file", "No credentials could be");
   private final Map<String, String> env;
   private final Path home;
   private final Consumer<String> warn;
@@ -83,7 +87,8 @@ public final class RegistryCredentials {
 
   /** Retrievers for {@code image}, in the order they are tried. */
   List<CredentialRetriever> retrievers(ImageReference image, Consumer<LogEvent> log) {
-    CredentialRetrieverFactory factory = CredentialRetrieverFactory.forImage(image, log, env);
+    CredentialRetrieverFactory factory =
+        CredentialRetrieverFactory.forImage(image, event -> relay(event, image, log), env);
     List<CredentialRetriever> retrievers = new ArrayList<>();
     gitLab(image.getRegistry()).ifPresent(found ->
         retrievers.add(factory.known(found.credential(), found.source())));
@@ -112,6 +117,27 @@ public final class RegistryCredentials {
       }
     }
     return new Lookup(Optional.empty(), failure);
+  }
+
+  /**
+   * Passes on what jib says while looking for credentials, safely: jib puts a helper's raw
+   * output (which may hold the secret) in its messages, after the first line, in "Caused by"
+   * lines, or quoted in a parse error. Only first lines of the forms jib writes itself get
+   * through; a warning (a helper that cannot be used) becomes one of the build's warnings.
+   */
+  private void relay(LogEvent event, ImageReference image, Consumer<LogEvent> log) {
+    String first = event.getMessage().lines().findFirst().orElse("").strip();
+    if (first.isEmpty() || first.startsWith("Caused by")) {
+      return;
+    }
+    String said = SAFE_JIB_MESSAGES.stream().anyMatch(first::startsWith) ? first
+        : "a credential source said something relpack does not repeat (it may quote a helper's"
+            + " output)";
+    if (event.getLevel() == LogEvent.Level.WARN || event.getLevel() == LogEvent.Level.ERROR) {
+      warn.accept("credentials for " + image.getRegistry() + ": " + said);
+    } else {
+      log.accept(LogEvent.debug(said));
+    }
   }
 
   /** jib skips a config file it cannot parse with a mere info line: say so louder. */

@@ -125,6 +125,30 @@ class RegistryFailuresIT {
   }
 
   @Test
+  void aCredentialHelpersOutputIsNeverPrintedNotEvenWithVerbose() throws Exception {
+    // a helper that answers with the secret but no user name: jib quotes its output when it
+    // says the helper has nothing for the registry
+    Path bin = Files.createDirectories(work.resolve("bin"));
+    Path helper = bin.resolve("docker-credential-leaky");
+    Files.writeString(helper, "#!/bin/sh\ncat >/dev/null\n"
+        + "echo '{\"ServerURL\":\"x\",\"Username\":\"\",\"Secret\":\"" + PASSWORD + "\"}'\n");
+    Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path dockerConfig = Files.createDirectories(work.resolve("leaky-docker"));
+    Files.writeString(dockerConfig.resolve("config.json"), "{\"credsStore\":\"leaky\"}");
+    try (RegistryServer registry = RegistryServer.start(work.resolve("anonymous"))) {
+      Relpack relpack = new Relpack(work.resolve("h-leaky")).env("DOCKER_CONFIG", dockerConfig.toString())
+          .env("PATH", bin + ":" + System.getenv("PATH"));
+      for (String base : java.util.List.of("host", "scratch")) {
+        Command.Result result = build(relpack, registry.address() + "/leaky/demo:1", "--from", base, "-v");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertFalse((result.stdout() + result.stderr()).contains(PASSWORD), "secret printed");
+        assertTrue(result.stderr().contains("credentials for " + registry.address() + ": The credential"
+            + " helper (docker-credential-leaky) has nothing for server URL"), result.stderr());
+      }
+    }
+  }
+
+  @Test
   void aRegistryWithCredentialsIsNotMixedWithAnInsecureOneUnlessAskedTo() throws Exception {
     try (RegistryServer secure = RegistryServer.startWithTlsAndAuth(work.resolve("secure"), "ci", PASSWORD);
         RegistryServer plain = RegistryServer.start(work.resolve("plain"))) {
