@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.CheckFailedException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The platforms a base offers: its own for an image, one per entry for an index. ERTS and NIFs
@@ -22,6 +23,12 @@ record BasePlatform(List<Platform> offered, boolean index) {
   static BasePlatform ofConfig(JsonNode config) {
     return new BasePlatform(List.of(new Platform(config.path("architecture").asText("unknown"),
         config.path("os").asText("unknown"))), false);
+  }
+
+  /** What the base image itself is for, when it is one image that says. */
+  Optional<String> imageArchitecture() {
+    return index || offered.size() != 1 ? Optional.empty()
+        : Optional.of(offered.get(0).getArchitecture());
   }
 
   /**

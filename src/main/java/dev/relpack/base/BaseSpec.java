@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.LogEvent;
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.RegistryException;
 import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,12 +30,17 @@ public sealed interface BaseSpec {
     public BaseImage resolve(BaseContext context) {
       RegistryReader.Offered offered = context.registry().offered(reference,
           context.credentials().credential(reference, context.log()));
-      new BasePlatform(offered.platforms(), offered.index()).check(displayName(reference), context);
       String digest = offered.digest();
+      if (reference.getDigest().map(asked -> !asked.equals(digest)).orElse(false)) {
+        throw new RegistryException("the registry of " + reference + " served a manifest whose"
+            + " digest is " + digest + ", not the one asked for", null);
+      }
+      BasePlatform platform = new BasePlatform(offered.platforms(), offered.index());
+      platform.check(displayName(reference), context);
       ImageReference pinned = ImageReference.of(reference.getRegistry(), reference.getRepository(),
           reference.getTag().orElse(null), digest);
       return new BaseImage(displayName(reference), Optional.of(digest),
-          new BaseImage.RegistrySource(pinned));
+          new BaseImage.RegistrySource(pinned), platform.imageArchitecture());
     }
 
     @Override
@@ -58,7 +64,8 @@ public sealed interface BaseSpec {
       dev.relpack.base.DockerArchive.Summary summary = dev.relpack.base.DockerArchive.read(tar);
       summary.platform().check("--from tar:" + tar, context);
       return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
-          Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar));
+          Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar),
+          summary.platform().imageArchitecture());
     }
   }
 
@@ -74,7 +81,8 @@ public sealed interface BaseSpec {
   record Scratch() implements BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
-      return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource());
+      return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(),
+          Optional.empty());
     }
   }
 

@@ -340,7 +340,8 @@ final class HostBase {
         .map(e -> (RootfsEntry.RegularFile) e)
         .map(f -> new BaseImage.BaseFile(f.source(), f.path(), (f.mode() & 0111) != 0))
         .toList();
-    return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files);
+    return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files,
+        Optional.of(architecture));
   }
 
   /** A digest written by an earlier build, if it is whole. */

@@ -49,11 +49,13 @@ final class OciLayoutBase {
     }
     String digest = manifest.path("digest").asText();
     JsonNode image = JSON.readTree(blob(dir, digest, display).toFile());
-    BasePlatform.ofConfig(JSON.readTree(blob(dir, image.path("config").path("digest").asText(),
-        display).toFile())).check(display, context);
+    BasePlatform platform = BasePlatform.ofConfig(JSON.readTree(
+        blob(dir, image.path("config").path("digest").asText(), display).toFile()));
+    platform.check(display, context);
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
-        new BaseImage.ArchiveSource(repack(dir, digest, image, display)));
+        new BaseImage.ArchiveSource(repack(dir, digest, image, display)),
+        platform.imageArchitecture());
   }
 
   private static JsonNode select(Path dir, JsonNode index, BaseSpec.OciLayout spec, String display) {

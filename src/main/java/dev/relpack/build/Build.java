@@ -95,12 +95,12 @@ public final class Build {
 
     reporter.step("Preparing base " + request.from());
     BaseContext baseContext = new BaseContext(cacheRoot, machineRoot, registry, credentials,
-        event -> reporter.warn(event.getMessage()), release, options.appRoot(), options.user(),
+        event -> report(reporter, event), release, options.appRoot(), options.user(),
         request.check(), NativeCode.architecture(release.files().stream()
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()));
     BaseImage base = resolve(baseSpec, baseContext);
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
-        request.environment(), baseContext.architecture());
+        request.environment(), base.architecture().orElse(baseContext.architecture()));
 
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
@@ -116,6 +116,15 @@ public final class Build {
           + " or metadata file: " + e.getMessage(), e);
     }
     return report;
+  }
+
+  /** Warnings and errors as warnings; the rest only with -v. */
+  private static void report(Reporter reporter, LogEvent event) {
+    if (event.getLevel() == LogEvent.Level.WARN || event.getLevel() == LogEvent.Level.ERROR) {
+      reporter.warn(event.getMessage());
+    } else {
+      reporter.debug(event.getMessage());
+    }
   }
 
   private static CompletableFuture<Map<String, RegistryProbe.Transport>> probeInBackground(

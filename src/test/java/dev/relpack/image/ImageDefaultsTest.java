@@ -63,11 +63,11 @@ class ImageDefaultsTest {
   private static BaseImage registryBase(String digest) throws Exception {
     ImageReference pinned = ImageReference.parse("registry.example.com/base/os:1@" + digest);
     return new BaseImage("registry.example.com/base/os:1", Optional.of(digest),
-        new BaseImage.RegistrySource(pinned));
+        new BaseImage.RegistrySource(pinned), Optional.of("amd64"));
   }
 
   private static BaseImage scratch() {
-    return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource());
+    return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(), Optional.empty());
   }
 
   // --- environment
