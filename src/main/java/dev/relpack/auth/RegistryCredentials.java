@@ -45,6 +45,8 @@ public final class RegistryCredentials {
   // A build asks for a registry's credential several times (pinning the base, jib's pull and
   // push, reading the pushed manifest back): a credential helper runs once per registry.
   private final Map<String, Lookup> byRegistry = new ConcurrentHashMap<>();
+  // and each config file is judged once, however many registries the build uses
+  private final Map<Path, Boolean> readableJson = new ConcurrentHashMap<>();
 
   /**
    * @param env the process environment (passed in, so tests and the Maven goal control it)
@@ -93,7 +95,7 @@ public final class RegistryCredentials {
     gitLab(image.getRegistry()).ifPresent(found ->
         retrievers.add(factory.known(found.credential(), found.source())));
     for (Path config : configFiles()) {
-      if (isJson(config)) {
+      if (readableJson.computeIfAbsent(config, this::isJson)) {
         retrievers.add(factory.dockerConfig(config));
       }
     }
@@ -147,7 +149,7 @@ public final class RegistryCredentials {
       return true;
     } catch (IOException e) {
       // not the message: Jackson may quote the file, secrets and all
-      warn.accept(config + " is not valid JSON: its credentials are ignored; fix or remove it");
+      warn.accept(config + " cannot be read as JSON: its credentials are ignored; fix or remove it");
       return false;
     }
   }

@@ -71,9 +71,9 @@ final class JibErrors {
     }
     if (e instanceof CredentialRetrievalException failed) {
       // not the message: jib puts a helper's raw output in it
-      return new BadInputException("cannot get the registry credentials for " + target + " ("
-          + RegistryCredentials.causeName(failed) + "); check docker's config.json and the"
-          + " credential helpers it names", e);
+      return new BadInputException("cannot get registry credentials while building " + target
+          + " (" + RegistryCredentials.causeName(failed) + " from a credential helper); run the"
+          + " helper by hand to see why, or give the credentials another way", e);
     }
     if (e instanceof NoSuchFileException) {
       return new InternalException("a file disappeared during the build: " + e.getMessage()

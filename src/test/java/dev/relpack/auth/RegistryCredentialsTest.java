@@ -183,8 +183,10 @@ class RegistryCredentialsTest {
     ImageReference image = ImageReference.parse("registry.example.com/app");
     assertCredential("podman-user", "podman-pw", build.retriever(image, log::add).retrieve());
     assertCredential("podman-user", "podman-pw", build.credential(image, log::add));
-    assertEquals(List.of(config + " is not valid JSON: its credentials are ignored; fix or remove it"),
-        warnings);
+    assertEquals(Optional.empty(),
+        build.credential(ImageReference.parse("registry.example.com:5000/app"), log::add));
+    assertEquals(List.of(config + " cannot be read as JSON: its credentials are ignored; fix or"
+        + " remove it"), warnings, "said once, for two registries");
     assertNoSecretLogged("s3cret");
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Builds sharing one cache at the same time, as parallel CI jobs on one runner do. */
@@ -64,6 +65,7 @@ class ConcurrentBuildsIT {
   }
 
   @Test
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void aBuildWaitsForItsTurnAtALayoutsIndexAndThenKeepsTheOtherTags() throws Exception {
     Relpack relpack = new Relpack(work.resolve("home"));
     Path layout = work.resolve("shared-layout");
@@ -73,22 +75,28 @@ class ConcurrentBuildsIT {
     // stand in for another build holding the layout's lock (its name is relpack's own)
     Path lockFile = work.resolve("home/.cache/relpack/v1/locks/layout-"
         + Sha256.of(layout.toRealPath().toString()) + ".lock");
-    Process second;
-    try (ExclusiveLock held = ExclusiveLock.acquire(lockFile, () -> fail("the lock was taken"))) {
-      second = relpack.start(List.of("build", "--release", Testdata.demoTarball().toString(),
-          "--to", "oci:" + layout + ":second", "--progress", "plain"));
-      BufferedReader output = new BufferedReader(
-          new InputStreamReader(second.getInputStream(), StandardCharsets.UTF_8));
-      List<String> lines = new ArrayList<>();
-      for (String line; (line = output.readLine()) != null && !line.contains("waiting for"); ) {
-        lines.add(line);
+    Process second = null;
+    try {
+      try (ExclusiveLock held = ExclusiveLock.acquire(lockFile, () -> fail("the lock was taken"))) {
+        second = relpack.start(List.of("build", "--release", Testdata.demoTarball().toString(),
+            "--to", "oci:" + layout + ":second", "--progress", "plain"));
+        BufferedReader output = new BufferedReader(
+            new InputStreamReader(second.getInputStream(), StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        for (String line; (line = output.readLine()) != null && !line.contains("waiting for"); ) {
+          lines.add(line);
+        }
+        assertTrue(second.isAlive(), "the build said it waits: " + lines);
+        assertArrayEquals(before, Files.readAllBytes(layout.resolve("index.json")),
+            "the index is untouched while another build has its turn");
       }
-      assertTrue(second.isAlive(), "the build said it waits: " + lines);
-      assertArrayEquals(before, Files.readAllBytes(layout.resolve("index.json")),
-          "the index is untouched while another build has its turn");
+      assertTrue(second.waitFor(3, TimeUnit.MINUTES));
+      assertEquals(0, second.exitValue());
+    } finally {
+      if (second != null) {
+        second.destroyForcibly();
+      }
     }
-    assertTrue(second.waitFor(3, TimeUnit.MINUTES));
-    assertEquals(0, second.exitValue());
     String tags = Command.run(List.of("umoci", "ls", "--layout", layout.toString()), Map.of(),
         Duration.ofMinutes(1)).requireSuccess().stdout();
     assertEquals(List.of("first", "second"), tags.lines().sorted().toList());

@@ -82,11 +82,22 @@ class NativeCodeTest {
   }
 
   @Test
-  void theExecutableSpeaksForThePlatformBeforeALibrary() throws Exception {
-    ElfFile nif = ElfReader.read(files.get("lib/crypto-5.1.2/priv/lib/crypto.so"));
-    ElfFile beam = ElfReader.read(files.get("erts-13.1.5/bin/beam.smp"));
-    assertEquals(Optional.of(beam), NativeCode.reference(List.of(nif, beam)));
-    assertEquals(Optional.of(nif), NativeCode.reference(List.of(nif)));
+  void theExecutableSpeaksForThePlatformBeforeALibraryOfAnotherOne() throws Exception {
+    // the crypto NIF with its e_machine made AArch64's (183): a library, not an executable
+    byte[] nif = Files.readAllBytes(files.get("lib/crypto-5.1.2/priv/lib/crypto.so"));
+    nif[18] = (byte) 183;
+    nif[19] = 0;
+    Path arm = Files.write(work.resolve("arm-crypto.so"), nif);
+    Path beam = files.get("erts-13.1.5/bin/beam.smp");
+    assertEquals(Optional.of("arm64"), NativeCode.architecture(List.of(arm)), "a library alone");
+    assertEquals(Optional.of("amd64"), NativeCode.architecture(List.of(arm, beam)));
+    Map<String, Path> both = new java.util.LinkedHashMap<>();
+    both.put("lib/x/priv/crypto.so", arm);
+    both.put("erts-13.1.5/bin/beam.smp", beam);
+    assertEquals(Optional.of("amd64"), NativeCode.of(both).architecture());
+    ElfFile armElf = ElfReader.read(arm);
+    ElfFile beamElf = ElfReader.read(beam);
+    assertEquals(Optional.of(beamElf), NativeCode.reference(List.of(armElf, beamElf)));
     assertEquals(Optional.empty(), NativeCode.reference(List.of()));
   }
 
