@@ -197,6 +197,18 @@ class BaseSourcesIT {
   }
 
   @Test
+  void aBasePinnedByDigestIsTakenAtThatDigest() {
+    String pinned = registry.address() + "/base/os@" + baseDigest;
+    Path out = work.resolve("pinned");
+    new Relpack(work.resolve("home")).succeed("build", "--release", Testdata.demoTarball().toString(),
+        "--from", pinned, "--to", "oci:" + out + ":img");
+    JsonNode labels = Skopeo.config("oci:" + out + ":img").path("config").path("Labels");
+    assertEquals(baseDigest, labels.path("org.opencontainers.image.base.digest").asText());
+    assertEquals(registry.address() + "/base/os",
+        labels.path("org.opencontainers.image.base.name").asText());
+  }
+
+  @Test
   void scratchGivesOnlyTheReleaseLayers() {
     Path out = work.resolve("scratch");
     new Relpack(work.resolve("home")).succeed("build", "--release", Testdata.demoTarball().toString(),
