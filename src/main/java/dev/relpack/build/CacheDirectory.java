@@ -21,11 +21,6 @@ public final class CacheDirectory {
     return cacheDir.resolve(LAYOUT);
   }
 
-  /** Where the launcher keeps class-data archives of relpack for its JVM. */
-  public static Path jvmArchives(Path cacheDir) {
-    return root(cacheDir).resolve("jvm");
-  }
-
   /** Whether a build has already used this cache (so it is one that is kept between builds). */
   public static boolean hasBuilt(Path cacheDir) {
     return java.nio.file.Files.isDirectory(root(cacheDir).resolve("jib/application"));

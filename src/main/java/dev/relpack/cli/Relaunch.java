@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * {@code java -jar} cannot pass JVM flags, so the launcher does; together they take a warm build of
  * the demo release from about 2 s to about 1.2 s. The archive is made by the first build whose
  * cache already held an earlier build (so a CI job without a kept cache never pays for making it),
- * stored in the cache, and replaced when the JDK or the jar changes. Anything unexpected, or
+ * kept in this user's private state directory, never in the shared cache ({@link JvmArchives}),
+ * and replaced when the JDK or the jar changes. Anything unexpected, or
  * {@code RELPACK_NO_RELAUNCH=1}, and the build runs in this JVM instead.
  */
 final class Relaunch {
@@ -45,40 +46,60 @@ final class Relaunch {
       if (launch.isEmpty()) {
         return Optional.empty();
       }
-      Path jvmCache = CacheDirectory.jvmArchives(cacheDir(args, env, home));
-      Path archive = jvmCache.resolve(archiveName(launch.get()));
-      List<String> command = new ArrayList<>(List.of(launch.get().java()));
-      command.addAll(FLAGS);
+      Optional<JvmArchives> archives = JvmArchives.forUser(env, home);
+      String name = archiveName(launch.get());
+      Optional<Path> archive = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile);
       Path dumping = null;
-      if (Files.isRegularFile(archive)) {
-        command.add("-XX:SharedArchiveFile=" + archive);
-        Files.setLastModifiedTime(archive, FileTime.from(Instant.now())); // in use: keep it
-      } else if (CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
-        Files.createDirectories(jvmCache);
-        dumping = jvmCache.resolve(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        command.add("-XX:ArchiveClassesAtExit=" + dumping);
-      }
-      command.addAll(launch.get().jvmOptions());
-      command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.get().jar().toString(),
-          "dev.relpack.cli.Main"));
-      command.addAll(List.of(args));
-      ProcessBuilder child = new ProcessBuilder(command).inheritIO();
-      if (!"UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
-        // file names in releases are UTF-8 bytes; a C/POSIX locale makes Java mangle them
-        child.environment().put("LC_ALL", "C.UTF-8");
-      }
-      int status = waitFor(child.start());
-      if (dumping != null) {
-        if (status == 0) {
-          keep(dumping, archive); // only an archive of a whole, successful build
-        } else {
-          Files.deleteIfExists(dumping);
+      if (archive.isEmpty() && archives.isPresent()
+          && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
+        Optional<Path> dir = archives.get().writable();
+        if (dir.isPresent()) {
+          dumping = dir.get().resolve(name + "." + ProcessHandle.current().pid() + ".tmp");
         }
+      }
+      int status = runChild(launch.get(), archive, dumping, args);
+      if (archive.isPresent() && crashed(status)) {
+        // a corrupt archive the JVM's checks missed must cost one build's time, never the build
+        Files.deleteIfExists(archive.get());
+        System.err.println("relpack: the JVM crashed using its class-data archive " + archive.get()
+            + "; removed it, building again without it");
+        status = runChild(launch.get(), Optional.empty(), null, args);
+      }
+      if (dumping != null) {
+        keepOrDrop(dumping, archives.get().dir().resolve(name), status);
       }
       return Optional.of(status);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  private static int runChild(Launch launch, Optional<Path> archive, Path dumping, String[] args)
+      throws IOException {
+    List<String> command = new ArrayList<>(List.of(launch.java()));
+    command.addAll(FLAGS);
+    if (archive.isPresent()) {
+      // the CRC check costs a few ms and turns a damaged archive into "not used" instead of a crash
+      command.addAll(List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces"));
+      Files.setLastModifiedTime(archive.get(), FileTime.from(Instant.now())); // in use: keep it
+    } else if (dumping != null) {
+      command.add("-XX:ArchiveClassesAtExit=" + dumping);
+    }
+    command.addAll(launch.jvmOptions());
+    command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.jar().toString(),
+        "dev.relpack.cli.Main"));
+    command.addAll(List.of(args));
+    ProcessBuilder child = new ProcessBuilder(command).inheritIO();
+    if (!"UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
+      // file names in releases are UTF-8 bytes; a C/POSIX locale makes Java mangle them
+      child.environment().put("LC_ALL", "C.UTF-8");
+    }
+    return waitFor(child.start());
+  }
+
+  /** Killed by SIGSEGV, SIGBUS or SIGABRT (the shell's 128 + signal). */
+  private static boolean crashed(int status) {
+    return status == 139 || status == 135 || status == 134;
   }
 
   /** How this JVM was started: its java, its own options, and the jar it runs. */
@@ -119,6 +140,19 @@ final class Relaunch {
     return "relpack-" + Long.toHexString(hash) + ".jsa";
   }
 
+  /** Keeps the archive of a whole, successful build; the build's status stands either way. */
+  private static void keepOrDrop(Path dumped, Path archive, int status) {
+    try {
+      if (status == 0) {
+        keep(dumped, archive);
+      } else {
+        Files.deleteIfExists(dumped);
+      }
+    } catch (IOException | RuntimeException e) {
+      // a missing archive costs the next build some speed, nothing else
+    }
+  }
+
   /**
    * Puts a freshly written archive in place and drops archives unused for a month (another JDK or
    * relpack version sharing the cache keeps its own while it is used: each use touches it).
@@ -128,6 +162,8 @@ final class Relaunch {
       Files.deleteIfExists(dumped);
       return;
     }
+    Files.setPosixFilePermissions(dumped, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rw-------")); // whatever the umask: a group-writable archive is never used
     Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     FileTime monthAgo = FileTime.from(Instant.now().minus(Duration.ofDays(30)));
     try (Stream<Path> all = Files.list(archive.getParent())) {
