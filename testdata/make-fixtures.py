@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the hand-made fixtures under testdata/kinds/ and testdata/bad/.
+"""Regenerates the hand-made fixtures under testdata/kinds/, bad/, hostile/ and elf/.
 
     python3 testdata/make-fixtures.py
 
@@ -8,6 +8,11 @@ umbrella), each as a directory and as a tarball. They hold the files and markers
 (see the comments below), with stub binaries: they are for reading and planning, not for running.
 bad/: inputs relpack must refuse: hostile tarballs (path traversal, escaping links, devices, a
 decompression bomb) and directories that are not releases.
+hostile/: inputs built to attack the build machine through relpack (see the table in README.md,
+"What relpack trusts"): releases whose ELF loader, #! line, DT_NEEDED or .rel names a file of
+the machine (/etc/shadow, /proc/self/environ, ...), docker-archive and OCI-layout bases whose
+manifests or blobs point outside the archive; made from the demo release's heart executable and
+crypto NIF, so run make-demo-release.sh first when that changes.
 elf/: shared objects cut from the demo release (releases/demo-0.1.0.tar.gz, so run
 make-demo-release.sh first when that changes): one whose DT_NEEDED names a library that exists
 nowhere (libcrypxo.so.3), and one cut short inside its headers.
@@ -261,11 +266,114 @@ def elf(out):
         f.write(engine[:100])
 
 
+def demo_member(path):
+    with tarfile.open(os.path.join(HERE, "releases/demo-0.1.0.tar.gz")) as tar:
+        return tar.extractfile(path).read()
+
+
+def same_length(old, new):
+    """new, NUL-padded to the length of old, so an ELF string can be swapped in place."""
+    assert len(new) <= len(old), new
+    return new + b"\0" * (len(old) - len(new))
+
+
+def docker_archive(out, members):
+    """An uncompressed docker-archive from (TarInfo kwargs, data) pairs."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for spec, data in members:
+            info = tarfile.TarInfo(spec.pop("name"))
+            info.mtime = MTIME
+            for k, v in spec.items():
+                setattr(info, k, v)
+            if info.type == tarfile.REGTYPE:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+            else:
+                tar.addfile(info)
+    with open(out, "wb") as f:
+        f.write(buf.getvalue())
+
+
+def hostile(out):
+    m = minimal_release_members
+    heart = demo_member("erts-13.1.5/bin/heart")
+    loader = b"/lib64/ld-linux-x86-64.so.2\0"
+    assert heart.count(loader) == 1
+    for name, interp in (("interp-shadow", b"/etc/shadow"), ("interp-environ", b"/proc/self/environ"),
+                         ("interp-dotdot", b"/lib64/../etc/shadow")):
+        patched = heart.replace(loader, same_length(loader, interp))
+        crafted(f"{out}/{name}.tar.gz", m() + [({"name": "erts-13.1.5/bin/heart", "mode": 0o755}, patched)])
+    for name, line in (("shebang-shadow", b"#!/etc/shadow"),
+                       ("shebang-dotdot", b"#!/usr/bin/../../etc/shadow"),
+                       ("shebang-env-dotdot", b"#!/usr/bin/env ../../etc/shadow"),
+                       ("shebang-env-environ", b"#!/usr/bin/env -i A=1 /proc/self/environ"),
+                       ("shebang-relative", b"#!../../etc/shadow")):
+        crafted(f"{out}/{name}.tar.gz",
+                m() + [({"name": "lib/evil-1.0/priv/run", "mode": 0o755}, line + b"\n")])
+    # include_erts: false, so the host base copies the machine's Erlang apps the .rel names
+    rel = rel_file("tiny", "0.1.0", "13.1.5", [("kernel", "../../../../../../etc")], three=True).encode()
+    crafted(f"{out}/rel-app-dotdot.tar.gz",
+            [(spec, rel if spec["name"].endswith("tiny.rel") else data) for spec, data in m()])
+    # a release name that, printed raw, returns the cursor and paints a fake green success line
+    fake = r'tiny\r\e[32mBuilt registry.example.com/x@sha256:0 (all good)\e[0m\nsecond line'
+    crafted(f"{out}/rel-name-escapes.tar.gz",
+            [(spec, data.replace(b'"tiny"', ('"' + fake + '"').encode(), 1)
+              if spec["name"].endswith("tiny.rel") else data) for spec, data in m()])
+    engine = demo_member("lib/crypto-5.1.2/priv/lib/otp_test_engine.so")
+    needed = b"libcrypto.so.3\0"
+    crafted(f"{out}/needed-proc.tar.gz", m() + [
+        ({"name": "erts-13.1.5/bin/heart", "mode": 0o755}, heart),
+        ({"name": "lib/crypto-5.1.2/priv/lib/otp_test_engine.so", "mode": 0o755},
+         engine.replace(needed, same_length(needed, b"/proc/self/exe")))])
+    # bases: a one-layer image whose manifest names a layer outside the archive
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo("hello.txt")
+        info.size, info.mtime = 6, MTIME
+        tar.addfile(info, io.BytesIO(b"hello\n"))
+    config = b'{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}'
+    for name, layer_path, extra in (
+            ("base-layer-dotdot", "../../../../../../../../etc/passwd", []),
+            ("base-layer-absolute", "/etc/passwd", []),
+            ("base-layer-symlink", "layer.tar",
+             [({"name": "layer.tar", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, None)])):
+        manifest = ('[{"Config":"config.json","RepoTags":["hostile:1"],"Layers":["%s"]}]'
+                    % layer_path).encode()
+        docker_archive(f"{out}/{name}.tar", [({"name": "config.json"}, config)] + extra
+                       + [({"name": "manifest.json"}, manifest)])
+    # an OCI layout whose layer blob is a symlink to a file of the machine
+    import hashlib, json
+    oci = f"{out}/base-oci-symlink-blob"
+    os.makedirs(f"{oci}/blobs/sha256")
+    def blob(data):
+        digest = hashlib.sha256(data).hexdigest()
+        with open(f"{oci}/blobs/sha256/{digest}", "wb") as f:
+            f.write(data)
+        return "sha256:" + digest
+    layer_gz = gzip.compress(layer.getvalue(), mtime=0)
+    fake = "sha256:" + hashlib.sha256(layer_gz).hexdigest()
+    os.symlink("/etc/passwd", f"{oci}/blobs/sha256/{fake[7:]}")
+    cfg = blob(config)
+    man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                      "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                 "digest": cfg, "size": len(config)},
+                      "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                  "digest": fake, "size": len(layer_gz)}]}, sort_keys=True).encode()
+    mdig = blob(man)
+    write(oci, "oci-layout", '{"imageLayoutVersion":"1.0.0"}')
+    write(oci, "index.json", json.dumps({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": mdig,
+         "size": len(man), "annotations": {"org.opencontainers.image.ref.name": "1"}}]},
+        sort_keys=True))
+
+
 def main():
     kinds = os.path.join(HERE, "kinds")
     badd = os.path.join(HERE, "bad")
     elfd = os.path.join(HERE, "elf")
-    for d in (kinds, badd, elfd):
+    hostiled = os.path.join(HERE, "hostile")
+    for d in (kinds, badd, elfd, hostiled):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     os.umask(0o022)
@@ -276,6 +384,7 @@ def main():
         tar_dir(root, os.path.join(kinds, name + ".tar.gz"))
     bad(badd)
     elf(elfd)
+    hostile(hostiled)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import dev.relpack.io.Printable;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -36,10 +39,15 @@ final class DockerArchive {
       }
       raw.reset();
       Map<String, byte[]> small = new HashMap<>();
+      Set<String> files = new HashSet<>();
       try (TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
-          if (e.isFile() && e.getSize() < (8 << 20) && e.getName().endsWith(".json")) {
-            small.put(strip(e.getName()), in.readAllBytes());
+          String name = checkedName(tar, e);
+          if (e.isFile()) {
+            files.add(name);
+          }
+          if (e.isFile() && e.getSize() < (8 << 20) && name.endsWith(".json")) {
+            small.put(name, in.readAllBytes());
           }
         }
       }
@@ -50,6 +58,13 @@ final class DockerArchive {
             ? "; it looks like an OCI layout: unpack it and use --from oci:DIR" : ""));
       }
       JsonNode image = JSON.readTree(manifestBytes).path(0);
+      for (JsonNode layer : image.path("Layers")) {
+        if (!files.contains(layer.asText())) {
+          throw new BadInputException("--from tar:" + tar + ": manifest.json names layer "
+              + Printable.of(layer.asText()) + ", which is not a file in the archive; a base"
+              + " archive may only name its own files");
+        }
+      }
       String config = strip(image.path("Config").asText(""));
       byte[] configBytes = small.get(config);
       if (configBytes == null) {
@@ -65,6 +80,24 @@ final class DockerArchive {
       throw new BadInputException("--from tar:" + tar + " is not a readable tar archive: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * jib unpacks the archive and opens the files manifest.json names, so an entry must be a plain
+   * file or directory with a name inside the archive: a link or a {@code ..} would let the base
+   * name any file of this machine as one of its layers.
+   */
+  private static String checkedName(Path tar, TarArchiveEntry entry) {
+    String name = strip(entry.getName());
+    boolean inside = !name.startsWith("/") && java.util.Arrays.stream(name.split("/"))
+        .noneMatch(part -> part.equals(".."));
+    if (!inside || !(entry.isFile() || entry.isDirectory()) || entry.isLink()
+        || entry.isSymbolicLink()) {
+      throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(entry.getName())
+          + (inside ? " is a link or special file" : " points outside the archive")
+          + "; a docker-archive holds only files and directories: save the image again");
+    }
+    return name;
   }
 
   private static String strip(String name) {

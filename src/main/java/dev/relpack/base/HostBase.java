@@ -11,7 +11,6 @@ import dev.relpack.elf.LibraryResolver.Needing;
 import dev.relpack.elf.LoaderSearchPath;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.io.AtomicFiles;
-import dev.relpack.io.Sha256;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseKind;
@@ -24,11 +23,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -83,6 +80,8 @@ final class HostBase {
 
   BaseImage build(Release release, Options options) throws IOException {
     Map<String, ElfFile> releaseElf = releaseElfFiles(release, options.appRoot());
+    releaseElf.forEach((path, elf) -> elf.interpreter().ifPresent(loader -> HostFileRules
+        .requireLoader(loader, path.substring(options.appRoot().length() + 1))));
     ElfFile reference = NativeCode.reference(List.copyOf(releaseElf.values())).orElse(null);
     Rootfs rootfs = new Rootfs(machine);
     List<Needing> needing = new ArrayList<>();
@@ -176,7 +175,7 @@ final class HostBase {
           .anyMatch(f -> f.path().equals("lib/" + app.directory()));
       if (!inRelease) {
         String dir = root + "/lib/" + app.directory();
-        if (Files.isDirectory(onMachine(dir))) {
+        if (Files.isDirectory(onMachine(dir)) && realPath(dir).startsWith(root + "/lib/")) {
           trees.add(dir);
         } else {
           problems.add("the release needs " + app.directory() + ", which is neither in it nor in "
@@ -206,7 +205,6 @@ final class HostBase {
   /** The programs named on the #! lines of the release's scripts. */
   private void addInterpreters(Release release, String appRoot, Rootfs rootfs,
       List<Needing> needing, List<String> problems) throws IOException {
-    Set<String> programs = new LinkedHashSet<>();
     Map<String, String> neededBy = new LinkedHashMap<>();
     for (ReleaseFile file : release.files()) {
       if (file.directory() || !file.executable()) {
@@ -217,12 +215,14 @@ final class HostBase {
         continue;
       }
       List<String> words = shebang.get();
-      String program = words.get(0);
-      if (program.endsWith("/env") && words.size() > 1) {
-        program = words.get(1); // #!/usr/bin/env bash: env from the utilities, bash from PATH
+      if (words.get(0).startsWith(appRoot + "/")) {
+        continue; // the release's own program: nothing to take from the machine
       }
-      if (programs.add(program)) {
-        neededBy.put(program, file.path());
+      Optional<HostFileRules.Program> asked = HostFileRules.interpreter(words, file.path());
+      if (asked.isPresent()) {
+        String program = asked.get() instanceof HostFileRules.Program.Absolute absolute
+            ? absolute.path() : ((HostFileRules.Program.OnPath) asked.get()).name();
+        neededBy.putIfAbsent(program, file.path());
       }
     }
     if (release.kind() == ReleaseKind.DISTILLERY) {
@@ -235,8 +235,9 @@ final class HostBase {
         continue;
       }
       Optional<String> found = program.startsWith("/")
-          ? Optional.of(program).filter(this::isFile) : onPath(program);
+          ? Optional.of(program).filter(this::isProgram) : onPath(program);
       if (found.isPresent()) {
+        HostFileRules.requireResolvedProgram(found.get(), realPath(found.get()), entry.getValue());
         rootfs.copyFromMachine(found.get());
         addElf(realPath(found.get()), needing);
       } else if (entry.getValue().startsWith("bin/")) {
@@ -425,11 +426,16 @@ final class HostBase {
   }
 
   private Optional<String> onPath(String program) {
-    return PATH_DIRS.stream().map(dir -> dir + "/" + program).filter(this::isFile).findFirst();
+    return PATH_DIRS.stream().map(dir -> dir + "/" + program).filter(this::isProgram).findFirst();
   }
 
   private boolean isFile(String absolute) {
     return Files.isRegularFile(onMachine(absolute));
+  }
+
+  private boolean isProgram(String absolute) {
+    Path file = onMachine(absolute);
+    return Files.isRegularFile(file) && Files.isExecutable(file);
   }
 
   private String realPath(String absolute) throws IOException {

@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.Printable;
+import dev.relpack.io.Sha256;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +28,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 final class OciLayoutBase {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REF_NAME = "org.opencontainers.image.ref.name";
+  private static final long MAX_JSON_BYTES = 8L << 20;
 
   private final Path cacheRoot;
 
@@ -39,6 +45,10 @@ final class OciLayoutBase {
     }
     JsonNode index;
     try {
+      if (Files.size(dir.resolve("index.json")) > MAX_JSON_BYTES) {
+        throw new BadInputException(display + ": its index.json is over " + (MAX_JSON_BYTES >> 20)
+            + " MiB");
+      }
       index = JSON.readTree(dir.resolve("index.json").toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new BadInputException(display + ": " + dir.resolve("index.json") + " is not valid JSON");
@@ -48,9 +58,9 @@ final class OciLayoutBase {
       manifest = platform(dir, manifest, context, display);
     }
     String digest = manifest.path("digest").asText();
-    JsonNode image = JSON.readTree(blob(dir, digest, display).toFile());
-    BasePlatform platform = BasePlatform.ofConfig(JSON.readTree(
-        blob(dir, image.path("config").path("digest").asText(), display).toFile()));
+    JsonNode image = json(dir, digest, display);
+    BasePlatform platform =
+        BasePlatform.ofConfig(json(dir, image.path("config").path("digest").asText(), display));
     platform.check(display, context);
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
@@ -78,7 +88,7 @@ final class OciLayoutBase {
   /** The entry of an index for the build's platform: the only choice relpack can make. */
   private static JsonNode platform(Path dir, JsonNode indexDescriptor, BaseContext context,
       String display) throws IOException {
-    JsonNode index = JSON.readTree(blob(dir, indexDescriptor.path("digest").asText(), display).toFile());
+    JsonNode index = json(dir, indexDescriptor.path("digest").asText(), display);
     Platform wanted = new Platform(context.architecture(), "linux");
     List<Platform> offered = new ArrayList<>();
     for (JsonNode m : index.path("manifests")) {
@@ -115,10 +125,10 @@ final class OciLayoutBase {
           new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), "UTF-8")) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        add(tar, hex(config) + ".json", blob(dir, config, display));
+        add(tar, hex(config) + ".json", blob(dir, config, display), config, display);
         var layerNames = JSON.createArrayNode();
         for (String layer : layers) {
-          add(tar, hex(layer) + ".tar.gz", blob(dir, layer, display));
+          add(tar, hex(layer) + ".tar.gz", blob(dir, layer, display), layer, display);
           layerNames.add(hex(layer) + ".tar.gz");
         }
         byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(
@@ -133,12 +143,45 @@ final class OciLayoutBase {
     return archive;
   }
 
-  private static void add(TarArchiveOutputStream tar, String name, Path file) throws IOException {
+  /** Copies a blob into the archive, checking on the way that it is what its digest says. */
+  private static void add(TarArchiveOutputStream tar, String name, Path file, String digest,
+      String display) throws IOException {
     TarArchiveEntry entry = new TarArchiveEntry(name);
     entry.setSize(Files.size(file));
     tar.putArchiveEntry(entry);
-    Files.copy(file, tar);
+    MessageDigest sha256 = Sha256.newDigest();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
+      in.transferTo(tar);
+    }
     tar.closeArchiveEntry();
+    requireDigest(sha256, digest, display);
+  }
+
+  /** A JSON blob (manifest, index, config), bounded in size and checked against its digest. */
+  private static JsonNode json(Path dir, String digest, String display) throws IOException {
+    Path blob = blob(dir, digest, display);
+    if (Files.size(blob) > MAX_JSON_BYTES) {
+      throw new BadInputException(display + ": blob " + digest + " is " + Files.size(blob)
+          + " bytes; manifests, indexes and configs over " + (MAX_JSON_BYTES >> 20)
+          + " MiB are refused");
+    }
+    byte[] bytes = Files.readAllBytes(blob);
+    MessageDigest sha256 = Sha256.newDigest();
+    sha256.update(bytes);
+    requireDigest(sha256, digest, display);
+    try {
+      return JSON.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new BadInputException(display + ": blob " + digest + " is not valid JSON");
+    }
+  }
+
+  private static void requireDigest(MessageDigest computed, String digest, String display) {
+    String actual = "sha256:" + java.util.HexFormat.of().formatHex(computed.digest());
+    if (!actual.equals(digest)) {
+      throw new BadInputException(display + ": blob " + digest + " does not match its digest"
+          + " (its content is " + actual + "); the layout is damaged or was tampered with");
+    }
   }
 
   private static Path blob(Path dir, String digest, String display) {
@@ -148,6 +191,16 @@ final class OciLayoutBase {
     Path blob = dir.resolve("blobs/sha256").resolve(hex(digest));
     if (!Files.isRegularFile(blob)) {
       throw new BadInputException(display + ": blob " + digest + " is missing from the layout");
+    }
+    try {
+      if (!blob.toRealPath().startsWith(dir.toRealPath())) {
+        throw new BadInputException(display + ": blob " + digest + " is a link to "
+            + Printable.of(blob.toRealPath().toString()) + ", outside the layout; a base layout"
+            + " must hold its own blobs");
+      }
+    } catch (IOException e) {
+      throw new BadInputException(display + ": blob " + digest + " cannot be read: "
+          + e.getMessage());
     }
     return blob;
   }

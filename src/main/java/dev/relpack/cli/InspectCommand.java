@@ -122,19 +122,20 @@ final class InspectCommand implements Callable<Integer> {
   private void text(ReleaseLoader.Loaded loaded, String root) {
     Release r = loaded.release();
     var out = context.out();
-    out.println("release     " + r.name() + " " + r.version() + " (" + r.kind().label() + ")");
-    out.println("erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
-    out.println("entrypoint  " + root + "/" + r.startScript() + " " + r.startCommand());
-    out.println("apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
+    Summary.line(out, "release     " + r.name() + " " + r.version() + " (" + r.kind().label() + ")");
+    Summary.line(out, "erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
+    Summary.line(out, "entrypoint  " + root + "/" + r.startScript() + " " + r.startCommand());
+    Summary.line(out, "apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
     NativeCode nativeCode = nativeCode(r);
-    out.println("native      " + describe(nativeCode));
+    Summary.line(out, "native      " + describe(nativeCode));
     if (!nativeCode.libraries().isEmpty()) {
-      out.println("links       " + String.join(" ", nativeCode.libraries()));
+      Summary.line(out, "links       " + String.join(" ", nativeCode.libraries()));
     }
     out.println("layers");
     for (PlannedLayer layer : loaded.plan().layers()) {
-      out.printf(Locale.ROOT, "  %-8s %6d files %10s  %s%n", layer.kind().label(),
-          layer.fileCount(), Sizes.human(layer.bytes()), String.join(" ", layer.apps()));
+      Summary.line(out, String.format(Locale.ROOT, "  %-8s %6d files %10s  %s",
+          layer.kind().label(), layer.fileCount(), Sizes.human(layer.bytes()),
+          String.join(" ", layer.apps())));
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.relpack.cli;
 import dev.relpack.build.ToolVersion;
 import dev.relpack.error.ExitCode;
 import dev.relpack.error.RelpackException;
+import dev.relpack.io.Printable;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -49,7 +50,7 @@ public final class Main implements Runnable {
     line.setErr(new java.io.PrintWriter(context.err(), true));
     line.setParameterExceptionHandler((e, arguments) -> {
       String command = e.getCommandLine().getCommandName();
-      context.err().println("relpack: " + e.getMessage() + " (see: relpack "
+      context.err().println("relpack: " + Printable.line(e.getMessage()) + " (see: relpack "
           + (command.equals("relpack") ? "" : command + " ") + "--help)");
       return ExitCode.BAD_INPUT.status();
     });
@@ -65,13 +66,14 @@ public final class Main implements Runnable {
 
   private static int report(Exception e, PrintStream err, boolean verbose) {
     if (e instanceof RelpackException relpack) {
-      err.println("relpack: error: " + relpack.getMessage());
+      err.println("relpack: error: " + Printable.line(relpack.getMessage()));
       if (verbose && relpack.getCause() != null) {
         relpack.getCause().printStackTrace(err);
       }
       return relpack.exitCode().status();
     }
-    err.println("relpack: internal error: " + e + (verbose ? "" : " (run with -v for details)"));
+    err.println("relpack: internal error: " + Printable.line(String.valueOf(e))
+        + (verbose ? "" : " (run with -v for details)"));
     if (verbose) {
       e.printStackTrace(err);
     }

@@ -1,6 +1,7 @@
 package dev.relpack.cli;
 
 import dev.relpack.build.Reporter;
+import dev.relpack.io.Printable;
 import java.io.PrintStream;
 
 /** One line per step, for CI logs and pipes; details only with {@code -v}. */
@@ -39,7 +40,7 @@ class PlainReporter implements Reporter {
 
   /** Writes a whole line at once (jib reports from several threads). */
   protected synchronized void line(String text) {
-    err.println(text);
+    err.println(Printable.line(text)); // release, base and registry text is untrusted
     err.flush();
   }
 }

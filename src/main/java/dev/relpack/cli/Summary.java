@@ -2,26 +2,34 @@ package dev.relpack.cli;
 
 import dev.relpack.build.BuildReport;
 import dev.relpack.image.LayerResult;
+import dev.relpack.io.Printable;
 import java.io.PrintStream;
 import java.util.Locale;
 
 /** The final report of a build: image by digest, tags, layers with sizes, bytes uploaded, time. */
 final class Summary {
+  private static final String LAYER_ROW = "  %-10s %10s  %-8s %s";
+
   private Summary() {}
 
   static void print(BuildReport report, PrintStream out) {
-    out.println("Built " + report.reference());
-    out.println("  tags: " + String.join(", ", report.image().tags()));
-    out.println("  base: " + report.base().name() + report.base().digest().map(d -> "@" + d).orElse(""));
-    out.printf(Locale.ROOT, "  %-10s %10s  %-8s %s%n", "layer", "size", "origin", "digest");
+    line(out, "Built " + report.reference());
+    line(out, "  tags: " + String.join(", ", report.image().tags()));
+    line(out, "  base: " + report.base().name() + report.base().digest().map(d -> "@" + d).orElse(""));
+    line(out, String.format(Locale.ROOT, LAYER_ROW, "layer", "size", "origin", "digest"));
     for (LayerResult layer : report.image().layers()) {
-      out.printf(Locale.ROOT, "  %-10s %10s  %-8s %s%n", layer.name(), Sizes.human(layer.size()),
-          layer.origin().name().toLowerCase(Locale.ROOT), layer.digest());
+      line(out, String.format(Locale.ROOT, LAYER_ROW, layer.name(), Sizes.human(layer.size()),
+          layer.origin().name().toLowerCase(Locale.ROOT), layer.digest()));
     }
-    out.printf(Locale.ROOT, "  %d layers, %s; uploaded %s in %d blob%s; %.1f s%n",
+    line(out, String.format(Locale.ROOT, "  %d layers, %s; uploaded %s in %d blob%s; %.1f s",
         report.image().layers().size(), Sizes.human(report.image().totalSize()),
         Sizes.human(report.image().uploadedBytes()), report.image().uploadedBlobs(),
-        report.image().uploadedBlobs() == 1 ? "" : "s", report.elapsed().toMillis() / 1000.0);
+        report.image().uploadedBlobs() == 1 ? "" : "s", report.elapsed().toMillis() / 1000.0));
     out.flush();
+  }
+
+  /** One line of the summary; names in it (the base's, from a tarball) are untrusted. */
+  static void line(PrintStream out, String text) {
+    out.println(Printable.line(text));
   }
 }

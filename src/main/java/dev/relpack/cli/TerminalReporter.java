@@ -1,5 +1,6 @@
 package dev.relpack.cli;
 
+import dev.relpack.io.Printable;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -25,7 +26,7 @@ final class TerminalReporter extends PlainReporter {
     drawn = now;
     int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * WIDTH);
     String text = String.format(Locale.ROOT, "[%s%s] %3.0f%% %s", "=".repeat(filled),
-        " ".repeat(WIDTH - filled), fraction * 100, task);
+        " ".repeat(WIDTH - filled), fraction * 100, Printable.of(task));
     text = text.length() > 100 ? text.substring(0, 100) : text;
     err.print("\r" + text + " ".repeat(Math.max(0, bar.length() - text.length())));
     err.flush();

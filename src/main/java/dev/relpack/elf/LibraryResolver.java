@@ -123,7 +123,7 @@ public final class LibraryResolver {
       return released.filter(from.elf()::compatibleWith).map(elf -> new Needing(normal, elf));
     }
     Path file = onMachine(normal);
-    if (!Files.isRegularFile(file) || !ElfReader.isElf(file)) {
+    if (!Files.isRegularFile(file) || !ElfReader.isElf(file) || offLimits(normal, file)) {
       return Optional.empty();
     }
     try {
@@ -136,6 +136,12 @@ public final class LibraryResolver {
     } catch (ElfFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /** A name the release wrote (DT_NEEDED with a '/', an RPATH) never reaches /proc or /etc. */
+  private boolean offLimits(String normal, Path file) throws IOException {
+    return OffLimits.contains(normal)
+        || OffLimits.contains("/" + root.toRealPath().relativize(file.toRealPath()));
   }
 
   private Path onMachine(String absolute) {

@@ -8,9 +8,4 @@ final class FileNames {
   static boolean hasControlCharacter(String name) {
     return name.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
   }
-
-  /** The name with control characters shown as '?', for a one-line message. */
-  static String printable(String name) {
-    return name.replaceAll("\\p{Cntrl}", "?");
-  }
 }

@@ -47,6 +47,12 @@ final class ReleaseInspector {
         throw bad("its .rel file names release \"" + rel.name() + "\" with ERTS \""
             + rel.ertsVersion() + "\"; both must be plain names (letters, digits, . _ + -)");
       }
+      for (ReleaseApp app : rel.apps()) {
+        if (!isPathComponent(app.name()) || !isPathComponent(app.version())) {
+          throw bad("its .rel file lists application \"" + app.name() + "\" version \""
+              + app.version() + "\"; names and versions must be plain (letters, digits, . _ + ~ -)");
+        }
+      }
       if (!rel.version().equals(version)) {
         throw bad("releases/" + version + " holds a .rel file for version " + rel.version());
       }

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Printable;
 import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class ReleaseTreeWalker {
     for (Path child : sortedChildren(dir)) {
       String rel = prefix + child.getFileName();
       if (FileNames.hasControlCharacter(rel)) {
-        throw bad("a file name has a control character in it: " + FileNames.printable(rel));
+        throw bad("a file name has a control character in it: " + Printable.of(rel));
       }
       if (skipped.test(rel)) {
         continue;

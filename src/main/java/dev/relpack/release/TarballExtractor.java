@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Printable;
 import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
@@ -187,7 +188,7 @@ final class TarballExtractor {
         continue;
       }
       if (FileNames.hasControlCharacter(part)) {
-        throw bad("an entry has a control character in its name: " + FileNames.printable(raw));
+        throw bad("an entry has a control character in its name: " + Printable.of(raw));
       }
       clean.append(clean.length() == 0 ? "" : "/").append(part);
     }

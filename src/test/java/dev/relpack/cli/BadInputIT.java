@@ -104,8 +104,16 @@ class BadInputIT {
   }
 
   private static void refused(List<String> args, String mention, Path home) {
+    refused(args, mention, home, 2);
+  }
+
+  /**
+   * Runs relpack and checks it failed with {@code exit}, one error line mentioning
+   * {@code mention}, no stack trace and nothing on stdout.
+   */
+  static void refused(List<String> args, String mention, Path home, int exit) {
     Command.Result result = new Relpack(home).run(new ArrayList<>(args));
-    assertEquals(2, result.exitCode(), args + "\n" + result.stderr());
+    assertEquals(exit, result.exitCode(), args + "\n" + result.stderr());
     // the error is one line; before it, at most the step lines of work already started
     List<String> errors = result.stderr().lines().filter(l -> l.startsWith("relpack: ")).toList();
     assertEquals(1, errors.size(), "one error line: " + result.stderr());

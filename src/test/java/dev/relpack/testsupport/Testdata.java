@@ -30,6 +30,11 @@ public final class Testdata {
     return root().resolve("kinds").resolve(name);
   }
 
+  /** An input built to attack the build machine (testdata/hostile, see make-fixtures.py). */
+  public static Path hostile(String name) {
+    return root().resolve("hostile").resolve(name);
+  }
+
   public static Path bad(String name) {
     return root().resolve("bad").resolve(name);
   }
