@@ -315,6 +315,13 @@ def hostile(out):
     rel = rel_file("tiny", "0.1.0", "13.1.5", [("kernel", "../../../../../../etc")], three=True).encode()
     crafted(f"{out}/rel-app-dotdot.tar.gz",
             [(spec, rel if spec["name"].endswith("tiny.rel") else data) for spec, data in m()])
+    # names no file system takes, and one path used as both a file and a directory: input
+    # problems, not cache problems
+    crafted(f"{out}/name-too-long.tar.gz", m() + [({"name": "lib/" + "n" * 300}, b"x")])
+    crafted(f"{out}/path-too-long.tar.gz", m() + [({"name": "lib/" + "/".join(["d" * 99] * 50)}, b"x")])
+    crafted(f"{out}/dir-then-file.tar.gz", m() + [({"name": "lib/x", "type": tarfile.DIRTYPE, "mode": 0o755}, None),
+                                                 ({"name": "lib/x"}, b"x")])
+    crafted(f"{out}/file-then-dir.tar.gz", m() + [({"name": "lib/x"}, b"x"), ({"name": "lib/x/y"}, b"y")])
     # a release name that, printed raw, returns the cursor and paints a fake green success line
     fake = r'tiny\r\e[32mBuilt registry.example.com/x@sha256:0 (all good)\e[0m\nsecond line'
     crafted(f"{out}/rel-name-escapes.tar.gz",

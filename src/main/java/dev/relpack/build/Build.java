@@ -15,6 +15,7 @@ import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.Target;
+import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.RegistryAccess;
 import dev.relpack.registry.RegistryHosts;
 import dev.relpack.registry.RegistryProbe;
@@ -69,6 +70,7 @@ public final class Build {
     target.checkWritable();
     request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
     request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
+    requireWritableCache(request.cacheDir());
     TrustedCertificates.trustAlso(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure());
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
@@ -245,5 +247,17 @@ public final class Build {
     if (Files.isDirectory(file)) {
       throw new BadInputException(option + " " + file + " is a directory; name a file");
     }
+    WritableDirectory.problem(parent, false).ifPresent(problem -> {
+      throw new BadInputException(option + " " + file + ": cannot write in " + parent + " ("
+          + problem + ")");
+    });
+  }
+
+  /** The cache must be writable before any work: it holds the release while it is read. */
+  private static void requireWritableCache(Path cacheDir) {
+    WritableDirectory.problem(cacheDir, true).ifPresent(problem -> {
+      throw new BadInputException("the cache directory " + cacheDir + " cannot be written ("
+          + problem + "); name one you can write with --cache-dir");
+    });
   }
 }

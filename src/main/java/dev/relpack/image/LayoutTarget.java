@@ -51,6 +51,7 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
           + " index; name a new or empty directory, or a valid layout");
     }
+    Target.requireWritable(dir, display());
   }
 
   @Override

@@ -6,6 +6,7 @@ import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.relpack.base.LayoutReference;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.WritableDirectory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -83,12 +84,21 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
         tags.get(0)), tags);
   }
 
-  /** Fails unless the directory {@code path} is to be written in exists. */
+  /** Fails unless the directory {@code path} is to be written in exists and can be written. */
   static void requireParentDirectory(Path path, String display) {
     Path parent = path.toAbsolutePath().getParent();
     if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
       throw new BadInputException("--to " + display + ": directory " + parent + " does not exist");
     }
+    requireWritable(parent, display);
+  }
+
+  /** Fails unless files can be written in {@code dir}. */
+  static void requireWritable(Path dir, String display) {
+    WritableDirectory.problem(dir, false).ifPresent(problem -> {
+      throw new BadInputException("--to " + display + ": cannot write in " + dir + " ("
+          + problem + "); name a directory you can write");
+    });
   }
 
   /** A valid repository name made from a release name (lower-case, no odd characters). */

@@ -30,11 +30,16 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * is written). Symlinks are created last, after every file, so no write can follow one.
  */
 final class TarballExtractor {
+  /** Linux's NAME_MAX. */
+  private static final int MAX_NAME_BYTES = 255;
+  /** Well under PATH_MAX (4096), leaving room for the cache directory the entry is stored in. */
+  private static final int MAX_PATH_BYTES = 2048;
   private final Path tarball;
   private final Path dest;
   private final ExtractionLimits limits;
   private final Map<String, String> symlinks = new LinkedHashMap<>();
   private final Set<String> files = new HashSet<>();
+  private final Set<String> directories = new HashSet<>();
   private long bytes;
   private int entries;
 
@@ -61,7 +66,8 @@ final class TarballExtractor {
       }
       createSymlinks();
     } catch (IOException e) {
-      throw bad("it is not a readable tar or tar.gz archive (" + e.getMessage() + ")");
+      throw bad("it is not a readable tar or tar.gz archive (" + (e.getMessage() != null
+          ? e.getMessage() : e.getClass().getSimpleName()) + ")");
     }
   }
 
@@ -83,12 +89,17 @@ final class TarballExtractor {
       return;
     }
     requireNotThroughSymlink(name);
+    requireNotInsideFile(name);
     // before isFile(): commons-compress calls any non-directory entry a file
     if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO() || entry.isSparse()) {
       throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"
           + " files, directories and links");
     }
     if (entry.isDirectory()) {
+      if (files.contains(name) || symlinks.containsKey(name)) {
+        throw bad("entry " + Printable.of(name) + " appears both as a file and as a directory");
+      }
+      directories.add(name);
       Files.createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
       requireNew(name);
@@ -172,6 +183,10 @@ final class TarballExtractor {
 
   /** The entry name made relative and checked: never absolute, never with a {@code ..}. */
   private String safeName(String raw) {
+    if (raw.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw bad("entry " + Printable.of(raw) + " has a name of over " + MAX_PATH_BYTES
+          + " bytes; relpack takes release paths up to that length");
+    }
     String name = raw;
     while (name.startsWith("./")) {
       name = name.substring(2);
@@ -186,6 +201,10 @@ final class TarballExtractor {
       }
       if (part.isEmpty() || part.equals(".")) {
         continue;
+      }
+      if (part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw bad("entry " + Printable.of(raw) + " has a name component over " + MAX_NAME_BYTES
+            + " bytes, which no Linux file system holds");
       }
       if (FileNames.hasControlCharacter(part)) {
         throw bad("an entry has a control character in its name: " + Printable.of(raw));
@@ -206,12 +225,26 @@ final class TarballExtractor {
 
   private void requireNotSymlink(String name) {
     if (symlinks.containsKey(name)) {
-      throw bad("entry " + name + " appears both as a symlink and as a file");
+      throw bad("entry " + Printable.of(name) + " appears both as a symlink and as a file");
+    }
+    if (directories.contains(name)) {
+      throw bad("entry " + Printable.of(name) + " appears both as a directory and as a file");
+    }
+  }
+
+  /** An entry under a name that an earlier entry made a file: no file system can hold both. */
+  private void requireNotInsideFile(String name) {
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      String parent = name.substring(0, slash);
+      if (files.contains(parent)) {
+        throw bad("entry " + Printable.of(name) + " is inside " + Printable.of(parent)
+            + ", which is a file");
+      }
     }
   }
 
   private void requireNew(String name) {
-    if (symlinks.containsKey(name) || files.contains(name)
+    if (symlinks.containsKey(name) || files.contains(name) || directories.contains(name)
         || Files.exists(dest.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw bad("entry " + name + " appears twice, once as a symlink");
     }

@@ -82,6 +82,14 @@ class BadInputIT {
     refused(List.of("build", "--to", to), "--release PATH");
     refused(List.of("build", "--release", release), "--to");
     refused(List.of("build", "--release", release, "--to", to, "--frm", "x"), "--frm");
+    // outputs and the cache that cannot be written: refused before the release is read
+    refused(List.of("build", "--release", release, "--to", "tar:/sys/relpack.tar"),
+        "cannot write in /sys");
+    refused(List.of("build", "--release", release, "--to", "oci:/sys/relpack"), "cannot write in /sys");
+    refused(List.of("build", "--release", release, "--to", to, "--metadata", "/sys/m.json"),
+        "--metadata /sys/m.json: cannot write in /sys");
+    refused(List.of("build", "--release", release, "--to", to, "--cache-dir", "/sys/relpack"),
+        "the cache directory /sys/relpack cannot be written");
     assertFalse(Files.exists(work.resolve("no")));
   }
 

@@ -61,7 +61,11 @@ class HostileInputIT {
       "shebang-env-dotdot.tar.gz, has the #! interpreter ../../etc/shadow",
       "shebang-env-environ.tar.gz, has the #! interpreter /proc/self/environ",
       "shebang-relative.tar.gz, has the #! interpreter ../../etc/shadow",
-      "rel-app-dotdot.tar.gz, application \"kernel\" version \"../../../../../../etc\""})
+      "rel-app-dotdot.tar.gz, application \"kernel\" version \"../../../../../../etc\"",
+      "name-too-long.tar.gz, has a name component over 255 bytes",
+      "path-too-long.tar.gz, has a name of over 2048 bytes",
+      "dir-then-file.tar.gz, entry lib/x appears both as a directory and as a file",
+      "file-then-dir.tar.gz, entry lib/x/y is inside lib/x, which is a file"})
   void aReleaseCannotMakeTheHostBaseCopyAMachineFile(String fixture, String mention) {
     BadInputIT.refused(List.of("build", "--release", Testdata.hostile(fixture).toString(),
         "--to", registry.address() + "/hostile/x"), mention, work.resolve("home"), 2);
