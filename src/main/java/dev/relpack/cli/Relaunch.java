@@ -79,8 +79,10 @@ final class Relaunch {
     List<String> command = new ArrayList<>(List.of(launch.java()));
     command.addAll(FLAGS);
     if (archive.isPresent()) {
-      // the CRC check costs a few ms and turns a damaged archive into "not used" instead of a crash
-      command.addAll(List.of("-XX:SharedArchiveFile=" + archive.get(), "-XX:+VerifySharedSpaces"));
+      // No -XX:+VerifySharedSpaces: it checksums the JDK's archive too, costing about as much CPU
+      // as the archive saves. The archive is private and moved into place whole; should it still
+      // crash the JVM, run() removes it and builds again.
+      command.add("-XX:SharedArchiveFile=" + archive.get());
       Files.setLastModifiedTime(archive.get(), FileTime.from(Instant.now())); // in use: keep it
     } else if (dumping != null) {
       command.add("-XX:ArchiveClassesAtExit=" + dumping);

@@ -47,12 +47,6 @@ final class ReleaseInspector {
         throw bad("its .rel file names release \"" + rel.name() + "\" with ERTS \""
             + rel.ertsVersion() + "\"; both must be plain names (letters, digits, . _ + -)");
       }
-      for (ReleaseApp app : rel.apps()) {
-        if (!isPathComponent(app.name()) || !isPathComponent(app.version())) {
-          throw bad("its .rel file lists application \"" + app.name() + "\" version \""
-              + app.version() + "\"; names and versions must be plain (letters, digits, . _ + ~ -)");
-        }
-      }
       if (!rel.version().equals(version)) {
         throw bad("releases/" + version + " holds a .rel file for version " + rel.version());
       }
@@ -110,11 +104,20 @@ final class ReleaseInspector {
       throw bad("expected one NAME.rel file in " + dir + " with a matching bin/NAME");
     }
     String path = dir + "/" + rels.get(0);
+    RelFile rel;
     try {
-      return RelFile.parse(tree.read(path).orElseThrow());
+      rel = RelFile.parse(tree.read(path).orElseThrow());
     } catch (TermSyntaxException e) {
       throw bad(path + " " + e.getMessage());
     }
+    for (ReleaseApp app : rel.apps()) {
+      // each becomes a directory name, here and on the machine for include_erts: false
+      if (!isPathComponent(app.name()) || !isPathComponent(app.version())) {
+        throw bad(path + " lists application \"" + app.name() + "\" version \"" + app.version()
+            + "\"; names and versions must be plain (letters, digits, . _ + ~ -)");
+      }
+    }
+    return rel;
   }
 
   /** Whether a name can be used as one path component: no '/', not '.' or '..'. */

@@ -61,7 +61,7 @@ class HostileInputIT {
       "shebang-env-dotdot.tar.gz, has the #! interpreter ../../etc/shadow",
       "shebang-env-environ.tar.gz, has the #! interpreter /proc/self/environ",
       "shebang-relative.tar.gz, has the #! interpreter ../../etc/shadow",
-      "rel-app-dotdot.tar.gz, application \"kernel\" version \"../../../../../../etc\"",
+      "rel-app-dotdot.tar.gz, releases/0.1.0/tiny.rel lists application \"kernel\" version \"../../../../../../etc\"",
       "name-too-long.tar.gz, has a name component over 255 bytes",
       "path-too-long.tar.gz, has a name of over 2048 bytes",
       "dir-then-file.tar.gz, entry lib/x appears both as a directory and as a file",
