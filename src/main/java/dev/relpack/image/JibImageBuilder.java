@@ -18,7 +18,9 @@ import com.google.cloud.tools.jib.event.events.TimerEvent;
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.error.InternalException;
+import dev.relpack.error.RegistryException;
 import dev.relpack.error.RelpackException;
+import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +48,12 @@ public final class JibImageBuilder {
    *     patch releases do not change digests)
    * @param allowInsecure jib may fall back to unverified TLS and plain HTTP
    * @param firstRetryDelay wait before retrying a build the registry refused with 429 or 5xx
+   * @param phase the registry phase the build runs in: jib runs on its threads, and nothing is
+   *     put in place once it has expired
    */
   public record Settings(Path cacheRoot, String toolVersion, boolean allowInsecure,
-      RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay) {}
+      RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
+      RegistryDeadline phase) {}
 
   public JibImageBuilder(Settings settings, BuildListener listener) {
     this.settings = settings;
@@ -63,6 +68,10 @@ public final class JibImageBuilder {
       try {
         return attempt(spec, target, events);
       } catch (Exception e) {
+        JibErrors.outOfMemory(e).ifPresent(memory -> {
+          // only what a registry sent can be this large; the registry phase says so
+          throw memory;
+        });
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
           throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
         }
@@ -115,6 +124,7 @@ public final class JibImageBuilder {
           .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
           .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
           .setAllowInsecureRegistries(settings.allowInsecure())
+          .setExecutorService(settings.phase().executor())
           .addEventHandler(LogEvent.class, events::onLog)
           .addEventHandler(ProgressEvent.class, events::onProgress)
           .addEventHandler(TimerEvent.class, events::onTimer);
@@ -148,6 +158,23 @@ public final class JibImageBuilder {
     @Override
     public BuildListener listener() {
       return listener;
+    }
+
+    @Override
+    public void requireManifestStored(JibContainer container) {
+      events.manifestDigestMismatch().ifPresent(received -> {
+        throw new RegistryException("the registry of " + target.display() + " answered the"
+            + " manifest push with digest " + received + ", not " + container.getDigest()
+            + ", the digest of the manifest relpack pushed; it did not store what was sent", null);
+      });
+    }
+
+    @Override
+    public void requireWanted() {
+      if (settings.phase().expired()) {
+        throw new InternalException("the build of " + target.display() + " was given up; not"
+            + " writing it", null);
+      }
     }
   }
 

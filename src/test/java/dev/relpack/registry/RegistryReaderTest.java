@@ -15,6 +15,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.io.Sha256;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +33,8 @@ class RegistryReaderTest {
   void start() {
     registry = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
     registry.start();
-    reader = new RegistryReader(new RegistryAccess(false), event -> { });
+    reader = new RegistryReader(new RegistryAccess(false), r -> RegistryProbe.Transport.HTTP,
+        Duration.ofSeconds(10), ReadLimits.DEFAULT);
   }
 
   @AfterEach
