@@ -95,8 +95,8 @@ public final class RegistryDeadline {
     } catch (TimeoutException e) {
       expired = true;
       result.cancel(true);
-      throw new RegistryException(who() + " did not answer within " + limit.toSeconds()
-          + " s (" + doing + "); pass --timeout SECONDS to wait longer", null);
+      throw new RegistryException(who() + " did not answer within " + seconds(limit)
+          + " (" + doing + "); pass --timeout SECONDS to wait longer", null);
     } catch (ExecutionException e) {
       throw unwrap(e.getCause(), doing);
     } catch (InterruptedException e) {
@@ -124,6 +124,11 @@ public final class RegistryDeadline {
   private RegistryException outOfMemory(String doing, OutOfMemoryError e) {
     return new RegistryException(who() + " sent more than fits in memory ("
         + doing + "); no real image is that large", e);
+  }
+
+  static String seconds(Duration duration) {
+    return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s"
+        : duration.toMillis() + " ms";
   }
 
   private String who() {
