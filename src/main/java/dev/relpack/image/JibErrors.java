@@ -31,7 +31,11 @@ final class JibErrors {
 
   private JibErrors() {}
 
-  static RelpackException translate(Throwable thrown, String target) {
+  /**
+   * @param target the target, as output names it
+   * @param base the base image's name: the only image jib pulls blobs of
+   */
+  static RelpackException translate(Throwable thrown, String target, String base) {
     Throwable e = thrown;
     while (e instanceof ExecutionException && e.getCause() != null) {
       e = e.getCause();
@@ -45,8 +49,9 @@ final class JibErrors {
     }
     Matcher otherBlob = OTHER_BLOB.matcher(String.valueOf(e.getMessage()));
     if (e instanceof com.google.cloud.tools.jib.api.RegistryException && otherBlob.find()) {
-      return new RegistryException("a registry sent blob " + otherBlob.group(2) + " with content"
-          + " whose digest is " + otherBlob.group(1) + " (building " + target + ")", e);
+      return new RegistryException("the registry of " + base + " sent blob " + otherBlob.group(2)
+          + " with content whose digest is " + otherBlob.group(1) + " (building " + target + ")",
+          e);
     }
     if (e instanceof UnlistedPlatformInManifestListException
         || e instanceof PlatformNotFoundInBaseImageException) {

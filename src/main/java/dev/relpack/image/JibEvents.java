@@ -45,6 +45,11 @@ final class JibEvents {
     String message = ANSI.matcher(event.getMessage()).replaceAll("").trim();
     boolean failover = message.startsWith("Cannot verify server at")
         || message.contains("Attempting again with HTTP");
+    // jib logs a failed request (its URL, exception class and message, one event each) just
+    // before it throws; the build then fails with one line of relpack's that says it, or, when a
+    // sibling request failed first, these are only the cancelled others
+    boolean thrownAfter = message.startsWith("I/O error for image [")
+        || event.getMessage().startsWith("    ") || message.endsWith("failed and will NOT be retried");
     Matcher otherDigest = OTHER_DIGEST.matcher(message);
     if (otherDigest.matches()) {
       // the build fails on it (TargetSession#requireManifestStored): an error, not a warning
@@ -57,7 +62,7 @@ final class JibEvents {
       // jib warns at every insecure fallback; relpack only allows one where the user (or a
       // loopback address) allowed it, and says so once itself
       case ERROR, WARN -> {
-        if (failover) {
+        if (failover || thrownAfter) {
           listener.debug(message);
         } else {
           listener.warn(message);

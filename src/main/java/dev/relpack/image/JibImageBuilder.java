@@ -73,9 +73,9 @@ public final class JibImageBuilder {
           throw memory;
         });
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
-          throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
+          throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display(), spec.base().name());
         }
-        listener.warn(JibErrors.translate(e, target.display()).getMessage()
+        listener.warn(JibErrors.translate(e, target.display(), spec.base().name()).getMessage()
             + "; trying again in " + delay.toSeconds() + " s");
         pause(delay);
         delay = delay.multipliedBy(2);
@@ -125,9 +125,16 @@ public final class JibImageBuilder {
           .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
           .setAllowInsecureRegistries(settings.allowInsecure())
           .setExecutorService(settings.phase().executor())
-          .addEventHandler(LogEvent.class, events::onLog)
-          .addEventHandler(ProgressEvent.class, events::onProgress)
-          .addEventHandler(TimerEvent.class, events::onTimer);
+          // jib's threads may go on after the phase expired; what they say then is no news
+          .addEventHandler(LogEvent.class, e -> whileWanted(() -> events.onLog(e)))
+          .addEventHandler(ProgressEvent.class, e -> whileWanted(() -> events.onProgress(e)))
+          .addEventHandler(TimerEvent.class, e -> whileWanted(() -> events.onTimer(e)));
+    }
+
+    private void whileWanted(Runnable handler) {
+      if (!settings.phase().expired()) {
+        handler.run();
+      }
     }
 
     @Override

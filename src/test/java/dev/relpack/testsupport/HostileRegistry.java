@@ -101,6 +101,12 @@ public final class HostileRegistry implements AutoCloseable {
 
   /** The next request on a connection, its body skipped; null at the end of the connection. */
   private static Request read(InputStream in) throws IOException {
+    in.mark(1);
+    int first = in.read();
+    if (first < 'A' || first > 'Z') {
+      return null; // not HTTP (a TLS handshake, say): hang up, as a plain-HTTP registry does
+    }
+    in.reset();
     String line = line(in);
     if (line == null || line.isEmpty()) {
       return null;
