@@ -16,7 +16,9 @@ import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.Target;
 import dev.relpack.io.WritableDirectory;
+import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;
+import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryHosts;
 import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
@@ -32,10 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -73,10 +72,12 @@ public final class Build {
     requireWritableCache(request.cacheDir());
     TrustedCertificates.trustAlso(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure());
+    Duration timeout = request.timeout();
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
     // and the CPU: do both at once.
-    CompletableFuture<Map<String, RegistryProbe.Transport>> probed =
-        probeInBackground(target, baseSpec, access, reporter);
+    RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec));
+    Future<Map<String, RegistryProbe.Transport>> probed =
+        probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
@@ -88,11 +89,13 @@ public final class Build {
         + " files in " + loaded.plan().layers().size() + " layers");
 
     Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
-    Map<String, RegistryProbe.Transport> transports = join(probed);
+    Map<String, RegistryProbe.Transport> transports =
+        probing.await("checking that it answers on /v2/", probed);
     RegistryCredentials credentials =
         new RegistryCredentials(request.environment(), request.home(), reporter::warn);
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
-    RegistryReader registry = new RegistryReader(access, log);
+    RegistryReader registry = new RegistryReader(access,
+        r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), timeout, ReadLimits.DEFAULT);
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
 
     reporter.step("Preparing base " + request.from());
@@ -100,15 +103,19 @@ public final class Build {
         event -> report(reporter, event), release, options.appRoot(), options.user(),
         request.check(), NativeCode.architecture(release.files().stream()
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()));
-    BaseImage base = resolve(baseSpec, baseContext);
+    BaseImage base = RegistryDeadline.of(timeout, registryOf(baseSpec.registryImage()))
+        .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
 
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
-    ImageResult image = new JibImageBuilder(new JibImageBuilder.Settings(cacheRoot,
-        ToolVersion.line(), insecureNeeded, credentials, registry, Duration.ofSeconds(1)), reporter)
-        .build(spec, target);
+    RegistryDeadline building = RegistryDeadline.of(timeout, registries(target, baseSpec));
+    JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(cacheRoot,
+        ToolVersion.line(), insecureNeeded, credentials, registry, Duration.ofSeconds(1),
+        building), reporter);
+    ImageResult image = building.run("building " + target.display(),
+        () -> builder.build(spec, target));
     BuildReport report = new BuildReport(release, loaded.plan(), base, target, image,
         Duration.ofNanos(System.nanoTime() - started));
     try {
@@ -129,33 +136,12 @@ public final class Build {
     }
   }
 
-  private static CompletableFuture<Map<String, RegistryProbe.Transport>> probeInBackground(
-      Target target, BaseSpec base, RegistryAccess access, Reporter reporter) {
-    ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "relpack-probe");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      return CompletableFuture.supplyAsync(() -> probe(target, base, access, reporter), thread);
-    } finally {
-      thread.shutdown();
-    }
-  }
-
-  private static <T> T join(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : e;
-    }
-  }
-
   /** Checks every registry involved answers, before anything is built; says how. */
   private static Map<String, RegistryProbe.Transport> probe(Target target, BaseSpec base,
-      RegistryAccess access, Reporter reporter) {
+      RegistryAccess access, Reporter reporter, Duration timeout) {
     Map<String, RegistryProbe.Transport> transports = new LinkedHashMap<>();
-    RegistryProbe probe = new RegistryProbe(access, PROBE_TIMEOUT, Duration.ofMillis(500));
+    RegistryProbe probe = new RegistryProbe(access,
+        timeout.compareTo(PROBE_TIMEOUT) < 0 ? timeout : PROBE_TIMEOUT, Duration.ofMillis(500));
     for (String registry : registries(target, base)) {
       RegistryProbe.Transport transport = probe.probe(registry);
       transports.put(registry, transport);
@@ -215,6 +201,10 @@ public final class Build {
     target.registryImage().ifPresent(images::add);
     base.registryImage().ifPresent(images::add);
     return images;
+  }
+
+  private static List<String> registryOf(Optional<ImageReference> image) {
+    return image.map(ImageReference::getRegistry).stream().toList();
   }
 
   private static List<String> registries(Target target, BaseSpec base) {

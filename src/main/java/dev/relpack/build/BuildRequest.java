@@ -1,6 +1,8 @@
 package dev.relpack.build;
 
+import dev.relpack.error.BadInputException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,7 @@ import java.util.Optional;
  * @param projectDir the mix project, for finding the release and knowing its own apps
  * @param apps applications to treat as the project's own ({@code --app})
  * @param environment the process environment: CI variables, credentials locations, MIX_ENV
+ * @param timeout the longest each phase of the build that talks to registries may take
  */
 public record BuildRequest(
     Optional<Path> release,
@@ -32,7 +35,18 @@ public record BuildRequest(
     Path cacheDir,
     boolean check,
     Map<String, String> environment,
-    Path home) {
+    Path home,
+    Duration timeout) {
+
+  /**
+   * How long each registry phase of a build (probing, reading the base, building and pushing)
+   * may take: long enough to push a few hundred MB over a slow CI link, short enough that a
+   * stalled registry does not hold a CI job for jib's quarter of an hour of retries.
+   */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(300);
+
+  /** A day: no registry phase needs more. */
+  public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
   public BuildRequest {
     apps = List.copyOf(apps);
@@ -42,6 +56,10 @@ public record BuildRequest(
     labels = List.copyOf(labels);
     registryCas = List.copyOf(registryCas);
     environment = Map.copyOf(environment);
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new BadInputException("--timeout " + timeout.toSeconds() + ": give a number of"
+          + " seconds from 1 to " + MAX_TIMEOUT.toSeconds());
+    }
   }
 
   /** Never the environment: it holds CI_REGISTRY_PASSWORD and CI_JOB_TOKEN. */

@@ -81,6 +81,11 @@ final class BuildCommand implements Callable<Integer> {
       description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
   Path cacheDir;
 
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Longest each registry phase (probe, base, build and push) may take; a"
+          + " registry still not done by then fails the build (default: 300).")
+  Long timeoutSeconds;
+
   @Option(names = "--no-check", description = "Build even if the release may not run on the base.")
   boolean noCheck;
 
@@ -108,7 +113,8 @@ final class BuildCommand implements Callable<Integer> {
         Optional.ofNullable(projectDir), apps, from, to, tags, ports, env, labels, user, appRoot,
         insecure, registryCas, Optional.ofNullable(digestFile), Optional.ofNullable(metadata),
         cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
-        !noCheck, context.env(), context.home());
+        !noCheck, context.env(), context.home(), timeoutSeconds == null
+            ? BuildRequest.DEFAULT_TIMEOUT : java.time.Duration.ofSeconds(timeoutSeconds));
     BuildReport report;
     try {
       report = new Build(context.machineRoot()).run(request, reporter);

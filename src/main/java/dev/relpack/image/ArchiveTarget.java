@@ -60,6 +60,7 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
           ImageReference.of(null, Target.repositoryName(session.imageName()), tags.get(0));
       JibContainer container = jib.containerize(
           session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
+      session.requireWanted();
       List<TargetSession.Blob> layers = layers(tmp);
       Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return new TargetSession.Written(container, layers);

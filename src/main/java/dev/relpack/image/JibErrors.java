@@ -18,19 +18,40 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.file.NoSuchFileException;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns what jib throws into one clear line and the right exit status. */
 final class JibErrors {
+  /** jib 0.28.1's BlobPuller message for a blob whose content has another digest. */
+  private static final Pattern OTHER_BLOB = Pattern.compile(
+      "pulled BLOB has digest '(sha256:[0-9a-f]{64})', but the request digest was '(sha256:[0-9a-f]{64})'");
+
   private JibErrors() {}
 
-  static RelpackException translate(Throwable thrown, String target) {
+  /**
+   * @param target the target, as output names it
+   * @param base the base image's name: the only image jib pulls blobs of
+   */
+  static RelpackException translate(Throwable thrown, String target, String base) {
     Throwable e = thrown;
     while (e instanceof ExecutionException && e.getCause() != null) {
       e = e.getCause();
     }
     if (e instanceof RelpackException relpack) {
       return relpack;
+    }
+    if (e instanceof java.io.IOException) {
+      // jib reports a pulled blob that does not match its digest inside an IOException
+      e = registryCause(e).orElse(e);
+    }
+    Matcher otherBlob = OTHER_BLOB.matcher(String.valueOf(e.getMessage()));
+    if (e instanceof com.google.cloud.tools.jib.api.RegistryException && otherBlob.find()) {
+      return new RegistryException("the registry of " + base + " sent blob " + otherBlob.group(2)
+          + " with content whose digest is " + otherBlob.group(1) + " (building " + target + ")",
+          e);
     }
     if (e instanceof UnlistedPlatformInManifestListException
         || e instanceof PlatformNotFoundInBaseImageException) {
@@ -81,6 +102,32 @@ final class JibErrors {
     }
     return new InternalException("building " + target + " failed: " + e.getClass().getSimpleName()
         + ": " + oneLine(String.valueOf(e.getMessage())), e);
+  }
+
+  /**
+   * The OutOfMemoryError behind a failure of jib's, if that is what it is. jib holds manifests,
+   * configs and token answers in memory whole, so a registry sending one without end can
+   * exhaust the heap on one of jib's threads; the registry phase reports it (exit 4).
+   */
+  static Optional<OutOfMemoryError> outOfMemory(Throwable thrown) {
+    for (Throwable e = thrown; e != null; e = e.getCause()) {
+      if (e instanceof OutOfMemoryError memory) {
+        return Optional.of(memory);
+      }
+      if (e.getCause() == e) {
+        break;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<Throwable> registryCause(Throwable thrown) {
+    for (Throwable e = thrown.getCause(); e != null && e != e.getCause(); e = e.getCause()) {
+      if (e instanceof com.google.cloud.tools.jib.api.RegistryException) {
+        return Optional.of(e);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Whether a failure is worth trying the whole build again: jib retries neither 429 nor 5xx. */

@@ -4,8 +4,10 @@ import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.event.events.TimerEvent;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,11 +22,15 @@ final class JibEvents {
   private static final Pattern BUILT = Pattern.compile("Building (\\S+) layer built (sha256:\\w+)");
   private static final String PUSHING = "pushing blob ";
   private static final String UPLOADING = "pushBlob PATCH ";
+  /** jib's ManifestPusher warns, and goes on, when the registry names another digest. */
+  private static final Pattern OTHER_DIGEST =
+      Pattern.compile("^Expected image digest (sha256:\\w+), but received(?:: (.*)| none)$");
 
   private final BuildListener listener;
   private final Set<String> builtLayers = ConcurrentHashMap.newKeySet();
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
+  private final AtomicReference<String> otherManifestDigest = new AtomicReference<>();
   /** Overall progress: each event's units times its allocation's share of the whole build. */
   private final DoubleAdder progress = new DoubleAdder();
 
@@ -39,11 +45,24 @@ final class JibEvents {
     String message = ANSI.matcher(event.getMessage()).replaceAll("").trim();
     boolean failover = message.startsWith("Cannot verify server at")
         || message.contains("Attempting again with HTTP");
+    // jib logs a failed request (its URL, exception class and message, one event each) just
+    // before it throws; the build then fails with one line of relpack's that says it, or, when a
+    // sibling request failed first, these are only the cancelled others
+    boolean thrownAfter = message.startsWith("I/O error for image [")
+        || event.getMessage().startsWith("    ") || message.endsWith("failed and will NOT be retried");
+    Matcher otherDigest = OTHER_DIGEST.matcher(message);
+    if (otherDigest.matches()) {
+      // the build fails on it (TargetSession#requireManifestStored): an error, not a warning
+      otherManifestDigest.set(otherDigest.group(2) == null ? "none"
+          : printable(otherDigest.group(2)));
+      listener.debug(message);
+      return;
+    }
     switch (event.getLevel()) {
       // jib warns at every insecure fallback; relpack only allows one where the user (or a
       // loopback address) allowed it, and says so once itself
       case ERROR, WARN -> {
-        if (failover) {
+        if (failover || thrownAfter) {
           listener.debug(message);
         } else {
           listener.warn(message);
@@ -73,6 +92,17 @@ final class JibEvents {
     if (event.getState() == TimerEvent.State.LAP && description.startsWith(UPLOADING)) {
       uploaded.add(description.substring(UPLOADING.length()));
     }
+  }
+
+  /** What the registry answered a manifest push with, when not the pushed manifest's digest. */
+  Optional<String> manifestDigestMismatch() {
+    return Optional.ofNullable(otherManifestDigest.get());
+  }
+
+  /** A registry's text, as much as a message needs and nothing a terminal would act on. */
+  private static String printable(String text) {
+    String shown = text.replaceAll("[^\\x20-\\x7e]", "?");
+    return shown.length() > 100 ? shown.substring(0, 100) + "..." : shown;
   }
 
   boolean wasBuilt(String layerName) {

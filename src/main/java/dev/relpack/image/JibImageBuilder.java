@@ -18,7 +18,9 @@ import com.google.cloud.tools.jib.event.events.TimerEvent;
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.error.InternalException;
+import dev.relpack.error.RegistryException;
 import dev.relpack.error.RelpackException;
+import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,9 +48,12 @@ public final class JibImageBuilder {
    *     patch releases do not change digests)
    * @param allowInsecure jib may fall back to unverified TLS and plain HTTP
    * @param firstRetryDelay wait before retrying a build the registry refused with 429 or 5xx
+   * @param phase the registry phase the build runs in: jib runs on its threads, and nothing is
+   *     put in place once it has expired
    */
   public record Settings(Path cacheRoot, String toolVersion, boolean allowInsecure,
-      RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay) {}
+      RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
+      RegistryDeadline phase) {}
 
   public JibImageBuilder(Settings settings, BuildListener listener) {
     this.settings = settings;
@@ -63,10 +68,14 @@ public final class JibImageBuilder {
       try {
         return attempt(spec, target, events);
       } catch (Exception e) {
+        JibErrors.outOfMemory(e).ifPresent(memory -> {
+          // only what a registry sent can be this large; the registry phase says so
+          throw memory;
+        });
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
-          throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
+          throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display(), spec.base().name());
         }
-        listener.warn(JibErrors.translate(e, target.display()).getMessage()
+        listener.warn(JibErrors.translate(e, target.display(), spec.base().name()).getMessage()
             + "; trying again in " + delay.toSeconds() + " s");
         pause(delay);
         delay = delay.multipliedBy(2);
@@ -115,9 +124,17 @@ public final class JibImageBuilder {
           .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
           .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
           .setAllowInsecureRegistries(settings.allowInsecure())
-          .addEventHandler(LogEvent.class, events::onLog)
-          .addEventHandler(ProgressEvent.class, events::onProgress)
-          .addEventHandler(TimerEvent.class, events::onTimer);
+          .setExecutorService(settings.phase().executor())
+          // jib's threads may go on after the phase expired; what they say then is no news
+          .addEventHandler(LogEvent.class, e -> whileWanted(() -> events.onLog(e)))
+          .addEventHandler(ProgressEvent.class, e -> whileWanted(() -> events.onProgress(e)))
+          .addEventHandler(TimerEvent.class, e -> whileWanted(() -> events.onTimer(e)));
+    }
+
+    private void whileWanted(Runnable handler) {
+      if (!settings.phase().expired()) {
+        handler.run();
+      }
     }
 
     @Override
@@ -148,6 +165,23 @@ public final class JibImageBuilder {
     @Override
     public BuildListener listener() {
       return listener;
+    }
+
+    @Override
+    public void requireManifestStored(JibContainer container) {
+      events.manifestDigestMismatch().ifPresent(received -> {
+        throw new RegistryException("the registry of " + target.display() + " answered the"
+            + " manifest push with digest " + received + ", not " + container.getDigest()
+            + ", the digest of the manifest relpack pushed; it did not store what was sent", null);
+      });
+    }
+
+    @Override
+    public void requireWanted() {
+      if (settings.phase().expired()) {
+        throw new InternalException("the build of " + target.display() + " was given up; not"
+            + " writing it", null);
+      }
     }
   }
 

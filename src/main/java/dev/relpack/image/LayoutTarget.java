@@ -63,6 +63,7 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       ImageReference name = ImageReference.of(null, "relpack", tags.get(0));
       JibContainer container = jib.containerize(
           session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
+      session.requireWanted();
       Files.createDirectories(dir);
       // index.json is read, changed and replaced: builds adding to one layout take turns, or a
       // tag one of them wrote could be lost

@@ -43,6 +43,7 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     registryImage.addCredentialRetriever(
         session.credentials().retriever(image, e -> session.listener().debug(e.getMessage())));
     JibContainer container = jib.containerize(session.configure(Containerizer.to(registryImage)));
+    session.requireManifestStored(container);
     return new TargetSession.Written(container, pushedLayers(container, session));
   }
 

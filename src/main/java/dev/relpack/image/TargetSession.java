@@ -27,6 +27,18 @@ interface TargetSession {
 
   BuildListener listener();
 
+  /**
+   * Fails when the build has been given up (its registry phase ran out of time) while jib
+   * went on: called just before a target puts what jib wrote in place, so it never does.
+   */
+  void requireWanted();
+
+  /**
+   * Fails when the registry answered the manifest push with a digest other than the pushed
+   * manifest's (jib only warns): what it stored, if anything, is not the image.
+   */
+  void requireManifestStored(JibContainer container);
+
   /** A blob of the written image: its digest and compressed size. */
   record Blob(String digest, long size) {}
 

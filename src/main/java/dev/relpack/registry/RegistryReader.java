@@ -4,38 +4,51 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
-import com.google.cloud.tools.jib.api.LogEvent;
-import com.google.cloud.tools.jib.api.RegistryException;
-import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
-import com.google.cloud.tools.jib.event.EventHandlers;
-import com.google.cloud.tools.jib.http.FailoverHttpClient;
-import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
-import com.google.cloud.tools.jib.image.json.ManifestTemplate;
-import com.google.cloud.tools.jib.image.json.OciIndexTemplate;
-import com.google.cloud.tools.jib.image.json.V22ManifestListTemplate;
-import com.google.cloud.tools.jib.registry.ManifestAndDigest;
-import com.google.cloud.tools.jib.registry.RegistryClient;
 import dev.relpack.error.BadInputException;
-import java.io.ByteArrayOutputStream;
+import dev.relpack.error.RegistryException;
+import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * Reads manifests with jib's registry client and auth flow: to pin a base tag to the digest it
- * points at now, and to read back the layers of a pushed image. jib's build API exposes neither.
+ * Reads manifests and configs from registries: to pin a base tag to the digest it points at now
+ * and learn its platforms, and to read back the layers of a pushed image. jib's build API exposes
+ * neither, and its registry client reads whatever a registry sends into memory; this reads with
+ * {@link RegistryHttp}, bounded by {@link ReadLimits} and a timeout, and checks every document
+ * fetched by digest against that digest.
  */
 public final class RegistryReader {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final RegistryAccess access;
-  private final Consumer<LogEvent> log;
+  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+  private static final String DOCKER_MANIFEST =
+      "application/vnd.docker.distribution.manifest.v2+json";
+  private static final String DOCKER_LIST =
+      "application/vnd.docker.distribution.manifest.list.v2+json";
+  private static final String MANIFEST_TYPES =
+      String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
 
-  public RegistryReader(RegistryAccess access, Consumer<LogEvent> log) {
+  private final RegistryAccess access;
+  private final Function<String, RegistryProbe.Transport> transports;
+  private final Duration timeout;
+  private final ReadLimits limits;
+
+  /**
+   * @param transports how each registry answered the probe
+   * @param timeout the longest one request may take
+   */
+  public RegistryReader(RegistryAccess access,
+      Function<String, RegistryProbe.Transport> transports, Duration timeout, ReadLimits limits) {
     this.access = access;
-    this.log = log;
+    this.transports = transports;
+    this.timeout = timeout;
+    this.limits = limits;
   }
 
   /** A manifest's digest and, for image manifests, its layers. */
@@ -50,135 +63,98 @@ public final class RegistryReader {
    */
   public record Offered(String digest, List<Platform> platforms, boolean index) {}
 
-  /** The digest {@code image} (a tag or a digest) resolves to now. */
+  /** The digest {@code image} (a tag or a digest) resolves to now, and its layers. */
   public Manifest read(ImageReference image, Optional<Credential> credential) {
-    return withClient(image, credential, client -> {
-      ManifestAndDigest<ManifestTemplate> manifest =
-          authenticated(client, credential, c -> c.pullManifest(image.getQualifier()));
-      List<Descriptor> layers = manifest.getManifest() instanceof BuildableManifestTemplate built
-          ? built.getLayers().stream()
-              .map(l -> new Descriptor(l.getDigest().toString(), l.getSize()))
-              .toList()
-          : List.of();
-      return new Manifest(manifest.getDigest().toString(), layers);
-    });
+    Fetched manifest = manifest(client(image, credential), image);
+    List<Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : manifest.json().path("layers")) {
+      layers.add(new Descriptor(layer.path("digest").asText(), layer.path("size").asLong()));
+    }
+    return new Manifest(manifest.digest(), layers);
   }
 
   /** The digest {@code image} resolves to now and the platforms it offers. */
   public Offered offered(ImageReference image, Optional<Credential> credential) {
-    return withClient(image, credential, client -> {
-      ManifestAndDigest<ManifestTemplate> manifest =
-          authenticated(client, credential, c -> c.pullManifest(image.getQualifier()));
-      String digest = manifest.getDigest().toString();
-      if (manifest.getManifest() instanceof V22ManifestListTemplate list) {
-        return new Offered(digest, list.getManifests().stream()
-            .map(V22ManifestListTemplate.ManifestDescriptorTemplate::getPlatform)
-            .filter(Objects::nonNull).map(p -> new Platform(p.getArchitecture(), p.getOs()))
-            .toList(), true);
+    RegistryHttp http = client(image, credential);
+    Fetched manifest = manifest(http, image);
+    JsonNode json = manifest.json();
+    if (json.has("manifests")) {
+      List<Platform> platforms = new ArrayList<>();
+      for (JsonNode entry : json.path("manifests")) {
+        JsonNode platform = entry.path("platform");
+        if (platform.isObject()) {
+          platforms.add(new Platform(platform.path("architecture").asText(),
+              platform.path("os").asText()));
+        }
       }
-      if (manifest.getManifest() instanceof OciIndexTemplate index) {
-        return new Offered(digest, index.getManifests().stream()
-            .map(OciIndexTemplate.ManifestDescriptorTemplate::getPlatform)
-            .filter(Objects::nonNull).map(p -> new Platform(p.getArchitecture(), p.getOs()))
-            .toList(), true);
-      }
-      if (manifest.getManifest() instanceof BuildableManifestTemplate built
-          && built.getContainerConfiguration() != null) {
-        byte[] config = authenticated(client, credential, c -> {
-          ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-          c.pullBlob(built.getContainerConfiguration().getDigest(), size -> { }, n -> { })
-              .writeTo(bytes);
-          return bytes.toByteArray();
-        });
-        JsonNode json = JSON.readTree(config);
-        return new Offered(digest, List.of(new Platform(json.path("architecture").asText("unknown"),
-            json.path("os").asText("unknown"))), false);
-      }
-      return new Offered(digest, List.of(), false);
+      return new Offered(manifest.digest(), platforms, true);
+    }
+    JsonNode config = json.path("config");
+    if (!config.isObject() || !config.path("digest").isTextual()) {
+      return new Offered(manifest.digest(), List.of(), false); // schema 1, or no config at all
+    }
+    JsonNode platform = config(http, image, config.path("digest").asText());
+    return new Offered(manifest.digest(), List.of(new Platform(
+        platform.path("architecture").asText("unknown"), platform.path("os").asText("unknown"))),
+        false);
+  }
+
+  private RegistryHttp client(ImageReference image, Optional<Credential> credential) {
+    return new RegistryHttp(image.getRegistry(), image.getRepository(),
+        transports.apply(image.getRegistry()), access, credential, timeout, limits);
+  }
+
+  /** A document as fetched: its digest, and its JSON. */
+  private record Fetched(String digest, JsonNode json) {}
+
+  private Fetched manifest(RegistryHttp http, ImageReference image) {
+    String what = "the manifest of " + image;
+    RegistryHttp.Response response =
+        http.get("manifests/" + image.getQualifier(), MANIFEST_TYPES, limits.manifest(), what);
+    if (response.status() == 404) {
+      throw new BadInputException("image " + image + " not found in its registry");
+    }
+    if (response.status() / 100 != 2) {
+      throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
+          + response.status() + " for " + what, null);
+    }
+    String digest = "sha256:" + sha256(response.body());
+    image.getDigest().filter(asked -> !asked.equals(digest)).ifPresent(asked -> {
+      throw new RegistryException("registry " + image.getRegistry() + " served " + what
+          + " with digest " + digest + ", not the one asked for", null);
     });
+    return new Fetched(digest, json(response.body(), what, image));
   }
 
-  private interface ClientCall<T> {
-    T call(RegistryClient client) throws IOException, RegistryException;
+  private JsonNode config(RegistryHttp http, ImageReference image, String digest) {
+    String what = "the config blob " + digest + " of " + image;
+    RegistryHttp.Response response = http.get("blobs/" + digest, "*/*", limits.config(), what);
+    if (response.status() / 100 != 2) {
+      throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
+          + response.status() + " for " + what, null);
+    }
+    String served = "sha256:" + sha256(response.body());
+    if (!served.equals(digest)) {
+      throw new RegistryException("registry " + image.getRegistry() + " served " + what
+          + " with content whose digest is " + served, null);
+    }
+    return json(response.body(), what, image);
   }
 
-  private <T> T withClient(ImageReference image, Optional<Credential> credential,
-      ClientCall<T> call) {
-    // jib's failover allows plain HTTP and unverified TLS together; the probe has already
-    // refused whichever of the two this registry may not use
-    boolean failover = access.allowsPlainHttp(image.getRegistry());
-    FailoverHttpClient http = new FailoverHttpClient(failover, failover, log::accept);
+  private static JsonNode json(byte[] body, String what, ImageReference image) {
     try {
-      return call.call(RegistryClient.factory(
-              EventHandlers.builder().add(LogEvent.class, log::accept).build(),
-              image.getRegistry(), image.getRepository(), http)
-          .setCredential(credential.orElse(null))
-          .setUserAgent("relpack")
-          .newRegistryClient());
-    } catch (RegistryUnauthorizedException e) {
-      throw refusedAccess(image, e);
-    } catch (RegistryException e) {
-      if (String.valueOf(e.getMessage()).contains("manifest unknown")
-          || String.valueOf(e.getMessage()).contains("not known to registry")) {
-        throw new BadInputException("image " + image + " not found in its registry", e);
+      JsonNode json = JSON.readTree(body);
+      if (json == null || !json.isObject()) {
+        throw new IOException("not a JSON object");
       }
-      throw new dev.relpack.error.RegistryException(
-          "registry " + image.getRegistry() + ": " + e.getMessage(), e);
+      return json;
     } catch (IOException e) {
-      if (e.getCause() instanceof RegistryUnauthorizedException refused) {
-        throw refusedAccess(image, refused);
-      }
-      throw new dev.relpack.error.RegistryException(
-          "cannot read " + image + " from its registry: " + e.getMessage(), e);
-    } finally {
-      try {
-        http.shutDown();
-      } catch (IOException ignored) {
-        // connections are being dropped anyway
-      }
+      throw new RegistryException("registry " + image.getRegistry() + " served " + what
+          + " that is not JSON", e);
     }
   }
 
-  private static dev.relpack.error.RegistryException refusedAccess(ImageReference image,
-      RegistryUnauthorizedException refused) {
-    return new dev.relpack.error.RegistryException("registry " + image.getRegistry()
-        + " refused access to " + image.getRepository() + " (HTTP "
-        + refused.getHttpResponseException().getStatusCode() + "); check the credentials for it",
-        refused);
-  }
-
-  /**
-   * Runs {@code call}; when the registry refuses it anonymously, authenticates the way the
-   * registry asks and runs it again. A blob read reports the refusal inside an IOException.
-   */
-  private static <T> T authenticated(RegistryClient client, Optional<Credential> credential,
-      ClientCall<T> call) throws IOException, RegistryException {
-    try {
-      return call.call(client);
-    } catch (RegistryUnauthorizedException e) {
-      authenticate(client, e, credential);
-    } catch (IOException e) {
-      if (!(e.getCause() instanceof RegistryUnauthorizedException refused)) {
-        throw e;
-      }
-      authenticate(client, refused, credential);
-    }
-    return call.call(client);
-  }
-
-  private static void authenticate(RegistryClient client, RegistryUnauthorizedException refused,
-      Optional<Credential> credential) throws RegistryException {
-    String challenge = refused.getHttpResponseException().getHeaders().getAuthenticate();
-    if (challenge == null) {
-      throw refused;
-    }
-    if (challenge.toLowerCase(java.util.Locale.ROOT).startsWith("basic")) {
-      if (credential.isEmpty()) {
-        throw refused;
-      }
-      client.configureBasicAuth();
-    } else {
-      client.authPullByWwwAuthenticate(challenge);
-    }
+  private static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(Sha256.newDigest().digest(bytes));
   }
 }

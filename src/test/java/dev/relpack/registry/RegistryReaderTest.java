@@ -9,12 +9,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.io.Sha256;
+import dev.relpack.testsupport.HostileRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +35,8 @@ class RegistryReaderTest {
   void start() {
     registry = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
     registry.start();
-    reader = new RegistryReader(new RegistryAccess(false), event -> { });
+    reader = new RegistryReader(new RegistryAccess(false), r -> RegistryProbe.Transport.HTTP,
+        Duration.ofSeconds(10), ReadLimits.DEFAULT);
   }
 
   @AfterEach
@@ -85,6 +89,145 @@ class RegistryReaderTest {
     RegistryReader.Offered offered = reader.offered(image(), Optional.empty());
     assertFalse(offered.index());
     assertEquals(List.of(new Platform("arm64", "linux")), offered.platforms());
+  }
+
+  private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
+
+  /** A reader of the hostile registry, with small limits so the tests stay quick. */
+  private static RegistryReader hostileReader(Duration timeout) {
+    return new RegistryReader(new RegistryAccess(false), r -> RegistryProbe.Transport.HTTP,
+        timeout, new ReadLimits(64 * 1024, 128 * 1024, 16 * 1024));
+  }
+
+  private static ImageReference on(HostileRegistry hostile, String qualifier) throws Exception {
+    return ImageReference.parse(hostile.address() + "/base/os" + qualifier);
+  }
+
+  private static String imageManifest(String configDigest) {
+    return "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":\""
+        + CONFIG_TYPE + "\",\"digest\":\"" + configDigest + "\",\"size\":10},\"layers\":[]}";
+  }
+
+  @Test
+  void aManifestDeclaringTwoGibibytesIsRefusedUnread() throws Exception {
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) ->
+        answer.declared(2L << 30, OCI_MANIFEST, "{"))) {
+      dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+          () -> hostileReader(Duration.ofSeconds(10)).offered(on(hostile, ":1"), Optional.empty()));
+      assertEquals("the manifest of " + hostile.address() + "/base/os:1 declares 2147483648 bytes,"
+          + " more than relpack accepts (64 KiB); no real image has one that large", e.getMessage());
+    }
+  }
+
+  @Test
+  void anEndlessManifestIsCutAtItsLimit() throws Exception {
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) ->
+        answer.endless(OCI_MANIFEST, "{\"layers\":[", "{\"digest\":\"sha256:0\"},"))) {
+      dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+          () -> hostileReader(Duration.ofSeconds(10)).read(on(hostile, ":1"), Optional.empty()));
+      assertTrue(e.getMessage().startsWith("the manifest of " + hostile.address()
+          + "/base/os:1 goes on for more than relpack accepts (64 KiB)"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anEndlessConfigIsCutAndAConfigOfAnotherDigestRefusedNamingTheBlob() throws Exception {
+    String digest = "sha256:" + Sha256.of("{}");
+    for (boolean endless : new boolean[] {true, false}) {
+      try (HostileRegistry hostile = HostileRegistry.start((request, answer) -> {
+        if (request.path().contains("/manifests/")) {
+          answer.send(200, OCI_MANIFEST, imageManifest(digest));
+        } else if (endless) {
+          answer.endless("application/octet-stream", "{\"a\":\"", "aaaa");
+        } else {
+          answer.send(200, "application/octet-stream", "{\"os\":\"linux\"}");
+        }
+      })) {
+        dev.relpack.error.RegistryException e = assertThrows(
+            dev.relpack.error.RegistryException.class,
+            () -> hostileReader(Duration.ofSeconds(10)).offered(on(hostile, ":1"), Optional.empty()));
+        String blob = "the config blob " + digest + " of " + hostile.address() + "/base/os:1";
+        assertTrue(e.getMessage().contains(endless ? blob + " goes on for more than relpack"
+            + " accepts (128 KiB)" : blob + " with content whose digest is sha256:"
+            + Sha256.of("{\"os\":\"linux\"}")), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void aManifestAskedForByDigestMustHaveThatDigest() throws Exception {
+    String asked = "sha256:" + Sha256.of("something else");
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) ->
+        answer.send(200, OCI_MANIFEST, imageManifest(asked)))) {
+      dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+          () -> hostileReader(Duration.ofSeconds(10)).read(on(hostile, "@" + asked),
+              Optional.empty()));
+      assertTrue(e.getMessage().contains("served the manifest of " + hostile.address()
+          + "/base/os@" + asked + " with digest sha256:"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anEndlessTokenAnswerIsCutAtItsLimit() throws Exception {
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) -> {
+      if (request.path().startsWith("/token")) {
+        answer.endless("application/json", "{\"token\":\"", "tttt");
+      } else {
+        answer.send(401, "application/json", "{}", "WWW-Authenticate: Bearer realm=\"http://"
+            + request.headers().get("host") + "/token\",service=\"s\"");
+      }
+    })) {
+      dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+          () -> hostileReader(Duration.ofSeconds(10)).read(on(hostile, ":1"), Optional.empty()));
+      assertTrue(e.getMessage().startsWith("the token server's answer for the manifest of "
+          + hostile.address() + "/base/os:1 goes on for more than relpack accepts (16 KiB)"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void aRegistryThatNeverAnswersTimesOutNamingItself() throws Exception {
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) -> answer.stall())) {
+      long started = System.nanoTime();
+      dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+          () -> hostileReader(Duration.ofMillis(500)).read(on(hostile, ":1"), Optional.empty()));
+      assertTrue(System.nanoTime() - started < 5_000_000_000L);
+      assertEquals("registry " + hostile.address() + " did not answer within 500 ms while sending"
+          + " the manifest of " + hostile.address() + "/base/os:1; pass --timeout SECONDS to wait"
+          + " longer", e.getMessage());
+    }
+  }
+
+  @Test
+  void basicAuthIsAnsweredWithTheCredentialAndABearerTokenIsFetchedWithIt() throws Exception {
+    String manifest = imageManifest("sha256:" + Sha256.of("c"));
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("ci:pw".getBytes());
+    registry.stubFor(get(urlEqualTo("/v2/base/os/manifests/1")).withHeader("Authorization", absent())
+        .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate",
+            "Basic realm=\"test\"")));
+    registry.stubFor(get(urlEqualTo("/v2/base/os/manifests/1")).withHeader("Authorization",
+        equalTo(basic)).willReturn(aResponse().withStatus(200).withHeader("Content-Type",
+            OCI_MANIFEST).withBody(manifest)));
+    com.google.cloud.tools.jib.api.Credential credential =
+        com.google.cloud.tools.jib.api.Credential.from("ci", "pw");
+    assertEquals("sha256:" + Sha256.of(manifest),
+        reader.read(image(), Optional.of(credential)).digest());
+    assertThrows(dev.relpack.error.RegistryException.class,
+        () -> reader.read(image(), Optional.empty()), "no credential: refused");
+
+    registry.resetAll();
+    registry.stubFor(get(urlEqualTo("/v2/base/os/manifests/1")).withHeader("Authorization", absent())
+        .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate",
+            "Bearer realm=\"http://127.0.0.1:" + registry.port() + "/token\",service=\"test\","
+                + "scope=\"repository:base/os:pull\"")));
+    registry.stubFor(get(urlPathEqualTo("/token")).withHeader("Authorization", equalTo(basic))
+        .withQueryParam("scope", equalTo("repository:base/os:pull"))
+        .willReturn(aResponse().withStatus(200).withBody("{\"access_token\":\"t1\"}")));
+    registry.stubFor(get(urlEqualTo("/v2/base/os/manifests/1")).withHeader("Authorization",
+        equalTo("Bearer t1")).willReturn(aResponse().withStatus(200).withHeader("Content-Type",
+            OCI_MANIFEST).withBody(manifest)));
+    assertEquals("sha256:" + Sha256.of(manifest),
+        reader.read(image(), Optional.of(credential)).digest());
   }
 
   private static String entry(String name, String platform, String extra) {

@@ -12,6 +12,7 @@ import java.util.Map;
 public final class Relpack {
   private final Path home;
   private final Map<String, String> env = new HashMap<>();
+  private final List<String> jvmOptions = new ArrayList<>();
 
   /** @param home the HOME it runs with (so no real ~/.docker or ~/.cache is read or written) */
   public Relpack(Path home) {
@@ -20,6 +21,12 @@ public final class Relpack {
 
   public Relpack env(String name, String value) {
     env.put(name, value);
+    return this;
+  }
+
+  /** A JVM option ({@code -Xmx256m}) for the java that runs the jar; the launcher passes it on. */
+  public Relpack jvmOption(String option) {
+    jvmOptions.add(option);
     return this;
   }
 
@@ -36,12 +43,14 @@ public final class Relpack {
     return Command.start(command(args), environment());
   }
 
-  private static List<String> command(List<String> args) {
+  private List<String> command(List<String> args) {
     Path jar = Path.of(System.getProperty("relpack.jar", "target/relpack.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new AssertionError(jar + " is missing: run mvn package first");
     }
-    List<String> command = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+    List<String> command = new ArrayList<>(List.of(java()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar.toString()));
     command.addAll(args);
     return command;
   }

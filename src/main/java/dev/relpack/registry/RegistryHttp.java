@@ -1,0 +1,288 @@
+package dev.relpack.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Credential;
+import dev.relpack.error.RegistryException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The few GETs relpack makes itself on one registry repository (manifests, a config, the token
+ * they need), with the registry's auth flow: anonymous, then Basic or a Bearer token as its
+ * {@code WWW-Authenticate} asks. jib's client reads whole bodies into memory with no limit; here
+ * every body is bounded ({@link ReadLimits}) and every request bounded in time.
+ */
+final class RegistryHttp {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+  private static final int MAX_REDIRECTS = 5;
+
+  private final String registry;
+  private final String repository;
+  private final RegistryProbe.Transport transport;
+  private final RegistryAccess access;
+  private final Optional<Credential> credential;
+  private final Duration timeout;
+  private final ReadLimits limits;
+  private String authorization;
+
+  /**
+   * @param transport how the probe found the registry answers
+   * @param timeout the longest a request may take: connecting, waiting and reading together
+   */
+  RegistryHttp(String registry, String repository, RegistryProbe.Transport transport,
+      RegistryAccess access, Optional<Credential> credential, Duration timeout, ReadLimits limits) {
+    this.registry = registry;
+    this.repository = repository;
+    this.transport = transport;
+    this.access = access;
+    this.credential = credential;
+    this.timeout = timeout;
+    this.limits = limits;
+  }
+
+  /** An answer: its status and, for 2xx, its body. */
+  record Response(int status, byte[] body, String contentType) {}
+
+  /**
+   * GETs {@code path} (under {@code /v2/<repository>/}), authenticating once when the registry
+   * asks to. 401 and 403 after that are refusals; other statuses are for the caller to judge.
+   *
+   * @param what the document, for messages ("the manifest of reg/x:1")
+   */
+  Response get(String path, String accept, long limit, String what) {
+    URI uri = URI.create(scheme() + "://" + registry + "/v2/" + repository + "/" + path);
+    try {
+      String before = authorization;
+      Response response = send(uri, accept, limit, what, true);
+      if (response.status() == 401 && !java.util.Objects.equals(before, authorization)) {
+        response = send(uri, accept, limit, what, false);
+      }
+      if (response.status() == 401 || response.status() == 403) {
+        throw new RegistryException("registry " + registry + " refused access to " + repository
+            + " (HTTP " + response.status() + "); check the credentials for it", null);
+      }
+      return response;
+    } catch (SocketTimeoutException e) {
+      throw new RegistryException("registry " + registry + " did not answer within "
+          + RegistryDeadline.seconds(timeout) + " while sending " + what + "; pass --timeout SECONDS to wait"
+          + " longer", e);
+    } catch (IOException e) {
+      throw new RegistryException("cannot read " + what + " from registry " + registry + ": "
+          + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private String scheme() {
+    return transport == RegistryProbe.Transport.HTTP ? "http" : "https";
+  }
+
+  /**
+   * One request, following redirects (blob stores answer with one); the credentials go only to
+   * the registry itself. With {@code mayAuthenticate}, a 401 sets up the auth it asks for and
+   * is returned for the caller to try again.
+   */
+  private Response send(URI first, String accept, long limit, String what, boolean mayAuthenticate)
+      throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    URI uri = first;
+    for (int redirects = 0; ; redirects++) {
+      HttpURLConnection connection = open(uri);
+      try {
+        connection.setRequestProperty("Accept", accept);
+        if (authorization != null && sameServer(uri, first)) {
+          connection.setRequestProperty("Authorization", authorization);
+        }
+        int status = connection.getResponseCode();
+        if (status >= 300 && status < 400 && connection.getHeaderField("Location") != null) {
+          if (redirects == MAX_REDIRECTS) {
+            throw new RegistryException("registry " + registry + " redirected " + what + " more"
+                + " than " + MAX_REDIRECTS + " times", null);
+          }
+          uri = redirect(uri, connection.getHeaderField("Location"), what);
+          continue;
+        }
+        if (status == 401 && mayAuthenticate) {
+          authenticate(connection.getHeaderField("WWW-Authenticate"), what);
+          return new Response(status, new byte[0], null);
+        }
+        if (status / 100 != 2) {
+          return new Response(status, new byte[0], null);
+        }
+        try (InputStream body = connection.getInputStream()) {
+          return new Response(status, BoundedBody.read(body, connection.getContentLengthLong(),
+              limit, what, deadline), connection.getContentType());
+        }
+      } finally {
+        // never drain what is left of a body: it may be endless
+        connection.disconnect();
+      }
+    }
+  }
+
+  private URI redirect(URI from, String location, String what) {
+    URI to = from.resolve(location);
+    boolean plain = "http".equalsIgnoreCase(to.getScheme());
+    if (!plain && !"https".equalsIgnoreCase(to.getScheme())
+        || plain && !"http".equals(from.getScheme()) && !access.allowsPlainHttp(authority(to))) {
+      throw new RegistryException("registry " + registry + " redirected " + what + " to "
+          + to.getScheme() + "://" + authority(to) + ", which relpack may not use", null);
+    }
+    return to;
+  }
+
+  private HttpURLConnection open(URI uri) throws IOException {
+    HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+    if (connection instanceof HttpsURLConnection https) {
+      if (transport == RegistryProbe.Transport.HTTPS_UNVERIFIED) {
+        https.setSSLSocketFactory(TrustAll.SOCKET_FACTORY);
+        https.setHostnameVerifier((host, session) -> true);
+      } else {
+        https.setSSLSocketFactory(defaultTls());
+      }
+    }
+    int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+    connection.setConnectTimeout(millis);
+    connection.setReadTimeout(millis);
+    connection.setInstanceFollowRedirects(false);
+    connection.setUseCaches(false);
+    connection.setRequestProperty("User-Agent", "relpack");
+    return connection;
+  }
+
+  /** The JVM's TLS trust as it is now, with any {@code --registry-ca} added for this build. */
+  private static javax.net.ssl.SSLSocketFactory defaultTls() throws IOException {
+    try {
+      return SSLContext.getDefault().getSocketFactory();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IOException("no TLS in this Java runtime", e);
+    }
+  }
+
+  /** Sets up what a 401's challenge asks for: Basic with the credential, or a Bearer token. */
+  private void authenticate(String challenge, String what) throws IOException {
+    if (challenge == null) {
+      return; // nothing to answer with: the 401 stands
+    }
+    String scheme = challenge.trim().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
+    if (scheme.equals("basic")) {
+      credential.ifPresent(c -> authorization = "Basic " + basic(c));
+    } else if (scheme.equals("bearer")) {
+      authorization = "Bearer " + token(parameters(challenge), what);
+    }
+  }
+
+  private static Map<String, String> parameters(String challenge) {
+    Map<String, String> parameters = new LinkedHashMap<>();
+    Matcher m = PARAM.matcher(challenge);
+    while (m.find()) {
+      parameters.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
+    }
+    return parameters;
+  }
+
+  /**
+   * Asks the token server the challenge names for a pull token, with the credential if there
+   * is one (an identity token, user {@code <token>}, is exchanged as an OAuth2 refresh token).
+   */
+  private String token(Map<String, String> challenge, String what) throws IOException {
+    String realm = challenge.get("realm");
+    if (realm == null) {
+      throw new RegistryException("registry " + registry + " asks for a token for " + what
+          + " but names no token server (no realm in WWW-Authenticate)", null);
+    }
+    URI server;
+    try {
+      server = URI.create(realm);
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException("registry " + registry + " names a token server that is no URL",
+          e);
+    }
+    boolean plain = "http".equalsIgnoreCase(server.getScheme());
+    if (!plain && !"https".equalsIgnoreCase(server.getScheme())
+        || plain && !access.allowsPlainHttp(authority(server))) {
+      throw new RegistryException("registry " + registry + " names a token server relpack may"
+          + " not use (" + server.getScheme() + "://" + authority(server) + ")", null);
+    }
+    String scope = challenge.getOrDefault("scope", "repository:" + repository + ":pull");
+    String service = challenge.getOrDefault("service", "");
+    boolean identityToken = credential.map(c -> c.isOAuth2RefreshToken()).orElse(false);
+    String query = "service=" + encode(service) + "&scope=" + encode(scope);
+    String tokenWhat = "the token server's answer for " + what;
+    URI uri = identityToken ? server
+        : URI.create(realm + (realm.contains("?") ? "&" : "?") + query);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpURLConnection connection = open(uri);
+    try {
+      if (identityToken) {
+        connection.setRequestMethod("POST");
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Content-Type", "application/x-www-form-urlencoded");
+        try (OutputStream out = connection.getOutputStream()) {
+          out.write((query + "&grant_type=refresh_token&client_id=relpack&refresh_token="
+              + encode(credential.orElseThrow().getPassword())).getBytes(StandardCharsets.UTF_8));
+        }
+      } else if (credential.isPresent()) {
+        connection.setRequestProperty("Authorization", "Basic " + basic(credential.get()));
+      }
+      int status = connection.getResponseCode();
+      if (status / 100 != 2) {
+        throw new RegistryException("the token server of registry " + registry + " answered HTTP "
+            + status + " for " + what + "; check the credentials for it", null);
+      }
+      byte[] body;
+      try (InputStream in = connection.getInputStream()) {
+        body = BoundedBody.read(in, connection.getContentLengthLong(), limits.token(), tokenWhat,
+            deadline);
+      }
+      JsonNode json = JSON.readTree(body);
+      String token = json.path("token").asText(json.path("access_token").asText(""));
+      if (token.isEmpty()) {
+        throw new RegistryException("the token server of registry " + registry
+            + " sent no token for " + what, null);
+      }
+      return token;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new RegistryException("the token server of registry " + registry
+          + " sent something that is not JSON for " + what, e);
+    } finally {
+      connection.disconnect();
+    }
+  }
+
+  private static String basic(Credential credential) {
+    return Base64.getEncoder().encodeToString((credential.getUsername() + ":"
+        + credential.getPassword()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String encode(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  private static boolean sameServer(URI a, URI b) {
+    return authority(a).equalsIgnoreCase(authority(b))
+        && String.valueOf(a.getScheme()).equalsIgnoreCase(String.valueOf(b.getScheme()));
+  }
+
+  private static String authority(URI uri) {
+    return String.valueOf(uri.getRawAuthority());
+  }
+}
