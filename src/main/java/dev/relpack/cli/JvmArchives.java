@@ -1,6 +1,14 @@
 package dev.relpack.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -20,6 +28,9 @@ import java.util.Set;
  * user and nobody else can write them.
  */
 final class JvmArchives {
+  private static final String CHECKSUM = ".crc32c";
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(
       PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
@@ -50,10 +61,68 @@ final class JvmArchives {
     return dir;
   }
 
-  /** The archive of this name, if it is there and only this user can have written it. */
+  /**
+   * The archive of this name, if only this user can have written it and it is whole: its CRC32C
+   * matches the one recorded when it was kept (a damaged archive crashes the JVM; CRC32C is
+   * computed by the processor, a few ms for the ~15 MB archive). A damaged one is removed.
+   */
   Optional<Path> trusted(String name) {
     Path archive = dir.resolve(name);
-    return isPrivate(dir) && isPrivate(archive) ? Optional.of(archive) : Optional.empty();
+    Path checksum = dir.resolve(name + CHECKSUM);
+    if (!isPrivate(dir) || !isPrivate(archive) || !isPrivate(checksum)) {
+      return Optional.empty();
+    }
+    try {
+      if (Files.readString(checksum).equals(crc32c(archive))) {
+        return Optional.of(archive);
+      }
+      Files.deleteIfExists(archive);
+    } catch (IOException | RuntimeException e) {
+      // unreadable: not used
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Puts a freshly dumped archive in place with its checksum, readable by this user only, and
+   * drops archives unused for a month (another JDK or relpack version keeps its own while it is
+   * used: each use touches it).
+   */
+  void keep(Path dumped, String name) throws IOException {
+    if (!Files.isRegularFile(dumped) || Files.size(dumped) == 0) {
+      Files.deleteIfExists(dumped);
+      return;
+    }
+    Files.setPosixFilePermissions(dumped, OWNER_ONLY); // whatever the umask
+    Path checksum = dir.resolve(name + CHECKSUM);
+    Path tmp = Files.createTempFile(dir, ".checksum", ".tmp",
+        PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    Files.writeString(tmp, crc32c(dumped));
+    Files.move(tmp, checksum, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(dumped, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    FileTime monthAgo = FileTime.from(Instant.now().minus(Duration.ofDays(30)));
+    try (Stream<Path> all = Files.list(dir)) {
+      for (Path other : all.filter(p -> p.toString().endsWith(".jsa")).toList()) {
+        if (Files.getLastModifiedTime(other).compareTo(monthAgo) < 0) {
+          Files.deleteIfExists(other);
+          Files.deleteIfExists(dir.resolve(other.getFileName() + CHECKSUM));
+        }
+      }
+    }
+  }
+
+  private static String crc32c(Path file) throws IOException {
+    CRC32C crc = new CRC32C();
+    try (FileChannel channel = FileChannel.open(file)) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+      while (channel.read(buffer) >= 0) {
+        buffer.flip();
+        crc.update(buffer);
+        buffer.clear();
+      }
+    }
+    return Long.toHexString(crc.getValue());
   }
 
   /** The directory, created for this user alone if need be; empty if it is not private. */

@@ -5,17 +5,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Runs {@code build} in a second JVM started with flags a short-lived CLI needs: the C1 compiler
@@ -57,16 +54,17 @@ final class Relaunch {
           dumping = dir.get().resolve(name + "." + ProcessHandle.current().pid() + ".tmp");
         }
       }
-      int status = runChild(launch.get(), archive, dumping, args);
+      Optional<Path> errorDir = archives.map(JvmArchives::dir).filter(Files::isDirectory);
+      int status = runChild(launch.get(), archive, dumping, errorDir, args);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
         Files.deleteIfExists(archive.get());
         System.err.println("relpack: the JVM crashed using its class-data archive " + archive.get()
             + "; removed it, building again without it");
-        status = runChild(launch.get(), Optional.empty(), null, args);
+        status = runChild(launch.get(), Optional.empty(), null, errorDir, args);
       }
       if (dumping != null) {
-        keepOrDrop(dumping, archives.get().dir().resolve(name), status);
+        keepOrDrop(archives.get(), dumping, name, status);
       }
       return Optional.of(status);
     } catch (IOException | RuntimeException e) {
@@ -74,14 +72,15 @@ final class Relaunch {
     }
   }
 
-  private static int runChild(Launch launch, Optional<Path> archive, Path dumping, String[] args)
-      throws IOException {
+  private static int runChild(Launch launch, Optional<Path> archive, Path dumping,
+      Optional<Path> errorDir, String[] args) throws IOException {
     List<String> command = new ArrayList<>(List.of(launch.java()));
     command.addAll(FLAGS);
+    // a crash report belongs with the archive, not in the user's working directory
+    errorDir.ifPresent(dir -> command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
     if (archive.isPresent()) {
-      // No -XX:+VerifySharedSpaces: it checksums the JDK's archive too, costing about as much CPU
-      // as the archive saves. The archive is private and moved into place whole; should it still
-      // crash the JVM, run() removes it and builds again.
+      // Not -XX:+VerifySharedSpaces: it checksums the JDK's own archive too, costing about as much
+      // CPU as the archive saves; JvmArchives checks this one's CRC32C instead.
       command.add("-XX:SharedArchiveFile=" + archive.get());
       Files.setLastModifiedTime(archive.get(), FileTime.from(Instant.now())); // in use: keep it
     } else if (dumping != null) {
@@ -143,37 +142,15 @@ final class Relaunch {
   }
 
   /** Keeps the archive of a whole, successful build; the build's status stands either way. */
-  private static void keepOrDrop(Path dumped, Path archive, int status) {
+  private static void keepOrDrop(JvmArchives archives, Path dumped, String name, int status) {
     try {
       if (status == 0) {
-        keep(dumped, archive);
+        archives.keep(dumped, name);
       } else {
         Files.deleteIfExists(dumped);
       }
     } catch (IOException | RuntimeException e) {
       // a missing archive costs the next build some speed, nothing else
-    }
-  }
-
-  /**
-   * Puts a freshly written archive in place and drops archives unused for a month (another JDK or
-   * relpack version sharing the cache keeps its own while it is used: each use touches it).
-   */
-  private static void keep(Path dumped, Path archive) throws IOException {
-    if (!Files.isRegularFile(dumped) || Files.size(dumped) == 0) {
-      Files.deleteIfExists(dumped);
-      return;
-    }
-    Files.setPosixFilePermissions(dumped, java.nio.file.attribute.PosixFilePermissions
-        .fromString("rw-------")); // whatever the umask: a group-writable archive is never used
-    Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    FileTime monthAgo = FileTime.from(Instant.now().minus(Duration.ofDays(30)));
-    try (Stream<Path> all = Files.list(archive.getParent())) {
-      for (Path other : all.filter(p -> p.toString().endsWith(".jsa")).toList()) {
-        if (Files.getLastModifiedTime(other).compareTo(monthAgo) < 0) {
-          Files.deleteIfExists(other);
-        }
-      }
     }
   }
 

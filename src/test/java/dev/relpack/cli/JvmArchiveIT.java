@@ -92,6 +92,10 @@ class JvmArchiveIT {
     Command.Result result = build(work.resolve("out3"));
     result.requireSuccess();
     assertTrue(result.stdout().contains("sha256:"), result.stdout());
+    assertFalse(result.stderr().contains("fatal error") || result.stderr().contains("crashed"),
+        "the damaged archive was used: " + result.stderr());
+    assertTrue(!Files.exists(own) || !java.util.Arrays.equals(bytes, Files.readAllBytes(own)),
+        "the damaged archive is gone or made again");
   }
 
   private Command.Result build(Path out) {
