@@ -3,6 +3,7 @@ package dev.relpack.base;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -36,7 +37,7 @@ final class DockerArchive {
       }
       raw.reset();
       Map<String, byte[]> small = new HashMap<>();
-      try (TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
+      try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "--from tar:" + tar)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
           if (e.isFile() && e.getSize() < (8 << 20) && e.getName().endsWith(".json")) {
             small.put(strip(e.getName()), in.readAllBytes());

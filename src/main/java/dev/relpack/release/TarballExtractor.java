@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
@@ -50,7 +51,8 @@ final class TarballExtractor {
 
   private void run() {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(tarball));
-        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(raw), "UTF-8")) {
+        TarArchiveInputStream tar = new BoundedTarInputStream(decompressed(raw), "UTF-8",
+            "release tarball " + tarball)) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         extractEntry(tar, entry);
