@@ -8,6 +8,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,11 +31,16 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * is written). Symlinks are created last, after every file, so no write can follow one.
  */
 final class TarballExtractor {
+  /** Linux's NAME_MAX and PATH_MAX (without its NUL). */
+  private static final int MAX_NAME_BYTES = 255;
+  private static final int MAX_PATH_BYTES = 4095;
+  private static final int SHOWN_NAME_CHARS = 100;
   private final Path tarball;
   private final Path dest;
   private final ExtractionLimits limits;
   private final Map<String, String> symlinks = new LinkedHashMap<>();
   private final Set<String> files = new HashSet<>();
+  private final Set<String> directories = new HashSet<>();
   private long bytes;
   private int entries;
 
@@ -84,12 +90,14 @@ final class TarballExtractor {
       return;
     }
     requireNotThroughSymlink(name);
+    requireFreePlace(name, entry.isDirectory());
     // before isFile(): commons-compress calls any non-directory entry a file
     if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO() || entry.isSparse()) {
       throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"
           + " files, directories and links");
     }
     if (entry.isDirectory()) {
+      directories.add(name);
       Files.createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
       requireNew(name);
@@ -194,6 +202,41 @@ final class TarballExtractor {
       clean.append(clean.length() == 0 ? "" : "/").append(part);
     }
     return clean.toString();
+  }
+
+  /**
+   * Refuses what the file system would refuse, as the input problem it is rather than as a failure
+   * to write the cache: a path or component too long for Linux, an entry inside one that is a
+   * file, and one path that is both a directory and something else. Records the parents as
+   * directories.
+   */
+  private void requireFreePlace(String name, boolean directory) {
+    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw bad("entry " + shown(name) + " has a path longer than " + MAX_PATH_BYTES + " bytes");
+    }
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      String parent = name.substring(0, slash);
+      if (files.contains(parent)) {
+        throw bad("entry " + shown(name) + " is inside " + shown(parent) + ", which is a file");
+      }
+      directories.add(parent);
+    }
+    for (String part : name.split("/")) {
+      if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw bad("entry " + shown(name) + " has a name longer than " + MAX_NAME_BYTES + " bytes");
+      }
+    }
+    boolean taken = directory ? files.contains(name) || symlinks.containsKey(name)
+        : directories.contains(name);
+    if (taken) {
+      throw bad("entry " + shown(name) + " appears both as a directory and as a file or link");
+    }
+  }
+
+  /** A name cut for a message: the whole of a 4,000-byte path helps no one. */
+  private static String shown(String name) {
+    return name.length() <= SHOWN_NAME_CHARS ? name
+        : name.substring(0, SHOWN_NAME_CHARS) + "...";
   }
 
   private void requireNotThroughSymlink(String name) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.junit.jupiter.api.Test;
@@ -60,5 +61,61 @@ class TarballExtractorTest {
         + " 2147483648 bytes, over the 4096-byte limit (it starts \"\\x1b]0;title\\x07yyy"),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\u001b"));
+  }
+
+  /** A plain tar of entries: a name ending in '/' is a directory, the others hold one byte. */
+  private Path tarOf(String... names) throws IOException {
+    Path tarball = work.resolve("entries.tar");
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(tarball))) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      for (String name : names) {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(name.endsWith("/") ? 0 : 1);
+        tar.putArchiveEntry(entry);
+        if (!name.endsWith("/")) {
+          tar.write('x');
+        }
+        tar.closeArchiveEntry();
+      }
+    }
+    return tarball;
+  }
+
+  private String refused(Path tarball) throws IOException {
+    Path dest = Files.createDirectory(work.resolve("dest"));
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> TarballExtractor.extract(tarball, dest, ExtractionLimits.DEFAULT));
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    return e.getMessage().substring(("release tarball " + tarball + ": ").length());
+  }
+
+  @Test
+  void aFileWhereADirectoryIsIsBadInputNotACacheFailure() throws IOException {
+    // found by TarballExtractorFuzzTest: was InternalException "cannot unpack into the cache"
+    assertEquals("entry lib/ebin appears both as a directory and as a file or link",
+        refused(tarOf("lib/ebin/", "lib/ebin")));
+  }
+
+  @Test
+  void aDirectoryWhereAFileIsIsBadInput() throws IOException {
+    assertEquals("entry lib/ebin appears both as a directory and as a file or link",
+        refused(tarOf("lib/ebin", "lib/ebin/")));
+  }
+
+  @Test
+  void anEntryInsideAFileIsBadInput() throws IOException {
+    assertEquals("entry bin/demo/x is inside bin/demo, which is a file",
+        refused(tarOf("bin/demo", "bin/demo/x")));
+  }
+
+  @Test
+  void namesTooLongForLinuxAreBadInput() throws IOException {
+    String component = "c".repeat(256);
+    assertEquals("entry lib/" + "c".repeat(96) + "... has a name longer than 255 bytes",
+        refused(tarOf("lib/" + component)));
+    Files.delete(work.resolve("dest"));
+    String path = ("d".repeat(200) + "/").repeat(25);
+    assertEquals("entry " + path.substring(0, 100) + "... has a path longer than 4095 bytes",
+        refused(tarOf(path + "f")));
   }
 }
