@@ -186,7 +186,8 @@ public final class ElfReader {
   }
 
   private ByteBuffer bytes(long offset, long length) throws IOException, ElfFormatException {
-    if (offset < 0 || length < 0 || length > MAX_TABLE_BYTES || offset + length > size) {
+    // offset > size - length, not offset + length > size: a huge offset would overflow the sum
+    if (offset < 0 || length < 0 || length > MAX_TABLE_BYTES || offset > size - length) {
       throw new ElfFormatException("header points outside the file");
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) length).order(order == null ? ByteOrder.BIG_ENDIAN : order);

@@ -10,6 +10,9 @@ import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseReader;
 import dev.relpack.testsupport.Testdata;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -78,5 +81,23 @@ class ElfReaderTest {
     assertFalse(x64.compatibleWith(x86));
     assertFalse(x64.compatibleWith(arm));
     assertEquals(Optional.of("arm64"), arm.ociArchitecture());
+  }
+
+  /** A copy of a real shared object with one 64-bit little-endian field changed. */
+  private static Path withLong(Path dir, int at, long value) throws Exception {
+    byte[] bytes = Files.readAllBytes(Testdata.root().resolve("elf/needs-missing-lib.so"));
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(at, value);
+    Path file = dir.resolve("changed.so");
+    Files.write(file, bytes);
+    return file;
+  }
+
+  @Test
+  void anOffsetThatOverflowsIsAFormatErrorNotAnIoError(@TempDir Path dir) throws Exception {
+    // found by ElfReaderFuzzTest: e_phoff near Long.MAX_VALUE made offset + length negative, the
+    // bounds check passed and the read failed with IOException "Invalid argument"
+    ElfFormatException e = assertThrows(ElfFormatException.class,
+        () -> ElfReader.read(withLong(dir, 32, Long.MAX_VALUE - 8)));
+    assertEquals("header points outside the file", e.getMessage());
   }
 }
