@@ -101,6 +101,7 @@ final class TarballExtractor {
       Files.createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
       requireNew(name);
+      requireShortPath(entry.getLinkName());
       symlinks.put(name, entry.getLinkName());
     } else if (entry.isLink()) {
       copyHardLink(name, entry.getLinkName());
@@ -181,6 +182,7 @@ final class TarballExtractor {
 
   /** The entry name made relative and checked: never absolute, never with a {@code ..}. */
   private String safeName(String raw) {
+    requireShortPath(raw);
     String name = raw;
     while (name.startsWith("./")) {
       name = name.substring(2);
@@ -211,9 +213,6 @@ final class TarballExtractor {
    * directories.
    */
   private void requireFreePlace(String name, boolean directory) {
-    if (name.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
-      throw bad("entry " + shown(name) + " has a path longer than " + MAX_PATH_BYTES + " bytes");
-    }
     for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
       String parent = name.substring(0, slash);
       if (files.contains(parent)) {
@@ -230,6 +229,13 @@ final class TarballExtractor {
         : directories.contains(name);
     if (taken) {
       throw bad("entry " + shown(name) + " appears both as a directory and as a file or link");
+    }
+  }
+
+  /** PAX headers can hold paths of any length: refuse one Linux could not create or link to. */
+  private void requireShortPath(String path) {
+    if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw bad("entry " + shown(path) + " has a path longer than " + MAX_PATH_BYTES + " bytes");
     }
   }
 

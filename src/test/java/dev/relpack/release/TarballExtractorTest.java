@@ -118,4 +118,19 @@ class TarballExtractorTest {
     assertEquals("entry " + path.substring(0, 100) + "... has a path longer than 4095 bytes",
         refused(tarOf(path + "f")));
   }
+
+  @Test
+  void aSymlinkTargetLongerThanPathMaxIsRefusedWithItsStartOnly() throws IOException {
+    Path tarball = work.resolve("link.tar");
+    String target = "../".repeat(20_000) + "etc/shadow";
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(tarball))) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      TarArchiveEntry link = new TarArchiveEntry("bin/link", TarConstants.LF_SYMLINK);
+      link.setLinkName(target); // written as a PAX linkpath of 60 KB
+      tar.putArchiveEntry(link);
+      tar.closeArchiveEntry();
+    }
+    assertEquals("entry " + target.substring(0, 100) + "... has a path longer than 4095 bytes",
+        refused(tarball));
+  }
 }
