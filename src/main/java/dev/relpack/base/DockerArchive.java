@@ -3,6 +3,7 @@ package dev.relpack.base;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -40,7 +41,7 @@ final class DockerArchive {
       raw.reset();
       Map<String, byte[]> small = new HashMap<>();
       Set<String> files = new HashSet<>();
-      try (TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
+      try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "--from tar:" + tar)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
           String name = checkedName(tar, e);
           if (e.isFile()) {

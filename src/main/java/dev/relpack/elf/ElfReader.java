@@ -28,6 +28,10 @@ public final class ElfReader {
   private static final long DT_RPATH = 15;
   private static final long DT_RUNPATH = 29;
   private static final int MAX_TABLE_BYTES = 16 << 20;
+  /** PATH_MAX: the kernel refuses a longer PT_INTERP, and no library name or path is longer. */
+  private static final int MAX_STRING_BYTES = 4096;
+  /** Real files name a few dozen libraries; the bound keeps memory and time linear in the file. */
+  private static final int MAX_NAMES = 1024;
 
   private final FileChannel channel;
   private final long size;
@@ -81,7 +85,11 @@ public final class ElfReader {
     Optional<String> interpreter = Optional.empty();
     Segment dynamic = null;
     for (Segment segment : segments) {
-      if (segment.type() == PT_INTERP) {
+      if (segment.type() == PT_INTERP && interpreter.isEmpty()) { // the first, as the kernel does
+        if (segment.filesz() > MAX_STRING_BYTES) {
+          throw new ElfFormatException("PT_INTERP of " + segment.filesz()
+              + " bytes is longer than PATH_MAX");
+        }
         interpreter = Optional.of(string(bytes(segment.offset(), segment.filesz()), 0));
       } else if (segment.type() == PT_DYNAMIC) {
         dynamic = segment;
@@ -130,7 +138,11 @@ public final class ElfReader {
         strtab = value;
       } else if (tag == DT_STRSZ) {
         strsz = value;
-      } else {
+      } else if (tag == DT_NEEDED || tag == DT_RPATH || tag == DT_RUNPATH) {
+        if (tags.size() == MAX_NAMES) {
+          throw new ElfFormatException("more than " + MAX_NAMES
+              + " DT_NEEDED, DT_RPATH and DT_RUNPATH entries");
+        }
         tags.add(new long[] {tag, value});
       }
     }
@@ -175,6 +187,10 @@ public final class ElfReader {
     int end = (int) offset;
     while (end < buffer.limit() && buffer.get(end) != 0) {
       end++;
+      if (end - offset > MAX_STRING_BYTES) {
+        throw new ElfFormatException("a string in the dynamic section is longer than "
+            + MAX_STRING_BYTES + " bytes");
+      }
     }
     byte[] text = new byte[end - (int) offset];
     buffer.get((int) offset, text);
@@ -186,7 +202,8 @@ public final class ElfReader {
   }
 
   private ByteBuffer bytes(long offset, long length) throws IOException, ElfFormatException {
-    if (offset < 0 || length < 0 || length > MAX_TABLE_BYTES || offset + length > size) {
+    // offset > size - length, not offset + length > size: a huge offset would overflow the sum
+    if (offset < 0 || length < 0 || length > MAX_TABLE_BYTES || offset > size - length) {
       throw new ElfFormatException("header points outside the file");
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) length).order(order == null ? ByteOrder.BIG_ENDIAN : order);

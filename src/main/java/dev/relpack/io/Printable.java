@@ -59,9 +59,9 @@ public final class Printable {
     return out.toString();
   }
 
-  /** C0 and C1 controls, DEL, and the format characters that reorder or hide text. */
+  /** C0 and C1 controls, DEL, format characters that reorder or hide text, lone surrogates. */
   private static boolean isUnsafe(int c) {
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || Character.getType(c) == Character.FORMAT
-        || c == 0x2028 || c == 0x2029;
+        || Character.getType(c) == Character.SURROGATE || c == 0x2028 || c == 0x2029;
   }
 }

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Printable;
 import dev.relpack.release.ErlangTerm.Atom;
 import dev.relpack.release.ErlangTerm.Binary;
 import dev.relpack.release.ErlangTerm.Int;
@@ -14,9 +15,19 @@ import java.util.List;
  * Reads a file of dot-terminated Erlang terms, as written by systools and mix into {@code .rel} and
  * {@code RELEASES}: atoms (plain and quoted), strings, binaries of one string, integers, tuples and
  * lists, with {@code %} comments. Anything else is reported as a syntax error with its line.
+ *
+ * <p>Every token is bounded in length so that reading stays linear in the text and no value is
+ * larger than a release can need: parsing a huge integer is quadratic, and a name or version that
+ * long would only end up in messages and paths.
  */
 public final class ErlangTermReader {
   private static final int MAX_DEPTH = 64;
+  /** Release files hold no integers that matter; 64 digits is more than any 128-bit number. */
+  static final int MAX_INTEGER_DIGITS = 64;
+  /** Erlang itself refuses atoms longer than 255 characters. */
+  static final int MAX_ATOM_CHARS = 255;
+  /** Strings are names, versions and paths: PATH_MAX. */
+  static final int MAX_STRING_CHARS = 4096;
 
   private final String text;
   private int pos;
@@ -55,21 +66,21 @@ public final class ErlangTermReader {
       return new ListTerm(sequence('[', ']', depth));
     }
     if (c == '"') {
-      return new Text(quoted('"'));
+      return new Text(quoted('"', MAX_STRING_CHARS));
     }
     if (c == '\'') {
-      return new Atom(quoted('\''));
+      return new Atom(quoted('\'', MAX_ATOM_CHARS));
     }
     if (c == '<' && text.startsWith("<<", pos)) {
       return binary();
     }
-    if (c == '-' || Character.isDigit(c)) {
+    if (c == '-' || isDigit(c)) {
       return integer();
     }
     if (Character.isLowerCase(c)) {
       return new Atom(bareAtom());
     }
-    throw error("unexpected character '" + c + "'");
+    throw error("unexpected character " + visible(c));
   }
 
   private List<ErlangTerm> sequence(char open, char close, int depth) throws TermSyntaxException {
@@ -95,7 +106,7 @@ public final class ErlangTermReader {
   private ErlangTerm binary() throws TermSyntaxException {
     pos += 2;
     skipBlank();
-    String value = peek('"') ? quoted('"') : "";
+    String value = peek('"') ? quoted('"', MAX_STRING_CHARS) : "";
     skipBlank();
     if (!text.startsWith(">>", pos)) {
       throw error("expected '>>'");
@@ -109,16 +120,25 @@ public final class ErlangTermReader {
     if (peek('-')) {
       pos++;
     }
-    while (!atEnd() && Character.isDigit(text.charAt(pos))) {
+    int digits = pos;
+    while (!atEnd() && isDigit(text.charAt(pos))) {
       pos++;
+      if (pos - digits > MAX_INTEGER_DIGITS) {
+        throw error("an integer of more than " + MAX_INTEGER_DIGITS + " digits");
+      }
     }
-    if (pos == start || (pos == start + 1 && text.charAt(start) == '-')) {
+    if (pos == digits) {
       throw error("expected a number");
     }
     return new Int(new BigInteger(text.substring(start, pos)));
   }
 
-  private String bareAtom() {
+  /** ASCII digits only: Character.isDigit would take any script's digits, Erlang does not. */
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private String bareAtom() throws TermSyntaxException {
     int start = pos;
     while (!atEnd()) {
       char c = text.charAt(pos);
@@ -126,23 +146,37 @@ public final class ErlangTermReader {
         break;
       }
       pos++;
+      if (pos - start > MAX_ATOM_CHARS) {
+        throw error("an atom of more than " + MAX_ATOM_CHARS + " characters");
+      }
     }
     return text.substring(start, pos);
   }
 
-  private String quoted(char quote) throws TermSyntaxException {
+  private String quoted(char quote, int maxChars) throws TermSyntaxException {
     expect(quote);
+    String what = quote == '"' ? "string" : "quoted atom";
     StringBuilder value = new StringBuilder();
     while (true) {
       if (atEnd()) {
-        throw error("unterminated " + (quote == '"' ? "string" : "quoted atom"));
+        throw error("unterminated " + what);
       }
       char c = text.charAt(pos++);
       if (c == quote) {
         return value.toString();
       }
       value.append(c == '\\' ? escaped() : c);
+      if (value.length() > maxChars) {
+        throw error((quote == '"' ? "a string" : "an atom") + " of more than " + maxChars
+            + " characters");
+      }
     }
+  }
+
+  /** A character of the text for a message: quoted if it prints, else as a visible escape. */
+  private static String visible(char c) {
+    String shown = Printable.of(String.valueOf(c));
+    return shown.length() == 1 ? "'" + c + "'" : shown;
   }
 
   private char escaped() throws TermSyntaxException {

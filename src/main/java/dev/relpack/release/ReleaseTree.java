@@ -1,6 +1,7 @@
 package dev.relpack.release;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +35,23 @@ interface ReleaseTree {
     return new FileListTree(files);
   }
 
+  /** Reads at most one byte past the limit, whatever size the file claims or grows to. */
   private static Optional<String> readSmall(Path file, String path) throws IOException {
     if (Files.size(file) > MAX_TEXT_BYTES) {
-      throw new IOException(path + " is larger than " + MAX_TEXT_BYTES + " bytes");
+      throw tooLarge(path);
     }
-    return Optional.of(Files.readString(file, StandardCharsets.ISO_8859_1));
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes((int) MAX_TEXT_BYTES + 1);
+    }
+    if (bytes.length > MAX_TEXT_BYTES) {
+      throw tooLarge(path);
+    }
+    return Optional.of(new String(bytes, StandardCharsets.ISO_8859_1));
+  }
+
+  private static IOException tooLarge(String path) {
+    return new IOException(path + " is larger than " + MAX_TEXT_BYTES + " bytes");
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.Printable;
 import dev.relpack.io.PosixModes;
 import dev.relpack.error.BadInputException;
@@ -8,6 +9,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,7 +34,10 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 final class TarballExtractor {
   /** Linux's NAME_MAX. */
   private static final int MAX_NAME_BYTES = 255;
-  /** Well under PATH_MAX (4096), leaving room for the cache directory the entry is stored in. */
+  /**
+   * Half of PATH_MAX (4096): the entry is written under the cache directory, whose own path takes
+   * part of PATH_MAX, and a longer one would fail there as a cache problem.
+   */
   private static final int MAX_PATH_BYTES = 2048;
   private final Path tarball;
   private final Path dest;
@@ -56,7 +61,8 @@ final class TarballExtractor {
 
   private void run() {
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(tarball));
-        TarArchiveInputStream tar = new TarArchiveInputStream(decompressed(raw), "UTF-8")) {
+        TarArchiveInputStream tar = new BoundedTarInputStream(decompressed(raw), "UTF-8",
+            "release tarball " + tarball)) {
       TarArchiveEntry entry;
       while ((entry = tar.getNextEntry()) != null) {
         extractEntry(tar, entry);
@@ -89,20 +95,18 @@ final class TarballExtractor {
       return;
     }
     requireNotThroughSymlink(name);
-    requireNotInsideFile(name);
+    requireFreePlace(name, entry.isDirectory());
     // before isFile(): commons-compress calls any non-directory entry a file
     if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO() || entry.isSparse()) {
       throw bad("entry " + name + " is a device, fifo or other special file; a release holds only"
           + " files, directories and links");
     }
     if (entry.isDirectory()) {
-      if (files.contains(name) || symlinks.containsKey(name)) {
-        throw bad("entry " + Printable.of(name) + " appears both as a file and as a directory");
-      }
       directories.add(name);
       Files.createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
       requireNew(name);
+      requireShortPath(entry.getLinkName());
       symlinks.put(name, entry.getLinkName());
     } else if (entry.isLink()) {
       copyHardLink(name, entry.getLinkName());
@@ -183,10 +187,7 @@ final class TarballExtractor {
 
   /** The entry name made relative and checked: never absolute, never with a {@code ..}. */
   private String safeName(String raw) {
-    if (raw.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
-      throw bad("entry " + Printable.of(raw) + " has a name of over " + MAX_PATH_BYTES
-          + " bytes; relpack takes release paths up to that length");
-    }
+    requireShortPath(raw);
     String name = raw;
     while (name.startsWith("./")) {
       name = name.substring(2);
@@ -202,10 +203,6 @@ final class TarballExtractor {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
-      if (part.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        throw bad("entry " + Printable.of(raw) + " has a name component over " + MAX_NAME_BYTES
-            + " bytes, which no Linux file system holds");
-      }
       if (FileNames.hasControlCharacter(part)) {
         throw bad("an entry has a control character in its name: " + Printable.of(raw));
       }
@@ -213,6 +210,40 @@ final class TarballExtractor {
     }
     return clean.toString();
   }
+
+  /**
+   * Refuses what the file system would refuse, as the input problem it is rather than as a failure
+   * to write the cache: a path or component too long for Linux, an entry inside one that is a
+   * file, and one path that is both a directory and something else. Records the parents as
+   * directories.
+   */
+  private void requireFreePlace(String name, boolean directory) {
+    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+      String parent = name.substring(0, slash);
+      if (files.contains(parent)) {
+        throw bad("entry " + Printable.of(name) + " is inside " + Printable.of(parent) + ", which is a file");
+      }
+      directories.add(parent);
+    }
+    for (String part : name.split("/")) {
+      if (part.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        throw bad("entry " + Printable.of(name) + " has a name longer than " + MAX_NAME_BYTES + " bytes");
+      }
+    }
+    boolean taken = directory ? files.contains(name) || symlinks.containsKey(name)
+        : directories.contains(name);
+    if (taken) {
+      throw bad("entry " + Printable.of(name) + " appears both as a directory and as a file or link");
+    }
+  }
+
+  /** PAX headers can hold paths of any length: refuse one Linux could not create or link to. */
+  private void requireShortPath(String path) {
+    if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+      throw bad("entry " + Printable.of(path) + " has a path longer than " + MAX_PATH_BYTES + " bytes");
+    }
+  }
+
 
   private void requireNotThroughSymlink(String name) {
     for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
@@ -225,26 +256,12 @@ final class TarballExtractor {
 
   private void requireNotSymlink(String name) {
     if (symlinks.containsKey(name)) {
-      throw bad("entry " + Printable.of(name) + " appears both as a symlink and as a file");
-    }
-    if (directories.contains(name)) {
-      throw bad("entry " + Printable.of(name) + " appears both as a directory and as a file");
-    }
-  }
-
-  /** An entry under a name that an earlier entry made a file: no file system can hold both. */
-  private void requireNotInsideFile(String name) {
-    for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
-      String parent = name.substring(0, slash);
-      if (files.contains(parent)) {
-        throw bad("entry " + Printable.of(name) + " is inside " + Printable.of(parent)
-            + ", which is a file");
-      }
+      throw bad("entry " + name + " appears both as a symlink and as a file");
     }
   }
 
   private void requireNew(String name) {
-    if (symlinks.containsKey(name) || files.contains(name) || directories.contains(name)
+    if (symlinks.containsKey(name) || files.contains(name)
         || Files.exists(dest.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw bad("entry " + name + " appears twice, once as a symlink");
     }

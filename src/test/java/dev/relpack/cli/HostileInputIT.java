@@ -62,8 +62,8 @@ class HostileInputIT {
       "shebang-env-environ.tar.gz, has the #! interpreter /proc/self/environ",
       "shebang-relative.tar.gz, has the #! interpreter ../../etc/shadow",
       "rel-app-dotdot.tar.gz, releases/0.1.0/tiny.rel lists application \"kernel\" version \"../../../../../../etc\"",
-      "name-too-long.tar.gz, has a name component over 255 bytes",
-      "path-too-long.tar.gz, has a name of over 2048 bytes",
+      "name-too-long.tar.gz, has a name longer than 255 bytes",
+      "path-too-long.tar.gz, has a path longer than 2048 bytes",
       "dir-then-file.tar.gz, entry lib/x appears both as a directory and as a file",
       "file-then-dir.tar.gz, entry lib/x/y is inside lib/x, which is a file"})
   void aReleaseCannotMakeTheHostBaseCopyAMachineFile(String fixture, String mention) {

@@ -1,7 +1,9 @@
 package dev.relpack.release;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.release.ErlangTerm.Atom;
@@ -11,6 +13,7 @@ import dev.relpack.release.ErlangTerm.ListTerm;
 import dev.relpack.release.ErlangTerm.Text;
 import dev.relpack.release.ErlangTerm.Tuple;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +71,66 @@ class ErlangTermReaderTest {
     TermSyntaxException e = assertThrows(TermSyntaxException.class,
         () -> ErlangTermReader.readAll(deep));
     assertTrue(e.getMessage().contains("nested more than"), e.getMessage());
+  }
+
+  private static TermSyntaxException refused(String text) {
+    TermSyntaxException e = assertThrows(TermSyntaxException.class,
+        () -> ErlangTermReader.readAll(text));
+    assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r")
+        || e.getMessage().contains("\u001b"), e.getMessage());
+    return e;
+  }
+
+  @Test
+  void aMillionDigitIntegerIsRefusedAtOnce() {
+    String rel = "{release,\n" + "9".repeat(1_000_000) + "}.";
+    TermSyntaxException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> refused(rel));
+    assertEquals("line 2: an integer of more than 64 digits", e.getMessage());
+  }
+
+  @Test
+  void integersUpTo64DigitsAreRead() throws Exception {
+    String digits = "-" + "7".repeat(64);
+    assertEquals(List.of(new Int(new BigInteger(digits))), ErlangTermReader.readAll(digits + "."));
+    assertEquals("line 1: an integer of more than 64 digits", refused("7".repeat(65) + ".")
+        .getMessage());
+  }
+
+  @Test
+  void atomsAreBoundedAsErlangBoundsThem() throws Exception {
+    String atom = "a".repeat(255);
+    assertEquals(List.of(new Atom(atom), new Atom(atom)),
+        ErlangTermReader.readAll(atom + ". '" + atom + "'."));
+    assertEquals("line 1: an atom of more than 255 characters", refused(atom + "a.").getMessage());
+    assertEquals("line 1: an atom of more than 255 characters",
+        refused("'" + atom + "a'.").getMessage());
+    // the bound counts characters, not the escapes that wrote them
+    assertEquals(List.of(new Atom("\n".repeat(255))),
+        ErlangTermReader.readAll("'" + "\\n".repeat(255) + "'."));
+  }
+
+  @Test
+  void stringsAndBinariesAreBoundedAtPathMax() throws Exception {
+    String text = "s".repeat(4096);
+    assertEquals(List.of(new Text(text), new Binary(text)),
+        ErlangTermReader.readAll("\"" + text + "\". <<\"" + text + "\">>."));
+    assertEquals("line 1: a string of more than 4096 characters",
+        refused("\"" + text + "s\".").getMessage());
+    assertEquals("line 3: a string of more than 4096 characters",
+        refused("\n\n<<\"" + text + "s\">>.").getMessage());
+  }
+
+  @Test
+  void unexpectedControlAndFormatCharactersAreShownVisibly() {
+    assertEquals("line 1: unexpected character \\x1b", refused("{a, \u001b[32m}.").getMessage());
+    assertEquals("line 1: unexpected character \\x07", refused("{a, \u0007b}.").getMessage());
+    assertEquals("line 1: unexpected character \\u202e", refused("\u202e.").getMessage());
+    assertEquals("line 1: unexpected character '#'", refused("#{}.").getMessage());
+  }
+
+  @Test
+  void onlyAsciiDigitsMakeAnInteger() {
+    // Arabic-Indic digits: Character.isDigit says yes, Erlang says no
+    assertEquals("line 1: unexpected character '\u0661'", refused("\u0661\u0662.").getMessage());
   }
 }
