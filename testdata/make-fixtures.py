@@ -318,7 +318,7 @@ def hostile(out):
     # names no file system takes, and one path used as both a file and a directory: input
     # problems, not cache problems
     crafted(f"{out}/name-too-long.tar.gz", m() + [({"name": "lib/" + "n" * 300}, b"x")])
-    crafted(f"{out}/path-too-long.tar.gz", m() + [({"name": "lib/" + "/".join(["d" * 99] * 50)}, b"x")])
+    crafted(f"{out}/path-too-long.tar.gz", m() + [({"name": "lib/" + "/".join(["d" * 99] * 30)}, b"x")])
     crafted(f"{out}/dir-then-file.tar.gz", m() + [({"name": "lib/x", "type": tarfile.DIRTYPE, "mode": 0o755}, None),
                                                  ({"name": "lib/x"}, b"x")])
     crafted(f"{out}/file-then-dir.tar.gz", m() + [({"name": "lib/x"}, b"x"), ({"name": "lib/x/y"}, b"y")])
