@@ -175,8 +175,8 @@ def gz(out, data):
             g.write(data)
 
 
-def crafted(out, members):
-    """A tarball from (TarInfo kwargs, data) pairs, for hostile inputs."""
+def crafted(out, members, compress=True):
+    """A tarball (gzip unless compress is False) from (TarInfo kwargs, data) pairs, for hostile inputs."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for spec, data in members:
@@ -190,7 +190,11 @@ def crafted(out, members):
                 tar.addfile(info, io.BytesIO(data))
             else:
                 tar.addfile(info)
-    gz(out, buf.getvalue())
+    if compress:
+        gz(out, buf.getvalue())
+    else:
+        with open(out, "wb") as f:
+            f.write(buf.getvalue())
 
 
 def minimal_release_members():
@@ -277,24 +281,6 @@ def same_length(old, new):
     return new + b"\0" * (len(old) - len(new))
 
 
-def docker_archive(out, members):
-    """An uncompressed docker-archive from (TarInfo kwargs, data) pairs."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for spec, data in members:
-            info = tarfile.TarInfo(spec.pop("name"))
-            info.mtime = MTIME
-            for k, v in spec.items():
-                setattr(info, k, v)
-            if info.type == tarfile.REGTYPE:
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-            else:
-                tar.addfile(info)
-    with open(out, "wb") as f:
-        f.write(buf.getvalue())
-
-
 def hostile(out):
     m = minimal_release_members
     heart = demo_member("erts-13.1.5/bin/heart")
@@ -347,8 +333,8 @@ def hostile(out):
              [({"name": "layer.tar", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, None)])):
         manifest = ('[{"Config":"config.json","RepoTags":["hostile:1"],"Layers":["%s"]}]'
                     % layer_path).encode()
-        docker_archive(f"{out}/{name}.tar", [({"name": "config.json"}, config)] + extra
-                       + [({"name": "manifest.json"}, manifest)])
+        crafted(f"{out}/{name}.tar", [({"name": "config.json"}, config)] + extra
+                + [({"name": "manifest.json"}, manifest)], compress=False)
     # an OCI layout whose layer blob is a symlink to a file of the machine
     import hashlib, json
     oci = f"{out}/base-oci-symlink-blob"
