@@ -37,7 +37,8 @@ import java.util.function.Consumer;
  * machine gives the same base, byte for byte, without rebuilding it.
  */
 final class HostBase {
-  static final String PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  static final String PATH = String.join(":", HostFileRules.PROGRAM_DIRS);
+  /** Where a program is looked for on the machine, in the order a usual shell PATH has them. */
   private static final List<String> PATH_DIRS =
       List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
   /** What mix, distillery, exrm and relx scripts call (see the release-kinds notes). */
@@ -218,12 +219,8 @@ final class HostBase {
       if (words.get(0).startsWith(appRoot + "/")) {
         continue; // the release's own program: nothing to take from the machine
       }
-      Optional<HostFileRules.Program> asked = HostFileRules.interpreter(words, file.path());
-      if (asked.isPresent()) {
-        String program = asked.get() instanceof HostFileRules.Program.Absolute absolute
-            ? absolute.path() : ((HostFileRules.Program.OnPath) asked.get()).name();
-        neededBy.putIfAbsent(program, file.path());
-      }
+      HostFileRules.interpreter(words, file.path())
+          .ifPresent(program -> neededBy.putIfAbsent(program, file.path()));
     }
     if (release.kind() == ReleaseKind.DISTILLERY) {
       neededBy.putIfAbsent("bash", "bin/" + release.name());

@@ -36,24 +36,18 @@ final class HostFileRules {
     }
   }
 
-  /** What a script's {@code #!} line runs: an absolute program or a name looked up on PATH. */
-  sealed interface Program {
-    record Absolute(String path) implements Program {}
-
-    record OnPath(String name) implements Program {}
-  }
-
   /**
-   * The program a {@code #!} line runs, the way the kernel and {@code env} find it: the first word
+   * The program a {@code #!} line runs, the way the kernel and {@code env} find it: an absolute
+   * path, or a plain name to look up in {@link #PROGRAM_DIRS}. The first word
    * must be an absolute path in a program directory; for {@code env}, its options and
    * {@code NAME=VALUE} words are skipped and the program is the next word, a plain name (looked up
    * on PATH) or again an absolute path in a program directory. Empty for a bare {@code env}.
    */
-  static Optional<Program> interpreter(List<String> words, String releaseFile) {
+  static Optional<String> interpreter(List<String> words, String releaseFile) {
     String first = words.get(0);
     requireProgram(first, releaseFile);
     if (!first.endsWith("/env")) {
-      return Optional.of(new Program.Absolute(first));
+      return Optional.of(first);
     }
     int i = 1;
     while (i < words.size() && (words.get(i).startsWith("-") || words.get(i).contains("="))) {
@@ -66,9 +60,8 @@ final class HostFileRules {
     String program = words.get(i);
     if (program.contains("/")) {
       requireProgram(program, releaseFile);
-      return Optional.of(new Program.Absolute(program));
     }
-    return Optional.of(new Program.OnPath(program));
+    return Optional.of(program);
   }
 
   /** A machine file the rules above led to, checked once links are followed. */
