@@ -58,10 +58,20 @@ public final class JibImageBuilder {
   public ImageResult build(ImageSpec spec, Target target) {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
+    LayerCache cache = new LayerCache(applicationCache(), baseCache(),
+        settings.cacheRoot().resolve("tmp"), listener);
+    Set<String> evicted = new java.util.HashSet<>();
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener);
       try {
-        return attempt(spec, target, events);
+        return attempt(spec, target, events, cache);
+      } catch (CorruptBlobException e) {
+        // a cache entry jib reused without the check before the build: remove it, build again
+        if (!evicted.add(e.digest()) || !evict(cache, e.digest())) {
+          throw new InternalException("building " + target.display() + " failed: "
+              + e.getMessage() + ", and no cache entry holds it to remove", e);
+        }
+        attempt--;
       } catch (Exception e) {
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
           throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
@@ -74,12 +84,14 @@ public final class JibImageBuilder {
     }
   }
 
-  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events) throws Exception {
+  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache)
+      throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
-    for (ImageLayer layer : spec.layers()) {
-      jib.addFileEntriesLayer(fileEntries(layer));
-    }
+    List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
+    layers.forEach(jib::addFileEntriesLayer);
+    cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
+        ? java.util.Optional.of(archive.tar()) : java.util.Optional.empty());
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(List.of())
         .setEnvironment(spec.environment())
@@ -112,8 +124,8 @@ public final class JibImageBuilder {
       return containerizer
           .setToolName("relpack")
           .setToolVersion(settings.toolVersion())
-          .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
-          .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
+          .setApplicationLayersCache(applicationCache())
+          .setBaseImageLayersCache(baseCache())
           .setAllowInsecureRegistries(settings.allowInsecure())
           .addEventHandler(LogEvent.class, events::onLog)
           .addEventHandler(ProgressEvent.class, events::onProgress)
@@ -148,6 +160,22 @@ public final class JibImageBuilder {
     @Override
     public BuildListener listener() {
       return listener;
+    }
+  }
+
+  private Path applicationCache() {
+    return settings.cacheRoot().resolve("jib/application");
+  }
+
+  private Path baseCache() {
+    return settings.cacheRoot().resolve("jib/base");
+  }
+
+  private static boolean evict(LayerCache cache, String digest) {
+    try {
+      return cache.evict(digest);
+    } catch (java.io.IOException e) {
+      throw new InternalException("cannot remove a corrupt entry from the cache: " + e.getMessage(), e);
     }
   }
 
