@@ -73,6 +73,11 @@ public final class JibImageBuilder {
         }
         attempt--;
       } catch (Exception e) {
+        java.util.Optional<String> rejected = JibErrors.rejectedBlob(e);
+        if (rejected.isPresent() && evicted.add(rejected.get()) && evict(cache, rejected.get())) {
+          attempt--; // the registry refused a corrupt cache entry: removed, so build again
+          continue;
+        }
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
           throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display());
         }
@@ -90,8 +95,11 @@ public final class JibImageBuilder {
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
     layers.forEach(jib::addFileEntriesLayer);
-    cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
-        ? java.util.Optional.of(archive.tar()) : java.util.Optional.empty());
+    if (target instanceof RegistryTarget) {
+      // oci: and tar: targets check every blob as they write it; a push has no such place
+      cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
+          ? java.util.Optional.of(archive.tar()) : java.util.Optional.empty());
+    }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(List.of())
         .setEnvironment(spec.environment())

@@ -5,6 +5,7 @@ import dev.relpack.error.InternalException;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
@@ -185,28 +186,42 @@ public final class ContentStore {
     try (Stream<Path> walk = Files.walk(dir)) {
       paths = walk.toList();
     }
-    List<String[]> entries = new ArrayList<>(); // relative path, manifest line
-    for (Path path : paths) {
-      String rel = dir.relativize(path).toString();
-      PosixFileAttributes attrs =
-          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (attrs.isDirectory()) {
-        if (!rel.isEmpty() || !unit.isEmpty()) {
-          entries.add(new String[] {rel, "d " + rel + "\n"});
-        }
-      } else if (attrs.isRegularFile()) {
-        entries.add(new String[] {rel, "f " + rel + (PosixModes.isExecutable(attrs) ? " x " : " - ")
-            + Sha256.of(path) + "\n"});
-      } else {
-        return Optional.empty();
-      }
+    List<String[]> entries; // relative path, manifest line (null for what relpack never stores)
+    try {
+      // in parallel: hashing is most of a warm build's cost of this check
+      entries = paths.parallelStream().map(path -> manifestLine(unit, dir, path)).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
+    if (entries.stream().anyMatch(e -> e != null && e[1] == null)) {
+      return Optional.empty();
+    }
+    entries = new ArrayList<>(entries.stream().filter(java.util.Objects::nonNull).toList());
     // the same order as digestOf, which sorts by path in the release: the unit's prefix is shared
     entries.sort(Comparator.comparing((String[] e) -> unit.isEmpty() ? e[0]
         : e[0].isEmpty() ? unit : unit + "/" + e[0]));
     StringBuilder manifest = new StringBuilder();
     entries.forEach(e -> manifest.append(e[1]));
     return Optional.of(Sha256.of(manifest.toString()));
+  }
+
+  /** A stored path's relative path and manifest line; null for the unit's root if unlisted. */
+  private static String[] manifestLine(String unit, Path dir, Path path) {
+    try {
+      String rel = dir.relativize(path).toString();
+      PosixFileAttributes attrs =
+          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (attrs.isDirectory()) {
+        return rel.isEmpty() && unit.isEmpty() ? null : new String[] {rel, "d " + rel + "\n"};
+      }
+      if (attrs.isRegularFile()) {
+        return new String[] {rel, "f " + rel + (PosixModes.isExecutable(attrs) ? " x " : " - ")
+            + Sha256.of(path) + "\n"};
+      }
+      return new String[] {rel, null};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Takes a unit out of use at once (a rename), then deletes it. */

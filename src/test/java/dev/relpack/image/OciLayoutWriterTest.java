@@ -213,16 +213,17 @@ class OciLayoutWriterTest {
   }
 
   @Test
-  void anExistingBlobIsNotRewritten() throws Exception {
+  void anExistingBlobThatMatchesItsDigestIsNotRewritten() throws Exception {
     FakeImage image = image("img", "layer");
     Path layout = work.resolve("layout");
     OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
     Path blob = layout.resolve("blobs/sha256").resolve(image.blobs().get(0));
-    Files.writeString(blob, "kept as it was");
+    Object inode = Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
 
     OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warning -> {});
 
-    assertEquals("kept as it was", Files.readString(blob));
+    assertEquals(inode, Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+        "the same file, not a new one renamed over it");
   }
 
   @Test
@@ -276,5 +277,50 @@ class OciLayoutWriterTest {
 
     List<String> digests = index(layout).path("manifests").findValuesAsText("digest");
     assertEquals(List.of(other.manifestDigest(), mine.manifestDigest()), digests);
+  }
+
+  @Test
+  void aCorruptBlobAlreadyInTheLayoutIsReportedAndWrittenAgainWhenATagIsAdded() throws Exception {
+    FakeImage image = image("img", "layer");
+    Path layout = work.resolve("layout");
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
+    Path layer = layout.resolve("blobs/sha256").resolve(image.blobs().get(0));
+    Files.writeString(layer, "tampered");
+    List<String> warnings = new java.util.ArrayList<>();
+
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warnings::add);
+
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("sha256:" + image.blobs().get(0)), warnings.get(0));
+    assertBlobsPresent(layout, image);
+    assertEquals(Map.of("v1", image.manifestDigest(), "v2", image.manifestDigest()), refs(layout));
+    assertNoTemporaryFiles(layout);
+  }
+
+  @Test
+  void blobsThatMatchTheirDigestAreKeptWithoutAWord() throws Exception {
+    FakeImage image = image("img", "layer");
+    Path layout = work.resolve("layout");
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
+    List<String> warnings = new java.util.ArrayList<>();
+
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warnings::add);
+
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aBlobFromJibThatDoesNotMatchItsNameIsRefusedAndNotWritten() throws Exception {
+    Path tar = work.resolve("bad.tar");
+    String claimed = sha256("the real layer".getBytes(StandardCharsets.UTF_8));
+    writeTar(tar, Map.of("blobs/sha256/" + claimed, "a corrupt layer".getBytes(StandardCharsets.UTF_8)));
+    Path layout = work.resolve("layout");
+
+    CorruptBlobException thrown = assertThrows(CorruptBlobException.class,
+        () -> OciLayoutWriter.add(tar, layout, List.of("v1"), NO_OTHER_BUILD, warning -> {}));
+
+    assertEquals("sha256:" + claimed, thrown.digest());
+    assertFalse(Files.exists(layout.resolve("blobs/sha256").resolve(claimed)));
+    assertNoTemporaryFiles(layout);
   }
 }
