@@ -67,15 +67,21 @@ public final class JibImageBuilder {
         return attempt(spec, target, events, cache);
       } catch (CorruptBlobException e) {
         // a cache entry jib reused without the check before the build: remove it, build again
-        if (!evicted.add(e.digest()) || !evict(cache, e.digest())) {
+        if (!evicted.add(e.digest()) || !evictIfCorrupt(cache, e.digest())) {
           throw new InternalException("building " + target.display() + " failed: "
               + e.getMessage() + ", and no cache entry holds it to remove", e);
         }
         attempt--;
       } catch (Exception e) {
         java.util.Optional<String> rejected = JibErrors.rejectedBlob(e);
-        if (rejected.isPresent() && evicted.add(rejected.get()) && evict(cache, rejected.get())) {
-          attempt--; // the registry refused a corrupt cache entry: removed, so build again
+        if (rejected.isPresent() && evicted.add(rejected.get())) {
+          // the registry refused a blob as not matching its digest: if a cache entry is to blame
+          // it is removed; either way the blob is pushed once more
+          if (!evictIfCorrupt(cache, rejected.get())) {
+            listener.warn("the registry refused blob " + rejected.get() + " as not matching its"
+                + " digest, though the cache holds it intact; pushing it again");
+          }
+          attempt--;
           continue;
         }
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
@@ -179,9 +185,9 @@ public final class JibImageBuilder {
     return settings.cacheRoot().resolve("jib/base");
   }
 
-  private static boolean evict(LayerCache cache, String digest) {
+  private static boolean evictIfCorrupt(LayerCache cache, String digest) {
     try {
-      return cache.evict(digest);
+      return cache.evictIfCorrupt(digest);
     } catch (java.io.IOException e) {
       throw new InternalException("cannot remove a corrupt entry from the cache: " + e.getMessage(), e);
     }

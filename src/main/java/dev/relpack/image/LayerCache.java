@@ -29,7 +29,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * jib's two layer caches in relpack's cache directory, which other jobs may write: jib trusts
  * what they hold, relpack does not. Where the image is written here ({@code oci:}, {@code tar:})
- * every blob is hashed as it is written, and a bad one is removed with {@link #evict} before the
+ * every blob is hashed as it is written, and a bad one is removed with {@link #evictIfCorrupt} before the
  * build runs again. A push has no such place: before it, the entries jib will take for the
  * image's layers (found with jib's own lookup, so exactly those) are hashed with {@link #check};
  * one that does not match the digest it is stored under is reported and removed, and jib builds
@@ -88,33 +88,39 @@ final class LayerCache {
   }
 
   /**
-   * Removes every entry stored under {@code digest} ({@code sha256:...}), in either cache.
+   * Removes every entry stored under {@code digest} ({@code sha256:...}), in either cache, whose
+   * content does not match it; entries that match stay (another build may be reading them).
    *
-   * @return whether there was one
+   * @return whether one was removed
    */
-  boolean evict(String digest) throws IOException {
+  boolean evictIfCorrupt(String digest) throws IOException {
     String hex = digest.substring(digest.indexOf(':') + 1);
-    List<Path> entries = new ArrayList<>();
+    List<Path> files = new ArrayList<>(); // layers/DIGEST/DIFF_ID and local/DIFF_ID/DIGEST
     for (Path cache : List.of(application, base)) {
-      entries.add(cache.resolve("layers").resolve(hex));
+      Path layer = cache.resolve("layers").resolve(hex);
+      if (Files.isDirectory(layer, LinkOption.NOFOLLOW_LINKS)) {
+        try (Stream<Path> inside = Files.list(layer)) {
+          inside.forEach(files::add);
+        }
+      }
       Path local = cache.resolve("local");
       if (Files.isDirectory(local)) {
         try (Stream<Path> dirs = Files.list(local)) {
-          dirs.filter(d -> Files.exists(d.resolve(hex), LinkOption.NOFOLLOW_LINKS))
-              .forEach(entries::add);
+          dirs.map(d -> d.resolve(hex)).filter(f -> Files.exists(f, LinkOption.NOFOLLOW_LINKS))
+              .forEach(files::add);
         }
       }
     }
-    boolean found = false;
-    for (Path entry : entries) {
-      if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
-        found = true;
-        listener.warn("cache entry " + entry + " does not match its digest (changed or corrupt);"
-            + " building it again");
-        remove(entry);
+    boolean removed = false;
+    for (Path file : files) {
+      if (!matches(file, hex)) {
+        listener.warn("cache entry " + file.getParent() + " does not match its digest (changed or"
+            + " corrupt); building it again");
+        remove(file.getParent());
+        removed = true;
       }
     }
-    return found;
+    return removed;
   }
 
   private void checkEntry(Path dir, Path file, DescriptorDigest digest) throws IOException {
