@@ -326,12 +326,15 @@ final class HostBase {
     List<RootfsEntry> skeleton =
         entries.stream().filter(e -> !(e instanceof RootfsEntry.RegularFile)).toList();
     Optional<String> digest = readDigest(digestFile);
+    AtomicFiles.Content writer = tmp -> DockerArchiveWriter.write(tmp, skeleton, architecture,
+        List.of("PATH=" + PATH), "directories, links and accounts of the build machine's files");
     if (!Files.isRegularFile(archive) || digest.isEmpty()) {
       // digest first, archive last: an archive is only ever found beside its digest
       digest = Optional.of(contentDigest(entries, architecture));
       AtomicFiles.write(digestFile, digest.get());
-      AtomicFiles.write(archive, tmp -> DockerArchiveWriter.write(tmp, skeleton, architecture,
-          List.of("PATH=" + PATH), "directories, links and accounts of the build machine's files"));
+      AtomicFiles.write(archive, writer);
+    } else {
+      CachedArchives.verify(archive, writer, warn);
     }
     List<BaseImage.BaseFile> files = entries.stream()
         .filter(e -> e instanceof RootfsEntry.RegularFile)

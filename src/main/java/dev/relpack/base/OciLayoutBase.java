@@ -2,19 +2,21 @@ package dev.relpack.base;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Printable;
 import dev.relpack.io.Sha256;
-import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -64,7 +66,7 @@ final class OciLayoutBase {
     platform.check(display, context);
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
-        new BaseImage.ArchiveSource(repack(dir, digest, image, display)),
+        new BaseImage.ArchiveSource(repack(dir, digest, image, display, context)),
         platform.imageArchitecture());
   }
 
@@ -103,13 +105,11 @@ final class OciLayoutBase {
         .mismatch(display, context.architecture(), context.nativeArchitecture().isPresent());
   }
 
-  private Path repack(Path dir, String digest, JsonNode image, String display) throws IOException {
+  private Path repack(Path dir, String digest, JsonNode image, String display,
+      BaseContext context) throws IOException {
     Path bases = cacheRoot.resolve("bases");
     Files.createDirectories(bases);
     Path archive = bases.resolve("oci-" + digest.replace("sha256:", "") + ".tar");
-    if (Files.isRegularFile(archive)) {
-      return archive;
-    }
     String config = image.path("config").path("digest").asText();
     List<String> layers = new ArrayList<>();
     for (JsonNode layer : image.path("layers")) {
@@ -120,19 +120,31 @@ final class OciLayoutBase {
       }
       layers.add(layer.path("digest").asText());
     }
+    List<String> blobNames = new ArrayList<>(List.of(hex(config) + ".json"));
+    var layerNames = JSON.createArrayNode();
+    for (String layer : layers) {
+      blobNames.add(hex(layer) + ".tar.gz");
+      layerNames.add(hex(layer) + ".tar.gz");
+    }
+    byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(
+        JSON.createObjectNode().put("Config", hex(config) + ".json").set("Layers", layerNames)));
+    if (Files.isRegularFile(archive)) {
+      // the cache is not trusted: a repack is used only if every blob in it has its digest
+      if (CachedArchives.holds(archive, blobNames, manifest)) {
+        return archive;
+      }
+      context.log().accept(LogEvent.warn("cache entry " + archive + " does not match its digest"
+          + " (changed or corrupt); writing it again"));
+    }
     AtomicFiles.write(archive, tmp -> {
       try (TarArchiveOutputStream tar =
           new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), "UTF-8")) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         add(tar, hex(config) + ".json", blob(dir, config, display), config, display);
-        var layerNames = JSON.createArrayNode();
         for (String layer : layers) {
           add(tar, hex(layer) + ".tar.gz", blob(dir, layer, display), layer, display);
-          layerNames.add(hex(layer) + ".tar.gz");
         }
-        byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(
-            JSON.createObjectNode().put("Config", hex(config) + ".json").set("Layers", layerNames)));
         TarArchiveEntry entry = new TarArchiveEntry("manifest.json");
         entry.setSize(manifest.length);
         tar.putArchiveEntry(entry);
@@ -177,7 +189,7 @@ final class OciLayoutBase {
   }
 
   private static void requireDigest(MessageDigest computed, String digest, String display) {
-    String actual = "sha256:" + java.util.HexFormat.of().formatHex(computed.digest());
+    String actual = "sha256:" + HexFormat.of().formatHex(computed.digest());
     if (!actual.equals(digest)) {
       throw new BadInputException(display + ": blob " + digest + " does not match its digest"
           + " (its content is " + actual + "); the layout is damaged or was tampered with");

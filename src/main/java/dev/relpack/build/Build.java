@@ -81,7 +81,7 @@ public final class Build {
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
-        request.apps(), request.cacheDir(), request.environment());
+        request.apps(), request.cacheDir(), request.environment(), reporter::warn);
     Release release = loaded.release();
     reporter.step("Release " + release.name() + " " + release.version() + " ("
         + release.kind().label() + ", ERTS " + release.ertsVersion()

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** Finds, reads and plans the release a request names; shared by {@code build} and {@code inspect}. */
 public final class ReleaseLoader {
@@ -23,15 +24,16 @@ public final class ReleaseLoader {
   /** A release and how its files are layered. */
   public record Loaded(Release release, LayerPlan plan) {}
 
+  /** @param warn told about cache content found changed (it is read again, not used) */
   public static Loaded load(Optional<Path> releasePath, Optional<Path> projectDir,
-      List<String> apps, Path cacheDir, Map<String, String> env) {
+      List<String> apps, Path cacheDir, Map<String, String> env, Consumer<String> warn) {
     Optional<MixProject> project = projectDir.map(MixProject::read);
     Path path = releasePath.orElseGet(() -> project
         .map(p -> p.builtRelease(env.getOrDefault("MIX_ENV", "prod")))
         .orElseThrow(() -> new BadInputException(
             "give the release with --release PATH, or its mix project with --project-dir DIR")));
-    Release release = new ReleaseReader(CacheDirectory.root(cacheDir), ExtractionLimits.DEFAULT)
-        .read(path);
+    Release release = new ReleaseReader(CacheDirectory.root(cacheDir), ExtractionLimits.DEFAULT,
+        warn).read(path);
     return new Loaded(release, LayerPlanner.plan(release, roles(release, project, apps)));
   }
 

@@ -59,7 +59,7 @@ final class InspectCommand implements Callable<Integer> {
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(Optional.ofNullable(release),
         Optional.ofNullable(projectDir), apps,
         cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
-        context.env());
+        context.env(), warning -> context.err().println("warning: " + warning));
     String root = new ImageOptions(appRoot, ImageOptions.DEFAULT_USER, List.of(),
         java.util.Map.of(), java.util.Map.of()).appRoot();
     if (json) {

@@ -20,6 +20,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.relpack.io.Sha256;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -28,6 +35,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * after the release ({@code NAME:TAG}). Written beside the file and moved over it when complete.
  */
 public record ArchiveTarget(Path file, List<String> tags) implements Target {
+  private static final Pattern BLOB = Pattern.compile("([0-9a-f]{64})\\.(?:tar\\.gz|json)");
+
   public ArchiveTarget {
     tags = List.copyOf(tags);
   }
@@ -69,17 +78,30 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
     }
   }
 
-  /** The layers of the archive jib wrote: digests from the names, sizes from the entries. */
+  /**
+   * The layers of the archive jib wrote: digests from the names, sizes from the entries. Each
+   * layer and the config is checked against the digest it is named by: a mismatch means jib's
+   * cache gave bad content ({@link CorruptBlobException}).
+   */
   private static List<TargetSession.Blob> layers(Path archive) throws IOException {
     Map<String, Long> sizes = new LinkedHashMap<>();
     JsonNode manifest = null;
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(archive)))) {
       for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-        if (entry.getName().equals("manifest.json")) {
+        String name = entry.getName();
+        if (name.equals("manifest.json")) {
           manifest = new ObjectMapper().readTree(tar.readAllBytes());
-        } else {
-          sizes.put(entry.getName(), entry.getSize());
+          continue;
+        }
+        sizes.put(name, entry.getSize());
+        Matcher named = BLOB.matcher(name);
+        if (named.matches()) {
+          MessageDigest digest = Sha256.newDigest();
+          new DigestInputStream(tar, digest).transferTo(OutputStream.nullOutputStream());
+          if (!HexFormat.of().formatHex(digest.digest()).equals(named.group(1))) {
+            throw new CorruptBlobException("sha256:" + named.group(1));
+          }
         }
       }
     }

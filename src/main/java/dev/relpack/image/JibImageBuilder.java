@@ -63,15 +63,36 @@ public final class JibImageBuilder {
   public ImageResult build(ImageSpec spec, Target target) {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
+    LayerCache cache = new LayerCache(applicationCache(), baseCache(),
+        settings.cacheRoot().resolve("tmp"), listener);
+    Set<String> evicted = new java.util.HashSet<>();
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener);
       try {
-        return attempt(spec, target, events);
+        return attempt(spec, target, events, cache);
+      } catch (CorruptBlobException e) {
+        // a cache entry jib reused without the check before the build: remove it, build again
+        if (!evicted.add(e.digest()) || !evictIfCorrupt(cache, e.digest())) {
+          throw new InternalException("building " + target.display() + " failed: "
+              + e.getMessage() + ", and no cache entry holds it to remove", e);
+        }
+        attempt--;
       } catch (Exception e) {
         JibErrors.outOfMemory(e).ifPresent(memory -> {
           // only what a registry sent can be this large; the registry phase says so
           throw memory;
         });
+        java.util.Optional<String> rejected = JibErrors.rejectedBlob(e);
+        if (rejected.isPresent() && evicted.add(rejected.get())) {
+          // the registry refused a blob as not matching its digest: if a cache entry is to blame
+          // it is removed; either way the blob is pushed once more
+          if (!evictIfCorrupt(cache, rejected.get())) {
+            listener.warn("the registry refused blob " + rejected.get() + " as not matching its"
+                + " digest, though the cache holds it intact; pushing it again");
+          }
+          attempt--;
+          continue;
+        }
         if (attempt == ATTEMPTS || !JibErrors.isTransient(e)) {
           throw e instanceof RelpackException r ? r : JibErrors.translate(e, target.display(), spec.base().name());
         }
@@ -83,11 +104,16 @@ public final class JibImageBuilder {
     }
   }
 
-  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events) throws Exception {
+  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache)
+      throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
-    for (ImageLayer layer : spec.layers()) {
-      jib.addFileEntriesLayer(fileEntries(layer));
+    List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
+    layers.forEach(jib::addFileEntriesLayer);
+    if (target instanceof RegistryTarget) {
+      // oci: and tar: targets check every blob as they write it; a push has no such place
+      cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
+          ? java.util.Optional.of(archive.tar()) : java.util.Optional.empty());
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(List.of())
@@ -121,8 +147,8 @@ public final class JibImageBuilder {
       return containerizer
           .setToolName("relpack")
           .setToolVersion(settings.toolVersion())
-          .setApplicationLayersCache(settings.cacheRoot().resolve("jib/application"))
-          .setBaseImageLayersCache(settings.cacheRoot().resolve("jib/base"))
+          .setApplicationLayersCache(applicationCache())
+          .setBaseImageLayersCache(baseCache())
           .setAllowInsecureRegistries(settings.allowInsecure())
           .setExecutorService(settings.phase().executor())
           // jib's threads may go on after the phase expired; what they say then is no news
@@ -182,6 +208,22 @@ public final class JibImageBuilder {
         throw new InternalException("the build of " + target.display() + " was given up; not"
             + " writing it", null);
       }
+    }
+  }
+
+  private Path applicationCache() {
+    return settings.cacheRoot().resolve("jib/application");
+  }
+
+  private Path baseCache() {
+    return settings.cacheRoot().resolve("jib/base");
+  }
+
+  private static boolean evictIfCorrupt(LayerCache cache, String digest) {
+    try {
+      return cache.evictIfCorrupt(digest);
+    } catch (java.io.IOException e) {
+      throw new InternalException("cannot remove a corrupt entry from the cache: " + e.getMessage(), e);
     }
   }
 

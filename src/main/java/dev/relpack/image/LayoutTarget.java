@@ -69,7 +69,8 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       // tag one of them wrote could be lost
       Path lock = session.locks().resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock");
       JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, () -> ExclusiveLock.acquire(lock,
-          () -> session.listener().warn("waiting for another build writing " + display())));
+          () -> session.listener().warn("waiting for another build writing " + display())),
+          session.listener()::warn);
       Path manifestBlob = dir.resolve("blobs/sha256")
           .resolve(manifest.path("digest").asText().substring("sha256:".length()));
       List<TargetSession.Blob> layers = new ArrayList<>();

@@ -12,7 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.nio.file.LinkOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.function.Consumer;
 import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.Sha256;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -21,6 +27,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Blobs go in first (content-addressed, so existing ones are kept); {@code index.json} is replaced
  * last, atomically, with one entry per tag. A reader never sees an index pointing at a missing blob,
  * and other images in the layout stay.
+ *
+ * <p>Every blob is checked against its digest: one jib wrote must match (else its cache gave it
+ * bad content, {@link CorruptBlobException}), and one already in the layout is kept only if it
+ * matches; a corrupt one is reported and replaced.
  */
 final class OciLayoutWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,8 +48,8 @@ final class OciLayoutWriter {
    * Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest.
    * Blobs are content-addressed and written atomically, so only the index needs {@code turn}.
    */
-  static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn)
-      throws IOException {
+  static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
+      Consumer<String> warn) throws IOException {
     Path blobs = layout.resolve("blobs/sha256");
     Files.createDirectories(blobs);
     JsonNode jibIndex = null;
@@ -48,7 +58,7 @@ final class OciLayoutWriter {
       for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
         String name = entry.getName();
         if (name.startsWith("blobs/sha256/") && name.matches("blobs/sha256/[0-9a-f]{64}")) {
-          writeBlob(tar, blobs.resolve(name.substring("blobs/sha256/".length())));
+          writeBlob(tar, blobs.resolve(name.substring("blobs/sha256/".length())), warn);
         } else if (name.equals("index.json")) {
           jibIndex = JSON.readTree(tar.readAllBytes());
         }
@@ -69,11 +79,24 @@ final class OciLayoutWriter {
     return manifest;
   }
 
-  private static void writeBlob(InputStream in, Path blob) throws IOException {
+  private static void writeBlob(InputStream in, Path blob, Consumer<String> warn)
+      throws IOException {
+    String expected = blob.getFileName().toString();
     if (Files.exists(blob)) {
-      return;
+      if (Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS) && Sha256.of(blob).equals(expected)) {
+        return;
+      }
+      warn.accept("blob sha256:" + expected + " in " + blob.getParent().getParent().getParent()
+          + " does not match its digest (changed or corrupt); writing it again");
     }
-    AtomicFiles.write(blob, tmp -> Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING));
+    AtomicFiles.write(blob, tmp -> {
+      MessageDigest digest = Sha256.newDigest();
+      Files.copy(new DigestInputStream(in, digest), tmp, StandardCopyOption.REPLACE_EXISTING);
+      String actual = HexFormat.of().formatHex(digest.digest());
+      if (!actual.equals(expected)) {
+        throw new CorruptBlobException("sha256:" + expected);
+      }
+    });
   }
 
   private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)

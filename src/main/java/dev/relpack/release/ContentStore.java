@@ -5,6 +5,7 @@ import dev.relpack.error.InternalException;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -30,15 +33,25 @@ import java.util.stream.Stream;
  * an unchanged app hit that cache whether the release came from a rebuilt directory or a new
  * tarball. Units are written to a temporary directory and renamed into place, so concurrent builds
  * and interrupted ones never see half a unit.
+ *
+ * <p>The cache may be shared with other jobs and is not trusted: a unit is hashed again each time
+ * it is used, and one whose content no longer gives its name is reported, removed and stored anew
+ * from the release.
  */
 public final class ContentStore {
   private final Path units;
   private final Path tmp;
+  private final Consumer<String> warn;
 
-  /** A store under {@code root} (the cache directory), created when first used. */
-  public ContentStore(Path root) {
+  /**
+   * A store under {@code root} (the cache directory), created when first used.
+   *
+   * @param warn told about each unit found changed in the cache
+   */
+  public ContentStore(Path root, Consumer<String> warn) {
     this.units = root.resolve("units");
     this.tmp = root.resolve("tmp");
+    this.warn = warn;
   }
 
   /** A fresh, empty directory on the store's file system, for staging work. */
@@ -47,10 +60,27 @@ public final class ContentStore {
     return Files.createDirectory(tmp.resolve(UUID.randomUUID().toString()));
   }
 
-  /** The directory holding the unit with this digest, if the store has it. */
-  public Optional<Path> unit(String digest) {
+  /** Whether the store has a unit with this digest (not checked: see {@link #verified}). */
+  public boolean has(String digest) {
+    return Files.isDirectory(units.resolve(digest));
+  }
+
+  /**
+   * The directory holding unit {@code name} with this digest, if the store has it and its content
+   * still gives that digest; a unit that does not is reported and removed.
+   */
+  Optional<Path> verified(String name, String digest) throws IOException {
     Path dir = units.resolve(digest);
-    return Files.isDirectory(dir) ? Optional.of(dir) : Optional.empty();
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    if (storedDigest(name, dir).filter(digest::equals).isPresent()) {
+      return Optional.of(dir);
+    }
+    warn.accept("cache entry " + dir + " does not match its digest (changed or corrupt);"
+        + " storing it again from the release");
+    evict(dir);
+    return Optional.empty();
   }
 
   /**
@@ -67,7 +97,7 @@ public final class ContentStore {
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
         String digest = digestOf(unit.getKey(), unit.getValue());
-        Path dir = unit(digest).orElse(null);
+        Path dir = verified(unit.getKey(), digest).orElse(null);
         if (dir == null) {
           dir = store(unit.getKey(), unit.getValue(), digest);
         }
@@ -84,11 +114,18 @@ public final class ContentStore {
     return new Materialized(List.copyOf(stored), Map.copyOf(digests));
   }
 
-  /** The files of the units with these digests, as stored ({@code unit name -> digest}). */
-  public List<ReleaseFile> load(Map<String, String> unitDigests) throws IOException {
+  /**
+   * The files of the units with these digests, as stored ({@code unit name -> digest}); empty if
+   * one is missing or no longer matches its digest, so the release must be read again.
+   */
+  public Optional<List<ReleaseFile>> load(Map<String, String> unitDigests) throws IOException {
     List<ReleaseFile> files = new ArrayList<>();
     for (Map.Entry<String, String> unit : unitDigests.entrySet()) {
-      Path dir = unit(unit.getValue()).orElseThrow(() -> new IOException("unit missing"));
+      Optional<Path> verified = verified(unit.getKey(), unit.getValue());
+      if (verified.isEmpty()) {
+        return Optional.empty();
+      }
+      Path dir = verified.get();
       String prefix = unit.getKey().isEmpty() ? "" : unit.getKey() + "/";
       for (ReleaseFile f : ReleaseTreeWalker.walk(dir, dir.toString(), p -> false, ExtractionLimits.DEFAULT)) {
         files.add(new ReleaseFile(prefix + f.path(), f.source(), f.directory(), f.executable()));
@@ -98,7 +135,7 @@ public final class ContentStore {
       }
     }
     files.sort(Comparator.comparing(ReleaseFile::path));
-    return List.copyOf(files);
+    return Optional.of(List.copyOf(files));
   }
 
   /** The result of {@link #materialize}: stored files, and the digest of each unit by name. */
@@ -138,6 +175,65 @@ public final class ContentStore {
       }
     }
     return Sha256.of(manifest.toString());
+  }
+
+  /**
+   * The digest the content of a stored unit gives, computed as {@link #digestOf} does; empty if
+   * the unit holds anything relpack never stores (a symlink, a device).
+   */
+  private static Optional<String> storedDigest(String unit, Path dir) throws IOException {
+    List<Path> paths;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      paths = walk.toList();
+    }
+    List<String[]> entries; // relative path, manifest line (null for what relpack never stores)
+    try {
+      // in parallel: hashing is most of a warm build's cost of this check
+      entries = paths.parallelStream().map(path -> manifestLine(unit, dir, path)).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    if (entries.stream().anyMatch(e -> e != null && e[1] == null)) {
+      return Optional.empty();
+    }
+    entries = new ArrayList<>(entries.stream().filter(java.util.Objects::nonNull).toList());
+    // the same order as digestOf, which sorts by path in the release: the unit's prefix is shared
+    entries.sort(Comparator.comparing((String[] e) -> unit.isEmpty() ? e[0]
+        : e[0].isEmpty() ? unit : unit + "/" + e[0]));
+    StringBuilder manifest = new StringBuilder();
+    entries.forEach(e -> manifest.append(e[1]));
+    return Optional.of(Sha256.of(manifest.toString()));
+  }
+
+  /** A stored path's relative path and manifest line; null for the unit's root if unlisted. */
+  private static String[] manifestLine(String unit, Path dir, Path path) {
+    try {
+      String rel = dir.relativize(path).toString();
+      PosixFileAttributes attrs =
+          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (attrs.isDirectory()) {
+        return rel.isEmpty() && unit.isEmpty() ? null : new String[] {rel, "d " + rel + "\n"};
+      }
+      if (attrs.isRegularFile()) {
+        return new String[] {rel, "f " + rel + (PosixModes.isExecutable(attrs) ? " x " : " - ")
+            + Sha256.of(path) + "\n"};
+      }
+      return new String[] {rel, null};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Takes a unit out of use at once (a rename), then deletes it. */
+  private void evict(Path dir) throws IOException {
+    Files.createDirectories(tmp);
+    Path aside = tmp.resolve("evicted-" + UUID.randomUUID());
+    try {
+      Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return; // another build removed it first
+    }
+    FileTrees.deleteRecursively(aside);
   }
 
   private Path store(String unit, List<ReleaseFile> files, String digest) throws IOException {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Reads a release from a directory or a tarball into a {@link Release} whose files sit in the
@@ -28,9 +29,10 @@ public final class ReleaseReader {
 
   /**
    * @param cacheRoot where unpacked content and indexes are kept (shared by concurrent builds)
+   * @param warn told about content found changed in the cache (it is then read again)
    */
-  public ReleaseReader(Path cacheRoot, ExtractionLimits limits) {
-    this.store = new ContentStore(cacheRoot);
+  public ReleaseReader(Path cacheRoot, ExtractionLimits limits, Consumer<String> warn) {
+    this.store = new ContentStore(cacheRoot, warn);
     this.tarballIndex = cacheRoot.resolve("tarballs");
     this.limits = limits;
   }
@@ -144,10 +146,10 @@ public final class ReleaseReader {
       }
       units.put(line.substring(space + 1), line.substring(0, space));
     }
-    if (!units.values().stream().allMatch(d -> store.unit(d).isPresent())) {
+    if (!units.values().stream().allMatch(store::has)) {
       return Optional.empty(); // part of the cache was deleted: unpack again
     }
-    return Optional.of(store.load(units));
+    return store.load(units); // empty when a unit was changed: unpack again
   }
 
   /** One line per unit, {@code DIGEST NAME}; the root-level unit has an empty name. */

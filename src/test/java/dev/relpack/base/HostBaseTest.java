@@ -36,7 +36,7 @@ class HostBaseTest {
 
   @Test
   void holdsTheLoaderLibrariesShellUsersAndTmpTheDemoNeeds() throws Exception {
-    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
     BaseImage base = hostBase().build(demo, new HostBase.Options("/app", "65534:65534", true));
     assertEquals("host", base.name());
     assertTrue(base.digest().orElseThrow().matches("sha256:[0-9a-f]{64}"));
@@ -67,7 +67,7 @@ class HostBaseTest {
 
   @Test
   void theSameMachineGivesTheSameBaseWithoutRebuildingIt() throws Exception {
-    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
     BaseImage first = hostBase().build(demo, new HostBase.Options("/app", "65534:65534", true));
     Path archive = ((BaseImage.ArchiveSource) first.source()).tar();
     long written = Files.getLastModifiedTime(archive).toMillis();
@@ -84,7 +84,7 @@ class HostBaseTest {
     Trees.copy(Testdata.kind("mix-umbrella"), release);
     Files.copy(Testdata.root().resolve("elf/needs-missing-lib.so"),
         release.resolve("lib/web-2.0.0/ebin/../nif.so").normalize());
-    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(release);
 
     CheckFailedException e = assertThrows(CheckFailedException.class,
         () -> hostBase().build(platform, new HostBase.Options("/app", "65534:65534", true)));
@@ -99,7 +99,7 @@ class HostBaseTest {
 
   @Test
   void withoutBusyboxTheMachinesOwnShellAndToolsComeWithTheirLibraries() throws Exception {
-    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
     BaseImage base = new HostBase(Path.of("/"), cache, warnings::add, List.of())
         .build(demo, new HostBase.Options("/app", "65534:65534", true));
     List<String> files = base.files().stream().map(BaseImage.BaseFile::target).toList();
@@ -120,7 +120,7 @@ class HostBaseTest {
     Trees.copy(Testdata.kind("mix-umbrella"), release);
     deleteTree(release.resolve("erts-13.1.5"));
     deleteTree(release.resolve("lib/kernel-8.5.3")); // an OTP app the release expects from the machine
-    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+    Release platform = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(release);
     assertTrue(!platform.ertsIncluded());
     BaseImage base = hostBase().build(platform, new HostBase.Options("/app", "65534:65534", true));
     List<String> files = base.files().stream().map(BaseImage.BaseFile::target).toList();
@@ -135,7 +135,7 @@ class HostBaseTest {
     Files.writeString(release.resolve("releases/start_erl.data"), "99.0 2.0.0");
     Files.writeString(release.resolve("releases/2.0.0/platform.rel"),
         Files.readString(release.resolve("releases/2.0.0/platform.rel")).replace("13.1.5", "99.0"));
-    Release other = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(release);
+    Release other = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(release);
     CheckFailedException e = assertThrows(CheckFailedException.class,
         () -> hostBase().build(other, new HostBase.Options("/app", "65534:65534", true)));
     assertTrue(e.getMessage().contains("built for ERTS 99.0 (include_erts: false)"), e.getMessage());

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.io.ExclusiveLock;
 import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Testdata;
 import java.io.BufferedReader;
@@ -100,5 +101,42 @@ class ConcurrentBuildsIT {
     String tags = Command.run(List.of("umoci", "ls", "--layout", layout.toString()), Map.of(),
         Duration.ofMinutes(1)).requireSuccess().stdout();
     assertEquals(List.of("first", "second"), tags.lines().sorted().toList());
+  }
+
+  /**
+   * Parallel CI jobs pushing with one shared, initially empty cache (the issue's case, where one
+   * push in a few rounds failed with "provided digest did not match uploaded content"). Three
+   * rounds here; src/test/scripts/concurrent-pushes.sh runs twenty.
+   */
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void concurrentPushesSharingOneEmptyCacheAllSucceedAndAgree() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(BUILDS);
+      try {
+        for (int round = 0; round < 3; round++) {
+          Path cache = work.resolve("shared-cache-" + round);
+          Relpack relpack = new Relpack(work.resolve("home-" + round));
+          int r = round;
+          List<java.util.concurrent.Future<Command.Result>> pushes = new ArrayList<>();
+          for (int i = 0; i < BUILDS; i++) {
+            String to = registry.address() + "/round" + r + "/demo" + i + ":1";
+            Path digest = work.resolve("digest-" + r + "-" + i);
+            pushes.add(pool.submit(() -> relpack.run("build", "--release",
+                Testdata.demoTarball().toString(), "--to", to, "--cache-dir", cache.toString(),
+                "--digest-file", digest.toString(), "--progress", "none")));
+          }
+          Set<String> digests = new java.util.HashSet<>();
+          for (int i = 0; i < BUILDS; i++) {
+            Command.Result result = pushes.get(i).get();
+            assertEquals(0, result.exitCode(), "round " + r + ", push " + i + ": " + result.stderr());
+            digests.add(Files.readString(work.resolve("digest-" + r + "-" + i)).trim());
+          }
+          assertEquals(1, digests.size(), "one image in round " + r + ": " + digests);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 }

@@ -29,7 +29,7 @@ class ElfReaderTest {
 
   @BeforeAll
   static void readDemo() {
-    demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
   }
 
   static Path file(String path) {

@@ -38,7 +38,7 @@ class LibraryResolverTest {
 
   @Test
   void findsEveryLibraryTheDemoReleaseNeedsTransitively() throws Exception {
-    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
     Map<String, ElfFile> elf = new java.util.LinkedHashMap<>();
     for (ReleaseFile f : demo.files()) {
       if (!f.directory() && ElfReader.isElf(f.source())) {

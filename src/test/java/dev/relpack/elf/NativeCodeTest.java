@@ -29,7 +29,7 @@ class NativeCodeTest {
 
   @BeforeAll
   static void readDemo() {
-    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(Testdata.demoTarball());
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
     files = new TreeMap<>();
     demo.files().stream().filter(f -> !f.directory()).forEach(f -> files.put(f.path(), f.source()));
   }

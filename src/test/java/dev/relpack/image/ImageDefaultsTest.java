@@ -40,7 +40,7 @@ class ImageDefaultsTest {
 
   private static Release read(Path release) {
     return READ.computeIfAbsent(release,
-        r -> new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(r));
+        r -> new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(r));
   }
 
   private Release kind(String fixture) {

@@ -137,7 +137,7 @@ class OciLayoutWriterTest {
     FakeImage image = image("one", "layer one");
     Path layout = work.resolve("layout");
 
-    JsonNode manifest = OciLayoutWriter.add(image.tar(), layout, List.of("1.0", "latest"), NO_OTHER_BUILD);
+    JsonNode manifest = OciLayoutWriter.add(image.tar(), layout, List.of("1.0", "latest"), NO_OTHER_BUILD, warning -> {});
 
     assertEquals(image.manifestDigest(), manifest.path("digest").asText());
     assertEquals(image.manifestSize(), manifest.path("size").asLong());
@@ -163,11 +163,11 @@ class OciLayoutWriterTest {
     FakeImage first = image("first", "layer of the first image");
     FakeImage second = image("second", "layer of the second image");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(first.tar(), layout, List.of("v1", "stable"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(first.tar(), layout, List.of("v1", "stable"), NO_OTHER_BUILD, warning -> {});
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}\n");
     String marker = Files.readString(layout.resolve("oci-layout"));
 
-    JsonNode manifest = OciLayoutWriter.add(second.tar(), layout, List.of("v2", "stable"), NO_OTHER_BUILD);
+    JsonNode manifest = OciLayoutWriter.add(second.tar(), layout, List.of("v2", "stable"), NO_OTHER_BUILD, warning -> {});
 
     assertEquals(second.manifestDigest(), manifest.path("digest").asText());
     assertEquals(Map.of(
@@ -192,7 +192,7 @@ class OciLayoutWriterTest {
     Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(existing));
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
 
     assertEquals("someone else", index(layout).path("annotations").path("com.example.owner").asText());
     assertEquals(Map.of("v1", image.manifestDigest()), refs(layout));
@@ -202,10 +202,10 @@ class OciLayoutWriterTest {
   void addingTheSameImageAgainChangesNothing() throws Exception {
     FakeImage image = image("img", "layer");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
     byte[] index = Files.readAllBytes(layout.resolve("index.json"));
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
 
     assertEquals(new String(index, StandardCharsets.UTF_8),
         Files.readString(layout.resolve("index.json")));
@@ -213,16 +213,17 @@ class OciLayoutWriterTest {
   }
 
   @Test
-  void anExistingBlobIsNotRewritten() throws Exception {
+  void anExistingBlobThatMatchesItsDigestIsNotRewritten() throws Exception {
     FakeImage image = image("img", "layer");
     Path layout = work.resolve("layout");
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
     Path blob = layout.resolve("blobs/sha256").resolve(image.blobs().get(0));
-    Files.writeString(blob, "kept as it was");
+    Object inode = Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warning -> {});
 
-    assertEquals("kept as it was", Files.readString(blob));
+    assertEquals(inode, Files.readAttributes(blob, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+        "the same file, not a new one renamed over it");
   }
 
   @Test
@@ -236,7 +237,7 @@ class OciLayoutWriterTest {
     Path layout = work.resolve("deep/layout");
     Files.createDirectories(layout);
 
-    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
 
     assertFalse(Files.exists(work.resolve("escaped")));
     assertFalse(Files.exists(layout.resolve("escaped")));
@@ -255,7 +256,7 @@ class OciLayoutWriterTest {
     writeTar(tar, Map.of("blobs/sha256/" + sha256(new byte[0]), new byte[0]));
     Path layout = work.resolve("layout");
     IOException e = assertThrows(IOException.class,
-        () -> OciLayoutWriter.add(tar, layout, List.of("v1"), NO_OTHER_BUILD));
+        () -> OciLayoutWriter.add(tar, layout, List.of("v1"), NO_OTHER_BUILD, warning -> {}));
     assertTrue(e.getMessage().contains("index.json"), e.getMessage());
     assertFalse(Files.exists(layout.resolve("index.json")));
   }
@@ -272,9 +273,54 @@ class OciLayoutWriterTest {
     Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(existing));
     Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
 
-    OciLayoutWriter.add(mine.tar(), layout, List.of("v1"), NO_OTHER_BUILD);
+    OciLayoutWriter.add(mine.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
 
     List<String> digests = index(layout).path("manifests").findValuesAsText("digest");
     assertEquals(List.of(other.manifestDigest(), mine.manifestDigest()), digests);
+  }
+
+  @Test
+  void aCorruptBlobAlreadyInTheLayoutIsReportedAndWrittenAgainWhenATagIsAdded() throws Exception {
+    FakeImage image = image("img", "layer");
+    Path layout = work.resolve("layout");
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
+    Path layer = layout.resolve("blobs/sha256").resolve(image.blobs().get(0));
+    Files.writeString(layer, "tampered");
+    List<String> warnings = new java.util.ArrayList<>();
+
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warnings::add);
+
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("sha256:" + image.blobs().get(0)), warnings.get(0));
+    assertBlobsPresent(layout, image);
+    assertEquals(Map.of("v1", image.manifestDigest(), "v2", image.manifestDigest()), refs(layout));
+    assertNoTemporaryFiles(layout);
+  }
+
+  @Test
+  void blobsThatMatchTheirDigestAreKeptWithoutAWord() throws Exception {
+    FakeImage image = image("img", "layer");
+    Path layout = work.resolve("layout");
+    OciLayoutWriter.add(image.tar(), layout, List.of("v1"), NO_OTHER_BUILD, warning -> {});
+    List<String> warnings = new java.util.ArrayList<>();
+
+    OciLayoutWriter.add(image.tar(), layout, List.of("v2"), NO_OTHER_BUILD, warnings::add);
+
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aBlobFromJibThatDoesNotMatchItsNameIsRefusedAndNotWritten() throws Exception {
+    Path tar = work.resolve("bad.tar");
+    String claimed = sha256("the real layer".getBytes(StandardCharsets.UTF_8));
+    writeTar(tar, Map.of("blobs/sha256/" + claimed, "a corrupt layer".getBytes(StandardCharsets.UTF_8)));
+    Path layout = work.resolve("layout");
+
+    CorruptBlobException thrown = assertThrows(CorruptBlobException.class,
+        () -> OciLayoutWriter.add(tar, layout, List.of("v1"), NO_OTHER_BUILD, warning -> {}));
+
+    assertEquals("sha256:" + claimed, thrown.digest());
+    assertFalse(Files.exists(layout.resolve("blobs/sha256").resolve(claimed)));
+    assertNoTemporaryFiles(layout);
   }
 }

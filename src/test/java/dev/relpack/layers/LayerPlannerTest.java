@@ -21,7 +21,7 @@ class LayerPlannerTest {
   @TempDir Path cache;
 
   private Release read(Path path) {
-    return new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(path);
+    return new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(path);
   }
 
   private static Map<LayerKind, List<String>> apps(LayerPlan plan) {

@@ -27,7 +27,7 @@ class ReleaseReaderTest {
   @TempDir Path work;
 
   private Release read(Path input) {
-    return new ReleaseReader(cache, ExtractionLimits.DEFAULT).read(input);
+    return new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(input);
   }
 
   @Test
@@ -294,11 +294,11 @@ class ReleaseReaderTest {
   void entryAndByteLimitsAreEnforced(int entries) {
     ExtractionLimits tight = new ExtractionLimits(1 << 20, entries);
     BadInputException e = assertThrows(BadInputException.class,
-        () -> new ReleaseReader(cache, tight).read(Testdata.root().resolve("kinds/relx.tar.gz")));
+        () -> new ReleaseReader(cache, tight, warning -> {}).read(Testdata.root().resolve("kinds/relx.tar.gz")));
     assertTrue(e.getMessage().contains("more than " + entries + " entries"), e.getMessage());
     ExtractionLimits small = new ExtractionLimits(1000, 1000);
     e = assertThrows(BadInputException.class,
-        () -> new ReleaseReader(cache, small).read(Testdata.kind("relx")));
+        () -> new ReleaseReader(cache, small, warning -> {}).read(Testdata.kind("relx")));
     assertTrue(e.getMessage().contains("larger than"), e.getMessage());
   }
 

@@ -1,0 +1,215 @@
+package dev.relpack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.io.Sha256;
+import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.RegistryServer;
+import dev.relpack.testsupport.Relpack;
+import dev.relpack.testsupport.Testdata;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cache another job could write: whatever is changed in it is reported, not used, and the image
+ * is byte for byte the one a clean cache gives (its digest is compared with a build in a fresh
+ * cache, not with a digest written down here).
+ */
+class CacheTamperingIT {
+  @TempDir static Path work;
+  static String cleanDigest;
+  static RegistryServer registry;
+
+  @BeforeAll
+  static void cleanBuild() throws Exception {
+    cleanDigest = build("clean-cache", "oci:" + work.resolve("clean"), List.of()).digest();
+    registry = RegistryServer.start(work.resolve("registry"));
+  }
+
+  @AfterAll
+  static void stop() {
+    registry.close();
+  }
+
+  @Test
+  void aChangedFileOfAReleaseUnitIsReportedAndTheUnitStoredAgain() throws Exception {
+    String cache = "unit";
+    build(cache, "oci:" + work.resolve("unit-warm"), List.of());
+    Path beam = first(cacheRoot(cache).resolve("units"), p -> p.toString().endsWith(".beam"));
+    Path unit = cacheRoot(cache).resolve("units").resolve(
+        cacheRoot(cache).resolve("units").relativize(beam).getName(0));
+    Files.writeString(beam, "planted code");
+
+    Built again = build(cache, "oci:" + work.resolve("unit-again"), List.of());
+
+    assertWarned(again, unit);
+    assertEquals(cleanDigest, again.digest());
+    assertEquals(List.of(), warnings(build(cache, "oci:" + work.resolve("unit-third"), List.of())),
+        "stored again, the unit is believed again");
+  }
+
+  @Test
+  void aChangedLayerInJibsCacheIsReportedAndBuiltAgainForAnOciLayout() throws Exception {
+    String cache = "jib-oci";
+    build(cache, "oci:" + work.resolve("jib-oci-warm"), List.of());
+    Path layer = tamperLargestLayer(cache);
+
+    Built again = build(cache, "oci:" + work.resolve("jib-oci-again"), List.of());
+
+    assertWarned(again, layer.getParent());
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  @Test
+  void aChangedLayerJibWouldReuseUnderItsOwnDigestIsCaughtToo() throws Exception {
+    // without its selector jib builds the layer again, finds an entry under that digest and
+    // takes it as it is: only the written image shows it
+    String cache = "jib-reused";
+    build(cache, "tar:" + work.resolve("jib-reused-warm.tar"), List.of());
+    Path layer = tamperLargestLayer(cache);
+    deleteTree(cacheRoot(cache).resolve("jib/application/selectors"));
+
+    Built again = build(cache, "oci:" + work.resolve("jib-reused-again"), List.of());
+
+    assertWarned(again, layer.getParent());
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  @Test
+  void aChangedLayerInJibsCacheIsReportedBeforeAPushAndThePushIsRight() throws Exception {
+    String cache = "jib-push";
+    String image = registry.address() + "/tampering/push";
+    build(cache, image + ":warm", List.of());
+    Path layer = tamperLargestLayer(cache);
+
+    Built again = build(cache, image + ":again", List.of());
+
+    assertWarned(again, layer.getParent());
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  @Test
+  void aChangedHostBaseArchiveIsReportedAndWrittenAgain() throws Exception {
+    String cache = "host-base";
+    build(cache, "oci:" + work.resolve("host-warm"), List.of());
+    Path archive = first(cacheRoot(cache).resolve("bases"), p -> p.toString().endsWith(".tar"));
+    flipByteNearEnd(archive);
+
+    Built again = build(cache, "oci:" + work.resolve("host-again"), List.of());
+
+    assertWarned(again, archive);
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  @Test
+  void aChangedRepackOfAnOciLayoutBaseIsReportedAndWrittenAgain() throws Exception {
+    List<String> from = List.of("--from", "oci:" + work.resolve("clean") + ":latest");
+    String expected = build("oci-base-clean", "oci:" + work.resolve("on-oci-clean"), from).digest();
+    String cache = "oci-base";
+    build(cache, "oci:" + work.resolve("on-oci-warm"), from);
+    Path repack = first(cacheRoot(cache).resolve("bases"), p -> p.getFileName().toString().startsWith("oci-"));
+    flipByteNearEnd(repack);
+
+    Built again = build(cache, "oci:" + work.resolve("on-oci-again"), from);
+
+    assertWarned(again, repack);
+    assertEquals(expected, again.digest());
+  }
+
+  @Test
+  void aCorruptBlobInALayoutIsReportedAndWrittenAgainWhenATagIsAdded() throws Exception {
+    String cache = "layout";
+    Path layout = work.resolve("shared-layout");
+    build(cache, "oci:" + layout + ":first", List.of());
+    Path blob;
+    try (Stream<Path> blobs = Files.list(layout.resolve("blobs/sha256"))) {
+      blob = blobs.max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+    }
+    flipByteNearEnd(blob);
+
+    Built again = build(cache, "oci:" + layout + ":second", List.of());
+
+    assertTrue(again.output().contains("sha256:" + blob.getFileName()), again.output());
+    assertEquals(cleanDigest, again.digest());
+    assertEquals(blob.getFileName().toString(), Sha256.of(blob));
+    String tags = Command.run(List.of("umoci", "ls", "--layout", layout.toString()), Map.of(),
+        Duration.ofMinutes(1)).requireSuccess().stdout();
+    assertEquals(List.of("first", "second"), tags.lines().sorted().toList());
+  }
+
+  private record Built(String digest, String output) {}
+
+  private static Built build(String cache, String to, List<String> extra) throws IOException {
+    Path digestFile = work.resolve("digest-" + System.nanoTime());
+    List<String> args = new ArrayList<>(List.of("build", "--release",
+        Testdata.demoTarball().toString(), "--to", to, "--cache-dir", work.resolve(cache).toString(),
+        "--digest-file", digestFile.toString(), "--progress", "none"));
+    args.addAll(extra);
+    Command.Result result = new Relpack(work.resolve("home")).run(args).requireSuccess();
+    return new Built(Files.readString(digestFile).trim(), result.stdout() + result.stderr());
+  }
+
+  private static Path cacheRoot(String cache) {
+    return work.resolve(cache).resolve("v1");
+  }
+
+  /** Changes the biggest blob in jib's cache of relpack's layers; returns it. */
+  private static Path tamperLargestLayer(String cache) throws IOException {
+    Path layers = cacheRoot(cache).resolve("jib/application/layers");
+    Path largest;
+    try (Stream<Path> files = Files.walk(layers)) {
+      largest = files.filter(Files::isRegularFile)
+          .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+    }
+    flipByteNearEnd(largest);
+    return largest;
+  }
+
+  private static void flipByteNearEnd(Path file) throws IOException {
+    file.toFile().setWritable(true);
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      long at = Math.max(0, raf.length() - 2000);
+      raf.seek(at);
+      int b = raf.read();
+      raf.seek(at);
+      raf.write(b ^ 0xff);
+    }
+  }
+
+  private static Path first(Path dir, java.util.function.Predicate<Path> which) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).filter(which).sorted().findFirst().orElseThrow();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static List<String> warnings(Built built) {
+    return built.output().lines().filter(l -> l.startsWith("warning:")).toList();
+  }
+
+  /** One warning, naming the entry, and nothing else said about it. */
+  private static void assertWarned(Built built, Path entry) {
+    List<String> warnings = warnings(built);
+    assertEquals(1, warnings.size(), built.output());
+    assertTrue(warnings.get(0).contains(entry.toString()), warnings.get(0));
+  }
+}

