@@ -330,7 +330,12 @@ def hostile(out):
             ("base-layer-dotdot", "../../../../../../../../etc/passwd", []),
             ("base-layer-absolute", "/etc/passwd", []),
             ("base-layer-symlink", "layer.tar",
-             [({"name": "layer.tar", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, None)])):
+             [({"name": "layer.tar", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, None)]),
+            # docker save and skopeo link layers shared between images (x/layer.tar -> ../D.tar);
+            # one that climbs out of the archive instead
+            ("base-layer-symlink-dotdot", "x/layer.tar",
+             [({"name": "x/layer.tar", "type": tarfile.SYMTYPE,
+                "linkname": "../../../../../../etc/passwd"}, None)])):
         manifest = ('[{"Config":"config.json","RepoTags":["hostile:1"],"Layers":["%s"]}]'
                     % layer_path).encode()
         crafted(f"{out}/{name}.tar", [({"name": "config.json"}, config)] + extra

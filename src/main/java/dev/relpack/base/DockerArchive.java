@@ -11,7 +11,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import dev.relpack.io.Printable;
 import java.util.Map;
@@ -41,10 +43,15 @@ final class DockerArchive {
       raw.reset();
       Map<String, byte[]> small = new HashMap<>();
       Set<String> files = new HashSet<>();
+      Map<String, String> links = new HashMap<>();
       try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "--from tar:" + tar)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
           String name = checkedName(tar, e);
-          if (e.isFile()) {
+          if (e.isSymbolicLink()) {
+            links.put(name, linkTarget(tar, name, e.getLinkName()));
+          } else if (e.isLink()) {
+            links.put(name, strip(e.getLinkName()));
+          } else if (e.isFile()) {
             files.add(name);
           }
           if (e.isFile() && e.getSize() < (8 << 20) && name.endsWith(".json")) {
@@ -58,9 +65,10 @@ final class DockerArchive {
             + " tarball: it has no manifest.json" + (small.containsKey("index.json")
             ? "; it looks like an OCI layout: unpack it and use --from oci:DIR" : ""));
       }
+      requireLinksToFiles(tar, files, links);
       JsonNode image = JSON.readTree(manifestBytes).path(0);
       for (JsonNode layer : image.path("Layers")) {
-        if (!files.contains(layer.asText())) {
+        if (!files.contains(links.getOrDefault(layer.asText(), layer.asText()))) {
           throw new BadInputException("--from tar:" + tar + ": manifest.json names layer "
               + Printable.of(layer.asText()) + ", which is not a file in the archive; a base"
               + " archive may only name its own files");
@@ -84,21 +92,71 @@ final class DockerArchive {
   }
 
   /**
-   * jib unpacks the archive and opens the files manifest.json names, so an entry must be a plain
-   * file or directory with a name inside the archive: a link or a {@code ..} would let the base
-   * name any file of this machine as one of its layers.
+   * jib unpacks the archive and opens the files manifest.json names, so every entry must stay
+   * inside it: a name with {@code ..} or a link leading out would let the base name any file of
+   * this machine as one of its layers. Files, directories and links (which {@code docker save}
+   * and skopeo write for layers shared between images) only.
    */
   private static String checkedName(Path tar, TarArchiveEntry entry) {
     String name = strip(entry.getName());
     boolean inside = !name.startsWith("/") && java.util.Arrays.stream(name.split("/"))
         .noneMatch(part -> part.equals(".."));
-    if (!inside || !(entry.isFile() || entry.isDirectory()) || entry.isLink()
-        || entry.isSymbolicLink()) {
+    if (!inside) {
       throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(entry.getName())
-          + (inside ? " is a link or special file" : " points outside the archive")
-          + "; a docker-archive holds only files and directories: save the image again");
+          + " points outside the archive; save the image again");
+    }
+    if (!(entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() || entry.isLink())
+        || entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+      throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(entry.getName())
+          + " is a device or other special file; save the image again");
     }
     return name;
+  }
+
+  /**
+   * Where a symlink entry leads, as a name in the archive: only relative targets whose
+   * {@code ..} all come first and stay within the archive, so that resolving them by name is what
+   * the file system will do (the link's own directory is no link: see requireLinksToFiles).
+   */
+  private static String linkTarget(Path tar, String name, String target) {
+    List<String> dir = new ArrayList<>(List.of(name.split("/")));
+    dir.remove(dir.size() - 1);
+    String[] parts = target.split("/");
+    int i = 0;
+    while (i < parts.length && parts[i].equals("..") && !dir.isEmpty()) {
+      dir.remove(dir.size() - 1);
+      i++;
+    }
+    List<String> rest = List.of(parts).subList(i, parts.length);
+    if (target.startsWith("/") || rest.isEmpty() || rest.stream()
+        .anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
+      throw new BadInputException("--from tar:" + tar + ": link " + Printable.of(name) + " -> "
+          + Printable.of(target) + " leads outside the archive; save the image again");
+    }
+    dir.addAll(rest);
+    return String.join("/", dir);
+  }
+
+  /** Every link leads to a file of the archive, and no entry lies under a link. */
+  private static void requireLinksToFiles(Path tar, Set<String> files, Map<String, String> links) {
+    links.forEach((link, target) -> {
+      if (!files.contains(target)) {
+        throw new BadInputException("--from tar:" + tar + ": link " + Printable.of(link) + " -> "
+            + Printable.of(target) + " does not lead to a file in the archive; save the image"
+            + " again");
+      }
+    });
+    Set<String> all = new HashSet<>(files);
+    all.addAll(links.keySet());
+    for (String name : all) {
+      for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
+        if (links.containsKey(name.substring(0, slash))) {
+          throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(name)
+              + " lies under the link " + Printable.of(name.substring(0, slash))
+              + "; save the image again");
+        }
+      }
+    }
   }
 
   private static String strip(String name) {

@@ -90,7 +90,8 @@ class HostileInputIT {
   @CsvSource({
       "tar:, base-layer-dotdot.tar, names layer ../../../../../../../../etc/passwd",
       "tar:, base-layer-absolute.tar, names layer /etc/passwd, which is not a file in the archive",
-      "tar:, base-layer-symlink.tar, entry layer.tar is a link or special file",
+      "tar:, base-layer-symlink.tar, link layer.tar -> /etc/passwd leads outside the archive",
+      "tar:, base-layer-symlink-dotdot.tar, link x/layer.tar -> ../../../../../../etc/passwd leads outside",
       "oci:, base-oci-symlink-blob:1, is a link to /etc/passwd, outside the layout"})
   void aBaseCannotNameAMachineFileAsALayer(String kind, String fixture, String mention) {
     BadInputIT.refused(List.of("build", "--release", Testdata.demoTarball().toString(),
