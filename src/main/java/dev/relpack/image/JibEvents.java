@@ -3,6 +3,8 @@ package dev.relpack.image;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.event.events.TimerEvent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -33,9 +35,35 @@ final class JibEvents {
   private final AtomicReference<String> otherManifestDigest = new AtomicReference<>();
   /** Overall progress: each event's units times its allocation's share of the whole build. */
   private final DoubleAdder progress = new DoubleAdder();
+  /**
+   * jib's warnings, held until the attempt ends: when it fails, jib's other threads warn about
+   * the requests it cancelled ("Socket closed"), after or even before the failure reaches relpack,
+   * and relpack's one error line says what went wrong. They are shown only when the attempt
+   * succeeds, and with -v.
+   */
+  private final List<String> warnings = new ArrayList<>();
+  private boolean ended;
 
   JibEvents(BuildListener listener) {
     this.listener = listener;
+  }
+
+  /** The attempt succeeded: say what jib warned about; anything later is dropped. */
+  synchronized void succeeded() {
+    ended = true;
+    warnings.forEach(listener::warn);
+  }
+
+  /** The attempt failed: its error says why; jib's warnings only with -v, later ones dropped. */
+  synchronized void failed() {
+    ended = true;
+    warnings.forEach(listener::debug);
+  }
+
+  private synchronized void warn(String message) {
+    if (!ended) {
+      warnings.add(message);
+    }
   }
 
   void onLog(LogEvent event) {
@@ -65,7 +93,7 @@ final class JibEvents {
         if (failover || thrownAfter) {
           listener.debug(message);
         } else {
-          listener.warn(message);
+          warn(message);
         }
       }
       default -> listener.debug(message);

@@ -68,8 +68,11 @@ public final class JibImageBuilder {
     Set<String> evicted = new java.util.HashSet<>();
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener);
+      boolean succeeded = false;
       try {
-        return attempt(spec, target, events, cache);
+        ImageResult result = attempt(spec, target, events, cache);
+        succeeded = true;
+        return result;
       } catch (CorruptBlobException e) {
         // a cache entry jib reused without the check before the build: remove it, build again
         if (!evicted.add(e.digest()) || !evictIfCorrupt(cache, e.digest())) {
@@ -100,6 +103,12 @@ public final class JibImageBuilder {
             + "; trying again in " + delay.toSeconds() + " s");
         pause(delay);
         delay = delay.multipliedBy(2);
+      } finally {
+        if (succeeded) {
+          events.succeeded();
+        } else {
+          events.failed();
+        }
       }
     }
   }
