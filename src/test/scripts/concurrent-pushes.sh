@@ -1,9 +1,9 @@
-#!/bin/bash
+#!/bin/sh
 # Parallel pushes sharing one cache, as parallel CI jobs with a shared cache do: ROUNDS rounds of
 # N concurrent `relpack build` pushes of the demo release to a real registry (Debian's
 # docker-registry on a free loopback port, started and stopped here), each round with a new,
 # empty cache. Prints each failure and a closing "N passed, N failed" line; exits 1 on any failure.
-# usage: src/test/scripts/concurrent-pushes.sh [ROUNDS=20] [N=4]   (after mvn package)
+# usage: sh src/test/scripts/concurrent-pushes.sh [ROUNDS=20] [N=4]   (after mvn package)
 set -u
 ROUNDS=${1:-20}
 N=${2:-4}
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../../.."
 JAR=$PWD/target/relpack.jar
 RELEASE=$PWD/testdata/releases/demo-0.1.0.tar.gz
 WORK=$(mktemp -d)
+REGISTRY=""
 trap 'kill "$REGISTRY" 2>/dev/null; wait "$REGISTRY" 2>/dev/null; rm -rf "$WORK"' EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$WORK/registry.yml" <<YML
@@ -29,15 +30,17 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/v2/" > /dev/null && b
 passed=0 failed=0
 for round in $(seq 1 "$ROUNDS"); do
   cache="$WORK/cache-$round"
-  pids=()
+  pids=""
   for i in $(seq 1 "$N"); do
     HOME="$WORK/home" java -jar "$JAR" build --release "$RELEASE" \
       --to "localhost:$PORT/round$round/demo$i:1" --cache-dir "$cache" --progress none \
       --digest-file "$WORK/digest-$round-$i" > "$WORK/out-$round-$i" 2>&1 &
-    pids+=($!)
+    pids="$pids $!"
   done
-  for i in $(seq 1 "$N"); do
-    if wait "${pids[$((i - 1))]}"; then
+  i=0
+  for pid in $pids; do
+    i=$((i + 1))
+    if wait "$pid"; then
       passed=$((passed + 1))
     else
       failed=$((failed + 1))
