@@ -8,12 +8,8 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
-import java.io.OutputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -67,10 +63,8 @@ final class CachedArchives {
             return false;
           }
         } else {
-          MessageDigest digest = Sha256.newDigest();
-          new DigestInputStream(tar, digest).transferTo(OutputStream.nullOutputStream());
           String hex = entry.getName().substring(0, entry.getName().indexOf('.'));
-          if (!HexFormat.of().formatHex(digest.digest()).equals(hex)) {
+          if (!Sha256.of(tar).equals(hex)) {
             return false;
           }
         }

@@ -83,8 +83,7 @@ final class DockerArchive {
       JsonNode tags = image.path("RepoTags");
       Optional<String> tag = tags.isArray() && tags.size() > 0
           ? Optional.of(tags.get(0).asText()) : Optional.empty();
-      return new Summary(tag, "sha256:" + java.util.HexFormat.of().formatHex(
-          Sha256.newDigest().digest(configBytes)), BasePlatform.ofConfig(JSON.readTree(configBytes)));
+      return new Summary(tag, "sha256:" + Sha256.of(configBytes), BasePlatform.ofConfig(JSON.readTree(configBytes)));
     } catch (IOException e) {
       throw new BadInputException("--from tar:" + tar + " is not a readable tar archive: "
           + e.getMessage(), e);

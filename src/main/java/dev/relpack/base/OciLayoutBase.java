@@ -166,7 +166,7 @@ final class OciLayoutBase {
       in.transferTo(tar);
     }
     tar.closeArchiveEntry();
-    requireDigest(sha256, digest, display);
+    requireDigest(HexFormat.of().formatHex(sha256.digest()), digest, display);
   }
 
   /** A JSON blob (manifest, index, config), bounded in size and checked against its digest. */
@@ -178,9 +178,7 @@ final class OciLayoutBase {
           + " MiB are refused");
     }
     byte[] bytes = Files.readAllBytes(blob);
-    MessageDigest sha256 = Sha256.newDigest();
-    sha256.update(bytes);
-    requireDigest(sha256, digest, display);
+    requireDigest(Sha256.of(bytes), digest, display);
     try {
       return JSON.readTree(bytes);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -188,8 +186,8 @@ final class OciLayoutBase {
     }
   }
 
-  private static void requireDigest(MessageDigest computed, String digest, String display) {
-    String actual = "sha256:" + HexFormat.of().formatHex(computed.digest());
+  private static void requireDigest(String hex, String digest, String display) {
+    String actual = "sha256:" + hex;
     if (!actual.equals(digest)) {
       throw new BadInputException(display + ": blob " + digest + " does not match its digest"
           + " (its content is " + actual + "); the layout is damaged or was tampered with");

@@ -20,10 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.io.OutputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import dev.relpack.io.Sha256;
@@ -97,9 +93,7 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
         sizes.put(name, entry.getSize());
         Matcher named = BLOB.matcher(name);
         if (named.matches()) {
-          MessageDigest digest = Sha256.newDigest();
-          new DigestInputStream(tar, digest).transferTo(OutputStream.nullOutputStream());
-          if (!HexFormat.of().formatHex(digest.digest()).equals(named.group(1))) {
+          if (!Sha256.of(tar).equals(named.group(1))) {
             throw new CorruptBlobException("sha256:" + named.group(1));
           }
         }

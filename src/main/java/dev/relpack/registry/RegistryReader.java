@@ -11,7 +11,6 @@ import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -118,7 +117,7 @@ public final class RegistryReader {
       throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
           + response.status() + " for " + what, null);
     }
-    String digest = "sha256:" + sha256(response.body());
+    String digest = "sha256:" + Sha256.of(response.body());
     image.getDigest().filter(asked -> !asked.equals(digest)).ifPresent(asked -> {
       throw new RegistryException("registry " + image.getRegistry() + " served " + what
           + " with digest " + digest + ", not the one asked for", null);
@@ -133,7 +132,7 @@ public final class RegistryReader {
       throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
           + response.status() + " for " + what, null);
     }
-    String served = "sha256:" + sha256(response.body());
+    String served = "sha256:" + Sha256.of(response.body());
     if (!served.equals(digest)) {
       throw new RegistryException("registry " + image.getRegistry() + " served " + what
           + " with content whose digest is " + served, null);
@@ -152,9 +151,5 @@ public final class RegistryReader {
       throw new RegistryException("registry " + image.getRegistry() + " served " + what
           + " that is not JSON", e);
     }
-  }
-
-  private static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(Sha256.newDigest().digest(bytes));
   }
 }
