@@ -140,21 +140,21 @@ final class JibErrors {
         && (response.getStatusCode() == 429 || response.getStatusCode() >= 500);
   }
 
-  private static final java.util.regex.Pattern REJECTED_BLOB = java.util.regex.Pattern.compile(
+  private static final Pattern REJECTED_BLOB = Pattern.compile(
       "with digest (sha256:[0-9a-f]{64}) but failed because: .*digest did not match");
 
   /**
    * The blob a registry refused because its content does not match its digest (jib says so only
    * in its message): content jib took from its cache that is changed or corrupt.
    */
-  static java.util.Optional<String> rejectedBlob(Throwable thrown) {
+  static Optional<String> rejectedBlob(Throwable thrown) {
     for (Throwable e = thrown; e != null; e = e.getCause()) {
-      java.util.regex.Matcher matcher = REJECTED_BLOB.matcher(oneLine(e.getMessage()));
+      Matcher matcher = REJECTED_BLOB.matcher(oneLine(e.getMessage()));
       if (matcher.find()) {
-        return java.util.Optional.of(matcher.group(1));
+        return Optional.of(matcher.group(1));
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 
   private static String oneLine(String message) {

@@ -26,7 +26,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -65,7 +67,7 @@ public final class JibImageBuilder {
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
         settings.cacheRoot().resolve("tmp"), listener);
-    Set<String> evicted = new java.util.HashSet<>();
+    Set<String> evicted = new HashSet<>();
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener);
       boolean succeeded = false;
@@ -85,7 +87,7 @@ public final class JibImageBuilder {
           // only what a registry sent can be this large; the registry phase says so
           throw memory;
         });
-        java.util.Optional<String> rejected = JibErrors.rejectedBlob(e);
+        Optional<String> rejected = JibErrors.rejectedBlob(e);
         if (rejected.isPresent() && evicted.add(rejected.get())) {
           // the registry refused a blob as not matching its digest: if a cache entry is to blame
           // it is removed; either way the blob is pushed once more
@@ -122,7 +124,7 @@ public final class JibImageBuilder {
     if (target instanceof RegistryTarget) {
       // oci: and tar: targets check every blob as they write it; a push has no such place
       cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
-          ? java.util.Optional.of(archive.tar()) : java.util.Optional.empty());
+          ? Optional.of(archive.tar()) : Optional.empty());
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(List.of())
