@@ -9,6 +9,7 @@ import dev.relpack.elf.LibraryResolver.Missing;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.elf.LibraryResolver.Needing;
 import dev.relpack.elf.LoaderSearchPath;
+import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.release.Release;
@@ -255,8 +256,8 @@ final class HostBase {
     if (executable == null) {
       return; // nothing dynamic at all
     }
-    LoaderSearchPath searchPath = LoaderSearchPath.of(machine, executable);
-    LibraryResolver resolver = new LibraryResolver(machine, searchPath,
+    LoaderSearchPath searchPath = LoaderSearchPath.of(new MachineFileSystem(machine), executable);
+    LibraryResolver resolver = new LibraryResolver(new MachineFileSystem(machine), searchPath,
         path -> Optional.ofNullable(releaseElf.get(path)));
     LibraryResolver.Resolution resolution = resolver.resolve(needing);
     for (String interpreter : resolution.interpreters()) {

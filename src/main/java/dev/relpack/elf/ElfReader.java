@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,12 +34,12 @@ public final class ElfReader {
   /** Real files name a few dozen libraries; the bound keeps memory and time linear in the file. */
   private static final int MAX_NAMES = 1024;
 
-  private final FileChannel channel;
+  private final SeekableByteChannel channel;
   private final long size;
   private boolean is64;
   private ByteOrder order;
 
-  private ElfReader(FileChannel channel) throws IOException {
+  private ElfReader(SeekableByteChannel channel) throws IOException {
     this.channel = channel;
     this.size = channel.size();
   }
@@ -56,6 +57,14 @@ public final class ElfReader {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       return new ElfReader(channel).read();
     }
+  }
+
+  /**
+   * Reads ELF facts from any seekable bytes: a file of an image layer held in memory or spooled
+   * to disk, as well as a file of this machine.
+   */
+  public static ElfFile read(SeekableByteChannel channel) throws IOException, ElfFormatException {
+    return new ElfReader(channel).read();
   }
 
   private record Segment(long type, long offset, long vaddr, long filesz) {}
@@ -208,7 +217,8 @@ public final class ElfReader {
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) length).order(order == null ? ByteOrder.BIG_ENDIAN : order);
     while (buffer.hasRemaining()) {
-      if (channel.read(buffer, offset + buffer.position()) < 0) {
+      channel.position(offset + buffer.position());
+      if (channel.read(buffer) < 0) {
         throw new ElfFormatException("file ends inside a header");
       }
     }

@@ -1,7 +1,6 @@
 package dev.relpack.elf;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,21 +19,21 @@ import java.util.function.Function;
  * would: DT_RPATH (when there is no DT_RUNPATH), DT_RUNPATH, the ldconfig directories, then the
  * loader's system directories, taking only libraries of the same class and machine. Objects of the
  * release are looked up in the release first (for {@code $ORIGIN} paths); everything else is
- * looked up on a machine's file system.
+ * looked up in a root file system: this machine's for the host base, an image's for any other.
  */
 public final class LibraryResolver {
-  private final Path root;
+  private final RootFileSystem root;
   private final LoaderSearchPath searchPath;
   private final Function<String, Optional<ElfFile>> inRelease;
 
   /**
-   * @param root the root of the machine whose libraries are used ({@code /} for this one)
+   * @param root the file system whose libraries are used (this machine's, or the base's)
    * @param searchPath where the machine's loader looks; the executable's loader decides it for
    *     every object of the process, NIFs included (they name no loader of their own)
    * @param inRelease the ELF facts of a release file by its absolute path in the image, if the
    *     release has such a file
    */
-  public LibraryResolver(Path root, LoaderSearchPath searchPath,
+  public LibraryResolver(RootFileSystem root, LoaderSearchPath searchPath,
       Function<String, Optional<ElfFile>> inRelease) {
     this.root = root;
     this.searchPath = searchPath;
@@ -72,7 +71,7 @@ public final class LibraryResolver {
       }
       if (object.elf().interpreter().isPresent()) {
         String interpreter = object.elf().interpreter().get();
-        if (Files.isRegularFile(onMachine(interpreter))) {
+        if (root.isRegularFile(interpreter)) {
           interpreters.add(interpreter);
         } else {
           missing.add(new Missing(interpreter, object.path()));
@@ -122,30 +121,20 @@ public final class LibraryResolver {
     if (released.isPresent()) {
       return released.filter(from.elf()::compatibleWith).map(elf -> new Needing(normal, elf));
     }
-    Path file = onMachine(normal);
-    if (!Files.isRegularFile(file) || !ElfReader.isElf(file) || offLimits(normal, file)) {
+    if (offLimits(normal)) {
       return Optional.empty();
     }
-    try {
-      ElfFile elf = ElfReader.read(file);
-      if (!from.elf().compatibleWith(elf)) {
-        return Optional.empty();
-      }
-      found.putIfAbsent(normal, new Found(name, normal, onSystemPath));
-      return Optional.of(new Needing(normal, elf));
-    } catch (ElfFormatException e) {
+    Optional<ElfFile> elf = root.elf(normal).filter(from.elf()::compatibleWith);
+    if (elf.isEmpty()) {
       return Optional.empty();
     }
+    found.putIfAbsent(normal, new Found(name, normal, onSystemPath));
+    return Optional.of(new Needing(normal, elf.get()));
   }
 
   /** A name the release wrote (DT_NEEDED with a '/', an RPATH) never reaches /proc or /etc. */
-  private boolean offLimits(String normal, Path file) throws IOException {
-    return OffLimits.contains(normal)
-        || OffLimits.contains("/" + root.toRealPath().relativize(file.toRealPath()));
-  }
-
-  private Path onMachine(String absolute) {
-    return root.resolve(absolute.substring(1));
+  private boolean offLimits(String normal) throws IOException {
+    return OffLimits.contains(normal) || root.realPath(normal).map(OffLimits::contains).orElse(false);
   }
 
   private static String expand(String dir, Needing from) {

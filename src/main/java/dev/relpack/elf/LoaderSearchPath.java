@@ -1,14 +1,14 @@
 package dev.relpack.elf;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,33 +30,34 @@ public record LoaderSearchPath(List<String> configured, List<String> system) {
   }
 
   /** The search path of the machine whose root is {@code root}, for objects like {@code elf}. */
-  public static LoaderSearchPath of(Path root, ElfFile elf) throws IOException {
+  public static LoaderSearchPath of(RootFileSystem root, ElfFile elf) throws IOException {
     String interpreter = elf.interpreter().orElse("");
     if (interpreter.contains("ld-musl")) {
       return musl(root, interpreter);
     }
-    return new LoaderSearchPath(ldSoConf(root, root.resolve("etc/ld.so.conf"), 0), glibcSystem(root, elf));
+    return new LoaderSearchPath(ldSoConf(root, "/etc/ld.so.conf", 0), glibcSystem(root, elf));
   }
 
-  private static LoaderSearchPath musl(Path root, String interpreter) throws IOException {
+  private static LoaderSearchPath musl(RootFileSystem root, String interpreter)
+      throws IOException {
     // musl reads /etc/ld-musl-ARCH.path at run time, where ARCH is in the loader's name
     String arch = interpreter.replaceAll(".*ld-musl-(.*)\\.so.*", "$1");
-    Path pathFile = root.resolve("etc/ld-musl-" + arch + ".path");
-    if (Files.isRegularFile(pathFile)) {
-      List<String> dirs = Arrays.stream(Files.readString(pathFile).split("[:\\n]"))
+    Optional<String> pathFile = root.text("/etc/ld-musl-" + arch + ".path");
+    if (pathFile.isPresent()) {
+      List<String> dirs = Arrays.stream(pathFile.get().split("[:\\n]"))
           .map(String::trim).filter(s -> s.startsWith("/")).toList();
       return new LoaderSearchPath(List.of(), dirs);
     }
     return new LoaderSearchPath(List.of(), List.of("/lib", "/usr/local/lib", "/usr/lib"));
   }
 
-  private static List<String> glibcSystem(Path root, ElfFile elf) {
+  private static List<String> glibcSystem(RootFileSystem root, ElfFile elf) throws IOException {
     String triplet = multiarchTriplet(elf);
-    if (triplet != null && (Files.isDirectory(root.resolve("lib/" + triplet))
-        || Files.isDirectory(root.resolve("usr/lib/" + triplet)))) {
+    if (triplet != null && (root.isDirectory("/lib/" + triplet)
+        || root.isDirectory("/usr/lib/" + triplet))) {
       return List.of("/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib");
     }
-    return elf.is64Bit() && Files.isDirectory(root.resolve("usr/lib64"))
+    return elf.is64Bit() && root.isDirectory("/usr/lib64")
         ? List.of("/lib64", "/usr/lib64")
         : List.of("/lib", "/usr/lib");
   }
@@ -75,15 +76,17 @@ public record LoaderSearchPath(List<String> configured, List<String> system) {
     };
   }
 
-  private static List<String> ldSoConf(Path root, Path conf, int depth) throws IOException {
+  private static List<String> ldSoConf(RootFileSystem root, String conf, int depth)
+      throws IOException {
     List<String> dirs = new ArrayList<>();
-    if (depth > 8 || !Files.isRegularFile(conf)) {
+    Optional<String> text = depth > 8 ? Optional.empty() : root.text(conf);
+    if (text.isEmpty()) {
       return dirs;
     }
-    for (String raw : Files.readAllLines(conf, StandardCharsets.UTF_8)) {
+    for (String raw : text.get().split("\n")) {
       String line = raw.replaceAll("#.*", "").trim();
       if (line.startsWith("include")) {
-        for (Path included : glob(root, line.substring("include".length()).trim())) {
+        for (String included : glob(root, line.substring("include".length()).trim())) {
           dirs.addAll(ldSoConf(root, included, depth + 1));
         }
       } else if (line.startsWith("/")) {
@@ -95,18 +98,17 @@ public record LoaderSearchPath(List<String> configured, List<String> system) {
   }
 
   /** Files matching an ld.so.conf include pattern (relative ones are relative to /etc). */
-  private static List<Path> glob(Path root, String pattern) throws IOException {
+  private static List<String> glob(RootFileSystem root, String pattern) throws IOException {
     String absolute = pattern.startsWith("/") ? pattern : "/etc/" + pattern;
-    Path dir = root.resolve(absolute.substring(1, absolute.lastIndexOf('/') + 1));
-    String namePattern = absolute.substring(absolute.lastIndexOf('/') + 1);
-    if (!Files.isDirectory(dir)) {
-      return List.of();
+    String dir = absolute.substring(0, Math.max(1, absolute.lastIndexOf('/')));
+    PathMatcher names = FileSystems.getDefault()
+        .getPathMatcher("glob:" + absolute.substring(absolute.lastIndexOf('/') + 1));
+    List<String> matches = new ArrayList<>();
+    for (String name : root.list(dir)) {
+      if (names.matches(Path.of(name))) {
+        matches.add((dir.equals("/") ? "" : dir) + "/" + name);
+      }
     }
-    List<Path> matches = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, namePattern)) {
-      stream.forEach(matches::add);
-    }
-    matches.sort(null);
     return matches;
   }
 }

@@ -30,7 +30,7 @@ class LibraryResolverTest {
   private static LoaderSearchPath searchPath() {
     try {
       Path java = Path.of(ProcessHandle.current().info().command().orElseThrow()).toRealPath();
-      return LoaderSearchPath.of(Path.of("/"), ElfReader.read(java));
+      return LoaderSearchPath.of(new MachineFileSystem(Path.of("/")), ElfReader.read(java));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -45,7 +45,7 @@ class LibraryResolverTest {
         elf.put("/app/" + f.path(), ElfReader.read(f.source()));
       }
     }
-    LibraryResolver.Resolution resolution = new LibraryResolver(Path.of("/"), SEARCH,
+    LibraryResolver.Resolution resolution = new LibraryResolver(new MachineFileSystem(Path.of("/")), SEARCH,
         p -> Optional.ofNullable(elf.get(p))).resolve(
             elf.entrySet().stream().map(e -> new Needing(e.getKey(), e.getValue())).toList());
 
@@ -64,7 +64,7 @@ class LibraryResolverTest {
   @Test
   void reportsWhatNothingProvides() throws Exception {
     Path missing = Testdata.root().resolve("elf/needs-missing-lib.so");
-    LibraryResolver.Resolution resolution = new LibraryResolver(Path.of("/"), SEARCH, p -> Optional.empty())
+    LibraryResolver.Resolution resolution = new LibraryResolver(new MachineFileSystem(Path.of("/")), SEARCH, p -> Optional.empty())
         .resolve(List.of(new Needing("/app/lib/x/priv/nif.so", ElfReader.read(missing))));
     assertEquals(List.of(new Missing("libcrypxo.so.3", "/app/lib/x/priv/nif.so")),
         resolution.missing());
@@ -78,7 +78,7 @@ class LibraryResolverTest {
     ElfFile jli = ElfReader.read(java.getParent().resolveSibling("lib/libjli.so"));
     // the launcher placed in a pretend release, with its libjli.so beside it
     Map<String, ElfFile> release = Map.of("/app/bin/java", launcher, "/app/lib/libjli.so", jli);
-    LibraryResolver.Resolution resolution = new LibraryResolver(Path.of("/"), SEARCH,
+    LibraryResolver.Resolution resolution = new LibraryResolver(new MachineFileSystem(Path.of("/")), SEARCH,
         p -> Optional.ofNullable(release.get(p)))
         .resolve(List.of(new Needing("/app/bin/java", launcher)));
     assertEquals(List.of(), resolution.missing());
@@ -93,7 +93,7 @@ class LibraryResolverTest {
     Files.createDirectories(machine.resolve("etc"));
     Files.createDirectories(machine.resolve("opt/ssl/lib"));
     Files.writeString(machine.resolve("etc/ld-musl-x86_64.path"), "/lib\n/opt/ssl/lib\n");
-    Path libcrypto = new LibraryResolver(Path.of("/"), SEARCH, p -> Optional.empty())
+    Path libcrypto = new LibraryResolver(new MachineFileSystem(Path.of("/")), SEARCH, p -> Optional.empty())
         .resolve(List.of(new Needing("/nif.so",
             ElfReader.read(Testdata.root().resolve("elf/needs-missing-lib.so")))))
         .libraries().stream().filter(f -> f.name().equals("libc.so.6")).findFirst()
@@ -102,8 +102,8 @@ class LibraryResolverTest {
     ElfFile executable = new ElfFile(true, 62, Optional.of("/lib/ld-musl-x86_64.so.1"), List.of(),
         List.of(), List.of());
     ElfFile nif = ElfReader.read(Testdata.root().resolve("elf/needs-missing-lib.so"));
-    LibraryResolver.Resolution resolution = new LibraryResolver(machine,
-        LoaderSearchPath.of(machine, executable), p -> Optional.empty())
+    LibraryResolver.Resolution resolution = new LibraryResolver(new MachineFileSystem(machine),
+        LoaderSearchPath.of(new MachineFileSystem(machine), executable), p -> Optional.empty())
         .resolve(List.of(new Needing("/app/lib/x/priv/nif.so", nif)));
     assertTrue(resolution.libraries().stream().anyMatch(
         f -> f.path().equals("/opt/ssl/lib/libcrypxo.so.3") && f.onSystemPath()), resolution.toString());

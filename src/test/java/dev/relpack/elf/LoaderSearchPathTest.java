@@ -24,7 +24,7 @@ class LoaderSearchPathTest {
     Files.writeString(root.resolve("etc/ld.so.conf.d/b.conf"), "/usr/local/lib/b\n");
     Files.writeString(root.resolve("etc/ld.so.conf.d/a.conf"), "# comment\n/usr/local/lib/a\n");
     Files.writeString(root.resolve("etc/ld.so.conf.d/ignored.txt"), "/nope\n");
-    LoaderSearchPath path = LoaderSearchPath.of(root, elf(62, "/lib64/ld-linux-x86-64.so.2"));
+    LoaderSearchPath path = LoaderSearchPath.of(new MachineFileSystem(root), elf(62, "/lib64/ld-linux-x86-64.so.2"));
     assertEquals(List.of("/usr/local/lib/a", "/usr/local/lib/b", "/opt/first"), path.configured());
     assertEquals(List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"),
         path.system());
@@ -34,15 +34,15 @@ class LoaderSearchPathTest {
   void usesLib64OnDistributionsWithoutMultiarch() throws Exception {
     Files.createDirectories(root.resolve("usr/lib64"));
     assertEquals(List.of("/lib64", "/usr/lib64"),
-        LoaderSearchPath.of(root, elf(62, "/lib64/ld-linux-x86-64.so.2")).system());
+        LoaderSearchPath.of(new MachineFileSystem(root), elf(62, "/lib64/ld-linux-x86-64.so.2")).system());
   }
 
   @Test
   void muslReadsItsPathFileOrUsesItsDefaults() throws Exception {
     ElfFile musl = elf(62, "/lib/ld-musl-x86_64.so.1");
-    assertEquals(List.of("/lib", "/usr/local/lib", "/usr/lib"), LoaderSearchPath.of(root, musl).system());
+    assertEquals(List.of("/lib", "/usr/local/lib", "/usr/lib"), LoaderSearchPath.of(new MachineFileSystem(root), musl).system());
     Files.createDirectories(root.resolve("etc"));
     Files.writeString(root.resolve("etc/ld-musl-x86_64.path"), "/lib:/opt/lib\n/usr/lib\n");
-    assertEquals(List.of("/lib", "/opt/lib", "/usr/lib"), LoaderSearchPath.of(root, musl).system());
+    assertEquals(List.of("/lib", "/opt/lib", "/usr/lib"), LoaderSearchPath.of(new MachineFileSystem(root), musl).system());
   }
 }
