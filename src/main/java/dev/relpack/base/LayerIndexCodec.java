@@ -128,7 +128,7 @@ final class LayerIndexCodec {
         throw new Unusable("it indexes another layer");
       }
       byte[] sha = in.raw(32);
-      int length = in.length();
+      long length = in.number();
       if (length != in.buffer.remaining()) {
         throw new Unusable("truncated or extended");
       }
