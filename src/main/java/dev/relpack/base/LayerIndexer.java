@@ -16,6 +16,7 @@ import dev.relpack.error.BadInputException;
 import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.Printable;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.utils.SeekableInMemoryByteChannel;
 
 /**
@@ -90,14 +92,71 @@ public final class LayerIndexer {
    * (so an opener that verifies the digest at the end gets to) but not closing it.
    */
   public LayerIndex index(String digest, InputStream tar) throws IOException {
+    Source source = new Source(tar);
     Reading reading = new Reading(digest);
-    BoundedTarInputStream entries = new BoundedTarInputStream(tar, "base layer " + digest);
-    for (TarArchiveEntry entry; (entry = entries.getNextEntry()) != null; ) {
-      reading.add(entry, entries);
+    try {
+      BoundedTarInputStream entries = new BoundedTarInputStream(source, "base layer " + digest);
+      for (TarArchiveEntry entry; (entry = entries.getNextEntry()) != null; ) {
+        reading.add(entry, entries);
+      }
+      // the end-of-archive blocks may leave bytes unread: read them, so the digest is checked
+      source.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      if (source.failed(e)) {
+        throw e; // the opener's own failure (network, digest), typed by it
+      }
+      throw new BadInputException("base layer " + digest + " is not a readable tar ("
+          + Printable.of(String.valueOf(e.getMessage())) + "); refusing the base", e);
     }
-    // the tar's end-of-archive blocks may leave bytes unread: read them, so the digest is checked
-    tar.transferTo(OutputStream.nullOutputStream());
     return new LayerIndex(digest, reading.entries);
+  }
+
+  /** The layer's stream, remembering its failures to tell them from a malformed tar's. */
+  private static final class Source extends FilterInputStream {
+    private IOException failure;
+
+    Source(InputStream in) {
+      super(in);
+    }
+
+    boolean failed(IOException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t == failure) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public int read() throws IOException {
+      try {
+        return super.read();
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        return super.read(b, off, len);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      try {
+        return super.skip(n);
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
+    }
   }
 
   /** The state of reading one layer: its entries so far and what they cost. */
@@ -134,7 +193,7 @@ public final class LayerIndexer {
         entries.add(new Directory(path, mode));
       } else if (tar.isCharacterDevice() || tar.isBlockDevice() || tar.isFIFO()) {
         entries.add(new Special(path));
-      } else if (tar.isFile() || tar.isSparse() || tar.getLinkFlag() == '7') {
+      } else if (isRegularFile(tar)) {
         entries.add(regularFile(path, mode, tar.getSize(), content));
       }
       // anything else (volume labels, unknown types) is nothing a runtime extracts
@@ -231,6 +290,16 @@ public final class LayerIndexer {
       return new BadInputException("base layer " + digest + " " + what
           + "; refusing it as corrupt or hostile");
     }
+  }
+
+  /**
+   * Regular files, by type flag: commons-compress's {@code isFile()} also says yes to every type
+   * it does not know (volume labels, vendor extensions), which runtimes do not extract as files.
+   */
+  private static boolean isRegularFile(TarArchiveEntry tar) {
+    byte type = tar.getLinkFlag();
+    return type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM
+        || type == TarConstants.LF_CONTIG || tar.isSparse();
   }
 
   private interface ElfParse {

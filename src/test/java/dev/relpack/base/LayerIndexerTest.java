@@ -194,4 +194,34 @@ class LayerIndexerTest {
     new LayerIndexer(work).index("sha256:0", in);
     assertEquals(-1, in.read());
   }
+
+  @Test
+  void aMalformedTarIsBadInputNamingTheLayer() {
+    byte[] tar = new LayerTar().file("etc/os-release", "ID=x\n").bytes();
+    tar[148] ^= 0x55; // the header checksum
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> new LayerIndexer(work).index("sha256:1", new java.io.ByteArrayInputStream(tar)));
+    assertTrue(e.getMessage().startsWith("base layer sha256:1 is not a readable tar ("),
+        e.getMessage());
+  }
+
+  @Test
+  void theLayersOwnFailureIsPassedOnAsItIs() {
+    byte[] tar = new LayerTar().copy("usr/bin/true", TRUE).bytes();
+    IOException digestMismatch = new IOException("layer sha256:1 does not match its digest");
+    InputStream failing = new FilterInputStream(new java.io.ByteArrayInputStream(tar)) {
+      private int reads;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (++reads > 3) {
+          throw digestMismatch;
+        }
+        return super.read(b, off, Math.min(len, 512));
+      }
+    };
+    IOException e = assertThrows(IOException.class,
+        () -> new LayerIndexer(work).index("sha256:1", failing));
+    assertTrue(e == digestMismatch || e.getCause() == digestMismatch, String.valueOf(e));
+  }
 }
