@@ -66,10 +66,12 @@ public final class LayerIndexer {
   /**
    * @param workDir where ELF files larger than {@code inMemoryElfBytes} are spooled while they
    *     are parsed (each is deleted right after)
+   * @param inMemoryElfBytes the largest ELF file parsed in memory (at most 1 GiB, an array's
+   *     reach with room to spare); 0 spools every one
    */
   public LayerIndexer(Path workDir, long inMemoryElfBytes) {
     this.workDir = workDir;
-    this.inMemoryElfBytes = inMemoryElfBytes;
+    this.inMemoryElfBytes = Math.min(Math.max(0, inMemoryElfBytes), 1L << 30);
   }
 
   public LayerIndexer(Path workDir) {
