@@ -31,6 +31,10 @@ public record BaseImage(String name, Optional<String> digest, Source source, Lis
   /** A regular file of the base: its bytes on this machine and its absolute path in the image. */
   public record BaseFile(Path source, String target, boolean executable) {}
 
+  /** The PATH container runtimes give an image whose config sets none. */
+  public static final List<String> DEFAULT_PATH =
+      List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
+
   /** The files of the base the boot check reads, and where its commands are looked up. */
   public sealed interface Contents {
     /** The directories of the image's PATH, in order. */

@@ -8,6 +8,7 @@ import dev.relpack.error.RegistryException;
 import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -82,7 +83,7 @@ public sealed interface BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
       return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(),
-          Optional.empty(), null);
+          Optional.empty(), new BaseImage.LayerContents(List::of, BaseImage.DEFAULT_PATH));
     }
   }
 

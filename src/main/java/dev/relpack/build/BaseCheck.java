@@ -1,6 +1,9 @@
 package dev.relpack.build;
 
 import dev.relpack.base.BaseImage;
+import dev.relpack.base.ImageFileTree;
+import dev.relpack.base.LayerIndexCache;
+import dev.relpack.base.LayerIndexer;
 import dev.relpack.boot.BootCheck;
 import dev.relpack.boot.CheckedBase;
 import dev.relpack.boot.Distribution;
@@ -9,6 +12,7 @@ import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.error.InternalException;
 import dev.relpack.release.Release;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -50,6 +54,14 @@ final class BaseCheck {
     if (base.contents() instanceof BaseImage.MachineContents machine) {
       MachineFileSystem files = new MachineFileSystem(machine.root());
       return new CheckedBase(base.name(), files, machine.path(), Distribution.of(files), true);
+    }
+    if (base.contents() instanceof BaseImage.LayerContents image) {
+      Path work = cacheRoot.resolve("tmp");
+      Files.createDirectories(work);
+      ImageFileTree files = new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn)
+          .tree(image.layers().layers());
+      return new CheckedBase(base.name(), files, path(env, image.path()), Distribution.of(files),
+          false);
     }
     return null;
   }

@@ -54,6 +54,9 @@ class HostileRegistryIT {
     List<String> args = new ArrayList<>(List.of("build", "--release",
         Testdata.demoTarball().toString(), "--from", from, "--to", to, "--progress", "none",
         "--timeout", String.valueOf(timeout)));
+    if (from.equals("scratch")) {
+      args.add("--no-check"); // the attack is on the registry; a scratch base boots nothing
+    }
     long started = System.nanoTime();
     Command.Result result = relpack.run(args);
     return new Run(result, System.nanoTime() - started);
@@ -187,7 +190,7 @@ class HostileRegistryIT {
   void aBaseLayerWhoseContentIsNotItsDigestEndsInExit4NamingTheBlob() throws Exception {
     try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
       new Relpack(work.resolve("pusher")).succeed("build", "--release",
-          Testdata.kind("relx").toString(), "--from", "scratch", "--to",
+          Testdata.kind("relx").toString(), "--from", "scratch", "--no-check", "--to",
           registry.address() + "/base/os:1");
       String layer = Skopeo.inspect("docker://" + registry.address() + "/base/os:1")
           .path("Layers").path(0).asText();
