@@ -35,15 +35,14 @@ public record BaseImage(String name, Optional<String> digest, Source source, Lis
   public static final List<String> DEFAULT_PATH =
       List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
 
-  /** The files of the base the boot check reads, and where its commands are looked up. */
-  public sealed interface Contents {
-    /** The directories of the image's PATH, in order. */
-    List<String> path();
-  }
+  /** What the boot check reads of the base. */
+  public sealed interface Contents {}
 
   /**
    * The host base: the machine's own files, which the host base takes exactly what the release
    * needs from; the check asks the machine, so what is missing is named as the machine lacks it.
+   *
+   * @param path the directories a command is looked up in, in order
    */
   public record MachineContents(Path root, List<String> path) implements Contents {
     public MachineContents {
@@ -51,17 +50,13 @@ public record BaseImage(String name, Optional<String> digest, Source source, Lis
     }
   }
 
-  /** An image: its layers, bottom first (none for scratch), read only if the check runs. */
-  public record LayerContents(LayerList layers, List<String> path) implements Contents {
-    public LayerContents {
-      path = List.copyOf(path);
-    }
-  }
+  /** An image: its layers and config, read only if the check runs (none for scratch). */
+  public record LayerContents(FilesSource source) implements Contents {}
 
-  /** Lists a base's layers; registry bases fetch their manifest's only when asked. */
+  /** Lists a base's layers; a registry base fetches its manifest and config only when asked. */
   @FunctionalInterface
-  public interface LayerList {
-    List<BaseLayer> layers() throws java.io.IOException;
+  public interface FilesSource {
+    BaseFiles files() throws java.io.IOException;
   }
 
   /** Where jib takes the base from. */

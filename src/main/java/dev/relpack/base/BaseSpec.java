@@ -41,7 +41,9 @@ public sealed interface BaseSpec {
       ImageReference pinned = ImageReference.of(reference.getRegistry(), reference.getRepository(),
           reference.getTag().orElse(null), digest);
       return new BaseImage(displayName(reference), Optional.of(digest),
-          new BaseImage.RegistrySource(pinned), platform.imageArchitecture(), null);
+          new BaseImage.RegistrySource(pinned), platform.imageArchitecture(),
+          new BaseImage.LayerContents(() -> new RegistryLayers(context.registry(),
+              context.cacheRoot()).files(pinned, context)));
     }
 
     @Override
@@ -66,7 +68,8 @@ public sealed interface BaseSpec {
       summary.platform().check("--from tar:" + tar, context);
       return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
           Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar),
-          summary.platform().imageArchitecture(), null);
+          summary.platform().imageArchitecture(),
+          new BaseImage.LayerContents(() -> dev.relpack.base.DockerArchive.files(tar)));
     }
   }
 
@@ -83,7 +86,7 @@ public sealed interface BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
       return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(),
-          Optional.empty(), new BaseImage.LayerContents(List::of, BaseImage.DEFAULT_PATH));
+          Optional.empty(), BaseFiles.scratch().contents());
     }
   }
 

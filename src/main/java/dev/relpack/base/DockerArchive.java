@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.BoundedTarInputStream;
+import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -31,6 +32,79 @@ final class DockerArchive {
   record Summary(Optional<String> repoTag, String configDigest, BasePlatform platform) {}
 
   static Summary read(Path tar) {
+    Contents contents = scan(tar);
+    JsonNode image = contents.image();
+    JsonNode tags = image.path("RepoTags");
+    Optional<String> tag = tags.isArray() && tags.size() > 0
+        ? Optional.of(tags.get(0).asText()) : Optional.empty();
+    return new Summary(tag, "sha256:" + Sha256.of(contents.configBytes()),
+        BasePlatform.ofConfig(contents.config()));
+  }
+
+  /**
+   * The archive's first image as the boot check reads it: its layers in manifest order, each
+   * named by the diff ID its config gives it and read by streaming the archive to that member
+   * (a link is followed to the file it names), uncompressed if it is gzip (skopeo writes plain
+   * tars, {@code docker save} may not), and checked against that diff ID as it is read.
+   */
+  static BaseFiles files(Path tar) {
+    Contents contents = scan(tar);
+    String display = "--from tar:" + tar;
+    JsonNode layerNames = contents.image().path("Layers");
+    JsonNode diffIds = contents.config().path("rootfs").path("diff_ids");
+    if (layerNames.size() != diffIds.size()) {
+      throw new BadInputException(display + ": manifest.json names " + layerNames.size()
+          + " layers, its config lists " + diffIds.size() + " diff IDs; save the image again");
+    }
+    List<BaseLayer> layers = new ArrayList<>();
+    for (int i = 0; i < layerNames.size(); i++) {
+      String name = strip(layerNames.get(i).asText());
+      String member = contents.links().getOrDefault(name, name);
+      String diffId = diffIds.get(i).asText();
+      if (!diffId.matches("sha256:[0-9a-f]{64}")) {
+        throw new BadInputException(display + ": its config gives layer " + Printable.of(name)
+            + " the diff ID " + Printable.of(diffId) + ", which is not a sha256 digest");
+      }
+      String layer = display + ": layer " + Printable.of(name);
+      layers.add(new BaseLayer(diffId, () -> new DigestVerifyingInputStream(
+          LayerStreams.uncompressed(member(tar, member, layer), diffId), diffId,
+          actual -> new BadInputException(layer + " does not match the diff ID " + diffId
+              + " its config gives it (its content is " + actual + "); the archive is damaged"
+              + " or was tampered with"))));
+    }
+    List<String> env = new ArrayList<>();
+    contents.config().path("config").path("Env").forEach(variable -> env.add(variable.asText()));
+    return new BaseFiles(layers, env);
+  }
+
+  /** The archive read to the start of the file {@code member}; closing it closes the archive. */
+  private static InputStream member(Path tar, String member, String layer) throws IOException {
+    TarArchiveInputStream in = new BoundedTarInputStream(
+        new BufferedInputStream(Files.newInputStream(tar)), "--from tar:" + tar);
+    try {
+      for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+        if (e.isFile() && strip(e.getName()).equals(member)) {
+          return in;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+    in.close();
+    throw new BadInputException(layer + ": the archive no longer holds " + Printable.of(member)
+        + " (it changed while relpack read it)");
+  }
+
+  /**
+   * What the archive holds, checked: its links (each to a file of the archive, by name), and
+   * the first image of its manifest.json, which names a config it holds and layers that are its
+   * own files.
+   */
+  private record Contents(Map<String, String> links, JsonNode image, byte[] configBytes,
+      JsonNode config) {}
+
+  private static Contents scan(Path tar) {
     if (!Files.isRegularFile(tar)) {
       throw new BadInputException("--from tar:" + tar + ": no such file");
     }
@@ -47,6 +121,13 @@ final class DockerArchive {
       try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "--from tar:" + tar)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
           String name = checkedName(tar, e);
+          if ((e.isFile() || e.isSymbolicLink() || e.isLink())
+              && (files.contains(name) || links.containsKey(name))) {
+            // jib unpacks the archive, so the last one would win; the check must read what jib
+            // uses, and no tool writes an archive like this
+            throw new BadInputException("--from tar:" + tar + ": it holds "
+                + Printable.of(name) + " twice; save the image again");
+          }
           if (e.isSymbolicLink()) {
             links.put(name, linkTarget(tar, name, e.getLinkName()));
           } else if (e.isLink()) {
@@ -80,10 +161,7 @@ final class DockerArchive {
         throw new BadInputException("--from tar:" + tar + ": manifest.json names config " + config
             + ", which is not in the archive");
       }
-      JsonNode tags = image.path("RepoTags");
-      Optional<String> tag = tags.isArray() && tags.size() > 0
-          ? Optional.of(tags.get(0).asText()) : Optional.empty();
-      return new Summary(tag, "sha256:" + Sha256.of(configBytes), BasePlatform.ofConfig(JSON.readTree(configBytes)));
+      return new Contents(links, image, configBytes, JSON.readTree(configBytes));
     } catch (IOException e) {
       throw new BadInputException("--from tar:" + tar + " is not a readable tar archive: "
           + e.getMessage(), e);

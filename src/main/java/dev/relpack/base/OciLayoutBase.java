@@ -6,6 +6,7 @@ import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.Printable;
 import dev.relpack.io.Sha256;
 import java.io.BufferedOutputStream;
@@ -39,6 +40,46 @@ final class OciLayoutBase {
   }
 
   BaseImage resolve(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
+    Chosen chosen = choose(spec, context);
+    BasePlatform platform = BasePlatform.ofConfig(chosen.config());
+    platform.check(chosen.display(), context);
+    String name = "oci:" + spec.dir().getFileName() + spec.refName().map(r -> ":" + r).orElse("");
+    BaseFiles files = files(spec.dir(), chosen);
+    return new BaseImage(name, Optional.of(chosen.digest()),
+        new BaseImage.ArchiveSource(repack(spec.dir(), chosen.digest(), chosen.image(),
+            chosen.display(), context)),
+        platform.imageArchitecture(), files.contents());
+  }
+
+  /**
+   * The image the build would use (for the build's platform, when the layout's image is an
+   * index) as the boot check reads it: its layers in order, each a blob of the layout, checked
+   * against its digest as it is read, then uncompressed.
+   */
+  static BaseFiles files(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
+    return files(spec.dir(), choose(spec, context));
+  }
+
+  private static BaseFiles files(Path dir, Chosen chosen) throws IOException {
+    List<BaseLayer> layers = new ArrayList<>();
+    for (JsonNode layer : chosen.image().path("layers")) {
+      String digest = layer.path("digest").asText();
+      Path blob = blob(dir, digest, chosen.display());
+      String display = chosen.display() + ": layer " + digest;
+      layers.add(new BaseLayer(digest, () -> LayerStreams.uncompressed(
+          new DigestVerifyingInputStream(Files.newInputStream(blob), digest, actual ->
+              new BadInputException(display + " does not match its digest (its content is "
+                  + actual + "); the layout is damaged or was tampered with")), digest)));
+    }
+    List<String> env = new ArrayList<>();
+    chosen.config().path("config").path("Env").forEach(variable -> env.add(variable.asText()));
+    return new BaseFiles(layers, env);
+  }
+
+  /** The image chosen from a layout: its manifest's digest, the manifest, its config. */
+  private record Chosen(String display, String digest, JsonNode image, JsonNode config) {}
+
+  private static Chosen choose(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
     Path dir = spec.dir();
     String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
     if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
@@ -61,13 +102,8 @@ final class OciLayoutBase {
     }
     String digest = manifest.path("digest").asText();
     JsonNode image = json(dir, digest, display);
-    BasePlatform platform =
-        BasePlatform.ofConfig(json(dir, image.path("config").path("digest").asText(), display));
-    platform.check(display, context);
-    String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
-    return new BaseImage(name, Optional.of(digest),
-        new BaseImage.ArchiveSource(repack(dir, digest, image, display, context)),
-        platform.imageArchitecture(), null);
+    JsonNode config = json(dir, image.path("config").path("digest").asText(), display);
+    return new Chosen(display, digest, image, config);
   }
 
   private static JsonNode select(Path dir, JsonNode index, BaseSpec.OciLayout spec, String display) {

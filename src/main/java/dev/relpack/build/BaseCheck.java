@@ -1,5 +1,6 @@
 package dev.relpack.build;
 
+import dev.relpack.base.BaseFiles;
 import dev.relpack.base.BaseImage;
 import dev.relpack.base.ImageFileTree;
 import dev.relpack.base.LayerIndexCache;
@@ -41,9 +42,6 @@ final class BaseCheck {
   Verdict check(Release release, BaseImage base, String appRoot, Map<String, String> env) {
     try {
       CheckedBase checked = checked(base, env);
-      if (checked == null) {
-        return new Verdict(base.name(), List.of(), List.of());
-      }
       return new BootCheck(release, appRoot, env).check(checked);
     } catch (IOException e) {
       throw new InternalException("cannot check the base " + base.name() + ": " + e.getMessage(), e);
@@ -55,15 +53,16 @@ final class BaseCheck {
       MachineFileSystem files = new MachineFileSystem(machine.root());
       return new CheckedBase(base.name(), files, machine.path(), Distribution.of(files), true);
     }
-    if (base.contents() instanceof BaseImage.LayerContents image) {
+    BaseImage.LayerContents image = (BaseImage.LayerContents) base.contents();
+    {
       Path work = cacheRoot.resolve("tmp");
       Files.createDirectories(work);
+      BaseFiles baseFiles = image.source().files();
       ImageFileTree files = new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn)
-          .tree(image.layers().layers());
-      return new CheckedBase(base.name(), files, path(env, image.path()), Distribution.of(files),
-          false);
+          .tree(baseFiles.layers());
+      return new CheckedBase(base.name(), files, path(env, baseFiles.path()),
+          Distribution.of(files), false);
     }
-    return null;
   }
 
   /** The image's PATH: the user's or the base's, else what container runtimes default to. */

@@ -26,9 +26,10 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The few GETs relpack makes itself on one registry repository (manifests, a config, the token
- * they need), with the registry's auth flow: anonymous, then Basic or a Bearer token as its
- * {@code WWW-Authenticate} asks. jib's client reads whole bodies into memory with no limit; here
- * every body is bounded ({@link ReadLimits}) and every request bounded in time.
+ * they need, and the base layers the boot check reads), with the registry's auth flow: anonymous,
+ * then Basic or a Bearer token as its {@code WWW-Authenticate} asks. jib's client reads whole
+ * bodies into memory with no limit; here every document is bounded ({@link ReadLimits}), every
+ * blob streamed and held to its descriptor's size, and every request bounded in time.
  */
 final class RegistryHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,12 +70,43 @@ final class RegistryHttp {
    * @param what the document, for messages ("the manifest of reg/x:1")
    */
   Response get(String path, String accept, long limit, String what) {
+    return exchange(path, accept, what, (body, declaredLength, deadline) ->
+        BoundedBody.read(body, declaredLength, limit, what, deadline));
+  }
+
+  /** What a streaming GET does with a 2xx body, which it must read before returning. */
+  @FunctionalInterface
+  interface BodyConsumer {
+    void accept(InputStream body) throws IOException;
+  }
+
+  /**
+   * GETs {@code path} as {@link #get} does, with the same auth and redirect rules, but hands a
+   * 2xx body to {@code consumer} as a stream held to {@code size} bytes ({@link BlobBody}),
+   * within the same per-request deadline; nothing of it is kept here.
+   *
+   * @return the status; the consumer has had the body when it is 2xx
+   */
+  int stream(String path, long size, String what, BodyConsumer consumer) {
+    return exchange(path, "*/*", what, (body, declaredLength, deadline) -> {
+      consumer.accept(new BlobBody(body, declaredLength, size, what, deadline));
+      return new byte[0];
+    }).status();
+  }
+
+  /** Reads a 2xx body into what {@link Response} carries. */
+  @FunctionalInterface
+  private interface BodyReader {
+    byte[] read(InputStream body, long declaredLength, long deadline) throws IOException;
+  }
+
+  private Response exchange(String path, String accept, String what, BodyReader reader) {
     URI uri = URI.create(scheme() + "://" + registry + "/v2/" + repository + "/" + path);
     try {
       String before = authorization;
-      Response response = send(uri, accept, limit, what, true);
+      Response response = send(uri, accept, what, true, reader);
       if (response.status() == 401 && !java.util.Objects.equals(before, authorization)) {
-        response = send(uri, accept, limit, what, false);
+        response = send(uri, accept, what, false, reader);
       }
       if (response.status() == 401 || response.status() == 403) {
         throw new RegistryException("registry " + registry + " refused access to " + repository
@@ -100,8 +132,8 @@ final class RegistryHttp {
    * the registry itself. With {@code mayAuthenticate}, a 401 sets up the auth it asks for and
    * is returned for the caller to try again.
    */
-  private Response send(URI first, String accept, long limit, String what, boolean mayAuthenticate)
-      throws IOException {
+  private Response send(URI first, String accept, String what, boolean mayAuthenticate,
+      BodyReader reader) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     URI uri = first;
     for (int redirects = 0; ; redirects++) {
@@ -128,8 +160,8 @@ final class RegistryHttp {
           return new Response(status, new byte[0], null);
         }
         try (InputStream body = connection.getInputStream()) {
-          return new Response(status, BoundedBody.read(body, connection.getContentLengthLong(),
-              limit, what, deadline), connection.getContentType());
+          return new Response(status, reader.read(body, connection.getContentLengthLong(),
+              deadline), connection.getContentType());
         }
       } finally {
         // never drain what is left of a body: it may be endless

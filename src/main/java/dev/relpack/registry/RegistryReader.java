@@ -6,20 +6,26 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.RegistryException;
+import dev.relpack.io.DigestVerifyingInputStream;
+import dev.relpack.io.Printable;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads manifests and configs from registries: to pin a base tag to the digest it points at now
- * and learn its platforms, and to read back the layers of a pushed image. jib's build API exposes
- * neither, and its registry client reads whatever a registry sends into memory; this reads with
- * {@link RegistryHttp}, bounded by {@link ReadLimits} and a timeout, and checks every document
+ * and learn its platforms, to read back the layers of a pushed image, and to stream a base's
+ * layers to the boot check. jib's build API exposes none of these, and its registry client reads
+ * whatever a registry sends into memory; this reads with {@link RegistryHttp}, bounded by {@link
+ * ReadLimits} (documents) or descriptor sizes (blobs) and a timeout, and checks everything
  * fetched by digest against that digest.
  */
 public final class RegistryReader {
@@ -32,6 +38,9 @@ public final class RegistryReader {
       "application/vnd.docker.distribution.manifest.list.v2+json";
   private static final String MANIFEST_TYPES =
       String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
+
+  private static final int MAX_NESTED_INDEXES = 4;
+  private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final RegistryAccess access;
   private final Function<String, RegistryProbe.Transport> transports;
@@ -53,8 +62,28 @@ public final class RegistryReader {
   /** A manifest's digest and, for image manifests, its layers. */
   public record Manifest(String digest, List<Descriptor> layers) {}
 
-  /** A blob: its digest and size in bytes. */
-  public record Descriptor(String digest, long size) {}
+  /** A blob: its digest, size in bytes and media type (empty when the manifest gives none). */
+  public record Descriptor(String digest, long size, String mediaType) {}
+
+  /**
+   * The image of a base for one platform, as the boot check reads it.
+   *
+   * @param digest the image manifest's digest (an index entry's, when the base is an index)
+   * @param layers its layers, bottom first
+   * @param env its config's {@code Env}, {@code NAME=value} each, in order
+   */
+  public record PlatformImage(String digest, List<Descriptor> layers, List<String> env) {
+    public PlatformImage {
+      layers = List.copyOf(layers);
+      env = List.copyOf(env);
+    }
+  }
+
+  /** Reads a blob's body, which it is handed as a stream; what it returns, {@link #blob} does. */
+  @FunctionalInterface
+  public interface BlobReader<T> {
+    T read(InputStream body) throws IOException;
+  }
 
   /**
    * What an image offers: its digest and platforms, one per entry when it is an index (entries
@@ -67,7 +96,8 @@ public final class RegistryReader {
     Fetched manifest = manifest(client(image, credential), image);
     List<Descriptor> layers = new ArrayList<>();
     for (JsonNode layer : manifest.json().path("layers")) {
-      layers.add(new Descriptor(layer.path("digest").asText(), layer.path("size").asLong()));
+      layers.add(new Descriptor(layer.path("digest").asText(), layer.path("size").asLong(),
+          layer.path("mediaType").asText("")));
     }
     return new Manifest(manifest.digest(), layers);
   }
@@ -96,6 +126,103 @@ public final class RegistryReader {
     return new Offered(manifest.digest(), List.of(new Platform(
         platform.path("architecture").asText("unknown"), platform.path("os").asText("unknown"))),
         false);
+  }
+
+  /**
+   * The image {@code image} is for linux/{@code architecture}: itself when it is one image (its
+   * platform is checked where the base is resolved), the entry for that platform when it is an
+   * index (nested indexes followed a few levels deep); with its layers and its config's Env.
+   *
+   * @throws CheckFailedException when an index has no entry for linux/{@code architecture}
+   */
+  public PlatformImage image(ImageReference image, Optional<Credential> credential,
+      String architecture) {
+    RegistryHttp http = client(image, credential);
+    Fetched manifest = manifest(http, image);
+    for (int depth = 0; manifest.json().has("manifests"); depth++) {
+      if (depth == MAX_NESTED_INDEXES) {
+        throw new RegistryException("registry " + image.getRegistry() + " served indexes nested"
+            + " more than " + MAX_NESTED_INDEXES + " deep for " + image, null);
+      }
+      String entry = entryFor(manifest.json(), architecture).orElseThrow(() ->
+          new CheckFailedException(image + " has no linux/" + architecture + " image: its index"
+              + " lists none; choose a base that offers linux/" + architecture));
+      manifest = manifest(http, ImageReference.of(image.getRegistry(), image.getRepository(),
+          null, requireDigest(entry, "an index entry", image)));
+    }
+    JsonNode config = manifest.json().path("config");
+    if (!config.path("digest").isTextual() || !manifest.json().path("layers").isArray()) {
+      throw new BadInputException(image + " is not a schema 2 or OCI image (its manifest has no"
+          + " config or no layers); push it again with a current client");
+    }
+    List<Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : manifest.json().path("layers")) {
+      long size = layer.path("size").asLong(-1);
+      if (size < 0) {
+        throw new RegistryException("registry " + image.getRegistry() + " served a manifest of "
+            + image + " whose layer " + layer.path("digest").asText() + " has no size", null);
+      }
+      layers.add(new Descriptor(requireDigest(layer.path("digest").asText(), "a layer", image),
+          size, layer.path("mediaType").asText("")));
+    }
+    JsonNode json = config(http, image,
+        requireDigest(config.path("digest").asText(), "its config", image));
+    List<String> env = new ArrayList<>();
+    json.path("config").path("Env").forEach(variable -> env.add(variable.asText()));
+    return new PlatformImage(manifest.digest(), layers, env);
+  }
+
+  /**
+   * Streams the blob {@code blob} names to {@code reader}: held to the descriptor's size, within
+   * the request timeout, and checked against its digest as it is read (a mismatch is a {@link
+   * RegistryException} thrown from the read that reaches its end, so what the reader writes from
+   * it can be given up; the rest of the body is read and checked if the reader leaves some).
+   *
+   * @return what {@code reader} returned
+   */
+  public <T> T blob(ImageReference image, Optional<Credential> credential, Descriptor blob,
+      BlobReader<T> reader) {
+    String digest = requireDigest(blob.digest(), "a blob", image);
+    String what = "blob " + digest + " of " + image;
+    List<T> result = new ArrayList<>(1);
+    int status = client(image, credential).stream("blobs/" + digest, blob.size(), what, body -> {
+      InputStream checked = new DigestVerifyingInputStream(body, digest, actual ->
+          new RegistryException("registry " + image.getRegistry() + " served " + what
+              + " with content whose digest is " + actual, null));
+      T value = reader.read(checked);
+      checked.close(); // reads and checks what the reader left; not on failure: no use then
+      result.add(value);
+    });
+    if (status / 100 != 2) {
+      throw new RegistryException("registry " + image.getRegistry() + " answered HTTP " + status
+          + " for " + what, null);
+    }
+    return result.get(0);
+  }
+
+  /** The digest of the index entry for linux/{@code architecture}, the first if several. */
+  private static Optional<String> entryFor(JsonNode index, String architecture) {
+    for (JsonNode entry : index.path("manifests")) {
+      JsonNode platform = entry.path("platform");
+      if (architecture.equals(platform.path("architecture").asText())
+          && "linux".equals(platform.path("os").asText())) {
+        return Optional.of(entry.path("digest").asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * A digest from a manifest, which becomes part of a URL and of a cache path: only
+   * {@code sha256:} and 64 hex digits.
+   */
+  private static String requireDigest(String digest, String of, ImageReference image) {
+    if (!SHA256.matcher(digest).matches()) {
+      throw new RegistryException("registry " + image.getRegistry() + " served a manifest of "
+          + image + " giving " + of + " the digest " + Printable.of(digest) + ", which is not a"
+          + " sha256 digest", null);
+    }
+    return digest;
   }
 
   private RegistryHttp client(ImageReference image, Optional<Credential> credential) {

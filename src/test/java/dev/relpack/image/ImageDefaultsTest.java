@@ -61,7 +61,7 @@ class ImageDefaultsTest {
   }
 
   private static final BaseImage.Contents NO_LAYERS =
-      new BaseImage.LayerContents(java.util.List::of, java.util.List.of());
+      new BaseImage.LayerContents(dev.relpack.base.BaseFiles::scratch);
 
   private static BaseImage registryBase(String digest) throws Exception {
     ImageReference pinned = ImageReference.parse("registry.example.com/base/os:1@" + digest);

@@ -17,6 +17,7 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.HostileRegistry;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -228,6 +229,94 @@ class RegistryReaderTest {
             OCI_MANIFEST).withBody(manifest)));
     assertEquals("sha256:" + Sha256.of(manifest),
         reader.read(image(), Optional.of(credential)).digest());
+  }
+
+  private static final String GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+  /** Reads a blob to its end, counting what it was given. */
+  private static long drain(InputStream body, long[] seen) throws java.io.IOException {
+    byte[] buffer = new byte[4096];
+    for (int n; (n = body.read(buffer)) >= 0; ) {
+      seen[0] += n;
+    }
+    return seen[0];
+  }
+
+  @Test
+  void aBlobDeclaringMoreThanItsDescriptorIsRefusedUnreadAndOneGoingOnIsCutAtItsSize()
+      throws Exception {
+    byte[] body = new byte[20];
+    String digest = "sha256:" + Sha256.of(body);
+    long[] seen = {0};
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) ->
+        answer.send(200, "application/octet-stream", body))) {
+      dev.relpack.error.RegistryException declared = assertThrows(
+          dev.relpack.error.RegistryException.class, () -> hostileReader(Duration.ofSeconds(10))
+              .blob(on(hostile, ":1"), Optional.empty(),
+                  new RegistryReader.Descriptor(digest, 10, GZIP_LAYER), in -> drain(in, seen)));
+      assertEquals("blob " + digest + " of " + on(hostile, ":1") + " declares 20 bytes, more"
+          + " than the 10 its descriptor gives", declared.getMessage());
+      assertEquals(0, seen[0]);
+    }
+
+    try (HostileRegistry hostile = HostileRegistry.start((request, answer) ->
+        answer.endless("application/octet-stream", "layer", "layer"))) {
+      dev.relpack.error.RegistryException endless = assertThrows(
+          dev.relpack.error.RegistryException.class, () -> hostileReader(Duration.ofSeconds(10))
+              .blob(on(hostile, ":1"), Optional.empty(),
+                  new RegistryReader.Descriptor(digest, 1000, GZIP_LAYER), in -> drain(in, seen)));
+      assertEquals("blob " + digest + " of " + on(hostile, ":1") + " goes on past the 1000"
+          + " bytes its descriptor gives", endless.getMessage());
+      assertTrue(seen[0] <= 1000, "never more than the descriptor's size handed on: " + seen[0]);
+    }
+  }
+
+  @Test
+  void aBlobIsStreamedAndCheckedAgainstItsDigest() throws Exception {
+    byte[] body = "layer bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String digest = "sha256:" + Sha256.of(body);
+    String other = "sha256:" + Sha256.of("other bytes");
+    registry.stubFor(get(urlEqualTo("/v2/base/os/blobs/" + digest))
+        .willReturn(aResponse().withStatus(200).withBody(body)));
+    registry.stubFor(get(urlEqualTo("/v2/base/os/blobs/" + other))
+        .willReturn(aResponse().withStatus(200).withBody(body)));
+    assertEquals("layer bytes", reader.blob(image(), Optional.empty(),
+        new RegistryReader.Descriptor(digest, body.length, GZIP_LAYER),
+        in -> new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+    dev.relpack.error.RegistryException e = assertThrows(dev.relpack.error.RegistryException.class,
+        () -> reader.blob(image(), Optional.empty(),
+            new RegistryReader.Descriptor(other, body.length, GZIP_LAYER), InputStream::readAllBytes));
+    assertEquals("registry " + image().getRegistry() + " served blob " + other + " of " + image()
+        + " with content whose digest is " + digest, e.getMessage());
+  }
+
+  @Test
+  void theCredentialIsNotSentToTheHostABlobIsRedirectedTo() throws Exception {
+    byte[] body = "layer bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String digest = "sha256:" + Sha256.of(body);
+    WireMockServer storage = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    storage.start();
+    try {
+      String blob = "/v2/base/os/blobs/" + digest;
+      registry.stubFor(get(urlEqualTo(blob)).withHeader("Authorization", absent())
+          .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate",
+              "Basic realm=\"test\"")));
+      registry.stubFor(get(urlEqualTo(blob)).withHeader("Authorization", equalTo("Basic "
+          + java.util.Base64.getEncoder().encodeToString("ci:pw".getBytes()))).willReturn(
+              aResponse().withStatus(307).withHeader("Location",
+                  "http://127.0.0.1:" + storage.port() + "/store/layer?sig=x")));
+      storage.stubFor(get(urlPathEqualTo("/store/layer"))
+          .willReturn(aResponse().withStatus(200).withBody(body)));
+      byte[] read = reader.blob(image(), Optional.of(
+          com.google.cloud.tools.jib.api.Credential.from("ci", "pw")),
+          new RegistryReader.Descriptor(digest, body.length, GZIP_LAYER), InputStream::readAllBytes);
+      assertEquals("layer bytes", new String(read, java.nio.charset.StandardCharsets.UTF_8));
+      storage.verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+          urlPathEqualTo("/store/layer")).withoutHeader("Authorization"));
+      assertEquals(1, storage.getAllServeEvents().size());
+    } finally {
+      storage.stop();
+    }
   }
 
   private static String entry(String name, String platform, String extra) {

@@ -1,0 +1,181 @@
+package dev.relpack.base;
+
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.ImageReference;
+import com.google.cloud.tools.jib.blob.Blobs;
+import com.google.cloud.tools.jib.cache.Cache;
+import com.google.cloud.tools.jib.cache.CacheCorruptedException;
+import com.google.cloud.tools.jib.cache.CachedLayer;
+import dev.relpack.error.BadInputException;
+import dev.relpack.error.InternalException;
+import dev.relpack.io.DigestVerifyingInputStream;
+import dev.relpack.io.FileTrees;
+import dev.relpack.io.Sha256;
+import dev.relpack.registry.RegistryReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The layers of a registry base, read through jib's own base-layer cache, so that a layer is
+ * downloaded once per build (and once per cache): the check downloads it into the cache with
+ * jib's {@link Cache#writeCompressedLayer}, and jib, which looks in that cache before it pulls a
+ * base layer ({@code ObtainBaseImageLayerStep}: after asking whether the target registry has the
+ * blob already, when it needs nothing of it), finds it there. jib 0.28.1 reads only gzip base
+ * layers, so only those are accepted.
+ *
+ * <p>The cache is not trusted (other jobs may write it): an entry found there is hashed before it
+ * is used, and one that does not match is removed and downloaded again; a download is checked
+ * against its digest as it arrives, and one that does not match leaves nothing in the cache.
+ */
+public final class RegistryLayers {
+  private static final List<String> GZIP_LAYERS = List.of(
+      "application/vnd.oci.image.layer.v1.tar+gzip",
+      "application/vnd.docker.image.rootfs.diff.tar.gzip");
+
+  private final RegistryReader registry;
+  private final Path jibBaseCache;
+
+  /** @param cacheRoot relpack's versioned cache root; jib's base-layer cache is in it */
+  public RegistryLayers(RegistryReader registry, Path cacheRoot) {
+    this.registry = registry;
+    this.jibBaseCache = cacheRoot.resolve("jib/base");
+  }
+
+  /** The files of {@code image} (pinned by the caller) for the build's architecture. */
+  BaseFiles files(ImageReference image, BaseContext context) {
+    return files(image, context.credentials().credential(image, context.log()),
+        context.architecture());
+  }
+
+  /**
+   * The files of {@code image}, for linux/{@code architecture} when it is an index. Only its
+   * manifests and config are read here; each layer is downloaded when it is first opened.
+   */
+  public BaseFiles files(ImageReference image, Optional<Credential> credential,
+      String architecture) {
+    RegistryReader.PlatformImage chosen = registry.image(image, credential, architecture);
+    List<BaseLayer> layers = new ArrayList<>();
+    for (RegistryReader.Descriptor layer : chosen.layers()) {
+      if (!GZIP_LAYERS.contains(layer.mediaType())) {
+        throw new BadInputException("base " + image + ": layer " + layer.digest() + " is "
+            + (layer.mediaType().isEmpty() ? "of no media type" : layer.mediaType())
+            + "; jib, which relpack builds with, reads only gzip-compressed base layers");
+      }
+      layers.add(new BaseLayer(layer.digest(), () -> open(image, credential, layer)));
+    }
+    return new BaseFiles(layers, chosen.env());
+  }
+
+  /** The layer, uncompressed: from jib's cache, downloaded into it first if it is not there. */
+  private InputStream open(ImageReference image, Optional<Credential> credential,
+      RegistryReader.Descriptor layer) throws IOException {
+    Path file = stored(image, credential, layer);
+    String display = "base " + image + ": layer " + layer.digest();
+    InputStream checked = new DigestVerifyingInputStream(Files.newInputStream(file),
+        layer.digest(), actual -> {
+          removeQuietly(file.getParent());
+          return new InternalException("cache entry " + file.getParent() + " changed while it"
+              + " was read (its content is now " + actual + "); removed it, run the build again",
+              null);
+        });
+    return LayerStreams.uncompressed(checked, layer.digest());
+  }
+
+  /**
+   * The file in jib's cache holding {@code layer}, compressed: one found there that matches its
+   * digest, else one downloaded now.
+   */
+  Path stored(ImageReference image, Optional<Credential> credential,
+      RegistryReader.Descriptor layer) throws IOException {
+    Cache cache = cache();
+    DescriptorDigest digest = digest(layer);
+    Optional<Path> found = cached(cache, digest);
+    if (found.isPresent()) {
+      return found.get();
+    }
+    CachedLayer written = registry.blob(image, credential, layer,
+        body -> cache.writeCompressedLayer(Blobs.from(body)));
+    if (!written.getDigest().equals(digest)) {
+      // the stream was checked as jib read it; this is jib's own count, checked all the same
+      removeQuietly(layerDirectory(written.getDigest()));
+      throw new InternalException("jib stored " + layer.digest() + " of " + image + " as "
+          + written.getDigest() + "; removed it", null);
+    }
+    return layerDirectory(digest).resolve(written.getDiffId().getHash());
+  }
+
+  /** The cache's file for {@code digest} when it has one whose content has that digest. */
+  private Optional<Path> cached(Cache cache, DescriptorDigest digest) throws IOException {
+    Optional<CachedLayer> cached;
+    try {
+      cached = cache.retrieve(digest);
+    } catch (CacheCorruptedException e) {
+      cached = Optional.empty(); // no file, or several: jib's own verdict
+    }
+    Path directory = layerDirectory(digest);
+    if (cached.isPresent()) {
+      Path file = directory.resolve(cached.get().getDiffId().getHash());
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          && Sha256.of(file).equals(digest.getHash())) {
+        return Optional.of(file);
+      }
+    }
+    if (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)) {
+      remove(directory); // corrupt or changed: jib would use it as it is
+    }
+    return Optional.empty();
+  }
+
+  /** jib's layout ({@code CacheStorageFiles}): {@code layers/DIGEST/DIFF_ID}. */
+  private Path layerDirectory(DescriptorDigest digest) {
+    return jibBaseCache.resolve("layers").resolve(digest.getHash());
+  }
+
+  private Cache cache() throws IOException {
+    try {
+      return Cache.withDirectory(jibBaseCache);
+    } catch (com.google.cloud.tools.jib.api.CacheDirectoryCreationException e) {
+      throw new IOException("cannot use jib's cache " + jibBaseCache, e);
+    }
+  }
+
+  /** Takes an entry out of use at once (a rename within the cache), then deletes it. */
+  private void remove(Path entry) throws IOException {
+    Path staging = jibBaseCache.resolve("tmp");
+    Files.createDirectories(staging);
+    Path aside = staging.resolve("evicted-" + UUID.randomUUID());
+    try {
+      Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return; // another build removed it first
+    }
+    FileTrees.deleteRecursively(aside);
+  }
+
+  private void removeQuietly(Path entry) {
+    try {
+      remove(entry);
+    } catch (IOException e) {
+      // the error being reported says more than this one
+    }
+  }
+
+  private static DescriptorDigest digest(RegistryReader.Descriptor layer) {
+    try {
+      return DescriptorDigest.fromDigest(layer.digest());
+    } catch (DigestException e) {
+      throw new InternalException("the registry reader let through digest " + layer.digest(), e);
+    }
+  }
+}
