@@ -40,7 +40,7 @@ public sealed interface BaseSpec {
       ImageReference pinned = ImageReference.of(reference.getRegistry(), reference.getRepository(),
           reference.getTag().orElse(null), digest);
       return new BaseImage(displayName(reference), Optional.of(digest),
-          new BaseImage.RegistrySource(pinned), platform.imageArchitecture());
+          new BaseImage.RegistrySource(pinned), platform.imageArchitecture(), null);
     }
 
     @Override
@@ -65,7 +65,7 @@ public sealed interface BaseSpec {
       summary.platform().check("--from tar:" + tar, context);
       return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
           Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar),
-          summary.platform().imageArchitecture());
+          summary.platform().imageArchitecture(), null);
     }
   }
 
@@ -82,7 +82,7 @@ public sealed interface BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
       return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(),
-          Optional.empty());
+          Optional.empty(), null);
     }
   }
 
@@ -93,7 +93,7 @@ public sealed interface BaseSpec {
       return new HostBase(context.machineRoot(), context.cacheRoot(),
           message -> context.log().accept(LogEvent.warn(message)))
           .build(context.release(),
-              new HostBase.Options(context.appRoot(), context.user(), context.check()));
+              new HostBase.Options(context.appRoot(), context.user()));
     }
   }
 

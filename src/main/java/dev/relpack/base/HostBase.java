@@ -5,12 +5,11 @@ import dev.relpack.elf.ElfFormatException;
 import dev.relpack.elf.ElfReader;
 import dev.relpack.elf.LibraryResolver;
 import dev.relpack.elf.LibraryResolver.Found;
-import dev.relpack.elf.LibraryResolver.Missing;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.elf.LibraryResolver.Needing;
 import dev.relpack.elf.LoaderSearchPath;
 import dev.relpack.elf.MachineFileSystem;
-import dev.relpack.error.CheckFailedException;
+import dev.relpack.boot.BootCheck;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
@@ -35,7 +34,9 @@ import java.util.function.Consumer;
  * shell and the utilities release scripts call (busybox when the machine has it), the interpreters
  * named by the release's scripts, /etc/passwd and /etc/group with the runtime user, /tmp (1777) and
  * the CA bundle. The archive is cached under a key made of the files' identities, so an unchanged
- * machine gives the same base, byte for byte, without rebuilding it.
+ * machine gives the same base, byte for byte, without rebuilding it. What the machine lacks is
+ * left out here and named by the boot check, which judges this base by the same rules as any
+ * other.
  */
 final class HostBase {
   static final String PATH = String.join(":", HostFileRules.PROGRAM_DIRS);
@@ -43,9 +44,7 @@ final class HostBase {
   private static final List<String> PATH_DIRS =
       List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
   /** What mix, distillery, exrm and relx scripts call (see the release-kinds notes). */
-  private static final List<String> REQUIRED_UTILITIES = List.of(
-      "sh", "readlink", "cut", "sed", "grep", "awk", "dirname", "basename", "cat", "od", "dd",
-      "date", "mkdir", "env", "tr", "head", "tail", "uname");
+  private static final List<String> REQUIRED_UTILITIES = BootCheck.REQUIRED_UTILITIES;
   private static final List<String> OPTIONAL_UTILITIES = List.of(
       "egrep", "hostname", "id", "ps", "kill", "sleep", "sort", "ls", "which", "printf", "logger",
       "mktemp", "cp", "mv", "rm", "chmod", "ln", "expr", "true", "false", "wc", "tee", "xargs",
@@ -63,7 +62,7 @@ final class HostBase {
   /**
    * @param machine the root of the machine to take files from ({@code /})
    * @param cacheRoot where built bases are kept
-   * @param warn where to say what was left out when checks are off
+   * @param warn where to say what cannot be read
    */
   HostBase(Path machine, Path cacheRoot, Consumer<String> warn) {
     this(machine, cacheRoot, warn, BUSYBOX_LOCATIONS);
@@ -77,8 +76,8 @@ final class HostBase {
     this.busyboxLocations = List.copyOf(busyboxLocations);
   }
 
-  /** The options that change the base: where the app goes, who runs it, whether to check. */
-  record Options(String appRoot, String user, boolean check) {}
+  /** The options that change the base: where the app goes and who runs it. */
+  record Options(String appRoot, String user) {}
 
   BaseImage build(Release release, Options options) throws IOException {
     Map<String, ElfFile> releaseElf = releaseElfFiles(release, options.appRoot());
@@ -88,23 +87,11 @@ final class HostBase {
     Rootfs rootfs = new Rootfs(machine);
     List<Needing> needing = new ArrayList<>();
     releaseElf.forEach((path, elf) -> needing.add(new Needing(path, elf)));
-    List<String> problems = new ArrayList<>();
-
-    addShellAndUtilities(rootfs, needing, problems);
-    addErlangRuntime(release, rootfs, needing, problems);
-    addInterpreters(release, options.appRoot(), rootfs, needing, problems);
-    addLibraries(rootfs, needing, releaseElf, reference, problems);
+    addShellAndUtilities(rootfs, needing);
+    addErlangRuntime(release, rootfs, needing);
+    addInterpreters(release, options.appRoot(), rootfs, needing);
+    addLibraries(rootfs, needing, releaseElf, reference);
     addSystemFiles(rootfs, options.user());
-
-    if (!problems.isEmpty()) {
-      String summary = problems.get(0) + (problems.size() > 1
-          ? " (and " + (problems.size() - 1) + " more)" : "");
-      if (options.check()) {
-        throw new CheckFailedException("the release will not run on --from host: " + summary
-            + "; install what is missing on this machine, or pass --no-check");
-      }
-      problems.forEach(p -> warn.accept("--from host: " + p));
-    }
     String architecture = reference == null ? ElfFile.thisMachine()
         : reference.ociArchitecture().orElse(ElfFile.thisMachine());
     return cachedArchive(rootfs.entries(), architecture);
@@ -124,8 +111,7 @@ final class HostBase {
     return elf;
   }
 
-  private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing, List<String> problems)
-      throws IOException {
+  private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing) throws IOException {
     Optional<String> busybox = busyboxLocations.stream().filter(this::isFile).findFirst();
     if (busybox.isPresent()) {
       String real = realPath(busybox.get());
@@ -142,8 +128,6 @@ final class HostBase {
       if (found.isPresent()) {
         rootfs.copyFromMachine(found.get());
         addElf(realPath(found.get()), needing);
-      } else if (REQUIRED_UTILITIES.contains(utility)) {
-        problems.add("no " + utility + " on this machine (release scripts call it)");
       }
     }
   }
@@ -153,22 +137,18 @@ final class HostBase {
    * {@code erl} its scripts take from PATH, with the exact ERTS and OTP application versions the
    * release's boot script names (anything else fails with {@code cannot load error_handler}).
    */
-  private void addErlangRuntime(Release release, Rootfs rootfs, List<Needing> needing,
-      List<String> problems) throws IOException {
+  private void addErlangRuntime(Release release, Rootfs rootfs, List<Needing> needing)
+      throws IOException {
     if (release.ertsIncluded()) {
       return;
     }
     Optional<String> erl = onPath("erl");
     if (erl.isEmpty()) {
-      problems.add("the release has no ERTS (include_erts: false) and this machine has no erl");
       return;
     }
     String root = Rootfs.parent(Rootfs.parent(realPath(erl.get())));
     String erts = root + "/erts-" + release.ertsVersion();
     if (!Files.isDirectory(onMachine(erts))) {
-      problems.add("the release was built for ERTS " + release.ertsVersion()
-          + " (include_erts: false) but this machine's Erlang in " + root + " has "
-          + ertsVersions(root));
       return;
     }
     List<String> trees = new ArrayList<>(List.of(root + "/bin", erts, root + "/releases"));
@@ -179,9 +159,6 @@ final class HostBase {
         String dir = root + "/lib/" + app.directory();
         if (Files.isDirectory(onMachine(dir)) && realPath(dir).startsWith(root + "/lib/")) {
           trees.add(dir);
-        } else {
-          problems.add("the release needs " + app.directory() + ", which is neither in it nor in "
-              + root + "/lib");
         }
       }
     }
@@ -196,17 +173,9 @@ final class HostBase {
     }
   }
 
-  private String ertsVersions(String root) throws IOException {
-    try (var children = Files.list(onMachine(root))) {
-      List<String> found = children.map(p -> p.getFileName().toString())
-          .filter(n -> n.startsWith("erts-")).sorted().toList();
-      return found.isEmpty() ? "no ERTS" : String.join(", ", found);
-    }
-  }
-
   /** The programs named on the #! lines of the release's scripts. */
   private void addInterpreters(Release release, String appRoot, Rootfs rootfs,
-      List<Needing> needing, List<String> problems) throws IOException {
+      List<Needing> needing) throws IOException {
     Map<String, String> neededBy = new LinkedHashMap<>();
     for (ReleaseFile file : release.files()) {
       if (file.directory() || !file.executable()) {
@@ -238,9 +207,7 @@ final class HostBase {
         HostFileRules.requireResolvedProgram(found.get(), realPath(found.get()), entry.getValue());
         rootfs.copyFromMachine(found.get());
         addElf(realPath(found.get()), needing);
-      } else if (entry.getValue().startsWith("bin/")) {
-        problems.add(entry.getValue() + " needs " + program + ", which this machine does not have");
-      } else {
+      } else if (!entry.getValue().startsWith("bin/")) {
         warn.accept(entry.getValue() + " needs " + program + ", which this machine does not have;"
             + " that script will not run in the image");
       }
@@ -248,7 +215,7 @@ final class HostBase {
   }
 
   private void addLibraries(Rootfs rootfs, List<Needing> needing, Map<String, ElfFile> releaseElf,
-      ElfFile reference, List<String> problems) throws IOException {
+      ElfFile reference) throws IOException {
     // the loader of the release's executables (else of the shell) decides the search path
     ElfFile executable = reference != null && reference.interpreter().isPresent() ? reference
         : needing.stream().map(Needing::elf).filter(e -> e.interpreter().isPresent()).findFirst()
@@ -270,10 +237,6 @@ final class HostBase {
         // found through ld.so.cache, which the image has not: link it where the loader looks
         rootfs.symlinkIfAbsent(systemDirs.get(0) + "/" + library.name(), library.path());
       }
-    }
-    for (Missing missing : resolution.missing()) {
-      problems.add(missing.name() + " (needed by " + missing.neededBy()
-          + ") is not on this machine");
     }
   }
 
@@ -343,7 +306,7 @@ final class HostBase {
         .map(f -> new BaseImage.BaseFile(f.source(), f.path(), (f.mode() & 0111) != 0))
         .toList();
     return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files,
-        Optional.of(architecture));
+        Optional.of(architecture), new BaseImage.MachineContents(machine, PATH_DIRS));
   }
 
   /** A digest written by an earlier build, if it is whole. */

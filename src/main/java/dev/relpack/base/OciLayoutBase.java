@@ -67,7 +67,7 @@ final class OciLayoutBase {
     String name = "oci:" + dir.getFileName() + spec.refName().map(r -> ":" + r).orElse("");
     return new BaseImage(name, Optional.of(digest),
         new BaseImage.ArchiveSource(repack(dir, digest, image, display, context)),
-        platform.imageArchitecture());
+        platform.imageArchitecture(), null);
   }
 
   private static JsonNode select(Path dir, JsonNode index, BaseSpec.OciLayout spec, String display) {

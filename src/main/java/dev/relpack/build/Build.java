@@ -7,7 +7,10 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.base.BaseContext;
 import dev.relpack.base.BaseSpec;
 import dev.relpack.elf.NativeCode;
+import dev.relpack.boot.Problem;
+import dev.relpack.boot.Verdict;
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageDefaults;
 import dev.relpack.image.ImageOptions;
@@ -15,6 +18,7 @@ import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.Target;
+import dev.relpack.layers.LayerPlan;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;
@@ -51,8 +55,64 @@ public final class Build {
     this.machineRoot = machineRoot;
   }
 
+  /** Builds the image and writes it to the target: registry, {@code tar:} or {@code oci:}. */
   public BuildReport run(BuildRequest request, Reporter reporter) {
     long started = System.nanoTime();
+    Prepared prepared = prepare(request, reporter, true);
+    BaseImage base = prepared.base();
+    if (request.check()) {
+      requireFits(check(prepared, request, reporter), reporter);
+    } else {
+      reporter.warn("the boot check is off: nothing checked that the release will run on "
+          + base.name());
+    }
+    Target target = prepared.target().orElseThrow();
+    reporter.step("Building " + target.display() + " on " + base.name()
+        + base.digest().map(d -> "@" + d).orElse(""));
+    RegistryDeadline building =
+        RegistryDeadline.of(request.timeout(), registries(prepared.target(), prepared.baseSpec()));
+    JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
+        prepared.cacheRoot(), ToolVersion.line(), prepared.insecureNeeded(),
+        prepared.credentials(), prepared.registry(), Duration.ofSeconds(1), building), reporter);
+    ImageResult image = building.run("building " + target.display(),
+        () -> builder.build(prepared.spec(), target));
+    BuildReport report = new BuildReport(prepared.release(), prepared.plan(), base, target, image,
+        Duration.ofNanos(System.nanoTime() - started));
+    try {
+      MetadataFile.writeAll(report, request.digestFile(), request.metadataFile());
+    } catch (IOException e) {
+      throw new InternalException("built " + report.reference() + " but cannot write the digest"
+          + " or metadata file: " + e.getMessage(), e);
+    }
+    return report;
+  }
+
+  /** Whether the base boots the release, and if not, everything it lacks. Writes no image. */
+  public Verdict check(BuildRequest request, Reporter reporter) {
+    Prepared prepared = prepare(request, reporter, false);
+    return check(prepared, request, reporter);
+  }
+
+  /** What a build has decided before it writes anything. */
+  private record Prepared(Release release, LayerPlan plan, BaseSpec baseSpec, BaseImage base,
+      ImageSpec spec, String appRoot, Optional<Target> target, boolean insecureNeeded,
+      RegistryCredentials credentials, RegistryReader registry, Path cacheRoot) {}
+
+  private Verdict check(Prepared prepared, BuildRequest request, Reporter reporter) {
+    reporter.step("Checking that " + prepared.base().name() + " boots the release");
+    return RegistryDeadline.of(request.timeout(), registryOf(prepared.baseSpec().registryImage()))
+        .run("reading the layers of " + request.from(),
+            () -> new BaseCheck(machineRoot, prepared.cacheRoot(), reporter::warn)
+                .check(prepared.release(), prepared.base(), prepared.appRoot(),
+                    prepared.spec().environment()));
+  }
+
+  /**
+   * Checks every input, reads the release, reaches the registries and pins the base.
+   *
+   * @param withTarget whether the request names a target to write (a check has none)
+   */
+  private Prepared prepare(BuildRequest request, Reporter reporter, boolean withTarget) {
     // Everything the user typed is checked before any work.
     BaseSpec baseSpec = BaseSpec.parse(request.from());
     ImageOptions options = new ImageOptions(request.appRoot(), request.user(), request.ports(),
@@ -65,10 +125,14 @@ public final class Build {
       throw new BadInputException("--user " + options.user() + ": --from host writes /etc/passwd"
           + " itself and can only name numeric users; give UID:GID");
     }
-    Target target = Target.parse(request.to(), request.tags());
-    target.checkWritable();
-    request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
-    request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
+    Optional<Target> target = Optional.empty();
+    if (withTarget) {
+      target = Optional.of(Target.parse(request.to(), request.tags()));
+      target.get().checkWritable();
+      request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
+      request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
+    }
+    Optional<Target> finalTarget = target;
     requireWritableCache(request.cacheDir());
     TrustedCertificates.trustAlso(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure());
@@ -77,7 +141,7 @@ public final class Build {
     // and the CPU: do both at once.
     RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec));
     Future<Map<String, RegistryProbe.Transport>> probed =
-        probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
+        probing.start(() -> probe(finalTarget, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
@@ -107,24 +171,18 @@ public final class Build {
         .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
+    return new Prepared(release, loaded.plan(), baseSpec, base, spec, options.appRoot(), target,
+        insecureNeeded, credentials, registry, cacheRoot);
+  }
 
-    reporter.step("Building " + target.display() + " on " + base.name()
-        + base.digest().map(d -> "@" + d).orElse(""));
-    RegistryDeadline building = RegistryDeadline.of(timeout, registries(target, baseSpec));
-    JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(cacheRoot,
-        ToolVersion.line(), insecureNeeded, credentials, registry, Duration.ofSeconds(1),
-        building), reporter);
-    ImageResult image = building.run("building " + target.display(),
-        () -> builder.build(spec, target));
-    BuildReport report = new BuildReport(release, loaded.plan(), base, target, image,
-        Duration.ofNanos(System.nanoTime() - started));
-    try {
-      MetadataFile.writeAll(report, request.digestFile(), request.metadataFile());
-    } catch (IOException e) {
-      throw new InternalException("built " + report.reference() + " but cannot write the digest"
-          + " or metadata file: " + e.getMessage(), e);
+  private static void requireFits(Verdict verdict, Reporter reporter) {
+    verdict.warnings().forEach(w -> reporter.warn(w.message()));
+    if (!verdict.fits()) {
+      int count = verdict.problems().size();
+      throw new CheckFailedException("the release will not run on " + verdict.base() + " ("
+          + count + (count == 1 ? " problem" : " problems") + ")",
+          verdict.problems().stream().map(Problem::message).toList());
     }
-    return report;
   }
 
   /** Warnings and errors as warnings; the rest only with -v. */
@@ -137,7 +195,7 @@ public final class Build {
   }
 
   /** Checks every registry involved answers, before anything is built; says how. */
-  private static Map<String, RegistryProbe.Transport> probe(Target target, BaseSpec base,
+  private static Map<String, RegistryProbe.Transport> probe(Optional<Target> target, BaseSpec base,
       RegistryAccess access, Reporter reporter, Duration timeout) {
     Map<String, RegistryProbe.Transport> transports = new LinkedHashMap<>();
     RegistryProbe probe = new RegistryProbe(access,
@@ -164,7 +222,7 @@ public final class Build {
    * said --insecure. Credentials go over plain HTTP only when every registry may use it.
    */
   private static boolean insecureNeeded(Map<String, RegistryProbe.Transport> transports,
-      RegistryAccess access, Target target, BaseSpec base, RegistryCredentials credentials,
+      RegistryAccess access, Optional<Target> target, BaseSpec base, RegistryCredentials credentials,
       Consumer<LogEvent> log) {
     boolean insecure = transports.values().stream().anyMatch(t -> t != RegistryProbe.Transport.HTTPS);
     if (!insecure) {
@@ -196,9 +254,9 @@ public final class Build {
   }
 
   /** The registry images of the build: the target's, then the base's. */
-  private static List<ImageReference> registryImages(Target target, BaseSpec base) {
+  private static List<ImageReference> registryImages(Optional<Target> target, BaseSpec base) {
     List<ImageReference> images = new ArrayList<>();
-    target.registryImage().ifPresent(images::add);
+    target.flatMap(Target::registryImage).ifPresent(images::add);
     base.registryImage().ifPresent(images::add);
     return images;
   }
@@ -207,12 +265,12 @@ public final class Build {
     return image.map(ImageReference::getRegistry).stream().toList();
   }
 
-  private static List<String> registries(Target target, BaseSpec base) {
+  private static List<String> registries(Optional<Target> target, BaseSpec base) {
     return registryImages(target, base).stream().map(ImageReference::getRegistry).distinct().toList();
   }
 
   /** The image of the build that lives on {@code registry}, for looking up its credentials. */
-  private static ImageReference imageOn(String registry, Target target, BaseSpec base) {
+  private static ImageReference imageOn(String registry, Optional<Target> target, BaseSpec base) {
     return registryImages(target, base).stream().filter(i -> i.getRegistry().equals(registry))
         .findFirst().orElseThrow();
   }

@@ -1,6 +1,7 @@
 package dev.relpack.cli;
 
 import dev.relpack.build.ToolVersion;
+import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.ExitCode;
 import dev.relpack.error.RelpackException;
 import dev.relpack.io.Printable;
@@ -45,7 +46,8 @@ public final class Main implements Runnable {
   static int run(String[] args, Context context) {
     CommandLine line = new CommandLine(new Main(context))
         .addSubcommand("build", new BuildCommand(context))
-        .addSubcommand("inspect", new InspectCommand(context));
+        .addSubcommand("inspect", new InspectCommand(context))
+        .addSubcommand("check", new CheckCommand(context));
     line.setOut(new java.io.PrintWriter(context.out(), true));
     line.setErr(new java.io.PrintWriter(context.err(), true));
     line.setParameterExceptionHandler((e, arguments) -> {
@@ -66,7 +68,12 @@ public final class Main implements Runnable {
 
   private static int report(Exception e, PrintStream err, boolean verbose) {
     if (e instanceof RelpackException relpack) {
-      err.println("relpack: error: " + Printable.line(relpack.getMessage()));
+      err.println("relpack: error: " + Printable.line(relpack.getMessage())
+          + (relpack instanceof CheckFailedException failed && !failed.details().isEmpty()
+              ? ":" : ""));
+      if (relpack instanceof CheckFailedException failed) {
+        failed.details().forEach(detail -> err.println("  " + Printable.line(detail)));
+      }
       if (verbose && relpack.getCause() != null) {
         relpack.getCause().printStackTrace(err);
       }

@@ -64,6 +64,7 @@ public final class LibraryResolver {
     Set<String> interpreters = new LinkedHashSet<>();
     Map<String, Found> found = new LinkedHashMap<>();
     List<Missing> missing = new ArrayList<>();
+    Set<String> loaded = loaderNames(objects);
     while (!queue.isEmpty()) {
       Needing object = queue.poll();
       if (!visited.add(object.path())) {
@@ -78,6 +79,9 @@ public final class LibraryResolver {
         }
       }
       for (String name : object.elf().needed()) {
+        if (loaded.contains(name)) {
+          continue; // libc names the loader, which is in the process already under that name
+        }
         Optional<Needing> library = find(name, object, searchPath, found);
         if (library.isEmpty()) {
           missing.add(new Missing(name, object.path()));
@@ -87,6 +91,22 @@ public final class LibraryResolver {
       }
     }
     return new Resolution(interpreters, List.copyOf(found.values()), missing);
+  }
+
+  /**
+   * The names of the loaders the objects run with, where the root has them. The loader is the
+   * first object of every process, and the loader satisfies a DT_NEEDED by an object already
+   * loaded under that name before it searches any directory.
+   */
+  private Set<String> loaderNames(List<Needing> objects) throws IOException {
+    Set<String> names = new HashSet<>();
+    for (Needing object : objects) {
+      Optional<String> loader = object.elf().interpreter();
+      if (loader.isPresent() && root.isRegularFile(loader.get())) {
+        names.add(loader.get().substring(loader.get().lastIndexOf('/') + 1));
+      }
+    }
+    return names;
   }
 
   private Optional<Needing> find(String name, Needing from, LoaderSearchPath searchPath,

@@ -41,7 +41,10 @@ record RelFile(String name, String version, String ertsVersion, List<ReleaseApp>
         && tuple.arity() >= 2
         && tuple.arity() <= 4
         && tuple.get(0) instanceof Atom app) {
-      return new ReleaseApp(app.name(), text(tuple.get(1), "the version of " + app.name()));
+      boolean started = !(tuple.arity() >= 3 && tuple.get(2) instanceof Atom type
+          && (type.name().equals("load") || type.name().equals("none")));
+      return new ReleaseApp(app.name(), text(tuple.get(1), "the version of " + app.name()),
+          started);
     }
     throw new TermSyntaxException("expected {App, Vsn, ...} in the application list");
   }

@@ -60,14 +60,17 @@ class ImageDefaultsTest {
     return "sha256:" + HexFormat.of().formatHex(hash);
   }
 
+  private static final BaseImage.Contents NO_LAYERS =
+      new BaseImage.LayerContents(java.util.List::of, java.util.List.of());
+
   private static BaseImage registryBase(String digest) throws Exception {
     ImageReference pinned = ImageReference.parse("registry.example.com/base/os:1@" + digest);
     return new BaseImage("registry.example.com/base/os:1", Optional.of(digest),
-        new BaseImage.RegistrySource(pinned), Optional.of("amd64"));
+        new BaseImage.RegistrySource(pinned), Optional.of("amd64"), NO_LAYERS);
   }
 
   private static BaseImage scratch() {
-    return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(), Optional.empty());
+    return new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(), Optional.empty(), NO_LAYERS);
   }
 
   // --- environment

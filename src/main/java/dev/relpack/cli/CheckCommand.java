@@ -1,0 +1,128 @@
+package dev.relpack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.boot.Problem;
+import dev.relpack.boot.Verdict;
+import dev.relpack.build.Build;
+import dev.relpack.build.BuildRequest;
+import dev.relpack.build.CacheDirectory;
+import dev.relpack.error.ExitCode;
+import dev.relpack.image.ImageOptions;
+import dev.relpack.io.Printable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code relpack check}: whether a base boots a release, without building anything. */
+@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Check that a base has what the release needs to boot (loader, libraries,"
+        + " C library, shell and commands, Erlang for releases without ERTS); build nothing."
+        + " Exit 0 when it does, 3 when it does not.")
+final class CheckCommand implements Callable<Integer> {
+  private final Context context;
+
+  @Option(names = "--release", paramLabel = "PATH",
+      description = "Release directory (_build/prod/rel/NAME) or tarball (NAME-VSN.tar.gz).")
+  Path release;
+
+  @Option(names = "--project-dir", paramLabel = "DIR",
+      description = "The mix project: finds its built release.")
+  Path projectDir;
+
+  @Option(names = "--from", paramLabel = "BASE", required = true,
+      description = "Base: a registry reference, tar:PATH, oci:DIR[:REF], scratch, or host.")
+  String from;
+
+  @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE",
+      description = "Environment variable the image would set (repeatable);"
+          + " RELEASE_DISTRIBUTION=none makes epmd's libraries optional.")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
+      description = "Where the release would go in the image (default: ${DEFAULT-VALUE}).")
+  String appRoot;
+
+  @Option(names = "--json", description = "Print JSON, for machines.")
+  boolean json;
+
+  @Option(names = "--insecure", description = "Allow plain HTTP and unverified TLS to registries.")
+  boolean insecure;
+
+  @Option(names = "--registry-ca", paramLabel = "FILE",
+      description = "Extra CA certificate (PEM) to trust (repeatable); CI_SERVER_TLS_CA_FILE too.")
+  List<Path> registryCas = new ArrayList<>();
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
+  Path cacheDir;
+
+  @Option(names = "--timeout", paramLabel = "SECONDS",
+      description = "Longest each registry phase may take (default: 300).")
+  Long timeoutSeconds;
+
+  @Option(names = {"-v", "--verbose"}, description = "Print details, and stack traces on errors.")
+  boolean verbose;
+
+  CheckCommand(Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public Integer call() {
+    BuildRequest request = new BuildRequest(Optional.ofNullable(release),
+        Optional.ofNullable(projectDir), List.of(), from, "", List.of(), List.of(), env,
+        List.of(), ImageOptions.DEFAULT_USER, appRoot, insecure, registryCas, Optional.empty(),
+        Optional.empty(), cacheDir != null ? cacheDir
+            : CacheDirectory.defaultFor(context.env(), context.home()),
+        true, context.env(), context.home(), timeoutSeconds == null
+            ? BuildRequest.DEFAULT_TIMEOUT : Duration.ofSeconds(timeoutSeconds));
+    Verdict verdict = new Build(context.machineRoot())
+        .check(request, new PlainReporter(context.err(), verbose, verbose));
+    if (json) {
+      context.out().println(json(verdict));
+    } else {
+      text(verdict);
+    }
+    return verdict.fits() ? ExitCode.OK.status() : ExitCode.CHECK_FAILED.status();
+  }
+
+  private void text(Verdict verdict) {
+    int count = verdict.problems().size();
+    context.out().println(Printable.line(verdict.base()) + ": " + (verdict.fits()
+        ? "the release boots on it"
+        : "the release will not run (" + count + (count == 1 ? " problem" : " problems") + ")"));
+    verdict.problems().forEach(p -> context.out().println("  " + Printable.line(p.message())));
+    verdict.warnings().forEach(w -> context.out().println("  warning: "
+        + Printable.line(w.message())));
+  }
+
+  static String json(Verdict verdict) {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = mapper.createObjectNode();
+    root.put("base", verdict.base());
+    root.put("fits", verdict.fits());
+    ArrayNode problems = root.putArray("problems");
+    verdict.problems().forEach(p -> problems.add(json(mapper, p)));
+    ArrayNode warnings = root.putArray("warnings");
+    verdict.warnings().forEach(w -> warnings.add(json(mapper, w)));
+    return root.toString();
+  }
+
+  private static ObjectNode json(ObjectMapper mapper, Problem problem) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("kind", problem.kind().label());
+    node.put("missing", problem.missing());
+    ArrayNode neededBy = node.putArray("neededBy");
+    problem.neededBy().forEach(neededBy::add);
+    node.put("package", problem.packageName().orElse(null));
+    node.put("message", problem.message());
+    return node;
+  }
+}

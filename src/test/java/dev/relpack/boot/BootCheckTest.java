@@ -1,0 +1,142 @@
+package dev.relpack.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.relpack.elf.MachineFileSystem;
+import dev.relpack.release.ExtractionLimits;
+import dev.relpack.release.Release;
+import dev.relpack.release.ReleaseReader;
+import dev.relpack.testsupport.Testdata;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The check against roots on disk: this machine's, and small ones made here of this machine's
+ * files (copied, links followed), missing one piece each.
+ */
+class BootCheckTest {
+  static final List<String> PATH = List.of("/usr/local/bin", "/usr/bin", "/bin");
+  @TempDir static Path work;
+  static Release demo;
+  static Set<String> libraries;
+
+  @BeforeAll
+  static void readDemo() throws Exception {
+    demo = new ReleaseReader(work.resolve("cache"), ExtractionLimits.DEFAULT, w -> {})
+        .read(Testdata.demoTarball());
+    libraries = new LinkedHashSet<>();
+    for (var file : demo.files()) {
+      if (!file.directory() && dev.relpack.elf.ElfReader.isElf(file.source())) {
+        for (String word : run("ldd", file.source().toString()).split("\\s+")) {
+          if (word.startsWith("/")) {
+            libraries.add(word);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void theDemoFitsThisMachine() throws Exception {
+    Verdict verdict = check(new MachineFileSystem(Path.of("/")), Map.of());
+    assertEquals(List.of(), verdict.problems());
+    assertTrue(verdict.fits());
+  }
+
+  @Test
+  void aMissingLibraryIsNamedWithWhoNeedsItAndTheDebianPackage() throws Exception {
+    Path root = base(work.resolve("no-crypto"), "libcrypto.so.3");
+    Verdict verdict = check(new MachineFileSystem(root), Map.of());
+    assertEquals(1, verdict.problems().size(), verdict.toString());
+    Problem problem = verdict.problems().get(0);
+    assertEquals(Problem.Kind.LIBRARY, problem.kind());
+    assertEquals("libcrypto.so.3", problem.missing());
+    assertTrue(problem.neededBy().contains("lib/crypto-5.1.2/priv/lib/crypto.so"), problem.toString());
+    assertEquals(Optional.of("libssl3"), problem.packageName());
+    assertTrue(problem.message().startsWith("libcrypto.so.3: needed by lib/crypto-5.1.2/priv/lib/crypto.so"),
+        problem.message());
+    assertTrue(problem.message().endsWith("; install the Debian package libssl3 in the base"
+        + " (apt-get install libssl3)"), problem.message());
+  }
+
+  @Test
+  void epmdsLibrariesAreOnlyAWarningWithDistributionOff() throws Exception {
+    Path root = base(work.resolve("no-systemd"), "libsystemd.so.0");
+    assertEquals("libsystemd.so.0", check(new MachineFileSystem(root), Map.of())
+        .problems().get(0).missing());
+    Verdict off = check(new MachineFileSystem(root), Map.of("RELEASE_DISTRIBUTION", "none"));
+    assertEquals(List.of(), off.problems());
+    assertEquals("libsystemd.so.0", off.warnings().get(0).missing());
+    assertEquals(List.of("erts-13.1.5/bin/epmd"), off.warnings().get(0).neededBy());
+  }
+
+  @Test
+  void aMissingShellAndUtilityAreProgramsTheStartScriptNeeds() throws Exception {
+    Path root = base(work.resolve("no-shell"), "none");
+    Files.delete(root.resolve("bin/sh"));
+    Files.delete(root.resolve("bin/awk"));
+    Verdict verdict = check(new MachineFileSystem(root), Map.of());
+    assertEquals(List.of("/bin/sh: needed by bin/demo; install the Debian package dash in the base"
+        + " (apt-get install dash)", "awk: needed by bin/demo; install the Debian package mawk in"
+        + " the base (apt-get install mawk)"),
+        verdict.problems().stream().map(Problem::message).toList());
+  }
+
+  @Test
+  void aGlibcReleaseOnAMuslBaseIsOneProblemThatSaysSo() throws Exception {
+    Path root = work.resolve("musl");
+    Files.createDirectories(root.resolve("lib"));
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+    Files.writeString(root.resolve("lib/ld-musl-x86_64.so.1"), "not really");
+    Verdict verdict = check(new MachineFileSystem(root), Map.of());
+    Problem libc = verdict.problems().get(0);
+    assertEquals(Problem.Kind.LIBC, libc.kind());
+    assertEquals("/lib64/ld-linux-x86-64.so.2", libc.missing());
+    assertTrue(libc.advice().startsWith("the release is built against glibc and the base's C"
+        + " library is musl"), libc.advice());
+    assertTrue(verdict.problems().stream().noneMatch(p -> p.kind() == Problem.Kind.LIBRARY),
+        verdict.toString());
+  }
+
+  private static Verdict check(MachineFileSystem files, Map<String, String> env) throws IOException {
+    return new BootCheck(demo, "/app", env).check(
+        new CheckedBase("test", files, PATH, Distribution.of(files), false));
+  }
+
+  /** A root with busybox, its applets, os-release and the demo's libraries but one. */
+  private static Path base(Path root, String without) throws Exception {
+    Files.createDirectories(root.resolve("bin"));
+    Files.createDirectories(root.resolve("etc"));
+    Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
+    for (String applet : BootCheck.REQUIRED_UTILITIES) {
+      Files.createSymbolicLink(root.resolve("bin/" + applet), Path.of("busybox"));
+    }
+    Files.copy(Path.of("/etc/os-release"), root.resolve("etc/os-release"));
+    for (String library : libraries) {
+      if (!library.endsWith("/" + without)) {
+        Path target = root.resolve(library.substring(1));
+        Files.createDirectories(target.getParent());
+        Files.copy(Path.of(library), target);
+      }
+    }
+    return root;
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    process.waitFor();
+    return out;
+  }
+}
