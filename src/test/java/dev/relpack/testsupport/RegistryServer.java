@@ -1,8 +1,13 @@
 package dev.relpack.testsupport;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,6 +126,33 @@ public final class RegistryServer implements AutoCloseable {
       requests.add(new Request(m.group(1), m.group(2), Integer.parseInt(m.group(3))));
     }
     return requests;
+  }
+
+  /**
+   * The tags of {@code repository}, asked of the registry itself ({@code /v2/NAME/tags/list});
+   * empty when the registry does not know the repository. Plain HTTP only.
+   */
+  public List<String> tags(String repository) {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://" + address() + "/v2/" + repository + "/tags/list"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 404) {
+        return List.of();
+      }
+      if (response.statusCode() != 200) {
+        throw new AssertionError("tags/list of " + repository + " answered "
+            + response.statusCode() + ": " + response.body());
+      }
+      List<String> tags = new ArrayList<>();
+      new ObjectMapper().readTree(response.body()).path("tags").forEach(t -> tags.add(t.asText()));
+      return tags;
+    } catch (IOException e) {
+      throw new AssertionError("cannot list the tags of " + repository, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
   }
 
   /** The repositories holding at least one image. */
