@@ -54,15 +54,13 @@ final class BaseCheck {
       return new CheckedBase(base.name(), files, machine.path(), Distribution.of(files), true);
     }
     BaseImage.LayerContents image = (BaseImage.LayerContents) base.contents();
-    {
-      Path work = cacheRoot.resolve("tmp");
-      Files.createDirectories(work);
-      BaseFiles baseFiles = image.source().files();
-      ImageFileTree files = new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn)
-          .tree(baseFiles.layers());
-      return new CheckedBase(base.name(), files, path(env, baseFiles.path()),
-          Distribution.of(files), false);
-    }
+    Path work = cacheRoot.resolve("tmp");
+    Files.createDirectories(work);
+    BaseFiles baseFiles = image.source().files();
+    ImageFileTree files = new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn)
+        .tree(baseFiles.layers());
+    return new CheckedBase(base.name(), files, path(env, baseFiles.path()),
+        Distribution.of(files), false);
   }
 
   /** The image's PATH: the user's or the base's, else what container runtimes default to. */

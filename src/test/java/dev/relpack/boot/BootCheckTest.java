@@ -109,6 +109,35 @@ class BootCheckTest {
         verdict.toString());
   }
 
+  @Test
+  void onAnAlpineBaseTheHintIsTheApkPackage() throws Exception {
+    Path root = base(work.resolve("alpine-named"), "libstdc++.so.6");
+    Files.writeString(root.resolve("etc/os-release"), "NAME=\"Alpine Linux\"\nID=alpine\n");
+    Problem problem = check(new MachineFileSystem(root), Map.of()).problems().get(0);
+    assertEquals("libstdc++.so.6: needed by erts-13.1.5/bin/beam.smp; install the Alpine package"
+        + " libstdc++ in the base (apk add libstdc++)", problem.message());
+  }
+
+  @Test
+  void onTheHostTheHintIsToInstallOnThisMachine() throws Exception {
+    Path root = base(work.resolve("host-like"), "libtinfo.so.6");
+    MachineFileSystem files = new MachineFileSystem(root);
+    Verdict verdict = new BootCheck(demo, "/app", Map.of()).check(
+        new CheckedBase("host", files, PATH, Distribution.of(files), true));
+    assertEquals("libtinfo.so.6: needed by erts-13.1.5/bin/beam.smp; install the Debian package"
+        + " libtinfo6 on this machine (apt-get install libtinfo6)",
+        verdict.problems().get(0).message());
+  }
+
+  @Test
+  void aBaseOfUnknownDistributionGetsBothNames() throws Exception {
+    Path root = base(work.resolve("unknown"), "libz.so.1");
+    Files.delete(root.resolve("etc/os-release"));
+    assertEquals("libz.so.1: needed by erts-13.1.5/bin/beam.smp; install the package that"
+        + " provides it in the base (Debian: zlib1g, Alpine: zlib)",
+        check(new MachineFileSystem(root), Map.of()).problems().get(0).message());
+  }
+
   private static Verdict check(MachineFileSystem files, Map<String, String> env) throws IOException {
     return new BootCheck(demo, "/app", env).check(
         new CheckedBase("test", files, PATH, Distribution.of(files), false));

@@ -168,10 +168,10 @@ class BootCheckIT {
     Command.Result pushed = relpack().run("build", "--release", RELEASE, "--from", base,
         "--to", registry.address() + "/" + repository + ":1", "--progress", "none");
     assertEquals(3, pushed.exitCode(), pushed.stderr());
-    assertEquals(List.of(), registry.tags(repository), "no tag for " + repository);
     List<RegistryServer.Request> since = registry.requests().subList(before, registry.requests().size());
     assertTrue(since.stream().noneMatch(r -> r.path().contains("/" + repository + "/")),
         "nothing sent to the target: " + since);
+    assertEquals(List.of(), registry.tags(repository), "no tag for " + repository);
 
     Path layout = work.resolve("refused-" + name.shortName());
     Command.Result written = relpack().run("build", "--release", RELEASE, "--from", base,
@@ -210,7 +210,30 @@ class BootCheckIT {
     int between = registry.requests().size();
     CheckReport second = CheckReport.run(relpack(), RELEASE, reference, "--cache-dir", cache);
     assertEquals(first.verdict(), second.verdict(), "the same verdict from the cache");
-    assertEquals(List.of(), blobGets(between), "the second check downloads no blob");
+    // the tag is pinned again (manifest and config, a few KB), but no layer is read
+    assertEquals(List.of(), blobGets(between).stream()
+        .filter(p -> layers.stream().anyMatch(p::endsWith)).toList(),
+        "the second check downloads no layer");
+  }
+
+  @Test
+  void aBuildToAnotherRegistryDownloadsEachBaseLayerOnceForTheCheckAndJib() throws IOException {
+    String reference = bases.get(Name.COMPLETE).pushedTo(registry);
+    List<String> layers = Skopeo.manifest("docker://" + reference).path("layers").findValuesAsText("digest");
+    try (RegistryServer target = RegistryServer.start(work.resolve("other-registry"))) {
+      int before = registry.requests().size();
+      relpack().succeed("build", "--release", RELEASE, "--from", reference,
+          "--to", target.address() + "/app/demo:1", "--cache-dir",
+          work.resolve("cache-one-download").toString());
+      List<String> gets = blobGets(before);
+      for (String layer : layers) {
+        assertEquals(1, gets.stream().filter(p -> p.endsWith(layer)).count(),
+            layer + " downloaded once, for the check, and taken by jib from its cache: " + gets);
+      }
+      assertEquals(layers, Skopeo.manifest("docker://" + target.address() + "/app/demo:1")
+          .path("layers").findValuesAsText("digest").subList(0, layers.size()),
+          "the base's layers are in the image");
+    }
   }
 
   /** The blobs GET since request number {@code from}. */
