@@ -14,9 +14,9 @@ import dev.relpack.io.AtomicFiles;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseKind;
+import dev.relpack.release.Shebang;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,8 +43,6 @@ final class HostBase {
   /** Where a program is looked for on the machine, in the order a usual shell PATH has them. */
   private static final List<String> PATH_DIRS =
       List.of("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
-  /** What mix, distillery, exrm and relx scripts call (see the release-kinds notes). */
-  private static final List<String> REQUIRED_UTILITIES = BootCheck.REQUIRED_UTILITIES;
   private static final List<String> OPTIONAL_UTILITIES = List.of(
       "egrep", "hostname", "id", "ps", "kill", "sleep", "sort", "ls", "which", "printf", "logger",
       "mktemp", "cp", "mv", "rm", "chmod", "ln", "expr", "true", "false", "wc", "tee", "xargs",
@@ -118,12 +116,12 @@ final class HostBase {
       rootfs.copyFromMachine(busybox.get());
       addElf(real, needing);
       rootfs.copyFromMachine("/bin"); // a directory, or on merged-/usr systems a symlink to one
-      for (String applet : concat(REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
+      for (String applet : concat(BootCheck.REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
         rootfs.symlinkIfAbsent("/bin/" + applet, real);
       }
       return;
     }
-    for (String utility : concat(REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
+    for (String utility : concat(BootCheck.REQUIRED_UTILITIES, OPTIONAL_UTILITIES)) {
       Optional<String> found = onPath(utility);
       if (found.isPresent()) {
         rootfs.copyFromMachine(found.get());
@@ -181,7 +179,7 @@ final class HostBase {
       if (file.directory() || !file.executable()) {
         continue;
       }
-      Optional<List<String>> shebang = shebang(file.source());
+      Optional<List<String>> shebang = Shebang.words(file.source());
       if (shebang.isEmpty() || shebang.get().isEmpty()) {
         continue;
       }
@@ -368,20 +366,6 @@ final class HostBase {
         warn.accept(path + " on this machine cannot be read as ELF (" + e.getMessage() + ")");
       }
     }
-  }
-
-  private static Optional<List<String>> shebang(Path script) throws IOException {
-    byte[] head = new byte[256];
-    int read;
-    try (InputStream in = Files.newInputStream(script)) {
-      read = in.readNBytes(head, 0, head.length);
-    }
-    if (read < 3 || head[0] != '#' || head[1] != '!') {
-      return Optional.empty();
-    }
-    String line = new String(head, 2, read - 2, StandardCharsets.ISO_8859_1).split("\n", 2)[0];
-    return Optional.of(List.of(line.trim().split("\\s+"))).map(w -> w.stream()
-        .filter(s -> !s.isEmpty()).toList());
   }
 
   private boolean isInRelease(String program, Release release, String appRoot) {

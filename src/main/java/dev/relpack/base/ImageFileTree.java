@@ -5,7 +5,6 @@ import dev.relpack.base.LayerIndex.Entry;
 import dev.relpack.base.LayerIndex.HardLink;
 import dev.relpack.base.LayerIndex.Opaque;
 import dev.relpack.base.LayerIndex.RegularFile;
-import dev.relpack.base.LayerIndex.Special;
 import dev.relpack.base.LayerIndex.Symlink;
 import dev.relpack.base.LayerIndex.Whiteout;
 import dev.relpack.elf.ElfFile;

@@ -53,6 +53,12 @@ public final class LayerIndexer {
   static final int MAX_NAME_CHARS = 4096;
   /** ELF files up to this size are parsed in memory; larger ones are spooled to a file. */
   public static final long DEFAULT_IN_MEMORY_ELF_BYTES = 8L << 20;
+  /**
+   * The largest ELF file read at all: the largest shared libraries (libLLVM, libcuda) are a few
+   * hundred MiB; a larger "ELF" file is not a library a release links, and spooling it would let
+   * a layer of a few KiB (a sparse entry, a gzip bomb) fill the disk.
+   */
+  public static final long MAX_ELF_BYTES = 512L << 20;
 
   private static final Set<String> TEXT_FILES = Set.of("/etc/ld.so.conf", "/etc/os-release",
       "/usr/lib/os-release", "/etc/alpine-release", "/etc/debian_version");
@@ -105,7 +111,10 @@ public final class LayerIndexer {
       source.transferTo(OutputStream.nullOutputStream());
     } catch (IOException e) {
       if (source.failed(e)) {
-        throw e; // the opener's own failure (network, digest), typed by it
+        // network and digest failures are typed by the opener and do not arrive here: what
+        // does is the layer's own compression, broken or cut short
+        throw new BadInputException("base layer " + digest + " cannot be uncompressed ("
+            + Printable.of(String.valueOf(e.getMessage())) + "); refusing the base", e);
       }
       throw new BadInputException("base layer " + digest + " is not a readable tar ("
           + Printable.of(String.valueOf(e.getMessage())) + "); refusing the base", e);
@@ -196,7 +205,10 @@ public final class LayerIndexer {
       } else if (tar.isCharacterDevice() || tar.isBlockDevice() || tar.isFIFO()) {
         entries.add(new Special(path));
       } else if (isRegularFile(tar)) {
-        entries.add(regularFile(path, mode, tar.getSize(), content));
+        // a sparse entry expands to its real size as it is read: its content is never read
+        entries.add(tar.isSparse()
+            ? new RegularFile(path, mode, tar.getRealSize(), Optional.empty(), Optional.empty())
+            : regularFile(path, mode, tar.getSize(), content));
       }
       // anything else (volume labels, unknown types) is nothing a runtime extracts
     }
@@ -223,7 +235,7 @@ public final class LayerIndexer {
       if (keepsText(path) && size <= RootFileSystem.MAX_TEXT_BYTES) {
         text = Optional.of(new String(exactly(content, (int) size), StandardCharsets.ISO_8859_1));
         charge(size);
-      } else if (size >= ELF_MAGIC.length) {
+      } else if (size >= ELF_MAGIC.length && size <= MAX_ELF_BYTES) {
         byte[] magic = exactly(content, ELF_MAGIC.length);
         if (java.util.Arrays.equals(magic, ELF_MAGIC)) {
           elf = elf(magic, size, content);
@@ -246,13 +258,26 @@ public final class LayerIndexer {
       try {
         try (OutputStream out = Files.newOutputStream(spool)) {
           out.write(magic);
-          rest.transferTo(out);
+          copy(rest, out, size - magic.length);
         }
         try (FileChannel channel = FileChannel.open(spool, StandardOpenOption.READ)) {
           return parsed(() -> ElfReader.read(channel));
         }
       } finally {
         Files.deleteIfExists(spool);
+      }
+    }
+
+    /** At most {@code bytes} of {@code in}, whatever the stream would go on to give. */
+    private static void copy(InputStream in, OutputStream out, long bytes) throws IOException {
+      byte[] buffer = new byte[64 << 10];
+      for (long left = bytes; left > 0; ) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          return;
+        }
+        out.write(buffer, 0, n);
+        left -= n;
       }
     }
 

@@ -26,14 +26,19 @@ public final class LayerStreams {
    */
   public static InputStream uncompressed(InputStream blob, String digest) throws IOException {
     BufferedInputStream in = new BufferedInputStream(blob, 64 * 1024);
-    in.mark(ZSTD.length);
-    byte[] start = in.readNBytes(ZSTD.length);
-    in.reset();
-    if (startsWith(start, ZSTD)) {
-      throw new BadInputException("base layer " + digest
-          + " is compressed with zstd, which relpack cannot read yet");
+    try {
+      in.mark(ZSTD.length);
+      byte[] start = in.readNBytes(ZSTD.length);
+      in.reset();
+      if (startsWith(start, ZSTD)) {
+        throw new BadInputException("base layer " + digest
+            + " is compressed with zstd, which relpack cannot read yet");
+      }
+      return startsWith(start, GZIP) ? new GzipCompressorInputStream(in, true) : in;
+    } catch (IOException | RuntimeException e) {
+      in.close(); // the caller gets no stream to close
+      throw e;
     }
-    return startsWith(start, GZIP) ? new GzipCompressorInputStream(in, true) : in;
   }
 
   private static boolean startsWith(byte[] bytes, byte[] magic) {

@@ -13,10 +13,8 @@ import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseApp;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseKind;
+import dev.relpack.release.Shebang;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +69,7 @@ public final class BootCheck {
     Optional<ElfFile> executable = executable(releaseElf, libcMismatch, needing);
     if (executable.isPresent()) {
       LibraryResolver resolver = new LibraryResolver(files,
-          LoaderSearchPath.of(files, executable.get()), path -> Optional.ofNullable(releaseElf.get(path)));
+          searchPath(files, executable.get()), path -> Optional.ofNullable(releaseElf.get(path)));
       for (Missing missing : resolver.resolve(needing).missing()) {
         boolean loader = missing.name().startsWith("/");
         findings.add(loader ? Problem.Kind.LOADER : Problem.Kind.LIBRARY, missing.name(),
@@ -79,6 +77,20 @@ public final class BootCheck {
       }
     }
     return findings.verdict(this::onlyWarning);
+  }
+
+  /** The base loader's search path, after the image's LD_LIBRARY_PATH, which comes first. */
+  private LoaderSearchPath searchPath(RootFileSystem files, ElfFile executable) throws IOException {
+    LoaderSearchPath base = LoaderSearchPath.of(files, executable);
+    String variable = imageEnv.getOrDefault("LD_LIBRARY_PATH", "");
+    List<String> first = java.util.Arrays.stream(variable.split("[:;]"))
+        .filter(dir -> dir.startsWith("/")).toList();
+    if (first.isEmpty()) {
+      return base;
+    }
+    List<String> configured = new ArrayList<>(first);
+    configured.addAll(base.configured());
+    return new LoaderSearchPath(configured, base.system());
   }
 
   /** The ELF files of the release, by their absolute path in the image. */
@@ -98,32 +110,38 @@ public final class BootCheck {
 
   /**
    * A release built against one C library on a base that has only the other: one problem that
-   * says so, rather than every library of the release reported missing.
+   * says so, rather than every library of the release reported missing. The release's C library
+   * is told by its loaders, or for a release of NIFs only (no ERTS) by the libc they link.
    */
   private boolean libcMismatch(Map<String, ElfFile> releaseElf, RootFileSystem files,
       Findings findings) throws IOException {
-    Optional<String> wanted = new NativeCode(Optional.empty(), interpreters(releaseElf), new java.util.TreeSet<>()).libc();
+    java.util.SortedSet<String> needed = new java.util.TreeSet<>();
+    releaseElf.values().forEach(elf -> needed.addAll(elf.needed()));
+    Optional<String> wanted = new NativeCode(Optional.empty(), loaders(releaseElf), needed).libc();
     Optional<String> offered = baseLibc(files);
     if (wanted.isEmpty() || offered.isEmpty() || wanted.equals(offered)
         || wanted.get().contains(" and ")) {
       return false;
     }
-    List<String> missingLoaders = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
     List<String> neededBy = new ArrayList<>();
     for (Map.Entry<String, ElfFile> entry : releaseElf.entrySet()) {
-      Optional<String> loader = entry.getValue().interpreter();
-      if (loader.isPresent() && !files.isRegularFile(loader.get())) {
-        if (!missingLoaders.contains(loader.get())) {
-          missingLoaders.add(loader.get());
+      for (String part : libcParts(entry.getValue())) {
+        if (!present(files, part)) {
+          if (!missing.contains(part)) {
+            missing.add(part);
+          }
+          if (!neededBy.contains(shown(entry.getKey()))) {
+            neededBy.add(shown(entry.getKey()));
+          }
         }
-        neededBy.add(shown(entry.getKey()));
       }
     }
-    if (missingLoaders.isEmpty()) {
+    if (missing.isEmpty()) {
       return false; // a compatibility layer (gcompat, libc6-compat): let the libraries decide
     }
     String other = wanted.get().equals("glibc") ? "musl" : "glibc";
-    findings.add(Problem.Kind.LIBC, missingLoaders.get(0), neededBy, Optional.empty(),
+    findings.add(Problem.Kind.LIBC, missing.get(0), neededBy, Optional.empty(),
         "the release is built against " + wanted.get() + " and the base's C library is "
             + offered.get() + ": use a " + wanted.get() + " base ("
             + (wanted.get().equals("glibc") ? "Debian, Ubuntu" : "Alpine")
@@ -132,9 +150,34 @@ public final class BootCheck {
     return true;
   }
 
-  private static java.util.SortedSet<String> interpreters(Map<String, ElfFile> elf) {
+  private static java.util.SortedSet<String> loaders(Map<String, ElfFile> elf) {
     return elf.values().stream().flatMap(e -> e.interpreter().stream())
         .collect(Collectors.toCollection(java.util.TreeSet::new));
+  }
+
+  /** What of its C library an ELF file names: its loader, or the libc it links. */
+  private static List<String> libcParts(ElfFile elf) {
+    if (elf.interpreter().isPresent()) {
+      return List.of(elf.interpreter().get());
+    }
+    return elf.needed().stream()
+        .filter(n -> n.equals("libc.so.6") || n.equals("libc.so") || n.startsWith("libc.musl-"))
+        .toList();
+  }
+
+  /** A loader (by path) or a C library (by name, in the usual directories) the base has. */
+  private static boolean present(RootFileSystem files, String part) throws IOException {
+    if (part.startsWith("/")) {
+      return files.isRegularFile(part);
+    }
+    for (String dir : List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
+        "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+        "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu")) {
+      if (files.isRegularFile(dir + "/" + part)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The C library whose loader the base has: musl, glibc, or empty (none, or both). */
@@ -154,20 +197,29 @@ public final class BootCheck {
   private void programs(CheckedBase base, Findings findings, List<Needing> needing)
       throws IOException {
     String script = release.startScript();
-    Map<String, String> programs = new LinkedHashMap<>();
-    shebang(script).ifPresent(shell -> programs.put(shell, script));
+    Map<String, List<String>> programs = new LinkedHashMap<>();
+    interpreters(script).forEach(program -> need(programs, program, script));
     if (release.kind() == ReleaseKind.DISTILLERY) {
-      programs.putIfAbsent("bash", script);
+      need(programs, "bash", script);
     }
     for (String utility : REQUIRED_UTILITIES) {
       if (programs.keySet().stream().noneMatch(p -> p.equals(utility) || p.endsWith("/" + utility))) {
-        programs.put(utility, script);
+        need(programs, utility, script);
       }
     }
-    for (Map.Entry<String, String> program : programs.entrySet()) {
+    for (ReleaseFile file : release.files()) {
+      if (!file.directory() && file.executable() && !file.path().equals(script)) {
+        for (String program : interpreters(file.path())) {
+          if (!inRelease(program)) {
+            need(programs, program, file.path());
+          }
+        }
+      }
+    }
+    for (Map.Entry<String, List<String>> program : programs.entrySet()) {
       Optional<String> found = locate(program.getKey(), base);
       if (found.isEmpty()) {
-        findings.add(Problem.Kind.PROGRAM, program.getKey(), List.of(program.getValue()),
+        findings.add(Problem.Kind.PROGRAM, program.getKey(), program.getValue(),
             findings.programHint(program.getKey()));
       } else {
         addElf(base.files(), found.get(), needing);
@@ -175,34 +227,46 @@ public final class BootCheck {
     }
   }
 
+  private static void need(Map<String, List<String>> programs, String program, String neededBy) {
+    List<String> who = programs.computeIfAbsent(program, p -> new ArrayList<>());
+    if (!who.contains(neededBy)) {
+      who.add(neededBy);
+    }
+  }
+
+  /** A program the release carries: in its own tree, or a tool of its ERTS ({@code escript}). */
+  private boolean inRelease(String program) {
+    return program.startsWith(appRoot + "/")
+        || release.files().stream().anyMatch(f -> f.path().endsWith("/bin/" + program));
+  }
+
   /**
-   * The program a release script's {@code #!} line runs: its first word, or for {@code env}
-   * the first word after env's options (a plain name, looked up on PATH).
+   * What a script's {@code #!} line runs: its first word, and for {@code env} also the first
+   * word after env's options and assignments (a plain name, looked up on PATH).
    */
-  private Optional<String> shebang(String script) throws IOException {
+  private List<String> interpreters(String script) throws IOException {
     Optional<ReleaseFile> file = release.files().stream()
         .filter(f -> f.path().equals(script) && !f.directory()).findFirst();
-    if (file.isEmpty()) {
-      return Optional.empty();
+    Optional<List<String>> shebang = file.isEmpty() ? Optional.empty()
+        : Shebang.words(file.get().source());
+    if (shebang.isEmpty() || shebang.get().isEmpty()) {
+      return List.of();
     }
-    byte[] head = new byte[256];
-    int read;
-    try (InputStream in = Files.newInputStream(file.get().source())) {
-      read = in.readNBytes(head, 0, head.length);
-    }
-    if (read < 3 || head[0] != '#' || head[1] != '!') {
-      return Optional.empty();
-    }
-    String line = new String(head, 2, read - 2, StandardCharsets.ISO_8859_1).split("\n", 2)[0];
-    List<String> words = List.of(line.trim().split("\\s+"));
-    if (words.get(0).isEmpty()) {
-      return Optional.empty();
-    }
+    List<String> words = shebang.get();
     if (!words.get(0).endsWith("/env")) {
-      return Optional.of(words.get(0));
+      return List.of(words.get(0));
     }
-    return words.stream().skip(1).filter(w -> !w.startsWith("-") && !w.contains("=")).findFirst()
-        .or(() -> Optional.of(words.get(0)));
+    List<String> programs = new ArrayList<>(List.of(words.get(0)));
+    for (int i = 1; i < words.size(); i++) {
+      String word = words.get(i);
+      if (List.of("-u", "--unset", "-C", "--chdir").contains(word)) {
+        i++; // the option's argument
+      } else if (!word.startsWith("-") && !word.contains("=")) {
+        programs.add(word);
+        break;
+      }
+    }
+    return programs;
   }
 
   /** Where the base has a program: its absolute path, or a plain name looked up on PATH. */
@@ -306,19 +370,33 @@ public final class BootCheck {
         .or(() -> reference);
   }
 
-  /** Whether the release boots without it: only epmd needs it and distribution is off, or only the NIF of an application the boot script does not start. */
+  /**
+   * Whether the release boots without it: the interpreter of a script other than {@code bin/*}
+   * (only that script will not run); a library only epmd needs, with distribution off; the NIF
+   * of an application boot does not load.
+   */
   private boolean onlyWarning(Problem problem) {
+    if (problem.kind() == Problem.Kind.PROGRAM) {
+      return problem.neededBy().stream().noneMatch(who -> who.startsWith("bin/"));
+    }
     if (problem.kind() != Problem.Kind.LIBRARY) {
       return false;
     }
     boolean distributionOff = "none".equals(imageEnv.get("RELEASE_DISTRIBUTION"));
     return problem.neededBy().stream().allMatch(who ->
-        distributionOff && who.matches("erts-[^/]+/bin/epmd") || notStarted(who));
+        distributionOff && who.matches("(.*/)?erts-[^/]+/bin/epmd") || notLoadedAtBoot(who));
   }
 
-  private boolean notStarted(String releasePath) {
-    return releasePath.startsWith("lib/") && release.apps().stream()
-        .anyMatch(app -> !app.started() && releasePath.startsWith("lib/" + app.directory() + "/"));
+  /**
+   * Whether a file is a NIF of an application whose modules boot does not load: one the boot
+   * script does not start ({@code load} or {@code none} in the {@code .rel}), in interactive
+   * mode. In embedded mode, mix's default, boot loads every module of every application of the
+   * release, and a NIF that fails to load stops it ({@code on_load_function_failed}).
+   */
+  private boolean notLoadedAtBoot(String path) {
+    return "interactive".equals(imageEnv.get("RELEASE_MODE")) && release.apps().stream()
+        .anyMatch(app -> !app.started() && (path.startsWith("lib/" + app.directory() + "/")
+            || path.contains("/lib/" + app.directory() + "/")));
   }
 
   private String shown(String path) {

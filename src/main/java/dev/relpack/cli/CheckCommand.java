@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 /** {@code relpack check}: whether a base boots a release, without building anything. */
 @Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Check that a base has what the release needs to boot (loader, libraries,"
-        + " C library, shell and commands, Erlang for releases without ERTS); build nothing."
+        + " C library, shell and commands, Erlang for releases without ERTS); push and write"
+        + " nothing but the cache."
         + " Exit 0 when it does, 3 when it does not.")
 final class CheckCommand implements Callable<Integer> {
   private final Context context;

@@ -79,7 +79,7 @@ public final class LibraryResolver {
         }
       }
       for (String name : object.elf().needed()) {
-        if (loaded.contains(name)) {
+        if (loaded.contains(name) || builtIntoMusl(name, loaded)) {
           continue; // libc names the loader, which is in the process already under that name
         }
         Optional<Needing> library = find(name, object, searchPath, found);
@@ -107,6 +107,17 @@ public final class LibraryResolver {
       }
     }
     return names;
+  }
+
+  /**
+   * musl's loader is its C library, and answers for the libraries glibc splits it into
+   * ({@code libm}, {@code libpthread}, ...: its {@code ldso/dynlink.c} reserves their names)
+   * without looking for a file.
+   */
+  private static boolean builtIntoMusl(String name, Set<String> loaded) {
+    return loaded.stream().anyMatch(l -> l.startsWith("ld-musl-"))
+        && (name.startsWith("libc.musl-")
+            || name.matches("lib(c|m|pthread|rt|dl|util|xnet)\\.so(\\..*)?"));
   }
 
   private Optional<Needing> find(String name, Needing from, LoaderSearchPath searchPath,

@@ -77,7 +77,8 @@ public record NativeCode(Optional<String> architecture, SortedSet<String> interp
    */
   public Optional<String> libc() {
     boolean musl = interpreters.stream().anyMatch(i -> i.contains("/ld-musl-"))
-        || libraries.contains("libc.so");
+        || libraries.contains("libc.so")
+        || libraries.stream().anyMatch(l -> l.startsWith("libc.musl-"));
     boolean glibc = interpreters.stream().anyMatch(i -> i.contains("/ld-linux") || i.contains("/ld64.so"))
         || libraries.contains("libc.so.6");
     if (musl && glibc) {

@@ -86,10 +86,15 @@ class BootCheckTest {
     Files.delete(root.resolve("bin/sh"));
     Files.delete(root.resolve("bin/awk"));
     Verdict verdict = check(new MachineFileSystem(root), Map.of());
-    assertEquals(List.of("/bin/sh: needed by bin/demo; install the Debian package dash in the base"
-        + " (apt-get install dash)", "awk: needed by bin/demo; install the Debian package mawk in"
-        + " the base (apt-get install mawk)"),
-        verdict.problems().stream().map(Problem::message).toList());
+    assertEquals(2, verdict.problems().size(), verdict.toString());
+    Problem shell = verdict.problems().get(0);
+    assertEquals("/bin/sh", shell.missing());
+    // the start script first, then the release's other scripts (ERTS's erl, start, ...)
+    assertEquals(List.of("bin/demo", "erts-13.1.5/bin/erl"), shell.neededBy().subList(0, 2));
+    assertTrue(shell.message().endsWith("; install the Debian package dash in the base"
+        + " (apt-get install dash)"), shell.message());
+    assertEquals("awk: needed by bin/demo; install the Debian package mawk in the base"
+        + " (apt-get install mawk)", verdict.problems().get(1).message());
   }
 
   @Test

@@ -121,6 +121,21 @@ class BootCheckIT {
   }
 
   @Test
+  void epmdsLibraryIsAWarningOnlyWhenTheImageTurnsDistributionOff() throws IOException {
+    String base = from(Name.NO_EPMD_LIBRARY, Kind.OCI);
+    CheckReport on = CheckReport.run(relpack(), RELEASE, base);
+    assertEquals(3, on.exitCode(), on.toString());
+    assertEquals("libsystemd.so.0", on.onlyProblem().path("missing").asText(), on.toString());
+    assertEquals(List.of("erts-13.1.5/bin/epmd"), neededBy(on.onlyProblem()), on.toString());
+
+    CheckReport off = CheckReport.run(relpack(), RELEASE, base, "-e", "RELEASE_DISTRIBUTION=none");
+    assertEquals(0, off.exitCode(), off.toString());
+    assertEquals(List.of(), off.problems(), off.toString());
+    assertEquals(List.of("libsystemd.so.0"),
+        off.warnings().stream().map(w -> w.path("missing").asText()).toList(), off.toString());
+  }
+
+  @Test
   void theMergedUsrBaseFits() throws IOException {
     CheckReport report = CheckReport.run(relpack(), RELEASE, from(Name.MERGED_USR, Kind.REGISTRY));
     assertEquals(0, report.exitCode(), report.toString());

@@ -34,7 +34,7 @@ class NonAsciiNamesIT {
 
   private String digest(Relpack relpack, Path release, String name) throws Exception {
     Path file = work.resolve("digest-" + name);
-    relpack.succeed("build", "--release", release.toString(), "--from", "scratch",
+    relpack.succeed("build", "--release", release.toString(), "--from", "scratch", "--no-check",
         "--to", "oci:" + work.resolve(name), "--digest-file", file.toString());
     return Files.readString(file);
   }

@@ -63,7 +63,8 @@ class OutputIT {
     Command.Result result = new Relpack(work.resolve("home")).run(args("oci:" + work.resolve("pipe")))
         .requireSuccess();
     assertFalse(result.stderr().contains("\r"), result.stderr());
-    assertEquals(List.of("Reading release", "Release demo", "Preparing base", "Building oci"),
+    assertEquals(List.of("Reading release", "Release demo", "Preparing base", "Checking that",
+        "Building oci"),
         result.stderr().lines().map(l -> l.split("[ :]")[0] + " " + l.split("[ :]")[1]).toList());
     List<String> summary = result.stdout().lines().toList();
     assertTrue(summary.get(0).startsWith("Built oci:"), summary.get(0));

@@ -139,7 +139,9 @@ class RegistryFailuresIT {
       Relpack relpack = new Relpack(work.resolve("h-leaky")).env("DOCKER_CONFIG", dockerConfig.toString())
           .env("PATH", bin + ":" + System.getenv("PATH"));
       for (String base : java.util.List.of("host", "scratch")) {
-        Command.Result result = build(relpack, registry.address() + "/leaky/demo:1", "--from", base, "-v");
+        Command.Result result = base.equals("scratch")
+            ? build(relpack, registry.address() + "/leaky/demo:1", "--from", base, "-v", "--no-check")
+            : build(relpack, registry.address() + "/leaky/demo:1", "--from", base, "-v");
         assertEquals(0, result.exitCode(), result.stderr());
         assertFalse((result.stdout() + result.stderr()).contains(PASSWORD), "secret printed");
         assertTrue(result.stderr().contains("credentials for " + registry.address() + ": The credential"
@@ -160,7 +162,7 @@ class RegistryFailuresIT {
       Relpack relpack = new Relpack(work.resolve("h")).env("DOCKER_CONFIG", dockerConfig.toString());
       String base = secure.address() + "/base/os:1";
       relpack.succeed("build", "--release", Testdata.kind("relx").toString(), "--from", "scratch",
-          "--to", base, "--registry-ca", secure.certificate().toString());
+          "--no-check", "--to", base, "--registry-ca", secure.certificate().toString());
 
       // a base behind TLS and credentials, a target on plain HTTP: jib would relax both
       Command.Result mixed = build(relpack, plain.address() + "/mixed/demo:1", "--from", base,
@@ -170,8 +172,9 @@ class RegistryFailuresIT {
           mixed.stderr());
       assertEquals(java.util.List.of(), plain.repositories());
 
+      // (a release on a base of a release: nothing to boot it, so the check is off)
       Command.Result allowed = build(relpack, plain.address() + "/mixed/demo:1", "--from", base,
-          "--registry-ca", secure.certificate().toString(), "--insecure");
+          "--registry-ca", secure.certificate().toString(), "--insecure", "--no-check");
       assertEquals(0, allowed.exitCode(), allowed.stderr());
     }
   }

@@ -30,6 +30,8 @@ public final class TestBases {
     COMPLETE("complete"),
     /** No libcrypto.so.3 (the crypto NIF's). */
     NO_CRYPTO_LIBRARY("no-libcrypto"),
+    /** No libsystemd.so.0 (Debian's epmd links it; nothing else of the demo does). */
+    NO_EPMD_LIBRARY("no-libsystemd"),
     /** No libtinfo.so.6 (beam.smp's). */
     NO_ERTS_LIBRARY("no-libtinfo"),
     /** libcrypto.so.3 in layer 1, deleted by a whiteout in layer 2. */
@@ -106,6 +108,7 @@ public final class TestBases {
       case COMPLETE -> List.of(glibc(UnaryOperator.identity(), Set.of(), true));
       case NO_CRYPTO_LIBRARY -> List.of(glibc(UnaryOperator.identity(), Set.of(CRYPTO_LIBRARY), true));
       case NO_ERTS_LIBRARY -> List.of(glibc(UnaryOperator.identity(), Set.of(ERTS_LIBRARY), true));
+      case NO_EPMD_LIBRARY -> List.of(glibc(UnaryOperator.identity(), Set.of("libsystemd.so.0"), true));
       case NO_SHELL -> List.of(glibc(UnaryOperator.identity(), Set.of(), false));
       case CRYPTO_WHITED_OUT -> List.of(glibc(UnaryOperator.identity(), Set.of(), true),
           new TestLayer().whiteout(LIBRARY_DIR + "/" + CRYPTO_LIBRARY));
