@@ -78,7 +78,7 @@ final class HostBase {
   record Options(String appRoot, String user) {}
 
   BaseImage build(Release release, Options options) throws IOException {
-    Map<String, ElfFile> releaseElf = releaseElfFiles(release, options.appRoot());
+    Map<String, ElfFile> releaseElf = BootCheck.releaseElf(release, options.appRoot(), warn);
     releaseElf.forEach((path, elf) -> elf.interpreter().ifPresent(loader -> HostFileRules
         .requireLoader(loader, path.substring(options.appRoot().length() + 1))));
     ElfFile reference = NativeCode.reference(List.copyOf(releaseElf.values())).orElse(null);
@@ -93,20 +93,6 @@ final class HostBase {
     String architecture = reference == null ? ElfFile.thisMachine()
         : reference.ociArchitecture().orElse(ElfFile.thisMachine());
     return cachedArchive(rootfs.entries(), architecture);
-  }
-
-  private Map<String, ElfFile> releaseElfFiles(Release release, String appRoot) throws IOException {
-    Map<String, ElfFile> elf = new LinkedHashMap<>();
-    for (ReleaseFile file : release.files()) {
-      if (!file.directory() && ElfReader.isElf(file.source())) {
-        try {
-          elf.put(appRoot + "/" + file.path(), ElfReader.read(file.source()));
-        } catch (ElfFormatException e) {
-          warn.accept(file.path() + " looks like ELF but cannot be read (" + e.getMessage() + ")");
-        }
-      }
-    }
-    return elf;
   }
 
   private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing) throws IOException {

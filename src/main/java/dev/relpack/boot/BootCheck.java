@@ -95,13 +95,25 @@ public final class BootCheck {
 
   /** The ELF files of the release, by their absolute path in the image. */
   private Map<String, ElfFile> releaseElf() throws IOException {
+    return releaseElf(release, appRoot, unreadable -> { });
+  }
+
+  /**
+   * The ELF files of a release, by their absolute path in the image.
+   *
+   * @param unreadable told of a file that looks like ELF and cannot be read as such (the loader
+   *     could not use it either)
+   */
+  public static Map<String, ElfFile> releaseElf(Release release, String appRoot,
+      java.util.function.Consumer<String> unreadable) throws IOException {
     Map<String, ElfFile> elf = new LinkedHashMap<>();
     for (ReleaseFile file : release.files()) {
       if (!file.directory() && ElfReader.isElf(file.source())) {
         try {
           elf.put(appRoot + "/" + file.path(), ElfReader.read(file.source()));
         } catch (ElfFormatException e) {
-          // the loader cannot use it either; reading the release already warned about it
+          unreadable.accept(file.path() + " looks like ELF but cannot be read (" + e.getMessage()
+              + ")");
         }
       }
     }

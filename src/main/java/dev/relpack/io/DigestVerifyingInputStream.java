@@ -1,6 +1,5 @@
 package dev.relpack.io;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -17,7 +16,7 @@ import java.util.function.Function;
  * <p>A mismatch is thrown as the unchecked exception {@code mismatch} makes (a typed relpack
  * error, raised where found), from the read that met the end or from close.
  */
-public final class DigestVerifyingInputStream extends FilterInputStream {
+public final class DigestVerifyingInputStream extends ReadThroughInputStream {
   private final MessageDigest sha256 = Sha256.newDigest();
   private final String expected;
   private final Function<String, ? extends RuntimeException> mismatch;
@@ -56,35 +55,9 @@ public final class DigestVerifyingInputStream extends FilterInputStream {
     return n;
   }
 
-  /** Skipped bytes are part of the content too: they are read and hashed. */
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 64 * 1024)];
-    long skipped = 0;
-    while (skipped < n) {
-      int read = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (read < 0) {
-        break;
-      }
-      skipped += read;
-    }
-    return skipped;
-  }
 
-  @Override
-  public boolean markSupported() {
-    return false;
-  }
 
-  @Override
-  public synchronized void mark(int limit) {
-    // not supported: a reset would hash bytes twice
-  }
 
-  @Override
-  public synchronized void reset() throws IOException {
-    throw new IOException("mark/reset not supported");
-  }
 
   /** Reads what is left, checks the digest, then closes the stream under it. */
   @Override

@@ -1,7 +1,7 @@
 package dev.relpack.registry;
 
 import dev.relpack.error.RegistryException;
-import java.io.FilterInputStream;
+import dev.relpack.io.ReadThroughInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -13,7 +13,7 @@ import java.net.SocketTimeoutException;
  * refused at its end. The whole body must arrive by the request's deadline, as a registry sending
  * a byte now and then never trips a socket's read timeout.
  */
-final class BlobBody extends FilterInputStream {
+final class BlobBody extends ReadThroughInputStream {
   private final long size;
   private final String what;
   private final long deadline;
@@ -66,24 +66,5 @@ final class BlobBody extends FilterInputStream {
           + " gives", null);
     }
     return n;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buffer = new byte[(int) Math.min(Math.max(n, 0), 8192)];
-    long skipped = 0;
-    while (skipped < n) {
-      int read = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (read < 0) {
-        break;
-      }
-      skipped += read;
-    }
-    return skipped;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 }
