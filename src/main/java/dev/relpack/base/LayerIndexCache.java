@@ -11,6 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -43,13 +47,53 @@ public final class LayerIndexCache {
     this.warn = warn;
   }
 
-  /** The file system the layers make, bottom first, opening only layers not indexed before. */
+  /**
+   * The file system the layers make, bottom first, opening only layers not indexed before. Layers
+   * are read side by side, one per core: downloading, gunzipping and reading ELF headers keep a
+   * core busy each, and a base has a few layers.
+   */
   public ImageFileTree tree(List<BaseLayer> layers) throws IOException {
-    List<LayerIndex> indexes = new ArrayList<>(layers.size());
-    for (BaseLayer layer : layers) {
-      indexes.add(index(layer));
+    int threads = Math.max(1, Math.min(layers.size(), Runtime.getRuntime().availableProcessors()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
+      Thread thread = new Thread(task, "relpack-base-index");
+      thread.setDaemon(true); // a build given up on (its deadline passed) must still exit
+      return thread;
+    });
+    try {
+      List<Future<LayerIndex>> pending = new ArrayList<>(layers.size());
+      for (BaseLayer layer : layers) {
+        pending.add(pool.submit(() -> index(layer)));
+      }
+      List<LayerIndex> indexes = new ArrayList<>(layers.size());
+      for (Future<LayerIndex> index : pending) {
+        indexes.add(result(index));
+      }
+      return ImageFileTree.of(indexes);
+    } finally {
+      pool.shutdownNow();
     }
-    return ImageFileTree.of(indexes);
+  }
+
+  /** A layer's index, its failure thrown as it was raised. */
+  private static LayerIndex result(Future<LayerIndex> index) throws IOException {
+    try {
+      return index.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading the base's layers");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IOException(cause);
+    }
   }
 
   /** The layer's index, from the cache or else read from the layer (and then stored). */
