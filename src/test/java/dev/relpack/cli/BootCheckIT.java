@@ -90,15 +90,20 @@ class BootCheckIT {
         report.toString());
   }
 
-  /** Each other base, given in one of the three forms: what the verdict says. */
+  /** Each other base, in each of the three forms: what the verdict says. */
   static Stream<Arguments> failingBases() {
-    return Stream.of(
-        Arguments.of(Name.NO_ERTS_LIBRARY, Kind.TAR, "library", "libtinfo.so.6", BEAM, "libtinfo6"),
-        Arguments.of(Name.CRYPTO_WHITED_OUT, Kind.REGISTRY, "library", "libcrypto.so.3", CRYPTO_NIF, "libssl3"),
-        Arguments.of(Name.CRYPTO_HIDDEN_BY_OPAQUE, Kind.OCI, "library", "libcrypto.so.3", CRYPTO_NIF, "libssl3"),
-        Arguments.of(Name.NO_SHELL, Kind.OCI, "program", "/bin/sh", "bin/demo", "dash"),
+    List<Arguments> verdicts = List.of(
+        Arguments.of(Name.NO_ERTS_LIBRARY, "library", "libtinfo.so.6", BEAM, "libtinfo6"),
+        Arguments.of(Name.CRYPTO_WHITED_OUT, "library", "libcrypto.so.3", CRYPTO_NIF, "libssl3"),
+        Arguments.of(Name.CRYPTO_HIDDEN_BY_OPAQUE, "library", "libcrypto.so.3", CRYPTO_NIF, "libssl3"),
+        Arguments.of(Name.NO_SHELL, "program", "/bin/sh", "bin/demo", "dash"),
         // no os-release, no apk database: the distribution is unknown, so no package is asserted
-        Arguments.of(Name.MUSL, Kind.TAR, "libc", "/lib64/ld-linux-x86-64.so.2", BEAM, null));
+        Arguments.of(Name.MUSL, "libc", "/lib64/ld-linux-x86-64.so.2", BEAM, null));
+    return verdicts.stream().flatMap(verdict -> java.util.Arrays.stream(Kind.values())
+        .map(kind -> {
+          Object[] given = verdict.get();
+          return Arguments.of(given[0], kind, given[1], given[2], given[3], given[4]);
+        }));
   }
 
   @ParameterizedTest(name = "{0} as {1}: {3}")
