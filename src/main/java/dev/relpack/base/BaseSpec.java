@@ -8,7 +8,6 @@ import dev.relpack.error.RegistryException;
 import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
