@@ -28,6 +28,10 @@ import java.util.regex.Pattern;
  * written whole or not at all, so builds indexing the same layer at once both succeed.
  */
 public final class LayerIndexCache {
+  /** More layers than any runtime stacks; the bound keeps a hostile manifest's cost finite. */
+  static final int MAX_LAYERS = 512;
+  /** Entries of all layers together (a large distribution holds about 100,000). */
+  static final long MAX_TREE_ENTRIES = 4_000_000;
   /** Indexes are a few hundred KiB; the largest a layer within the indexer's limits makes. */
   private static final long MAX_FILE_BYTES = 512L << 20;
   private static final Pattern DIGEST = Pattern.compile("([a-z0-9]+):([a-f0-9]{32,128})");
@@ -53,6 +57,10 @@ public final class LayerIndexCache {
    * core busy each, and a base has a few layers.
    */
   public ImageFileTree tree(List<BaseLayer> layers) throws IOException {
+    if (layers.size() > MAX_LAYERS) {
+      throw new BadInputException("the base has " + layers.size() + " layers; relpack reads at"
+          + " most " + MAX_LAYERS + " (container runtimes stack about 128)");
+    }
     int threads = Math.max(1, Math.min(layers.size(), Runtime.getRuntime().availableProcessors()));
     ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
       Thread thread = new Thread(task, "relpack-base-index");
@@ -65,8 +73,14 @@ public final class LayerIndexCache {
         pending.add(pool.submit(() -> index(layer)));
       }
       List<LayerIndex> indexes = new ArrayList<>(layers.size());
+      long entries = 0;
       for (Future<LayerIndex> index : pending) {
         indexes.add(result(index));
+        entries += indexes.get(indexes.size() - 1).entries().size();
+        if (entries > MAX_TREE_ENTRIES) {
+          throw new BadInputException("the base's layers hold more than " + MAX_TREE_ENTRIES
+              + " entries together; refusing the base");
+        }
       }
       return ImageFileTree.of(indexes);
     } finally {

@@ -69,6 +69,6 @@ final class Findings {
       Problem problem = new Problem(key.kind(), key.missing(), who, hint.packageName(), hint.advice());
       (onlyWarning.test(problem) ? warnings : problems).add(problem);
     });
-    return new Verdict(base.name(), problems, warnings);
+    return new Verdict(base.name(), base.host(), problems, warnings);
   }
 }

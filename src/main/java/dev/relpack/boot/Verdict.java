@@ -8,8 +8,10 @@ import java.util.List;
  * application the boot script does not start).
  *
  * @param base the base, as the image's {@code base.name} label names it
+ * @param host whether the base is made of this machine's files (what is missing is then to be
+ *     installed here; for any other base, this machine is another way to get it)
  */
-public record Verdict(String base, List<Problem> problems, List<Problem> warnings) {
+public record Verdict(String base, boolean host, List<Problem> problems, List<Problem> warnings) {
   public Verdict {
     problems = List.copyOf(problems);
     warnings = List.copyOf(warnings);

@@ -181,7 +181,7 @@ public final class Build {
       int count = verdict.problems().size();
       throw new CheckFailedException("the release will not run on " + verdict.base() + " ("
           + count + (count == 1 ? " problem" : " problems") + ")",
-          verdict.problems().stream().map(Problem::message).toList());
+          verdict.problems().stream().map(Problem::message).toList(), !verdict.host());
     }
   }
 

@@ -27,6 +27,10 @@ import picocli.CommandLine.Option;
         + " nothing but the cache."
         + " Exit 0 when it does, 3 when it does not.")
 final class CheckCommand implements Callable<Integer> {
+  /** The way out that does not depend on the base: the machine the release was built on. */
+  static final String HOST_HINT = "or build with --from host, which takes what the release needs"
+      + " from this machine";
+
   private final Context context;
 
   @Option(names = "--release", paramLabel = "PATH",
@@ -100,6 +104,9 @@ final class CheckCommand implements Callable<Integer> {
         ? "the release boots on it"
         : "the release will not run (" + count + (count == 1 ? " problem" : " problems") + ")"));
     verdict.problems().forEach(p -> context.out().println("  " + Printable.line(p.message())));
+    if (!verdict.fits() && !verdict.host()) {
+      context.out().println("  " + HOST_HINT);
+    }
     verdict.warnings().forEach(w -> context.out().println("  warning: "
         + Printable.line(w.message())));
   }

@@ -73,6 +73,9 @@ public final class Main implements Runnable {
               ? ":" : ""));
       if (relpack instanceof CheckFailedException failed) {
         failed.details().forEach(detail -> err.println("  " + Printable.line(detail)));
+        if (!failed.details().isEmpty() && failed.machineCouldProvide()) {
+          err.println("  " + CheckCommand.HOST_HINT);
+        }
       }
       if (verbose && relpack.getCause() != null) {
         relpack.getCause().printStackTrace(err);

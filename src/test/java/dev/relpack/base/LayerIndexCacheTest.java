@@ -103,6 +103,20 @@ class LayerIndexCacheTest {
   }
 
   @Test
+  void aBaseOfMoreLayersThanAnyRuntimeStacksIsRefusedBeforeOneIsRead() {
+    List<BaseLayer> layers = new java.util.ArrayList<>();
+    for (int i = 0; i <= LayerIndexCache.MAX_LAYERS; i++) {
+      layers.add(new BaseLayer("sha256:" + "0".repeat(63) + (i % 10), () -> {
+        throw new AssertionError("no layer is opened");
+      }));
+    }
+    dev.relpack.error.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.relpack.error.BadInputException.class, () -> cache().tree(layers));
+    org.junit.jupiter.api.Assertions.assertEquals("the base has 513 layers; relpack reads at most"
+        + " 512 (container runtimes stack about 128)", e.getMessage());
+  }
+
+  @Test
   void aChangedByteIsCaughtByTheChecksum() throws Exception {
     assertReindexedWithWarning("its content does not match its checksum", (file, other) -> {
       byte[] bytes = Files.readAllBytes(file);

@@ -161,6 +161,8 @@ class BootCheckIT {
       assertTrue(lines.stream().anyMatch(l -> l.strip().equals(problem.path("message").asText())),
           "the text report prints " + problem.path("message") + ": " + text.stdout());
     }
+    assertEquals("  or build with --from host, which takes what the release needs from this"
+        + " machine", lines.get(lines.size() - 1), text.stdout());
 
     Command.Result fits = relpack().run("check", "--release", RELEASE, "--from", from(Name.COMPLETE, Kind.OCI));
     assertEquals(0, fits.exitCode(), fits.stdout() + fits.stderr());
@@ -188,6 +190,10 @@ class BootCheckIT {
     Command.Result pushed = relpack().run("build", "--release", RELEASE, "--from", base,
         "--to", registry.address() + "/" + repository + ":1", "--progress", "none");
     assertEquals(3, pushed.exitCode(), pushed.stderr());
+    assertTrue(pushed.stderr().startsWith("relpack: error: the release will not run on "),
+        pushed.stderr());
+    assertTrue(pushed.stderr().endsWith("\n  or build with --from host, which takes what the"
+        + " release needs from this machine\n"), pushed.stderr());
     List<RegistryServer.Request> since = registry.requests().subList(before, registry.requests().size());
     assertTrue(since.stream().noneMatch(r -> r.path().contains("/" + repository + "/")),
         "nothing sent to the target: " + since);
