@@ -1,10 +1,10 @@
 package dev.relpack.cli;
 
-import dev.relpack.build.Build;
-import dev.relpack.build.BuildReport;
-import dev.relpack.build.BuildRequest;
-import dev.relpack.build.CacheDirectory;
-import dev.relpack.build.Reporter;
+import dev.relpack.engine.Engine;
+import dev.relpack.engine.BuildReport;
+import dev.relpack.engine.BuildRequest;
+import dev.relpack.engine.CacheDirectory;
+import dev.relpack.engine.Reporter;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
 import java.nio.file.Path;
@@ -117,7 +117,7 @@ final class BuildCommand implements Callable<Integer> {
             ? BuildRequest.DEFAULT_TIMEOUT : java.time.Duration.ofSeconds(timeoutSeconds));
     BuildReport report;
     try {
-      report = new Build(context.machineRoot()).run(request, reporter);
+      report = new Engine(context.machineRoot()).run(request, reporter);
     } finally {
       if (reporter instanceof TerminalReporter terminal) {
         terminal.clear(); // the summary, or the error, starts on a line of its own

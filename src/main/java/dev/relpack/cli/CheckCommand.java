@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
-import dev.relpack.build.Build;
-import dev.relpack.build.BuildRequest;
-import dev.relpack.build.CacheDirectory;
+import dev.relpack.engine.Engine;
+import dev.relpack.engine.BuildRequest;
+import dev.relpack.engine.CacheDirectory;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.io.Printable;
@@ -88,7 +88,7 @@ final class CheckCommand implements Callable<Integer> {
             : CacheDirectory.defaultFor(context.env(), context.home()),
         true, context.env(), context.home(), timeoutSeconds == null
             ? BuildRequest.DEFAULT_TIMEOUT : Duration.ofSeconds(timeoutSeconds));
-    Verdict verdict = new Build(context.machineRoot())
+    Verdict verdict = new Engine(context.machineRoot())
         .check(request, new PlainReporter(context.err(), verbose, verbose));
     if (json) {
       context.out().println(json(verdict));

@@ -1,6 +1,6 @@
 package dev.relpack.cli;
 
-import dev.relpack.build.ToolVersion;
+import dev.relpack.engine.ToolVersion;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.ExitCode;
 import dev.relpack.error.RelpackException;

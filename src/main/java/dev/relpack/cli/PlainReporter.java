@@ -1,6 +1,6 @@
 package dev.relpack.cli;
 
-import dev.relpack.build.Reporter;
+import dev.relpack.engine.Reporter;
 import dev.relpack.io.Printable;
 import java.io.PrintStream;
 

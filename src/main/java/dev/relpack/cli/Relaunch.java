@@ -1,6 +1,6 @@
 package dev.relpack.cli;
 
-import dev.relpack.build.CacheDirectory;
+import dev.relpack.engine.CacheDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

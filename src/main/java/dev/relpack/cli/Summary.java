@@ -1,6 +1,6 @@
 package dev.relpack.cli;
 
-import dev.relpack.build.BuildReport;
+import dev.relpack.engine.BuildReport;
 import dev.relpack.image.LayerResult;
 import dev.relpack.io.Printable;
 import java.io.PrintStream;

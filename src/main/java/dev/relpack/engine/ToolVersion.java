@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import dev.relpack.image.BuildListener;
 

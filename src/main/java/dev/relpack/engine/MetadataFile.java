@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import dev.relpack.base.BaseImage;
 import dev.relpack.image.ImageResult;

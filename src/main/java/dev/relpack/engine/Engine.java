@@ -1,4 +1,4 @@
-package dev.relpack.build;
+package dev.relpack.engine;
 
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.ImageReference;
@@ -42,16 +42,18 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * One build, start to end: check every input, read and layer the release, reach the registries,
- * pin the base, build and push, then write the digest and metadata files. Nothing is written
- * outside the cache and the named outputs, and those only once the image exists.
+ * The only place that sequences a build, for every front end. {@link #run}: check every input,
+ * read and layer the release, reach the registries, pin the base, check that it boots the
+ * release, build and push, then write the digest and metadata files; {@link #check}: the same
+ * up to the boot check, writing nothing. Nothing is written outside the cache and the named
+ * outputs, and those only once the image exists.
  */
-public final class Build {
+public final class Engine {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
   private final Path machineRoot;
 
   /** @param machineRoot the machine {@code --from host} takes files from ({@code /}) */
-  public Build(Path machineRoot) {
+  public Engine(Path machineRoot) {
     this.machineRoot = machineRoot;
   }
 
