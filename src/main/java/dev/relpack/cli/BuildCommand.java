@@ -3,14 +3,12 @@ package dev.relpack.cli;
 import dev.relpack.engine.Engine;
 import dev.relpack.engine.BuildReport;
 import dev.relpack.engine.BuildRequest;
-import dev.relpack.engine.CacheDirectory;
 import dev.relpack.engine.Reporter;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,9 +32,9 @@ final class BuildCommand implements Callable<Integer> {
       description = "An application of the project's own (repeatable); goes in the 'app' layer.")
   List<String> apps = new ArrayList<>();
 
-  @Option(names = "--from", paramLabel = "BASE", defaultValue = "host",
+  @Option(names = "--from", paramLabel = "BASE",
       description = "Base: a registry reference, tar:PATH, oci:DIR[:REF], scratch, or host"
-          + " (default: ${DEFAULT-VALUE}).")
+          + " (default: " + BuildRequest.DEFAULT_FROM + ").")
   String from;
 
   @Option(names = "--to", paramLabel = "TARGET", required = true,
@@ -55,12 +53,13 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "Label (repeatable).")
   List<String> labels = new ArrayList<>();
 
-  @Option(names = "--user", paramLabel = "UID:GID", defaultValue = ImageOptions.DEFAULT_USER,
-      description = "User the release runs as (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--user", paramLabel = "UID:GID",
+      description = "User the release runs as (default: " + ImageOptions.DEFAULT_USER + ").")
   String user;
 
-  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
-      description = "Where the release goes in the image (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--app-root", paramLabel = "DIR",
+      description = "Where the release goes in the image (default: "
+          + ImageOptions.DEFAULT_APP_ROOT + ").")
   String appRoot;
 
   @Option(names = "--insecure", description = "Allow plain HTTP and unverified TLS to registries.")
@@ -109,12 +108,11 @@ final class BuildCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Reporter reporter = reporter();
-    BuildRequest request = new BuildRequest(Optional.ofNullable(release),
-        Optional.ofNullable(projectDir), apps, from, to, tags, ports, env, labels, user, appRoot,
-        insecure, registryCas, Optional.ofNullable(digestFile), Optional.ofNullable(metadata),
-        cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
-        !noCheck, context.env(), context.home(), timeoutSeconds == null
-            ? BuildRequest.DEFAULT_TIMEOUT : java.time.Duration.ofSeconds(timeoutSeconds));
+    BuildRequest request = BuildRequest.builder(context.env(), context.home())
+        .release(release).projectDir(projectDir).apps(apps).from(from).to(to).tags(tags)
+        .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
+        .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata)
+        .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds).build();
     BuildReport report;
     try {
       report = new Engine(context.machineRoot()).run(request, reporter);

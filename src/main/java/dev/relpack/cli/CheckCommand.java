@@ -7,15 +7,12 @@ import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.engine.Engine;
 import dev.relpack.engine.BuildRequest;
-import dev.relpack.engine.CacheDirectory;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.io.Printable;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,8 +47,9 @@ final class CheckCommand implements Callable<Integer> {
           + " RELEASE_DISTRIBUTION=none makes epmd's libraries optional.")
   List<String> env = new ArrayList<>();
 
-  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
-      description = "Where the release would go in the image (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--app-root", paramLabel = "DIR",
+      description = "Where the release would go in the image (default: "
+          + ImageOptions.DEFAULT_APP_ROOT + ").")
   String appRoot;
 
   @Option(names = "--json", description = "Print JSON, for machines.")
@@ -81,13 +79,10 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BuildRequest request = new BuildRequest(Optional.ofNullable(release),
-        Optional.ofNullable(projectDir), List.of(), from, "", List.of(), List.of(), env,
-        List.of(), ImageOptions.DEFAULT_USER, appRoot, insecure, registryCas, Optional.empty(),
-        Optional.empty(), cacheDir != null ? cacheDir
-            : CacheDirectory.defaultFor(context.env(), context.home()),
-        true, context.env(), context.home(), timeoutSeconds == null
-            ? BuildRequest.DEFAULT_TIMEOUT : Duration.ofSeconds(timeoutSeconds));
+    BuildRequest request = BuildRequest.builder(context.env(), context.home())
+        .release(release).projectDir(projectDir).from(from).env(env).appRoot(appRoot)
+        .insecure(insecure).registryCas(registryCas).cacheDir(cacheDir)
+        .timeoutSeconds(timeoutSeconds).build();
     Verdict verdict = new Engine(context.machineRoot())
         .check(request, new PlainReporter(context.err(), verbose, verbose));
     if (json) {

@@ -1,6 +1,7 @@
 package dev.relpack.engine;
 
 import dev.relpack.error.BadInputException;
+import dev.relpack.image.ImageOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +60,154 @@ public record BuildRequest(
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
       throw new BadInputException("--timeout " + timeout.toSeconds() + ": give a number of"
           + " seconds from 1 to " + MAX_TIMEOUT.toSeconds());
+    }
+  }
+
+  /** The base when none is named: this machine's files, where the release was built. */
+  public static final String DEFAULT_FROM = "host";
+
+  /**
+   * A request with every default, for a front end to fill with what its user gave.
+   *
+   * @param environment the process environment (CI variables, credentials, XDG directories)
+   * @param home the user's home directory
+   */
+  public static Builder builder(Map<String, String> environment, Path home) {
+    return new Builder(environment, home);
+  }
+
+  /**
+   * Fills a request field by field. A null or absent value keeps the default: the base
+   * {@value #DEFAULT_FROM}, user {@value ImageOptions#DEFAULT_USER}, app root {@value
+   * ImageOptions#DEFAULT_APP_ROOT}, the check on, {@link #DEFAULT_TIMEOUT}, and the cache where
+   * {@link CacheDirectory#defaultFor} puts it.
+   */
+  public static final class Builder {
+    private final Map<String, String> environment;
+    private final Path home;
+    private Path release;
+    private Path projectDir;
+    private List<String> apps = List.of();
+    private String from = DEFAULT_FROM;
+    private String to = "";
+    private List<String> tags = List.of();
+    private List<String> ports = List.of();
+    private List<String> env = List.of();
+    private List<String> labels = List.of();
+    private String user = ImageOptions.DEFAULT_USER;
+    private String appRoot = ImageOptions.DEFAULT_APP_ROOT;
+    private boolean insecure;
+    private List<Path> registryCas = List.of();
+    private Path digestFile;
+    private Path metadataFile;
+    private Path cacheDir;
+    private boolean check = true;
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    private Builder(Map<String, String> environment, Path home) {
+      this.environment = Map.copyOf(environment);
+      this.home = home;
+    }
+
+    public Builder release(Path value) {
+      release = value;
+      return this;
+    }
+
+    public Builder projectDir(Path value) {
+      projectDir = value;
+      return this;
+    }
+
+    public Builder apps(List<String> value) {
+      apps = value == null ? List.of() : value;
+      return this;
+    }
+
+    public Builder from(String value) {
+      from = value == null ? DEFAULT_FROM : value;
+      return this;
+    }
+
+    public Builder to(String value) {
+      to = value == null ? "" : value;
+      return this;
+    }
+
+    public Builder tags(List<String> value) {
+      tags = value == null ? List.of() : value;
+      return this;
+    }
+
+    public Builder ports(List<String> value) {
+      ports = value == null ? List.of() : value;
+      return this;
+    }
+
+    /** Environment variables for the image, {@code KEY=VALUE} each. */
+    public Builder env(List<String> value) {
+      env = value == null ? List.of() : value;
+      return this;
+    }
+
+    /** Labels for the image, {@code KEY=VALUE} each. */
+    public Builder labels(List<String> value) {
+      labels = value == null ? List.of() : value;
+      return this;
+    }
+
+    public Builder user(String value) {
+      user = value == null ? ImageOptions.DEFAULT_USER : value;
+      return this;
+    }
+
+    public Builder appRoot(String value) {
+      appRoot = value == null ? ImageOptions.DEFAULT_APP_ROOT : value;
+      return this;
+    }
+
+    public Builder insecure(boolean value) {
+      insecure = value;
+      return this;
+    }
+
+    public Builder registryCas(List<Path> value) {
+      registryCas = value == null ? List.of() : value;
+      return this;
+    }
+
+    public Builder digestFile(Path value) {
+      digestFile = value;
+      return this;
+    }
+
+    public Builder metadataFile(Path value) {
+      metadataFile = value;
+      return this;
+    }
+
+    public Builder cacheDir(Path value) {
+      cacheDir = value;
+      return this;
+    }
+
+    public Builder check(boolean value) {
+      check = value;
+      return this;
+    }
+
+    /** @param seconds null for the default */
+    public Builder timeoutSeconds(Long seconds) {
+      timeout = seconds == null ? DEFAULT_TIMEOUT : Duration.ofSeconds(seconds);
+      return this;
+    }
+
+    public BuildRequest build() {
+      return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
+          from, to, tags, ports, env, labels, user, appRoot, insecure, registryCas,
+          Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
+          cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
+          environment, home, timeout);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.relpack.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,33 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BuildRequestTest {
+  @Test
+  void theBuilderHoldsEveryDefault() {
+    BuildRequest request = BuildRequest.builder(Map.of("XDG_CACHE_HOME", "/x"), Path.of("/h"))
+        .release(Path.of("rel")).to("registry.example.com/app").build();
+    assertEquals("host", request.from());
+    assertEquals("65534:65534", request.user());
+    assertEquals("/app", request.appRoot());
+    assertTrue(request.check());
+    assertEquals(BuildRequest.DEFAULT_TIMEOUT, request.timeout());
+    assertEquals(CacheDirectory.defaultFor(Map.of("XDG_CACHE_HOME", "/x"), Path.of("/h")),
+        request.cacheDir());
+    assertEquals(Optional.empty(), request.projectDir());
+    assertEquals(List.of(), request.tags());
+  }
+
+  @Test
+  void nullKeepsTheDefaultAndAValueReplacesIt() {
+    BuildRequest request = BuildRequest.builder(Map.of(), Path.of("/h")).from(null).user(null)
+        .appRoot("/srv").timeoutSeconds(20L).check(false).cacheDir(Path.of("/c")).build();
+    assertEquals("host", request.from());
+    assertEquals("65534:65534", request.user());
+    assertEquals("/srv", request.appRoot());
+    assertEquals(java.time.Duration.ofSeconds(20), request.timeout());
+    assertFalse(request.check());
+    assertEquals(Path.of("/c"), request.cacheDir());
+  }
+
   @Test
   void itsTextNeverHoldsTheEnvironment() {
     BuildRequest request = new BuildRequest(Optional.of(Path.of("rel")), Optional.empty(), List.of(),
