@@ -3,8 +3,9 @@ package dev.relpack.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.relpack.engine.CacheDirectory;
-import dev.relpack.engine.ReleaseLoader;
+import dev.relpack.engine.BuildRequest;
+import dev.relpack.engine.Engine;
+import dev.relpack.engine.Inspection;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.layers.PlannedLayer;
@@ -14,10 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,8 +35,9 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--app", paramLabel = "NAME", description = "An application of the project's own (repeatable).")
   List<String> apps = new ArrayList<>();
 
-  @Option(names = "--app-root", paramLabel = "DIR", defaultValue = ImageOptions.DEFAULT_APP_ROOT,
-      description = "Where the release would go in the image (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--app-root", paramLabel = "DIR",
+      description = "Where the release would go in the image (default: "
+          + ImageOptions.DEFAULT_APP_ROOT + ").")
   String appRoot;
 
   @Option(names = "--cache-dir", paramLabel = "DIR", description = "Cache directory.")
@@ -56,39 +55,38 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ReleaseLoader.Loaded loaded = ReleaseLoader.load(Optional.ofNullable(release),
-        Optional.ofNullable(projectDir), apps,
-        cacheDir != null ? cacheDir : CacheDirectory.defaultFor(context.env(), context.home()),
-        context.env(), warning -> context.err().println("warning: " + warning));
-    String root = new ImageOptions(appRoot, ImageOptions.DEFAULT_USER, List.of(),
-        java.util.Map.of(), java.util.Map.of()).appRoot();
+    BuildRequest request = BuildRequest.builder(context.env(), context.home())
+        .release(release).projectDir(projectDir).apps(apps).appRoot(appRoot).cacheDir(cacheDir)
+        .build();
+    Inspection inspection = new Engine(context.machineRoot())
+        .inspect(request, new PlainReporter(context.err(), false, verbose));
     if (json) {
       context.out().println(new ObjectMapper().writerWithDefaultPrettyPrinter()
-          .writeValueAsString(json(loaded, root)));
+          .writeValueAsString(json(inspection)));
     } else {
-      text(loaded, root);
+      text(inspection);
     }
     return 0;
   }
 
-  private ObjectNode json(ReleaseLoader.Loaded loaded, String root) {
-    Release r = loaded.release();
+  private ObjectNode json(Inspection inspection) {
+    Release r = inspection.release();
     ObjectNode node = new ObjectMapper().createObjectNode();
     node.put("name", r.name()).put("version", r.version()).put("kind", r.kind().label());
     node.putObject("erts").put("version", r.ertsVersion()).put("included", r.ertsIncluded());
     node.put("startCommand", r.startCommand());
     ArrayNode entrypoint = node.putArray("entrypoint");
-    entrypoint.add(root + "/" + r.startScript()).add(r.startCommand());
+    inspection.entrypoint().forEach(entrypoint::add);
     ArrayNode appsNode = node.putArray("apps");
     r.apps().forEach(a -> appsNode.addObject().put("name", a.name()).put("version", a.version()));
-    NativeCode nativeCode = nativeCode(r);
+    NativeCode nativeCode = inspection.nativeCode();
     ObjectNode nativeNode = node.putObject("native");
     nativeNode.put("architecture", nativeCode.architecture().orElse(null))
         .put("libc", nativeCode.libc().orElse(null));
     nativeCode.interpreters().forEach(nativeNode.putArray("interpreters")::add);
     nativeCode.libraries().forEach(nativeNode.putArray("libraries")::add);
     ArrayNode layers = node.putArray("layers");
-    for (PlannedLayer layer : loaded.plan().layers()) {
+    for (PlannedLayer layer : inspection.plan().layers()) {
       ObjectNode l = layers.addObject();
       l.put("name", layer.kind().label());
       l.put("files", layer.fileCount());
@@ -97,13 +95,6 @@ final class InspectCommand implements Callable<Integer> {
       layer.apps().forEach(layerApps::add);
     }
     return node;
-  }
-
-  /** What the base must give the release's native code. */
-  private static NativeCode nativeCode(Release release) {
-    Map<String, Path> files = new LinkedHashMap<>();
-    release.files().stream().filter(f -> !f.directory()).forEach(f -> files.put(f.path(), f.source()));
-    return NativeCode.of(files);
   }
 
   /** {@code linux/amd64, glibc (/lib64/ld-linux-x86-64.so.2)}. */
@@ -119,20 +110,20 @@ final class InspectCommand implements Callable<Integer> {
     return text.toString();
   }
 
-  private void text(ReleaseLoader.Loaded loaded, String root) {
-    Release r = loaded.release();
+  private void text(Inspection inspection) {
+    Release r = inspection.release();
     var out = context.out();
     Summary.line(out, "release     " + r.name() + " " + r.version() + " (" + r.kind().label() + ")");
     Summary.line(out, "erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
-    Summary.line(out, "entrypoint  " + root + "/" + r.startScript() + " " + r.startCommand());
+    Summary.line(out, "entrypoint  " + String.join(" ", inspection.entrypoint()));
     Summary.line(out, "apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
-    NativeCode nativeCode = nativeCode(r);
+    NativeCode nativeCode = inspection.nativeCode();
     Summary.line(out, "native      " + describe(nativeCode));
     if (!nativeCode.libraries().isEmpty()) {
       Summary.line(out, "links       " + String.join(" ", nativeCode.libraries()));
     }
     out.println("layers");
-    for (PlannedLayer layer : loaded.plan().layers()) {
+    for (PlannedLayer layer : inspection.plan().layers()) {
       Summary.line(out, String.format(Locale.ROOT, "  %-8s %6d files %10s  %s",
           layer.kind().label(), layer.fileCount(), Sizes.human(layer.bytes()),
           String.join(" ", layer.apps())));

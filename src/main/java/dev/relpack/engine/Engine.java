@@ -95,6 +95,20 @@ public final class Engine {
     return check(prepared, request, reporter);
   }
 
+  /** What relpack sees in the release: nothing is built and no registry is asked. */
+  public Inspection inspect(BuildRequest request, Reporter reporter) {
+    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
+        request.apps(), request.cacheDir(), request.environment(), reporter::warn);
+    String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
+        Map.of()).appRoot();
+    Release release = loaded.release();
+    Map<String, Path> files = new LinkedHashMap<>();
+    release.files().stream().filter(f -> !f.directory())
+        .forEach(f -> files.put(f.path(), f.source()));
+    return new Inspection(release, loaded.plan(), NativeCode.of(files),
+        List.of(root + "/" + release.startScript(), release.startCommand()));
+  }
+
   /** What a build has decided before it writes anything. */
   private record Prepared(Release release, LayerPlan plan, BaseSpec baseSpec, BaseImage base,
       ImageSpec spec, String appRoot, Optional<Target> target, boolean insecureNeeded,
