@@ -1,4 +1,4 @@
-package dev.relpack.image;
+package dev.relpack.target;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;

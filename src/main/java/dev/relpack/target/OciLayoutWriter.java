@@ -1,4 +1,4 @@
-package dev.relpack.image;
+package dev.relpack.target;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.relpack.image;
+package dev.relpack.target;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.JibContainer;
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** What a target needs from the build to write itself with jib. */
-interface TargetSession {
+public interface TargetSession {
   /** The containerizer with relpack's settings: caches, tool name, tags, event handlers. */
   Containerizer configure(Containerizer containerizer);
 

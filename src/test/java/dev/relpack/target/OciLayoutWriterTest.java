@@ -1,4 +1,4 @@
-package dev.relpack.image;
+package dev.relpack.target;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
