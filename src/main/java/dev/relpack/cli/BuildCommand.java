@@ -3,6 +3,7 @@ package dev.relpack.cli;
 import dev.relpack.engine.Engine;
 import dev.relpack.engine.BuildReport;
 import dev.relpack.engine.BuildRequest;
+import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.Reporter;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
@@ -25,8 +26,28 @@ final class BuildCommand implements Callable<Integer> {
   Path release;
 
   @Option(names = "--project-dir", paramLabel = "DIR",
-      description = "The mix project: finds its built release and which apps are its own.")
+      description = "The mix (or rebar3) project: makes its release (mix deps.get, compile,"
+          + " release), then builds it; which apps are its own.")
   Path projectDir;
+
+  @Option(names = "--mix-env", paramLabel = "ENV",
+      description = "MIX_ENV for the release step (default: $MIX_ENV, else prod).")
+  String mixEnv;
+
+  @Option(names = "--no-deps-get", description = "Skip mix deps.get (vendored dependencies).")
+  boolean noDepsGet;
+
+  @Option(names = "--release-name", paramLabel = "NAME",
+      description = "The release to make, for projects that define several.")
+  String releaseName;
+
+  @Option(names = "--rebar-profile", paramLabel = "PROFILE",
+      description = "rebar3 profile for the release step (default: prod).")
+  String rebarProfile;
+
+  @Option(names = "--no-release",
+      description = "With --project-dir: use the release the project has; run no mix.")
+  boolean noRelease;
 
   @Option(names = "--app", paramLabel = "NAME",
       description = "An application of the project's own (repeatable); goes in the 'app' layer.")
@@ -112,7 +133,11 @@ final class BuildCommand implements Callable<Integer> {
         .release(release).projectDir(projectDir).apps(apps).from(from).to(to).tags(tags)
         .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
         .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata)
-        .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds).build();
+        .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds)
+        .releaseStep(new ReleaseStep(!noRelease, java.util.Optional.ofNullable(mixEnv),
+            !noDepsGet, java.util.Optional.ofNullable(releaseName),
+            rebarProfile == null ? "prod" : rebarProfile))
+        .build();
     BuildReport report;
     try {
       report = new Engine(context.machineRoot()).run(request, reporter);

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param apps applications to treat as the project's own ({@code --app})
  * @param environment the process environment: CI variables, credentials locations, MIX_ENV
  * @param timeout the longest each phase of the build that talks to registries may take
+ * @param releaseStep whether and how {@code build} makes the release of {@code projectDir}
  */
 public record BuildRequest(
     Optional<Path> release,
@@ -37,7 +38,8 @@ public record BuildRequest(
     boolean check,
     Map<String, String> environment,
     Path home,
-    Duration timeout) {
+    Duration timeout,
+    ReleaseStep releaseStep) {
 
   /**
    * How long each registry phase of a build (probing, reading the base, building and pushing)
@@ -103,6 +105,7 @@ public record BuildRequest(
     private Path cacheDir;
     private boolean check = true;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private ReleaseStep releaseStep = ReleaseStep.NONE;
 
     private Builder(Map<String, String> environment, Path home) {
       this.environment = Map.copyOf(environment);
@@ -202,12 +205,17 @@ public record BuildRequest(
       return this;
     }
 
+    public Builder releaseStep(ReleaseStep value) {
+      releaseStep = value == null ? ReleaseStep.NONE : value;
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
           from, to, tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
-          environment, home, timeout);
+          environment, home, timeout, releaseStep);
     }
   }
 

@@ -153,6 +153,14 @@ public final class Engine {
     TrustedCertificates.trustAlso(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure());
     Duration timeout = request.timeout();
+    // the release tool runs first: it may take minutes, which no registry deadline covers
+    ReleaseStep step = request.releaseStep();
+    if (withTarget && step.run() && request.release().isEmpty()
+        && request.projectDir().isPresent()) {
+      Duration took = step.make(request.projectDir().get(), request.environment(), reporter);
+      reporter.step("Made the release in " + String.format(java.util.Locale.ROOT, "%.1f s",
+          took.toMillis() / 1000.0));
+    }
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
     // and the CPU: do both at once.
     RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec));
@@ -160,8 +168,10 @@ public final class Engine {
         probing.start(() -> probe(finalTarget, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
+    Map<String, String> env = new java.util.HashMap<>(request.environment());
+    env.put("MIX_ENV", step.mixEnv(request.environment()));
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
-        request.apps(), request.cacheDir(), request.environment(), reporter::warn);
+        request.apps(), request.cacheDir(), env, reporter::warn);
     Release release = loaded.release();
     reporter.step("Release " + release.name() + " " + release.version() + " ("
         + release.kind().label() + ", ERTS " + release.ertsVersion()

@@ -109,7 +109,7 @@ class MainTest {
   void helpListsTheCommands() {
     Result result = run("--help");
     assertEquals(0, result.status(), result.err());
-    for (String expected : List.of("build", "inspect", "--version", "--help")) {
+    for (String expected : List.of("build", "inspect", "check", "--version", "--help")) {
       assertTrue(result.out().contains(expected), expected + " not in:\n" + result.out());
     }
   }
@@ -121,7 +121,8 @@ class MainTest {
     for (String option : List.of("--release", "--project-dir", "--from", "--to", "-t", "--tag",
         "-p", "--port", "-e", "--env", "-l", "--label", "--user", "--app-root", "--insecure",
         "--registry-ca", "--digest-file", "--metadata", "--cache-dir", "--no-check", "--progress",
-        "-q", "--quiet", "-v", "--verbose")) {
+        "-q", "--quiet", "-v", "--verbose", "--mix-env", "--no-deps-get", "--release-name",
+        "--rebar-profile", "--no-release")) {
       assertTrue(result.out().contains(option + "=") || result.out().contains(option + ",")
               || result.out().contains(option + " "),
           option + " not in:\n" + result.out());
