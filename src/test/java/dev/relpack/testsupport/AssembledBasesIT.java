@@ -27,13 +27,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The test bases are what the boot check tests take them for, seen by tools that are not
+ * The test bases are what the boot check tests take them for (named so that surefire, which
+ * takes Test* classes for unit tests, leaves this one to failsafe), seen by tools that are not
  * relpack: umoci unpacks them, skopeo reads and copies them, and each glibc base's own loader
  * ({@code ld-linux --list}, run inside the unpacked base with bubblewrap) says which of the demo
  * release's libraries it finds. So a boot check test that fails is relpack's fault, not the
  * fixture's.
  */
-class TestBasesIT {
+class AssembledBasesIT {
   private static final String CRYPTO_NIF = "lib/crypto-5.1.2/priv/lib/crypto.so";
   private static final String BEAM = "erts-13.1.5/bin/beam.smp";
   private static final Pattern LOAD_ERROR =
