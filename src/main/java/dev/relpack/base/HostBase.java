@@ -182,7 +182,7 @@ final class HostBase {
     for (Map.Entry<String, String> entry : neededBy.entrySet()) {
       String program = entry.getKey();
       if (rootfs.contains(program.startsWith("/") ? program : "/bin/" + program)
-          || isInRelease(program, release, appRoot)) {
+          || BootCheck.carries(release, appRoot, program)) {
         continue;
       }
       Optional<String> found = program.startsWith("/")
@@ -352,11 +352,6 @@ final class HostBase {
         warn.accept(path + " on this machine cannot be read as ELF (" + e.getMessage() + ")");
       }
     }
-  }
-
-  private boolean isInRelease(String program, Release release, String appRoot) {
-    return program.startsWith(appRoot + "/")
-        || release.files().stream().anyMatch(f -> f.path().endsWith("/bin/" + program));
   }
 
   private Optional<String> onPath(String program) {

@@ -2,6 +2,7 @@ package dev.relpack.base;
 
 import dev.relpack.elf.OffLimits;
 import dev.relpack.error.BadInputException;
+import dev.relpack.release.Shebang;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -49,19 +50,11 @@ final class HostFileRules {
     if (!first.endsWith("/env")) {
       return Optional.of(first);
     }
-    int i = 1;
-    while (i < words.size() && (words.get(i).startsWith("-") || words.get(i).contains("="))) {
-      String option = words.get(i);
-      i += List.of("-u", "--unset", "-C", "--chdir").contains(option) ? 2 : 1;
+    Optional<String> program = Shebang.programAfterEnv(words);
+    if (program.isPresent() && program.get().contains("/")) {
+      requireProgram(program.get(), releaseFile);
     }
-    if (i >= words.size()) {
-      return Optional.empty();
-    }
-    String program = words.get(i);
-    if (program.contains("/")) {
-      requireProgram(program, releaseFile);
-    }
-    return Optional.of(program);
+    return program;
   }
 
   /** A machine file the rules above led to, checked once links are followed. */

@@ -248,6 +248,14 @@ public final class BootCheck {
 
   /** A program the release carries: in its own tree, or a tool of its ERTS ({@code escript}). */
   private boolean inRelease(String program) {
+    return carries(release, appRoot, program);
+  }
+
+  /**
+   * Whether a script's interpreter is the release's own: a path under the app root, or a name
+   * the release has a {@code bin/} file of (ERTS's {@code escript}).
+   */
+  public static boolean carries(Release release, String appRoot, String program) {
     return program.startsWith(appRoot + "/")
         || release.files().stream().anyMatch(f -> f.path().endsWith("/bin/" + program));
   }
@@ -269,15 +277,7 @@ public final class BootCheck {
       return List.of(words.get(0));
     }
     List<String> programs = new ArrayList<>(List.of(words.get(0)));
-    for (int i = 1; i < words.size(); i++) {
-      String word = words.get(i);
-      if (List.of("-u", "--unset", "-C", "--chdir").contains(word)) {
-        i++; // the option's argument
-      } else if (!word.startsWith("-") && !word.contains("=")) {
-        programs.add(word);
-        break;
-      }
-    }
+    Shebang.programAfterEnv(words).ifPresent(programs::add);
     return programs;
   }
 

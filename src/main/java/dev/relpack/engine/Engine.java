@@ -141,14 +141,7 @@ public final class Engine {
       throw new BadInputException("--user " + options.user() + ": --from host writes /etc/passwd"
           + " itself and can only name numeric users; give UID:GID");
     }
-    Optional<Target> target = Optional.empty();
-    if (withTarget) {
-      target = Optional.of(Target.parse(request.to(), request.tags()));
-      target.get().checkWritable();
-      request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
-      request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
-    }
-    Optional<Target> finalTarget = target;
+    Optional<Target> target = withTarget ? Optional.of(writableTarget(request)) : Optional.empty();
     requireWritableCache(request.cacheDir());
     TrustedCertificates.trustAlso(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure());
@@ -165,7 +158,7 @@ public final class Engine {
     // and the CPU: do both at once.
     RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec));
     Future<Map<String, RegistryProbe.Transport>> probed =
-        probing.start(() -> probe(finalTarget, baseSpec, access, reporter, timeout));
+        probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
     Map<String, String> env = new java.util.HashMap<>(request.environment());
@@ -199,6 +192,15 @@ public final class Engine {
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     return new Prepared(release, loaded.plan(), baseSpec, base, spec, options.appRoot(), target,
         insecureNeeded, credentials, registry, cacheRoot);
+  }
+
+  /** The target, and the files beside it, checked writable before any work. */
+  private static Target writableTarget(BuildRequest request) {
+    Target target = Target.parse(request.to(), request.tags());
+    target.checkWritable();
+    request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
+    request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
+    return target;
   }
 
   private static void requireFits(Verdict verdict, Reporter reporter) {

@@ -16,6 +16,22 @@ public final class Shebang {
 
   private Shebang() {}
 
+  /** env's options that take the next word as their argument. */
+  private static final List<String> ENV_OPTIONS_WITH_ARGUMENT =
+      List.of("-u", "--unset", "-C", "--chdir");
+
+  /**
+   * For a {@code #!/usr/bin/env ...} line's words, the program env runs: the first word after
+   * env's options and {@code NAME=VALUE} assignments; empty for a bare {@code env}.
+   */
+  public static Optional<String> programAfterEnv(List<String> words) {
+    int i = 1;
+    while (i < words.size() && (words.get(i).startsWith("-") || words.get(i).contains("="))) {
+      i += ENV_OPTIONS_WITH_ARGUMENT.contains(words.get(i)) ? 2 : 1;
+    }
+    return i < words.size() ? Optional.of(words.get(i)) : Optional.empty();
+  }
+
   /** The words after {@code #!}, split on blanks; empty when the file has no such line. */
   public static Optional<List<String>> words(Path script) throws IOException {
     byte[] head = new byte[MAX_LINE_BYTES];
