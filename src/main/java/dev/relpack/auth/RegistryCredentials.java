@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  *       {@code auths}, {@code credsStore} and {@code credHelpers};
  *   <li>the containers {@code auth.json} podman, buildah and skopeo write ({@code
  *       $REGISTRY_AUTH_FILE}, {@code $XDG_RUNTIME_DIR/containers}, {@code ~/.config/containers});
- *   <li>the well-known helpers for GCR and ECR, when installed.
+ *   <li>the well-known helpers for GCR and ECR, when installed;
+ *   <li>logins the front end knows of itself (the Maven goal: {@code settings.xml} servers).
  * </ol>
  *
  * Nothing here prints a secret: sources are described by where they come from.
@@ -42,6 +43,7 @@ public final class RegistryCredentials {
   private final Map<String, String> env;
   private final Path home;
   private final Consumer<String> warn;
+  private final List<RegistryLogin> logins;
   // A build asks for a registry's credential several times (pinning the base, jib's pull and
   // push, reading the pushed manifest back): a credential helper runs once per registry.
   private final Map<String, Lookup> byRegistry = new ConcurrentHashMap<>();
@@ -54,9 +56,16 @@ public final class RegistryCredentials {
    * @param warn where a source that cannot be used is reported, whoever asked first
    */
   public RegistryCredentials(Map<String, String> env, Path home, Consumer<String> warn) {
+    this(env, home, warn, List.of());
+  }
+
+  /** @param logins tried last, after every source read here */
+  public RegistryCredentials(Map<String, String> env, Path home, Consumer<String> warn,
+      List<RegistryLogin> logins) {
     this.env = Map.copyOf(env);
     this.home = home;
     this.warn = warn;
+    this.logins = List.copyOf(logins);
   }
 
   /**
@@ -100,6 +109,12 @@ public final class RegistryCredentials {
       }
     }
     retrievers.add(factory.wellKnownCredentialHelpers());
+    for (RegistryLogin login : logins) {
+      if (sameRegistry(login.registry(), image.getRegistry())) {
+        retrievers.add(factory.known(Credential.from(login.username(), login.password()),
+            login.source()));
+      }
+    }
     return retrievers;
   }
 

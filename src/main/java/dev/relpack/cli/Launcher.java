@@ -19,7 +19,6 @@ public final class Launcher {
 
   /** $HOME, as shells and CI runners set it; Java's user.home comes from the passwd entry. */
   static Path home() {
-    String home = System.getenv("HOME");
-    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+    return dev.relpack.engine.UserHome.of(System.getenv());
   }
 }

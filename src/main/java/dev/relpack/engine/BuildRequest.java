@@ -1,5 +1,6 @@
 package dev.relpack.engine;
 
+import dev.relpack.auth.RegistryLogin;
 import dev.relpack.error.BadInputException;
 import dev.relpack.image.ImageOptions;
 import java.nio.file.Path;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param environment the process environment: CI variables, credentials locations, MIX_ENV
  * @param timeout the longest each phase of the build that talks to registries may take
  * @param releaseStep whether and how {@code build} makes the release of {@code projectDir}
+ * @param logins registry logins the front end knows of (Maven's settings.xml servers), tried
+ *     after every source relpack reads itself
  */
 public record BuildRequest(
     Optional<Path> release,
@@ -39,7 +42,8 @@ public record BuildRequest(
     Map<String, String> environment,
     Path home,
     Duration timeout,
-    ReleaseStep releaseStep) {
+    ReleaseStep releaseStep,
+    List<RegistryLogin> logins) {
 
   /**
    * How long each registry phase of a build (probing, reading the base, building and pushing)
@@ -59,6 +63,7 @@ public record BuildRequest(
     labels = List.copyOf(labels);
     registryCas = List.copyOf(registryCas);
     environment = Map.copyOf(environment);
+    logins = List.copyOf(logins);
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
       throw new BadInputException("--timeout " + timeout.toSeconds() + ": give a number of"
           + " seconds from 1 to " + MAX_TIMEOUT.toSeconds());
@@ -106,6 +111,7 @@ public record BuildRequest(
     private boolean check = true;
     private Duration timeout = DEFAULT_TIMEOUT;
     private ReleaseStep releaseStep = ReleaseStep.NONE;
+    private List<RegistryLogin> logins = List.of();
 
     private Builder(Map<String, String> environment, Path home) {
       this.environment = Map.copyOf(environment);
@@ -210,12 +216,17 @@ public record BuildRequest(
       return this;
     }
 
+    public Builder logins(List<RegistryLogin> value) {
+      logins = value == null ? List.of() : value;
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
           from, to, tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
-          environment, home, timeout, releaseStep);
+          environment, home, timeout, releaseStep, logins);
     }
   }
 

@@ -175,7 +175,8 @@ public final class Engine {
     Map<String, RegistryProbe.Transport> transports =
         probing.await("checking that it answers on /v2/", probed);
     RegistryCredentials credentials =
-        new RegistryCredentials(request.environment(), request.home(), reporter::warn);
+        new RegistryCredentials(request.environment(), request.home(), reporter::warn,
+            request.logins());
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
     RegistryReader registry = new RegistryReader(access,
         r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), timeout, ReadLimits.DEFAULT);

@@ -258,4 +258,26 @@ class RegistryCredentialsTest {
     assertEquals(Optional.empty(),
         credentials.credential(ImageReference.parse("registry.example.com/app"), log::add));
   }
+
+  // --- logins a front end passes (Maven's settings.xml servers)
+
+  @Test
+  void aFrontEndsLoginCountsForItsRegistryOnly() throws Exception {
+    RegistryCredentials credentials = new RegistryCredentials(Map.of(), home, warnings::add,
+        List.of(new RegistryLogin("Registry.Example.com:443", "mvn-user", "mvn-pw", "settings.xml")));
+    assertCredential("mvn-user", "mvn-pw",
+        credentials.credential(ImageReference.parse("registry.example.com/app"), log::add));
+    assertEquals(Optional.empty(),
+        credentials.credential(ImageReference.parse("other.example.com/app"), log::add));
+    assertNoSecretLogged("mvn-pw");
+  }
+
+  @Test
+  void aFrontEndsLoginComesAfterEverySourceReadHere() throws Exception {
+    authFile(home.resolve(".docker/config.json"), "registry.example.com", "docker-user", "docker-pw");
+    RegistryCredentials credentials = new RegistryCredentials(Map.of(), home, warnings::add,
+        List.of(new RegistryLogin("registry.example.com", "mvn-user", "mvn-pw", "settings.xml")));
+    assertCredential("docker-user", "docker-pw",
+        credentials.credential(ImageReference.parse("registry.example.com/app"), log::add));
+  }
 }

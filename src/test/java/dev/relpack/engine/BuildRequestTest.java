@@ -44,9 +44,11 @@ class BuildRequestTest {
         "host", "registry.example.com/app", List.of(), List.of(), List.of(), List.of(),
         "65534:65534", "/app", false, List.of(), Optional.empty(), Optional.empty(), Path.of("c"),
         true, Map.of("CI_REGISTRY_PASSWORD", "hunter2", "CI_JOB_TOKEN", "tok-123"), Path.of("/h"),
-        BuildRequest.DEFAULT_TIMEOUT, ReleaseStep.NONE);
+        BuildRequest.DEFAULT_TIMEOUT, ReleaseStep.NONE,
+        List.of(new dev.relpack.auth.RegistryLogin("r.example.com", "u", "s3cret-pw", "settings")));
     String text = request.toString();
     assertTrue(text.contains("registry.example.com/app"), text);
     assertFalse(text.contains("hunter2") || text.contains("tok-123"), text);
+    assertFalse(text.contains("s3cret-pw"), text);
   }
 }

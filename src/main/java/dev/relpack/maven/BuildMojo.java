@@ -1,0 +1,200 @@
+package dev.relpack.maven;
+
+import dev.relpack.engine.BuildReport;
+import dev.relpack.engine.BuildRequest;
+import dev.relpack.engine.Engine;
+import dev.relpack.engine.ReleaseStep;
+import dev.relpack.engine.UserHome;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.settings.Settings;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+
+/**
+ * {@code relpack:build}: the CLI's {@code relpack build}, in Maven's JVM. It only fills the same
+ * {@link BuildRequest} the CLI fills and renders what the engine reports; every default and every
+ * check lives in the engine. It needs no pom: {@code mvn
+ * dev.relpack:relpack-maven-plugin:VERSION:build -Drelpack.release=... -Drelpack.to=...} runs it
+ * anywhere Maven is.
+ */
+@Mojo(name = "build", requiresProject = false, threadSafe = true)
+public final class BuildMojo extends AbstractMojo {
+
+  /** A release directory ({@code _build/prod/rel/NAME}) or tarball; or use {@code projectDir}. */
+  @Parameter(property = "relpack.release")
+  File release;
+
+  /** The mix (or rebar3) project: relpack makes its release, then builds it. */
+  @Parameter(property = "relpack.projectDir")
+  File projectDir;
+
+  /** {@code MIX_ENV} for the release step (default: the environment's, else prod). */
+  @Parameter(property = "relpack.mixEnv")
+  String mixEnv;
+
+  /** Skip {@code mix deps.get} (vendored dependencies). */
+  @Parameter(property = "relpack.noDepsGet", defaultValue = "false")
+  boolean noDepsGet;
+
+  /** The release to make, for projects that define several. */
+  @Parameter(property = "relpack.releaseName")
+  String releaseName;
+
+  /** rebar3 profile for the release step (default: prod). */
+  @Parameter(property = "relpack.rebarProfile")
+  String rebarProfile;
+
+  /** With {@code projectDir}: use the release the project has; run no mix. */
+  @Parameter(property = "relpack.noRelease", defaultValue = "false")
+  boolean noRelease;
+
+  /** Applications of the project's own: they go in the app layer. */
+  @Parameter(property = "relpack.apps")
+  List<String> apps;
+
+  /** Base: a registry reference, {@code tar:PATH}, {@code oci:DIR[:REF]}, scratch or host. */
+  @Parameter(property = "relpack.from")
+  String from;
+
+  /** Target: a registry reference, {@code tar:PATH} or {@code oci:DIR[:REF]}. */
+  @Parameter(property = "relpack.to")
+  String to;
+
+  /** Tags beside the target's own ({@code -Drelpack.tags=a,b}). */
+  @Parameter(property = "relpack.tags")
+  List<String> tags;
+
+  /** Exposed ports, {@code PORT[/udp]}. */
+  @Parameter(property = "relpack.ports")
+  List<String> ports;
+
+  /** Environment variables of the image. */
+  @Parameter
+  Map<String, String> environment;
+
+  /** Labels of the image. */
+  @Parameter
+  Map<String, String> labels;
+
+  /** The user the release runs as, {@code UID:GID}. */
+  @Parameter(property = "relpack.user")
+  String user;
+
+  /** Where the release goes in the image. */
+  @Parameter(property = "relpack.appRoot")
+  String appRoot;
+
+  /** Allow plain HTTP and unverified TLS to registries. */
+  @Parameter(property = "relpack.insecure", defaultValue = "false")
+  boolean insecure;
+
+  /** Extra CA certificates (PEM) to trust, for this build only. */
+  @Parameter(property = "relpack.registryCas")
+  List<File> registryCas;
+
+  /** Where to write the image digest. */
+  @Parameter(property = "relpack.digestFile")
+  File digestFile;
+
+  /** Where to write the build's JSON metadata. */
+  @Parameter(property = "relpack.metadataFile")
+  File metadataFile;
+
+  /** relpack's cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack). */
+  @Parameter(property = "relpack.cacheDir")
+  File cacheDir;
+
+  /** Longest each registry phase may take, in seconds (default: 300). */
+  @Parameter(property = "relpack.timeout")
+  Long timeout;
+
+  /** Build even if the release may not run on the base. */
+  @Parameter(property = "relpack.noCheck", defaultValue = "false")
+  boolean noCheck;
+
+  /** Do nothing. */
+  @Parameter(property = "relpack.skip", defaultValue = "false")
+  boolean skip;
+
+  @Parameter(defaultValue = "${settings}", readonly = true)
+  Settings settings;
+
+  @Component
+  SettingsDecrypter decrypter;
+
+  @Override
+  public void execute() throws MojoExecutionException, MojoFailureException {
+    if (skip) {
+      getLog().info("relpack: skipped (relpack.skip)");
+      return;
+    }
+    Map<String, String> env = System.getenv();
+    MavenReporter reporter = new MavenReporter(getLog());
+    try {
+      createParent(digestFile);
+      createParent(metadataFile);
+      BuildReport report = new Engine(Path.of("/")).run(request(env, reporter), reporter);
+      MavenSummary.log(report, getLog());
+    } catch (RuntimeException e) {
+      MavenErrors.raise(e, getLog());
+    }
+  }
+
+  private BuildRequest request(Map<String, String> env, MavenReporter reporter) {
+    if (to == null || to.isBlank()) {
+      throw MavenErrors.missing("to", "the target: a registry reference, tar:PATH or oci:DIR");
+    }
+    return BuildRequest.builder(env, UserHome.of(env))
+        .release(path(release)).projectDir(path(projectDir)).apps(apps).from(from).to(to)
+        .tags(tags).ports(ports).env(pairs(environment)).labels(pairs(labels)).user(user)
+        .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
+        .digestFile(path(digestFile)).metadataFile(path(metadataFile)).cacheDir(path(cacheDir))
+        .check(!noCheck).timeoutSeconds(timeout)
+        .releaseStep(new ReleaseStep(!noRelease, Optional.ofNullable(mixEnv), !noDepsGet,
+            Optional.ofNullable(releaseName), rebarProfile == null ? "prod" : rebarProfile))
+        .logins(SettingsLogins.of(settings, decrypter, reporter))
+        .build();
+  }
+
+  /**
+   * Maven plugins make the directories they write to (a pom names ${project.build.directory},
+   * which a pom-packaging build never creates); the CLI leaves that to the user.
+   */
+  private static void createParent(File file) {
+    if (file != null && file.getAbsoluteFile().getParentFile() != null) {
+      try {
+        java.nio.file.Files.createDirectories(file.getAbsoluteFile().getParentFile().toPath());
+      } catch (java.io.IOException e) {
+        throw new dev.relpack.error.BadInputException("cannot make the directory of " + file
+            + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static Path path(File file) {
+    return file == null ? null : file.toPath();
+  }
+
+  private static List<Path> paths(List<File> files) {
+    return files == null ? null : files.stream().map(File::toPath).toList();
+  }
+
+  /** {@code KEY=VALUE} each, as the CLI's repeated {@code -e} and {@code -l} give them. */
+  private static List<String> pairs(Map<String, String> map) {
+    List<String> pairs = new ArrayList<>();
+    if (map != null) {
+      map.forEach((key, value) -> pairs.add(key + "=" + (value == null ? "" : value)));
+    }
+    return pairs;
+  }
+}

@@ -1,0 +1,37 @@
+package dev.relpack.maven;
+
+import dev.relpack.engine.Reporter;
+import dev.relpack.io.Printable;
+import org.apache.maven.plugin.logging.Log;
+
+/**
+ * relpack's steps through Maven's log: steps at info, warnings at warn, details at debug (shown
+ * with {@code mvn -X}). No progress bar: Maven's log is a log.
+ */
+final class MavenReporter implements Reporter {
+  private final Log log;
+
+  MavenReporter(Log log) {
+    this.log = log;
+  }
+
+  @Override
+  public void step(String message) {
+    log.info(Printable.line(message));
+  }
+
+  @Override
+  public void progress(double fraction, String task) {}
+
+  @Override
+  public void warn(String message) {
+    log.warn(Printable.line(MavenWording.of(message)));
+  }
+
+  @Override
+  public void debug(String message) {
+    if (log.isDebugEnabled()) {
+      log.debug(Printable.line(message));
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.relpack.maven;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.MavenRun;
+import dev.relpack.testsupport.RegistryServer;
+import dev.relpack.testsupport.Relpack;
+import dev.relpack.testsupport.RunningImage;
+import dev.relpack.testsupport.Skopeo;
+import dev.relpack.testsupport.Testdata;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Maven goal in the machine's real Maven, in a child process: the sample pom of testdata,
+ * no pom at all, skip, a bad base and settings.xml credentials.
+ */
+class MavenGoalIT {
+  private static final Pattern BUILT = Pattern.compile("\\[INFO\\] Built (\\S+)@(sha256:[0-9a-f]{64})");
+  @TempDir static Path work;
+  static RegistryServer registry;
+  static MavenRun maven;
+
+  @BeforeAll
+  static void start() throws Exception {
+    registry = RegistryServer.start(work.resolve("registry"));
+    maven = MavenRun.in(Files.createDirectories(work.resolve("maven")), "");
+  }
+
+  @AfterAll
+  static void stop() {
+    registry.close();
+  }
+
+  @Test
+  void theSamplePomBuildsAtPackageAndTheImageRuns() throws Exception {
+    Path project = copySample(work.resolve("sample"));
+    assertTrue(Files.readString(project.resolve("pom.xml")).contains("<version>"
+        + MavenRun.version() + "</version>"), "the sample names the plugin's version");
+    String to = registry.address() + "/maven/sample:1";
+    Command.Result result = maven.run(project, "package", "-Drelpack.to=" + to);
+    assertSucceeded(result);
+    assertEquals(List.of("0.1.0", "1"), registry.tags("maven/sample").stream().sorted().toList());
+    String digest = Files.readString(project.resolve("target/image.digest")).strip();
+    assertEquals(digest, built(result).group(2), "the digest file holds what the log says");
+
+    JsonNode config = Skopeo.config("docker://" + to).path("config");
+    assertTrue(config.path("ExposedPorts").has("4000/tcp"), config.toString());
+    assertEquals("Example", config.path("Labels").path("org.opencontainers.image.vendor").asText());
+    Path layout = work.resolve("sample-layout");
+    Skopeo.copy("docker://" + to, "oci:" + layout + ":run");
+    try (RunningImage running = RunningImage.boot(layout, "run", work.resolve("sample-run"))) {
+      assertFalse(running.get("/version").isBlank(), "the image answers");
+    }
+  }
+
+  @Test
+  void withoutAPomThePropertiesAloneBuildTheSameImageAsTheCli() throws Exception {
+    Path empty = Files.createDirectories(work.resolve("no-pom"));
+    String to = registry.address() + "/maven/nopom:1";
+    Command.Result result = maven.run(empty, MavenRun.plugin() + ":build",
+        "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.to=" + to,
+        "-Drelpack.tags=a,b");
+    assertSucceeded(result);
+    assertEquals(List.of("1", "a", "b"), registry.tags("maven/nopom").stream().sorted().toList());
+    assertTrue(result.stdout().contains("[INFO] Checking that host boots the release"),
+        "relpack's steps at info: " + result.stdout());
+
+    String cli = new Relpack(work.resolve("cli-home")).succeed("build", "--release",
+        Testdata.demoTarball().toString(), "--to", registry.address() + "/maven/cli:1", "-q")
+        .stdout().strip();
+    assertEquals(cli.substring(cli.indexOf('@') + 1), built(result).group(2),
+        "the goal and the CLI build the same image from the same release");
+  }
+
+  @Test
+  void skipDoesNothing() throws Exception {
+    Path empty = Files.createDirectories(work.resolve("skip"));
+    Command.Result result = maven.run(empty, MavenRun.plugin() + ":build",
+        "-Drelpack.release=" + work.resolve("no-such-release"),
+        "-Drelpack.to=" + registry.address() + "/maven/skipped:1", "-Drelpack.skip=true");
+    assertSucceeded(result);
+    assertTrue(result.stdout().contains("relpack: skipped"), result.stdout());
+    assertEquals(List.of(), registry.tags("maven/skipped"));
+  }
+
+  @Test
+  void aBadBaseFailsTheBuildWithTheClisMessageInTheGoalsWordsAndNoStackTrace() throws Exception {
+    Path empty = Files.createDirectories(work.resolve("bad-from"));
+    String[] args = {"build", "--release", Testdata.demoTarball().toString(), "--from", "oci:"
+        + work.resolve("no-such-layout"), "--to", registry.address() + "/maven/bad:1"};
+    Command.Result cli = new Relpack(work.resolve("cli-home")).run(args);
+    assertEquals(2, cli.exitCode(), cli.stderr());
+    List<String> lines = cli.stderr().strip().lines().toList();
+    String message = lines.get(lines.size() - 1).replaceFirst("^relpack: error: ", "")
+        .replace("--from ", "<from> ");
+    assertTrue(message.startsWith("<from> oci:"), message);
+
+    Command.Result result = maven.run(empty, MavenRun.plugin() + ":build",
+        "-Drelpack.release=" + args[2], "-Drelpack.from=" + args[4], "-Drelpack.to=" + args[6]);
+    assertEquals(1, result.exitCode(), result.stdout());
+    assertTrue(result.stdout().contains("[ERROR] Failed to execute goal " + MavenRun.plugin()
+        + ":build (default-cli) on project standalone-pom: relpack: " + message),
+        "the CLI's message in the goal's words (" + message + "): " + result.stdout());
+    assertFalse(result.stdout().contains("\tat dev.relpack"), "no stack trace: " + result.stdout());
+    assertEquals(List.of(), registry.tags("maven/bad"));
+  }
+
+  @Test
+  void aSettingsServerLogsInWithItsPasswordDecryptedAndNeverShown() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("settings"));
+    String password = "s3cret-registry-pw";
+    try (RegistryServer locked = RegistryServer.startWithAuth(dir.resolve("registry"), "mvn-user",
+        password)) {
+      Path security = dir.resolve("settings-security.xml");
+      String master = encrypted(maven.run(dir, "--encrypt-master-password", "master-pw"));
+      Files.writeString(security, "<settingsSecurity><master>" + master
+          + "</master></settingsSecurity>");
+      String encrypted = encrypted(maven.run(dir, "-Dsettings.security=" + security,
+          "--encrypt-password", password));
+      MavenRun withServer = MavenRun.in(Files.createDirectories(dir.resolve("maven")),
+          "<server><id>" + locked.address() + "</id><username>mvn-user</username><password>"
+              + encrypted + "</password></server>");
+
+      Command.Result result = withServer.run(dir, MavenRun.plugin() + ":build",
+          "-Dsettings.security=" + security, "-Drelpack.release=" + Testdata.demoTarball(),
+          "-Drelpack.to=" + locked.address() + "/maven/locked:1");
+      assertSucceeded(result);
+      assertTrue(locked.repositories().contains("maven/locked"), locked.repositories().toString());
+      assertFalse(result.stdout().contains(password) || result.stdout().contains(encrypted),
+          "no secret in Maven's output");
+    }
+  }
+
+  /** The sample pom of testdata/maven with the release it names, as a user has them. */
+  private static Path copySample(Path dir) throws Exception {
+    Path project = Files.createDirectories(dir.resolve("maven"));
+    Files.copy(Testdata.root().resolve("maven/pom.xml"), project.resolve("pom.xml"));
+    Files.createDirectories(dir.resolve("releases"));
+    Files.copy(Testdata.demoTarball(), dir.resolve("releases/demo-0.1.0.tar.gz"));
+    return project;
+  }
+
+  private static Matcher built(Command.Result result) {
+    Matcher matcher = BUILT.matcher(result.stdout());
+    assertTrue(matcher.find(), "a Built line: " + result.stdout());
+    return matcher;
+  }
+
+  private static void assertSucceeded(Command.Result result) {
+    assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+    assertTrue(result.stdout().contains("BUILD SUCCESS"), result.stdout());
+  }
+
+  /** The {...} string {@code mvn --encrypt-password} (or master) prints. */
+  private static String encrypted(Command.Result result) {
+    result.requireSuccess();
+    Matcher matcher = Pattern.compile("\\{[^}\\s]+\\}").matcher(result.stdout());
+    assertTrue(matcher.find(), result.stdout());
+    return matcher.group();
+  }
+}
