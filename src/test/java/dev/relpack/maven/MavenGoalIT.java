@@ -85,6 +85,17 @@ class MavenGoalIT {
   }
 
   @Test
+  void withDevRelpackInPluginGroupsTheShortPrefixRunsTheGoal() throws Exception {
+    Path empty = Files.createDirectories(work.resolve("prefix"));
+    Path layout = work.resolve("prefix-layout");
+    Command.Result result = maven.run(empty, "relpack:build",
+        "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.to=oci:" + layout + ":short");
+    assertSucceeded(result);
+    assertEquals(built(result).group(2),
+        Skopeo.inspect("oci:" + layout + ":short").path("Digest").asText());
+  }
+
+  @Test
   void skipDoesNothing() throws Exception {
     Path empty = Files.createDirectories(work.resolve("skip"));
     Command.Result result = maven.run(empty, MavenRun.plugin() + ":build",

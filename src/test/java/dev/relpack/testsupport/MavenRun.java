@@ -51,6 +51,16 @@ public final class MavenRun {
         "target/" + base + ".jar")), installed.resolve(base + ".jar"));
     Files.copy(Path.of(System.getProperty("relpack.pom", "pom.xml")),
         installed.resolve(base + ".pom"));
+    // what `mvn install` records beside them: the version, and the prefix for pluginGroups users
+    Files.writeString(installed.getParent().resolve("maven-metadata-local.xml"), """
+        <metadata><groupId>dev.relpack</groupId><artifactId>relpack-maven-plugin</artifactId>
+          <versioning><latest>%s</latest><versions><version>%s</version></versions></versioning>
+        </metadata>
+        """.formatted(version(), version()));
+    Files.writeString(installed.getParent().getParent().resolve("maven-metadata-local.xml"), """
+        <metadata><plugins><plugin><name>relpack</name><prefix>relpack</prefix>
+          <artifactId>relpack-maven-plugin</artifactId></plugin></plugins></metadata>
+        """);
     Path outer = Path.of(System.getProperty("relpack.m2",
         System.getProperty("user.home") + "/.m2/repository"));
     Path settings = work.resolve("settings.xml");
@@ -79,6 +89,7 @@ public final class MavenRun {
             </profile>
           </profiles>
           <activeProfiles><activeProfile>outer-build</activeProfile></activeProfiles>
+          <pluginGroups><pluginGroup>dev.relpack</pluginGroup></pluginGroups>
           <servers>%3$s</servers>
         </settings>
         """.formatted(repository, outer.toUri(), servers));
