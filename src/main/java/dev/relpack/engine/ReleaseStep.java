@@ -38,8 +38,9 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     Optional<String> releaseName, String rebarProfile) {
   /** Lines of the tool's output a failure repeats. */
   private static final int LAST_LINES = 15;
-  /** What the line that names the release starts with (see {@link ProjectReleases#announced}). */
-  private static final String CREATED = "Release created at ";
+  /** What the lines that name the release hold (see {@link ProjectReleases#announced}). */
+  private static final List<String> CREATED =
+      List.of("Release created at ", "Release successfully assembled: ");
 
   /** Use the release that is there: what {@code check} and {@code inspect} do. */
   public static final ReleaseStep NONE =
@@ -80,7 +81,8 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
   Path release(Path dir, Map<String, String> environment, Optional<Path> made) {
     if (made.isPresent()) {
       if (!Files.isDirectory(made.get())) {
-        throw new BadInputException("mix said it made the release at " + made.get() + ", but there"
+        throw new BadInputException((rebar3(dir) ? "rebar3" : "mix")
+            + " said it made the release at " + made.get() + ", but there"
             + " is no directory there; give the release with --release PATH");
       }
       return made.get();
@@ -112,22 +114,28 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
       List<String> release = new ArrayList<>(List.of(program, "release", "--overwrite"));
       releaseName.ifPresent(release::add);
       // mix names the release it made, wherever the project's config put it
-      List<String> output = new ArrayList<>();
-      run(dir, env, reporter, release, line -> {
-        if (line.contains(CREATED)) {
-          output.add(line);
-        }
-      });
-      return new Made(since(started), ProjectReleases.announced(output, dir));
+      return new Made(since(started), runNamingRelease(dir, env, reporter, release));
     }
-    run(dir, env, reporter, List.of(program, "as", rebarProfile, "release"), line -> {});
-    return new Made(since(started), Optional.empty());
+    return new Made(since(started), runNamingRelease(dir, env, reporter,
+        List.of(program, "as", rebarProfile, "release")));
   }
 
   /** A rebar3 project: a {@code rebar.config} and no {@code mix.exs}. */
   static boolean rebar3(Path dir) {
     return !Files.isRegularFile(dir.resolve("mix.exs"))
         && Files.isRegularFile(dir.resolve("rebar.config"));
+  }
+
+  /** Runs the command that makes the release; where it said it put it. */
+  private static Optional<Path> runNamingRelease(Path dir, Map<String, String> env,
+      Reporter reporter, List<String> command) {
+    List<String> named = new ArrayList<>();
+    run(dir, env, reporter, command, line -> {
+      if (CREATED.stream().anyMatch(line::contains)) {
+        named.add(line);
+      }
+    });
+    return ProjectReleases.announced(named, dir);
   }
 
   private static Duration since(long started) {

@@ -27,8 +27,12 @@ import java.util.stream.Stream;
  * @param command the command that makes them, for messages, e.g. {@code MIX_ENV=prod mix release}
  */
 public record ProjectReleases(Path rel, String command) {
-  /** mix's line after a release is assembled (Mix.Tasks.Release, Elixir 1.9 and later). */
-  private static final Pattern CREATED = Pattern.compile("^Release created at (.+?)\\s*$");
+  /**
+   * The line after a release is assembled: mix's (Mix.Tasks.Release, Elixir 1.9 and later) or
+   * rebar3's (relx).
+   */
+  private static final Pattern CREATED = Pattern.compile(
+      "^(?:Release created at |===> Release successfully assembled: )(.+?)\\s*$");
   /** Colour codes, in case mix's shell was told to use them. */
   private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;]*m");
 
@@ -68,8 +72,9 @@ public record ProjectReleases(Path rel, String command) {
   }
 
   /**
-   * The release mix said it made, from its output: the last {@code Release created at PATH} line,
-   * PATH taken from {@code projectDir} when relative (mix prints it relative to where it ran).
+   * The release mix or rebar3 said it made, from its output: the last {@code Release created at
+   * PATH} (or rebar3's {@code ===> Release successfully assembled: PATH}) line, PATH taken from
+   * {@code projectDir} when relative (both print it relative to where they ran).
    */
   public static Optional<Path> announced(List<String> lines, Path projectDir) {
     Optional<Path> found = Optional.empty();

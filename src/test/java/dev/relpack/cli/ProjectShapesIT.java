@@ -130,6 +130,23 @@ class ProjectShapesIT {
     assertEquals("edge", JSON.readTree(named.stdout()).path("name").asText());
   }
 
+  @Test
+  void aRebar3ProjectIsMadeWithItsProfileAndItsAppIsItsOwn() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("rebar3"));
+    Command.run(List.of("rebar3", "new", "release", "shop"), Map.of(), Duration.ofMinutes(2), dir)
+        .requireSuccess();
+    Path shop = dir.resolve("shop");
+    Path layout = work.resolve("rebar3-layout");
+    Path metadata = work.resolve("rebar3.json");
+    Command.Result built = relpack().succeed("build", "--project-dir", shop.toString(),
+        "--to", "oci:" + layout, "--metadata", metadata.toString(), "--progress", "plain");
+    assertTrue(built.stderr().contains("Running rebar3 as prod release in "), built.stderr());
+    JsonNode meta = JSON.readTree(metadata.toFile());
+    assertEquals("shop", meta.path("release").path("name").asText());
+    assertEquals(new TreeSet<>(List.of("shop-0.1.0")), libDirs(layout, layerDigest(meta, "app")));
+    assertTrue(meta.path("releaseStepSeconds").asDouble() > 0, meta.toString());
+  }
+
   /** {@code mix new --umbrella} with two children, web depending on store, and one release. */
   private static Path umbrella(Path dir) throws IOException {
     Files.createDirectories(dir);

@@ -13,7 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Where a project's releases are: the rules of mix's build path, rebar3's base dir, mix's own word. */
+/** Where a project's releases are: mix's build path rules, rebar3's base dir, mix's word. */
 class ProjectReleasesTest {
   @TempDir Path project;
 
@@ -135,6 +135,14 @@ class ProjectReleasesTest {
             "    # To start your system", "    _build/prod/rel/demo/bin/demo start"), project));
     assertEquals(Optional.of(Path.of("/srv/releases/shop")), ProjectReleases.announced(
         List.of("Release created at /srv/releases/shop"), project));
+  }
+
+  @Test
+  void rebar3sOwnWordInItsColours() {
+    assertEquals(Optional.of(project.resolve("_build/prod/rel/shop")), ProjectReleases.announced(
+        List.of("\u001B[0;32m===> Assembling release shop-0.1.0...",
+            "\u001B[0m\u001B[0;32m===> Release successfully assembled: _build/prod/rel/shop",
+            "\u001B[0m"), project));
   }
 
   @Test
