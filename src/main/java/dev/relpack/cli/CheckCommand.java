@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.engine.Engine;
+import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.BuildRequest;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
@@ -13,6 +14,7 @@ import dev.relpack.io.Printable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +39,15 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--project-dir", paramLabel = "DIR",
       description = "The mix project: finds its built release.")
   Path projectDir;
+
+  @Option(names = "--mix-env", paramLabel = "ENV",
+      description = "With --project-dir: the MIX_ENV its release was made in (default: $MIX_ENV,"
+          + " else prod).")
+  String mixEnv;
+
+  @Option(names = "--release-name", paramLabel = "NAME",
+      description = "With --project-dir: the release to use, for projects that define several.")
+  String releaseName;
 
   @Option(names = "--from", paramLabel = "BASE", required = true,
       description = "Base: a registry reference, tar:PATH, oci:DIR[:REF], scratch, or host.")
@@ -82,7 +93,10 @@ final class CheckCommand implements Callable<Integer> {
     BuildRequest request = BuildRequest.builder(context.env(), context.home())
         .release(release).projectDir(projectDir).from(from).env(env).appRoot(appRoot)
         .insecure(insecure).registryCas(registryCas).cacheDir(cacheDir)
-        .timeoutSeconds(timeoutSeconds).build();
+        .timeoutSeconds(timeoutSeconds)
+        .releaseStep(ReleaseStep.existing(Optional.ofNullable(mixEnv),
+            Optional.ofNullable(releaseName)))
+        .build();
     Verdict verdict = new Engine(context.machineRoot())
         .check(request, new PlainReporter(context.err(), verbose, verbose));
     if (json) {

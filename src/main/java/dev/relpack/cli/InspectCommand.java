@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.engine.BuildRequest;
 import dev.relpack.engine.Engine;
+import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.Inspection;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.image.ImageOptions;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,6 +33,15 @@ final class InspectCommand implements Callable<Integer> {
 
   @Option(names = "--project-dir", paramLabel = "DIR", description = "The mix project.")
   Path projectDir;
+
+  @Option(names = "--mix-env", paramLabel = "ENV",
+      description = "With --project-dir: the MIX_ENV its release was made in (default: $MIX_ENV,"
+          + " else prod).")
+  String mixEnv;
+
+  @Option(names = "--release-name", paramLabel = "NAME",
+      description = "With --project-dir: the release to use, for projects that define several.")
+  String releaseName;
 
   @Option(names = "--app", paramLabel = "NAME", description = "An application of the project's own (repeatable).")
   List<String> apps = new ArrayList<>();
@@ -57,6 +68,8 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     BuildRequest request = BuildRequest.builder(context.env(), context.home())
         .release(release).projectDir(projectDir).apps(apps).appRoot(appRoot).cacheDir(cacheDir)
+        .releaseStep(ReleaseStep.existing(Optional.ofNullable(mixEnv),
+            Optional.ofNullable(releaseName)))
         .build();
     Inspection inspection = new Engine(context.machineRoot())
         .inspect(request, new PlainReporter(context.err(), false, verbose));

@@ -21,10 +21,12 @@ final class Summary {
       line(out, String.format(Locale.ROOT, LAYER_ROW, layer.name(), Sizes.human(layer.size()),
           layer.origin().name().toLowerCase(Locale.ROOT), layer.digest()));
     }
-    line(out, String.format(Locale.ROOT, "  %d layers, %s; uploaded %s in %d blob%s; %.1f s",
+    line(out, String.format(Locale.ROOT, "  %d layers, %s; uploaded %s in %d blob%s; %.1f s%s",
         report.image().layers().size(), Sizes.human(report.image().totalSize()),
         Sizes.human(report.image().uploadedBytes()), report.image().uploadedBlobs(),
-        report.image().uploadedBlobs() == 1 ? "" : "s", report.elapsed().toMillis() / 1000.0));
+        report.image().uploadedBlobs() == 1 ? "" : "s", report.elapsed().toMillis() / 1000.0,
+        report.releaseStep().map(d -> String.format(Locale.ROOT, " (release step %.1f s)",
+            d.toMillis() / 1000.0)).orElse("")));
     out.flush();
   }
 

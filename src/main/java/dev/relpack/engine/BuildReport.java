@@ -6,10 +6,16 @@ import dev.relpack.target.Target;
 import dev.relpack.layers.LayerPlan;
 import dev.relpack.release.Release;
 import java.time.Duration;
+import java.util.Optional;
 
-/** Everything a build did, for the summary and the metadata file. */
+/**
+ * Everything a build did, for the summary and the metadata file.
+ *
+ * @param elapsed the whole build, the release step included
+ * @param releaseStep how long mix or rebar3 took, when relpack ran it
+ */
 public record BuildReport(Release release, LayerPlan plan, BaseImage base, Target target,
-    ImageResult image, Duration elapsed) {
+    ImageResult image, Duration elapsed, Optional<Duration> releaseStep) {
 
   /** The image by digest, e.g. {@code reg.example.com/g/app@sha256:...}, or the local target. */
   public String reference() {

@@ -79,7 +79,7 @@ public final class Engine {
     ImageResult image = building.run("building " + target.display(),
         () -> builder.build(prepared.spec(), target));
     BuildReport report = new BuildReport(prepared.release(), prepared.plan(), base, target, image,
-        Duration.ofNanos(System.nanoTime() - started));
+        Duration.ofNanos(System.nanoTime() - started), prepared.releaseStep());
     try {
       MetadataFile.writeAll(report, request.digestFile(), request.metadataFile());
     } catch (IOException e) {
@@ -97,8 +97,7 @@ public final class Engine {
 
   /** What relpack sees in the release: nothing is built and no registry is asked. */
   public Inspection inspect(BuildRequest request, Reporter reporter) {
-    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
-        request.apps(), request.cacheDir(), request.environment(), reporter::warn);
+    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request, Optional.empty(), reporter::warn);
     String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
         Map.of()).appRoot();
     Release release = loaded.release();
@@ -112,7 +111,8 @@ public final class Engine {
   /** What a build has decided before it writes anything. */
   private record Prepared(Release release, LayerPlan plan, BaseSpec baseSpec, BaseImage base,
       ImageSpec spec, String appRoot, Optional<Target> target, boolean insecureNeeded,
-      RegistryCredentials credentials, RegistryReader registry, Path cacheRoot) {}
+      RegistryCredentials credentials, RegistryReader registry, Path cacheRoot,
+      Optional<Duration> releaseStep) {}
 
   private Verdict check(Prepared prepared, BuildRequest request, Reporter reporter) {
     reporter.step("Checking that " + prepared.base().name() + " boots the release");
@@ -148,11 +148,12 @@ public final class Engine {
     Duration timeout = request.timeout();
     // the release tool runs first: it may take minutes, which no registry deadline covers
     ReleaseStep step = request.releaseStep();
+    Optional<ReleaseStep.Made> made = Optional.empty();
     if (withTarget && step.run() && request.release().isEmpty()
         && request.projectDir().isPresent()) {
-      Duration took = step.make(request.projectDir().get(), request.environment(), reporter);
+      made = Optional.of(step.make(request.projectDir().get(), request.environment(), reporter));
       reporter.step("Made the release in " + String.format(java.util.Locale.ROOT, "%.1f s",
-          took.toMillis() / 1000.0));
+          made.get().took().toMillis() / 1000.0));
     }
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
     // and the CPU: do both at once.
@@ -161,10 +162,8 @@ public final class Engine {
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
-    Map<String, String> env = new java.util.HashMap<>(request.environment());
-    env.put("MIX_ENV", step.mixEnv(request.environment()));
-    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request.release(), request.projectDir(),
-        request.apps(), request.cacheDir(), env, reporter::warn);
+    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request,
+        made.flatMap(ReleaseStep.Made::release), reporter::warn);
     Release release = loaded.release();
     reporter.step("Release " + release.name() + " " + release.version() + " ("
         + release.kind().label() + ", ERTS " + release.ertsVersion()
@@ -192,7 +191,7 @@ public final class Engine {
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     return new Prepared(release, loaded.plan(), baseSpec, base, spec, options.appRoot(), target,
-        insecureNeeded, credentials, registry, cacheRoot);
+        insecureNeeded, credentials, registry, cacheRoot, made.map(ReleaseStep.Made::took));
   }
 
   /** The target, and the files beside it, checked writable before any work. */

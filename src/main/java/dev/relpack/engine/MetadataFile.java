@@ -43,6 +43,8 @@ final class MetadataFile {
     root.put("uploadedBytes", report.image().uploadedBytes());
     root.put("uploadedBlobs", report.image().uploadedBlobs());
     root.put("seconds", report.elapsed().toMillis() / 1000.0);
+    // only when relpack ran mix or rebar3: builds of a given release keep their file as it was
+    report.releaseStep().ifPresent(d -> root.put("releaseStepSeconds", d.toMillis() / 1000.0));
     return root;
   }
 

@@ -12,7 +12,6 @@ import dev.relpack.release.ReleaseReader;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -24,17 +23,22 @@ public final class ReleaseLoader {
   /** A release and how its files are layered. */
   public record Loaded(Release release, LayerPlan plan) {}
 
-  /** @param warn told about cache content found changed (it is read again, not used) */
-  public static Loaded load(Optional<Path> releasePath, Optional<Path> projectDir,
-      List<String> apps, Path cacheDir, Map<String, String> env, Consumer<String> warn) {
-    Optional<MixProject> project = projectDir.map(MixProject::read);
-    Path path = releasePath.orElseGet(() -> project
-        .map(p -> p.builtRelease(env.getOrDefault("MIX_ENV", "prod")))
+  /**
+   * @param made where the release step said it put the release, when it ran
+   * @param warn told about cache content found changed (it is read again, not used)
+   */
+  public static Loaded load(BuildRequest request, Optional<Path> made, Consumer<String> warn) {
+    // a rebar3 project says nothing mix.exs would; the release's own app and --app still count
+    Optional<MixProject> project = request.projectDir()
+        .filter(dir -> !ReleaseStep.rebar3(dir)).map(MixProject::read);
+    Path path = request.release().orElseGet(() -> request.projectDir()
+        .map(dir -> request.releaseStep().release(dir, request.environment(), made))
         .orElseThrow(() -> new BadInputException(
             "give the release with --release PATH, or its mix project with --project-dir DIR")));
-    Release release = new ReleaseReader(CacheDirectory.root(cacheDir), ExtractionLimits.DEFAULT,
-        warn).read(path);
-    return new Loaded(release, LayerPlanner.plan(release, roles(release, project, apps)));
+    Release release = new ReleaseReader(CacheDirectory.root(request.cacheDir()),
+        ExtractionLimits.DEFAULT, warn).read(path);
+    return new Loaded(release,
+        LayerPlanner.plan(release, roles(release, project, request.apps())));
   }
 
   private static AppRoles roles(Release release, Optional<MixProject> project, List<String> apps) {

@@ -2,6 +2,7 @@ package dev.relpack.engine;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
+import dev.relpack.release.ProjectReleases;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Makes the release of a project the way a CI build container does, before the image is built:
@@ -35,10 +38,21 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     Optional<String> releaseName, String rebarProfile) {
   /** Lines of the tool's output a failure repeats. */
   private static final int LAST_LINES = 15;
+  /** What the lines that name the release hold (see {@link ProjectReleases#announced}). */
+  private static final List<String> CREATED =
+      List.of("Release created at ", "Release successfully assembled: ");
 
   /** Use the release that is there: what {@code check} and {@code inspect} do. */
   public static final ReleaseStep NONE =
       new ReleaseStep(false, Optional.empty(), true, Optional.empty(), "prod");
+
+  /**
+   * Use the release that is there, made in {@code mixEnv} (empty: the environment's, else {@code
+   * prod}) and named {@code releaseName} when the project has several.
+   */
+  public static ReleaseStep existing(Optional<String> mixEnv, Optional<String> releaseName) {
+    return new ReleaseStep(false, mixEnv, true, releaseName, "prod");
+  }
 
   /** The {@code MIX_ENV} the release is made and looked for in. */
   public String mixEnv(Map<String, String> environment) {
@@ -48,8 +62,37 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     });
   }
 
-  /** Runs the tool in {@code dir}; returns how long it took. */
-  java.time.Duration make(Path dir, Map<String, String> environment, Reporter reporter) {
+  /**
+   * What the step did.
+   *
+   * @param took how long the tool ran, all commands together
+   * @param release where the tool said it put the release, if it said so
+   */
+  record Made(Duration took, Optional<Path> release) {}
+
+  /**
+   * The release to build from the project in {@code dir}: the one the tool said it made, else
+   * the one named {@link #releaseName} (or the only one) where mix puts releases for {@link
+   * #mixEnv} and the environment's {@code MIX_BUILD_PATH}, {@code MIX_BUILD_ROOT}, {@code
+   * MIX_TARGET}.
+   *
+   * @param made where the tool said it put the release, when relpack ran it
+   */
+  Path release(Path dir, Map<String, String> environment, Optional<Path> made) {
+    if (made.isPresent()) {
+      if (!Files.isDirectory(made.get())) {
+        throw new BadInputException((rebar3(dir) ? "rebar3" : "mix")
+            + " said it made the release at " + made.get() + ", but there"
+            + " is no directory there; give the release with --release PATH");
+      }
+      return made.get();
+    }
+    return (rebar3(dir) ? ProjectReleases.rebar3(dir, rebarProfile, environment)
+        : ProjectReleases.mix(dir, mixEnv(environment), environment)).find(releaseName);
+  }
+
+  /** Runs the tool in {@code dir}. */
+  Made make(Path dir, Map<String, String> environment, Reporter reporter) {
     long started = System.nanoTime();
     boolean mix = Files.isRegularFile(dir.resolve("mix.exs"));
     if (!mix && !Files.isRegularFile(dir.resolve("rebar.config"))) {
@@ -65,20 +108,42 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
       String mixEnv = mixEnv(environment);
       env.put("MIX_ENV", mixEnv);
       if (depsGet) {
-        run(dir, env, reporter, List.of(program, "deps.get", "--only", mixEnv));
+        run(dir, env, reporter, List.of(program, "deps.get", "--only", mixEnv), line -> {});
       }
-      run(dir, env, reporter, List.of(program, "compile"));
+      run(dir, env, reporter, List.of(program, "compile"), line -> {});
       List<String> release = new ArrayList<>(List.of(program, "release", "--overwrite"));
       releaseName.ifPresent(release::add);
-      run(dir, env, reporter, release);
-    } else {
-      run(dir, env, reporter, List.of(program, "as", rebarProfile, "release"));
+      // mix names the release it made, wherever the project's config put it
+      return new Made(since(started), runNamingRelease(dir, env, reporter, release));
     }
-    return java.time.Duration.ofNanos(System.nanoTime() - started);
+    return new Made(since(started), runNamingRelease(dir, env, reporter,
+        List.of(program, "as", rebarProfile, "release")));
+  }
+
+  /** A rebar3 project: a {@code rebar.config} and no {@code mix.exs}. */
+  static boolean rebar3(Path dir) {
+    return !Files.isRegularFile(dir.resolve("mix.exs"))
+        && Files.isRegularFile(dir.resolve("rebar.config"));
+  }
+
+  /** Runs the command that makes the release; where it said it put it. */
+  private static Optional<Path> runNamingRelease(Path dir, Map<String, String> env,
+      Reporter reporter, List<String> command) {
+    List<String> named = new ArrayList<>();
+    run(dir, env, reporter, command, line -> {
+      if (CREATED.stream().anyMatch(line::contains)) {
+        named.add(line);
+      }
+    });
+    return ProjectReleases.announced(named, dir);
+  }
+
+  private static Duration since(long started) {
+    return Duration.ofNanos(System.nanoTime() - started);
   }
 
   private static void run(Path dir, Map<String, String> env, Reporter reporter,
-      List<String> command) {
+      List<String> command, Consumer<String> lines) {
     String shown = String.join(" ", command.subList(1, command.size()));
     String tool = Path.of(command.get(0)).getFileName().toString();
     reporter.step("Running " + tool + " " + shown + " in " + dir);
@@ -100,6 +165,7 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = out.readLine()) != null; ) {
         reporter.step("  " + tool + " | " + line);
+        lines.accept(line);
         last.addLast(line);
         if (last.size() > LAST_LINES) {
           last.removeFirst();

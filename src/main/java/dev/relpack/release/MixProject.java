@@ -60,31 +60,6 @@ public record MixProject(Path dir, Set<String> ownApps, Set<String> lockedDeps) 
     }
   }
 
-  /**
-   * The release a project has built: the only directory under {@code _build/ENV/rel/}, where ENV
-   * is {@code MIX_ENV} or {@code prod}.
-   */
-  public Path builtRelease(String mixEnv) {
-    Path rel = dir.resolve("_build").resolve(mixEnv).resolve("rel");
-    List<Path> releases = new ArrayList<>();
-    if (Files.isDirectory(rel)) {
-      try (Stream<Path> children = Files.list(rel)) {
-        children.filter(Files::isDirectory).sorted().forEach(releases::add);
-      } catch (IOException e) {
-        throw new BadInputException("cannot list " + rel + ": " + e.getMessage(), e);
-      }
-    }
-    if (releases.isEmpty()) {
-      throw new BadInputException("no release under " + rel + "; run `MIX_ENV=" + mixEnv
-          + " mix release` first, or give --release PATH");
-    }
-    if (releases.size() > 1) {
-      throw new BadInputException(rel + " holds several releases " + releases.stream()
-          .map(p -> p.getFileName().toString()).toList() + "; choose one with --release PATH");
-    }
-    return releases.get(0);
-  }
-
   private static List<String> umbrellaChildren(Path appsDir) throws IOException {
     List<String> names = new ArrayList<>();
     if (!Files.isDirectory(appsDir)) {
