@@ -26,7 +26,7 @@ import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryHosts;
 import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
-import dev.relpack.registry.TrustedCertificates;
+import dev.relpack.registry.TlsTrust;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
@@ -71,11 +71,12 @@ public final class Engine {
     Target target = prepared.target().orElseThrow();
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
-    RegistryDeadline building =
-        RegistryDeadline.of(request.timeout(), registries(prepared.target(), prepared.baseSpec()));
+    RegistryDeadline building = RegistryDeadline.of(request.timeout(),
+        registries(prepared.target(), prepared.baseSpec()), prepared.trust());
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
         prepared.cacheRoot(), ToolVersion.line(), prepared.insecureNeeded(),
-        prepared.credentials(), prepared.registry(), Duration.ofSeconds(1), building), reporter);
+        prepared.credentialsOverHttp(), prepared.credentials(), prepared.registry(),
+        Duration.ofSeconds(1), building), reporter);
     ImageResult image = building.run("building " + target.display(),
         () -> builder.build(prepared.spec(), target));
     BuildReport report = new BuildReport(prepared.release(), prepared.plan(), base, target, image,
@@ -111,12 +112,13 @@ public final class Engine {
   /** What a build has decided before it writes anything. */
   private record Prepared(Release release, LayerPlan plan, BaseSpec baseSpec, BaseImage base,
       ImageSpec spec, String appRoot, Optional<Target> target, boolean insecureNeeded,
-      RegistryCredentials credentials, RegistryReader registry, Path cacheRoot,
-      Optional<Duration> releaseStep) {}
+      boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry,
+      Path cacheRoot, TlsTrust trust, Optional<Duration> releaseStep) {}
 
   private Verdict check(Prepared prepared, BuildRequest request, Reporter reporter) {
     reporter.step("Checking that " + prepared.base().name() + " boots the release");
-    return RegistryDeadline.of(request.timeout(), registryOf(prepared.baseSpec().registryImage()))
+    return RegistryDeadline.of(request.timeout(), registryOf(prepared.baseSpec().registryImage()),
+            prepared.trust())
         .run("reading the layers of " + request.from(),
             () -> new BaseCheck(machineRoot, prepared.cacheRoot(), reporter::warn)
                 .check(prepared.release(), prepared.base(), prepared.appRoot(),
@@ -143,8 +145,9 @@ public final class Engine {
     }
     Optional<Target> target = withTarget ? Optional.of(writableTarget(request)) : Optional.empty();
     requireWritableCache(request.cacheDir());
-    TrustedCertificates.trustAlso(caFiles(request));
-    RegistryAccess access = new RegistryAccess(request.insecure());
+    // this build's CAs, for its own connections and its threads' (jib's) only
+    TlsTrust trust = TlsTrust.withExtra(caFiles(request));
+    RegistryAccess access = new RegistryAccess(request.insecure(), trust);
     Duration timeout = request.timeout();
     // the release tool runs first: it may take minutes, which no registry deadline covers
     ReleaseStep step = request.releaseStep();
@@ -157,7 +160,7 @@ public final class Engine {
     }
     // Reaching the registries waits on the network and TLS set-up, reading the release on the disk
     // and the CPU: do both at once.
-    RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec));
+    RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec), trust);
     Future<Map<String, RegistryProbe.Transport>> probed =
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
 
@@ -177,6 +180,10 @@ public final class Engine {
         new RegistryCredentials(request.environment(), request.home(), reporter::warn,
             request.logins());
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
+    // jib strips credentials from plain-HTTP requests unless told otherwise; they go over plain
+    // HTTP only when every registry of the build may use it
+    boolean credentialsOverHttp =
+        insecureNeeded && transports.keySet().stream().allMatch(access::allowsPlainHttp);
     RegistryReader registry = new RegistryReader(access,
         r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), timeout, ReadLimits.DEFAULT);
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
@@ -186,12 +193,13 @@ public final class Engine {
         event -> report(reporter, event), release, options.appRoot(), options.user(),
         request.check(), NativeCode.architecture(release.files().stream()
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()));
-    BaseImage base = RegistryDeadline.of(timeout, registryOf(baseSpec.registryImage()))
+    BaseImage base = RegistryDeadline.of(timeout, registryOf(baseSpec.registryImage()), trust)
         .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     return new Prepared(release, loaded.plan(), baseSpec, base, spec, options.appRoot(), target,
-        insecureNeeded, credentials, registry, cacheRoot, made.map(ReleaseStep.Made::took));
+        insecureNeeded, credentialsOverHttp, credentials, registry, cacheRoot, trust,
+        made.map(ReleaseStep.Made::took));
   }
 
   /** The target, and the files beside it, checked writable before any work. */
@@ -247,7 +255,7 @@ public final class Engine {
    * Whether jib must be allowed insecure connections. jib has one HTTP client per build, so
    * allowing them for one registry allows them for all: a registry that answered over verified
    * TLS and has credentials must then not share the build with an insecure one, unless the user
-   * said --insecure. Credentials go over plain HTTP only when every registry may use it.
+   * said --insecure.
    */
   private static boolean insecureNeeded(Map<String, RegistryProbe.Transport> transports,
       RegistryAccess access, Optional<Target> target, BaseSpec base, RegistryCredentials credentials,
@@ -265,10 +273,6 @@ public final class Engine {
               + "allow both without it. Pass --insecure to accept that, or use one kind of registry");
         }
       }
-    }
-    if (transports.keySet().stream().allMatch(access::allowsPlainHttp)) {
-      // jib strips credentials from plain-HTTP requests unless told otherwise
-      System.setProperty("sendCredentialsOverHttp", "true");
     }
     return true;
   }

@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
+import com.google.cloud.tools.jib.api.JibEvent;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.TarImage;
@@ -54,12 +55,13 @@ public final class JibImageBuilder {
    * @param toolVersion what history entries record as the tool version (a release line, so
    *     patch releases do not change digests)
    * @param allowInsecure jib may fall back to unverified TLS and plain HTTP
+   * @param credentialsOverHttp jib may send credentials over plain HTTP (else it strips them)
    * @param firstRetryDelay wait before retrying a build the registry refused with 429 or 5xx
    * @param phase the registry phase the build runs in: jib runs on its threads, and nothing is
    *     put in place once it has expired
    */
   public record Settings(Path cacheRoot, String toolVersion, boolean allowInsecure,
-      RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
+      boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
       RegistryDeadline phase) {}
 
   public JibImageBuilder(Settings settings, BuildListener listener) {
@@ -139,7 +141,12 @@ public final class JibImageBuilder {
         .setUser(spec.user())
         .setWorkingDirectory(AbsoluteUnixPath.get(spec.workingDirectory()))
         .setCreationTime(spec.created());
-    TargetSession.Written written = target.write(jib, new Session(target, spec, events));
+    TargetSession.Written written;
+    // taken as late as can be: the turn is the JVM's, and ends at jib's first event
+    try (CredentialsOverHttpTurn turn =
+        CredentialsOverHttpTurn.take(settings.credentialsOverHttp())) {
+      written = target.write(jib, new Session(target, spec, events, turn));
+    }
     return result(written, target, spec, events);
   }
 
@@ -148,11 +155,13 @@ public final class JibImageBuilder {
     private final Target target;
     private final ImageSpec spec;
     private final JibEvents events;
+    private final CredentialsOverHttpTurn turn;
 
-    Session(Target target, ImageSpec spec, JibEvents events) {
+    Session(Target target, ImageSpec spec, JibEvents events, CredentialsOverHttpTurn turn) {
       this.target = target;
       this.spec = spec;
       this.events = events;
+      this.turn = turn;
     }
 
     @Override
@@ -167,6 +176,8 @@ public final class JibImageBuilder {
           .setBaseImageLayersCache(baseCache())
           .setAllowInsecureRegistries(settings.allowInsecure())
           .setExecutorService(settings.phase().executor())
+          // jib has read sendCredentialsOverHttp by its first event: the next build may set it
+          .addEventHandler(JibEvent.class, e -> turn.close())
           // jib's threads may go on after the phase expired; what they say then is no news
           .addEventHandler(LogEvent.class, e -> whileWanted(() -> events.onLog(e)))
           .addEventHandler(ProgressEvent.class, e -> whileWanted(() -> events.onProgress(e)))

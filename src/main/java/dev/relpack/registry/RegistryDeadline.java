@@ -29,11 +29,12 @@ public final class RegistryDeadline {
   private final long startedAt = System.nanoTime();
   private volatile boolean expired;
 
-  private RegistryDeadline(Duration limit, List<String> registries) {
+  private RegistryDeadline(Duration limit, List<String> registries, TlsTrust trust) {
     this.limit = limit;
     this.registries = List.copyOf(registries);
+    // jib connects on these threads through the JVM's default TLS context: they carry the trust
     this.executor = Executors.newCachedThreadPool(task -> {
-      Thread thread = new Thread(task, "relpack-registry-" + THREADS.incrementAndGet());
+      Thread thread = trust.newThread(task, "relpack-registry-" + THREADS.incrementAndGet());
       thread.setDaemon(true);
       return thread;
     });
@@ -42,9 +43,11 @@ public final class RegistryDeadline {
   /**
    * A deadline for a phase that talks to {@code registries}; with none, the phase is not
    * limited (it only reads and writes local files).
+   *
+   * @param trust the CAs the build verifies registries with, for TLS made on the phase's threads
    */
-  public static RegistryDeadline of(Duration limit, List<String> registries) {
-    return new RegistryDeadline(limit, registries);
+  public static RegistryDeadline of(Duration limit, List<String> registries, TlsTrust trust) {
+    return new RegistryDeadline(limit, registries, trust);
   }
 
   /** Threads for whatever the phase runs in parallel (jib's steps); stopped with the phase. */

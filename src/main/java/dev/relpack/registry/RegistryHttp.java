@@ -12,7 +12,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -22,7 +21,6 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
 
 /**
  * The few GETs relpack makes itself on one registry repository (manifests, a config, the token
@@ -188,7 +186,7 @@ final class RegistryHttp {
         https.setSSLSocketFactory(TrustAll.SOCKET_FACTORY);
         https.setHostnameVerifier((host, session) -> true);
       } else {
-        https.setSSLSocketFactory(defaultTls());
+        https.setSSLSocketFactory(access.trust().socketFactory());
       }
     }
     int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
@@ -198,15 +196,6 @@ final class RegistryHttp {
     connection.setUseCaches(false);
     connection.setRequestProperty("User-Agent", "relpack");
     return connection;
-  }
-
-  /** The JVM's TLS trust as it is now, with any {@code --registry-ca} added for this build. */
-  private static javax.net.ssl.SSLSocketFactory defaultTls() throws IOException {
-    try {
-      return SSLContext.getDefault().getSocketFactory();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IOException("no TLS in this Java runtime", e);
-    }
   }
 
   /** Sets up what a 401's challenge asks for: Basic with the credential, or a Bearer token. */

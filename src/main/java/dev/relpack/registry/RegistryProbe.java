@@ -100,9 +100,13 @@ public final class RegistryProbe {
   private void get(String scheme, String registry, boolean unverified) throws IOException {
     HttpURLConnection connection =
         (HttpURLConnection) URI.create(scheme + "://" + registry + "/v2/").toURL().openConnection();
-    if (unverified && connection instanceof HttpsURLConnection https) {
-      https.setSSLSocketFactory(TrustAll.SOCKET_FACTORY);
-      https.setHostnameVerifier((host, session) -> true);
+    if (connection instanceof HttpsURLConnection https) {
+      if (unverified) {
+        https.setSSLSocketFactory(TrustAll.SOCKET_FACTORY);
+        https.setHostnameVerifier((host, session) -> true);
+      } else {
+        https.setSSLSocketFactory(access.trust().socketFactory());
+      }
     }
     connection.setConnectTimeout((int) timeout.toMillis());
     connection.setReadTimeout((int) timeout.toMillis());

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Maven goal in the machine's real Maven, in a child process: the sample pom of testdata,
- * no pom at all, skip, a bad base and settings.xml credentials.
+ * no pom at all, the short prefix, skip, a bad base, settings.xml credentials and a parallel
+ * reactor.
  */
 class MavenGoalIT {
   private static final Pattern BUILT = Pattern.compile("\\[INFO\\] Built (\\S+)@(sha256:[0-9a-f]{64})");
@@ -152,6 +153,59 @@ class MavenGoalIT {
       assertFalse(result.stdout().contains(password) || result.stdout().contains(encrypted),
           "no secret in Maven's output");
     }
+  }
+
+  @Test
+  void twoExecutionsWithTheirOwnRegistryAndCaRunInParallelInOneJvm() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("reactor"));
+    try (RegistryServer a = RegistryServer.startWithTls(dir.resolve("registry-a"));
+         RegistryServer b = RegistryServer.startWithTls(dir.resolve("registry-b"))) {
+      Files.writeString(dir.resolve("pom.xml"), """
+          <project>
+            <modelVersion>4.0.0</modelVersion>
+            <groupId>com.example</groupId>
+            <artifactId>images</artifactId>
+            <version>1</version>
+            <packaging>pom</packaging>
+            <modules><module>a</module><module>b</module></modules>
+          </project>
+          """);
+      module(dir.resolve("a"), a.address() + "/reactor/a:1", a.certificate());
+      module(dir.resolve("b"), b.address() + "/reactor/b:1", b.certificate());
+
+      Command.Result result = maven.run(dir, "-T", "2", "package");
+      assertSucceeded(result);
+      assertTrue(result.stdout().contains("with a thread count of 2"), result.stdout());
+      assertEquals(List.of("reactor/a"), a.repositories());
+      assertEquals(List.of("reactor/b"), b.repositories());
+    }
+  }
+
+  private static void module(Path dir, String to, Path ca) throws Exception {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("pom.xml"), """
+        <project>
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>com.example</groupId>
+          <artifactId>%s</artifactId>
+          <version>1</version>
+          <packaging>pom</packaging>
+          <build><plugins><plugin>
+            <groupId>dev.relpack</groupId>
+            <artifactId>relpack-maven-plugin</artifactId>
+            <version>%s</version>
+            <executions><execution>
+              <phase>package</phase>
+              <goals><goal>build</goal></goals>
+              <configuration>
+                <release>%s</release>
+                <to>%s</to>
+                <registryCas><registryCa>%s</registryCa></registryCas>
+              </configuration>
+            </execution></executions>
+          </plugin></plugins></build>
+        </project>
+        """.formatted(dir.getFileName(), MavenRun.version(), Testdata.demoTarball(), to, ca));
   }
 
   /** The sample pom of testdata/maven with the release it names, as a user has them. */

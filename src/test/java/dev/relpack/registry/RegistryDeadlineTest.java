@@ -17,7 +17,7 @@ class RegistryDeadlineTest {
   @Test
   void aPhaseThatOutlivesItsLimitFailsNamingTheRegistryAndIsMarkedExpired() {
     CountDownLatch never = new CountDownLatch(1);
-    RegistryDeadline deadline = RegistryDeadline.of(Duration.ofMillis(300), List.of("reg:5000"));
+    RegistryDeadline deadline = deadline(Duration.ofMillis(300), List.of("reg:5000"));
     long started = System.nanoTime();
     RegistryException e = assertThrows(RegistryException.class, () -> deadline.run("pushing x",
         () -> {
@@ -34,12 +34,12 @@ class RegistryDeadlineTest {
 
   @Test
   void aPhaseRunsOnADaemonThreadAndItsResultAndErrorsComeBack() {
-    RegistryDeadline deadline = RegistryDeadline.of(Duration.ofSeconds(30), List.of("a", "b"));
+    RegistryDeadline deadline = deadline(Duration.ofSeconds(30), List.of("a", "b"));
     assertTrue(deadline.run("x", () -> Thread.currentThread().isDaemon()));
     assertFalse(deadline.expired());
     BadInputException bad = new BadInputException("bad");
     assertSame(bad, assertThrows(BadInputException.class,
-        () -> RegistryDeadline.of(Duration.ofSeconds(30), List.of("a")).run("x", () -> {
+        () -> deadline(Duration.ofSeconds(30), List.of("a")).run("x", () -> {
           throw bad;
         })));
   }
@@ -47,7 +47,7 @@ class RegistryDeadlineTest {
   @Test
   void runningOutOfMemoryInARegistryPhaseIsTheRegistrysDoing() {
     RegistryException e = assertThrows(RegistryException.class,
-        () -> RegistryDeadline.of(Duration.ofSeconds(30), List.of("a:1", "b:2")).run("pulling",
+        () -> deadline(Duration.ofSeconds(30), List.of("a:1", "b:2")).run("pulling",
             () -> {
               throw new OutOfMemoryError("Java heap space");
             }));
@@ -58,11 +58,23 @@ class RegistryDeadlineTest {
   @Test
   void aPhaseWithoutRegistriesRunsHereWithoutLimit() {
     Thread caller = Thread.currentThread();
-    RegistryDeadline deadline = RegistryDeadline.of(Duration.ofNanos(1), List.of());
+    RegistryDeadline deadline = deadline(Duration.ofNanos(1), List.of());
     assertSame(caller, deadline.run("writing tar:x", Thread::currentThread));
-    assertThrows(OutOfMemoryError.class, () -> RegistryDeadline.of(Duration.ofSeconds(1),
+    assertThrows(OutOfMemoryError.class, () -> deadline(Duration.ofSeconds(1),
         List.of()).run("x", () -> {
           throw new OutOfMemoryError();
         }));
+  }
+
+  @Test
+  void aPhaseRunsOnThreadsThatCarryTheBuildsTrust() {
+    TlsTrust trust = TlsTrust.jvm();
+    RegistryDeadline deadline = RegistryDeadline.of(Duration.ofSeconds(30), List.of("a"), trust);
+    assertSame(trust, deadline.run("x", () -> ((TlsTrust.TrustingThread) Thread.currentThread())
+        .trust()));
+  }
+
+  private static RegistryDeadline deadline(Duration limit, List<String> registries) {
+    return RegistryDeadline.of(limit, registries, TlsTrust.jvm());
   }
 }

@@ -14,16 +14,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Only refusals: a valid file would replace the JVM's default TLS context for every later test.
+ * What a build's CA files must be. A valid file's effect on connections is {@link
+ * TrustRouterTest}'s; a refused one must leave the JVM's default TLS context alone.
  */
-class TrustedCertificatesTest {
+class TlsTrustTest {
   @TempDir Path work;
 
   @Test
   void nothingToTrustChangesNothing() throws Exception {
     SSLContext before = SSLContext.getDefault();
-    assertDoesNotThrow(() -> TrustedCertificates.trustAlso(List.of()));
+    TlsTrust trust = assertDoesNotThrow(() -> TlsTrust.withExtra(List.of()));
     assertSame(before, SSLContext.getDefault());
+    assertTrue(trust.own().isEmpty());
   }
 
   @Test
@@ -31,7 +33,7 @@ class TrustedCertificatesTest {
     SSLContext before = SSLContext.getDefault();
     Path missing = work.resolve("ca.pem");
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TrustedCertificates.trustAlso(List.of(missing)));
+        () -> TlsTrust.withExtra(List.of(missing)));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("not found"), e.getMessage());
     assertSame(before, SSLContext.getDefault());
@@ -40,7 +42,7 @@ class TrustedCertificatesTest {
   @Test
   void aDirectoryIsBadInputNamingIt() {
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TrustedCertificates.trustAlso(List.of(work)));
+        () -> TlsTrust.withExtra(List.of(work)));
     assertTrue(e.getMessage().contains(work.toString()), e.getMessage());
   }
 
@@ -49,7 +51,7 @@ class TrustedCertificatesTest {
     SSLContext before = SSLContext.getDefault();
     Path text = Files.writeString(work.resolve("notes.pem"), "this is not a certificate\n");
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TrustedCertificates.trustAlso(List.of(text)));
+        () -> TlsTrust.withExtra(List.of(text)));
     assertTrue(e.getMessage().contains(text.toString()), e.getMessage());
     assertSame(before, SSLContext.getDefault());
   }
@@ -59,7 +61,7 @@ class TrustedCertificatesTest {
     Path broken = Files.writeString(work.resolve("broken.pem"),
         "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TrustedCertificates.trustAlso(List.of(broken)));
+        () -> TlsTrust.withExtra(List.of(broken)));
     assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
   }
 
@@ -67,7 +69,7 @@ class TrustedCertificatesTest {
   void anEmptyFileIsBadInputNamingIt() throws Exception {
     Path empty = Files.createFile(work.resolve("empty.pem"));
     BadInputException e = assertThrows(BadInputException.class,
-        () -> TrustedCertificates.trustAlso(List.of(empty)));
+        () -> TlsTrust.withExtra(List.of(empty)));
     assertTrue(e.getMessage().contains(empty.toString()), e.getMessage());
   }
 }
