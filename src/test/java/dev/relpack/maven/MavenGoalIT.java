@@ -156,7 +156,7 @@ class MavenGoalIT {
   }
 
   @Test
-  void twoExecutionsWithTheirOwnRegistryAndCaRunInParallelInOneJvm() throws Exception {
+  void executionsWithTheirOwnRegistryAndCaRunInParallelInOneJvmEachWithItsOwnTrust() throws Exception {
     Path dir = Files.createDirectories(work.resolve("reactor"));
     try (RegistryServer a = RegistryServer.startWithTls(dir.resolve("registry-a"));
          RegistryServer b = RegistryServer.startWithTls(dir.resolve("registry-b"))) {
@@ -167,15 +167,23 @@ class MavenGoalIT {
             <artifactId>images</artifactId>
             <version>1</version>
             <packaging>pom</packaging>
-            <modules><module>a</module><module>b</module></modules>
+            <modules><module>a</module><module>b</module><module>c</module></modules>
           </project>
           """);
       module(dir.resolve("a"), a.address() + "/reactor/a:1", a.certificate());
       module(dir.resolve("b"), b.address() + "/reactor/b:1", b.certificate());
+      // c pushes to a's registry without a's CA: the CA another execution trusts is not its own
+      module(dir.resolve("c"), a.address() + "/reactor/c:1", b.certificate());
 
-      Command.Result result = maven.run(dir, "-T", "2", "package");
-      assertSucceeded(result);
+      Command.Result result = maven.run(dir, "-T", "2", "--fail-at-end", "package");
+      assertEquals(1, result.exitCode(), result.stdout());
       assertTrue(result.stdout().contains("with a thread count of 2"), result.stdout());
+      assertTrue(result.stdout().matches("(?s).*\\[INFO\\] a \\.+ SUCCESS.*"), result.stdout());
+      assertTrue(result.stdout().matches("(?s).*\\[INFO\\] b \\.+ SUCCESS.*"), result.stdout());
+      assertTrue(result.stdout().contains("on project c: relpack: cannot use registry "
+          + a.address() + " securely: its TLS certificate is not signed by a CA this machine"
+          + " trusts; if it has a private CA pass <registryCas> FILE, else <insecure>"),
+          result.stdout());
       assertEquals(List.of("reactor/a"), a.repositories());
       assertEquals(List.of("reactor/b"), b.repositories());
     }
