@@ -3,6 +3,11 @@ package dev.relpack.maven;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.Set;
@@ -60,5 +65,32 @@ class MavenWordingTest {
     }
     assertEquals(goal, new TreeSet<>(MavenWording.parameters().values()),
         "every parameter of the goal is an option of the CLI");
+  }
+
+  /** Arguments of other programs (mix's --only, env's --unset) that messages do not name. */
+  private static final Set<String> NOT_OURS = Set.of("only", "overwrite", "unset", "chdir");
+
+  @Test
+  void everyOptionACoreMessageNamesHasTheGoalsWordForIt() throws Exception {
+    Pattern literal = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
+    Pattern option = Pattern.compile("(?<![\\w-])--([a-z][a-z-]*[a-z])");
+    Set<String> unworded = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java/dev/relpack"))) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java"))
+          .filter(f -> !f.startsWith("src/main/java/dev/relpack/cli")
+              && !f.startsWith("src/main/java/dev/relpack/maven")).toList()) {
+        Matcher strings = literal.matcher(Files.readString(file));
+        while (strings.find()) {
+          Matcher named = option.matcher(strings.group());
+          while (named.find()) {
+            String name = named.group(1);
+            if (!MavenWording.parameters().containsKey(name) && !NOT_OURS.contains(name)) {
+              unworded.add(file.getFileName() + ": --" + name);
+            }
+          }
+        }
+      }
+    }
+    assertEquals(Set.of(), unworded, "a message names an option the goal would not reword");
   }
 }
