@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.DemoProject;
 import dev.relpack.testsupport.MavenRun;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
@@ -94,6 +95,22 @@ class MavenGoalIT {
     assertSucceeded(result);
     assertEquals(built(result).group(2),
         Skopeo.inspect("oci:" + layout + ":short").path("Digest").asText());
+  }
+
+  @Test
+  void withAProjectDirTheGoalMakesTheReleaseWithMixAndLogsItsLines() throws Exception {
+    DemoProject project = DemoProject.copyTo(work.resolve("project"));
+    project.changeOneModule("made-by-maven");
+    Path layout = work.resolve("project-layout");
+    Command.Result result = maven.run(project.dir(), MavenRun.plugin() + ":build",
+        "-Drelpack.projectDir=.", "-Drelpack.to=oci:" + layout + ":mix");
+    assertSucceeded(result);
+    assertTrue(result.stdout().contains("[INFO]   mix | "), "mix's lines: " + result.stdout());
+    assertTrue(result.stdout().lines().anyMatch(l -> l.matches("\\[INFO\\] Made the release in "
+        + "\\d+\\.\\d s")), result.stdout());
+    try (RunningImage running = RunningImage.boot(layout, "mix", work.resolve("project-run"))) {
+      assertTrue(running.get("/version").contains("made-by-maven"), "the image runs fresh code");
+    }
   }
 
   @Test
