@@ -7,7 +7,7 @@ import java.util.Optional;
  * What the boot check reads from a base: its layers, bottom first, whose files make its root file
  * system, and its config's environment, as the release script will see it ({@code PATH} decides
  * where the commands it calls, and {@code erl}, are found). One per kind of base: {@link
- * RegistryLayers#files}, {@link DockerArchive#files} ({@code tar:}), {@link OciLayoutBase#files}
+ * RegistryLayers#files}, {@link DockerArchiveBase#files} ({@code tar:}), {@link OciLayoutBase#files}
  * ({@code oci:}), {@link #scratch()}.
  *
  * @param layers opened lazily, each checked against its digest as it is read

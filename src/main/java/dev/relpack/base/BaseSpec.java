@@ -5,6 +5,7 @@ import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.LogEvent;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.RegistryException;
+import dev.relpack.format.ocilayout.LayoutReference;
 import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -63,12 +64,7 @@ public sealed interface BaseSpec {
   record DockerArchive(Path tar) implements BaseSpec {
     @Override
     public BaseImage resolve(BaseContext context) {
-      dev.relpack.base.DockerArchive.Summary summary = dev.relpack.base.DockerArchive.read(tar);
-      summary.platform().check("--from tar:" + tar, context);
-      return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
-          Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar),
-          summary.platform().imageArchitecture(),
-          new BaseImage.LayerContents(() -> dev.relpack.base.DockerArchive.files(tar)));
+      return DockerArchiveBase.resolve(tar, context);
     }
   }
 

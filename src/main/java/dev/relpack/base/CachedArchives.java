@@ -1,5 +1,6 @@
 package dev.relpack.base;
 
+import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import dev.relpack.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +51,7 @@ final class CachedArchives {
    */
   static boolean holds(Path archive, List<String> blobNames, byte[] manifest) throws IOException {
     List<String> expected = new ArrayList<>(blobNames);
-    expected.add("manifest.json");
+    expected.add(DockerArchiveNames.MANIFEST);
     int index = 0;
     try (TarArchiveInputStream tar = new TarArchiveInputStream(
         new BufferedInputStream(Files.newInputStream(archive), 64 * 1024))) {
@@ -58,7 +59,7 @@ final class CachedArchives {
         if (index >= expected.size() || !entry.getName().equals(expected.get(index))) {
           return false;
         }
-        if (entry.getName().equals("manifest.json")) {
+        if (entry.getName().equals(DockerArchiveNames.MANIFEST)) {
           if (!Arrays.equals(tar.readAllBytes(), manifest)) {
             return false;
           }

@@ -10,6 +10,7 @@ import dev.relpack.elf.LibraryResolver.Needing;
 import dev.relpack.elf.LoaderSearchPath;
 import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.boot.BootCheck;
+import dev.relpack.format.dockerarchive.DockerArchiveWriter;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
@@ -274,7 +275,8 @@ final class HostBase {
     List<RootfsEntry> skeleton =
         entries.stream().filter(e -> !(e instanceof RootfsEntry.RegularFile)).toList();
     Optional<String> digest = readDigest(digestFile);
-    AtomicFiles.Content writer = tmp -> DockerArchiveWriter.write(tmp, skeleton, architecture,
+    AtomicFiles.Content writer = tmp -> DockerArchiveWriter.write(tmp,
+        layer -> write(skeleton, layer), architecture,
         List.of("PATH=" + PATH), "directories, links and accounts of the build machine's files");
     if (!Files.isRegularFile(archive) || digest.isEmpty()) {
       // digest first, archive last: an archive is only ever found beside its digest
@@ -291,6 +293,22 @@ final class HostBase {
         .toList();
     return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files,
         Optional.of(architecture), new BaseImage.MachineContents(machine, PATH_DIRS));
+  }
+
+  /** The entries of the base's archive layer, in order. */
+  private static void write(List<RootfsEntry> entries, DockerArchiveWriter.LayerEntries layer)
+      throws IOException {
+    for (RootfsEntry entry : entries) {
+      if (entry instanceof RootfsEntry.Directory dir) {
+        layer.directory(dir.path(), dir.mode());
+      } else if (entry instanceof RootfsEntry.Symlink link) {
+        layer.symlink(link.path(), link.target());
+      } else if (entry instanceof RootfsEntry.RegularFile regular) {
+        layer.file(regular.path(), regular.mode(), regular.source());
+      } else if (entry instanceof RootfsEntry.Generated generated) {
+        layer.file(generated.path(), generated.mode(), generated.content());
+      }
+    }
   }
 
   /** A digest written by an earlier build, if it is whole. */

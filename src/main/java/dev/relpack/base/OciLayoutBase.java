@@ -1,27 +1,19 @@
 package dev.relpack.base;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
+import dev.relpack.format.dockerarchive.DockerArchiveWriter;
+import dev.relpack.format.ocilayout.OciLayoutReader;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.DigestVerifyingInputStream;
-import dev.relpack.io.Printable;
-import dev.relpack.io.Sha256;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * An OCI image layout directory used as a base. jib reads only {@code docker save} archives, so
@@ -29,9 +21,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * same gzipped layers, so the layer digests do not change.
  */
 final class OciLayoutBase {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String REF_NAME = "org.opencontainers.image.ref.name";
-  private static final long MAX_JSON_BYTES = 8L << 20;
 
   private final Path cacheRoot;
 
@@ -44,10 +33,9 @@ final class OciLayoutBase {
     BasePlatform platform = BasePlatform.ofConfig(chosen.config());
     platform.check(chosen.display(), context);
     String name = "oci:" + spec.dir().getFileName() + spec.refName().map(r -> ":" + r).orElse("");
-    BaseFiles files = files(spec.dir(), chosen);
+    BaseFiles files = files(chosen);
     return new BaseImage(name, Optional.of(chosen.digest()),
-        new BaseImage.ArchiveSource(repack(spec.dir(), chosen.digest(), chosen.image(),
-            chosen.display(), context)),
+        new BaseImage.ArchiveSource(repack(chosen, context)),
         platform.imageArchitecture(), files.contents());
   }
 
@@ -57,14 +45,14 @@ final class OciLayoutBase {
    * against its digest as it is read, then uncompressed.
    */
   static BaseFiles files(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
-    return files(spec.dir(), choose(spec, context));
+    return files(choose(spec, context));
   }
 
-  private static BaseFiles files(Path dir, Chosen chosen) throws IOException {
+  private static BaseFiles files(Chosen chosen) throws IOException {
     List<BaseLayer> layers = new ArrayList<>();
     for (JsonNode layer : chosen.image().path("layers")) {
       String digest = layer.path("digest").asText();
-      Path blob = blob(dir, digest, chosen.display());
+      Path blob = chosen.layout().blob(digest);
       String display = chosen.display() + ": layer " + digest;
       layers.add(new BaseLayer(digest, () -> LayerStreams.uncompressed(
           new DigestVerifyingInputStream(Files.newInputStream(blob), digest, actual ->
@@ -77,56 +65,27 @@ final class OciLayoutBase {
   }
 
   /** The image chosen from a layout: its manifest's digest, the manifest, its config. */
-  private record Chosen(String display, String digest, JsonNode image, JsonNode config) {}
+  private record Chosen(OciLayoutReader layout, String display, String digest, JsonNode image,
+      JsonNode config) {}
 
   private static Chosen choose(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
     Path dir = spec.dir();
     String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
-    if (!Files.isRegularFile(dir.resolve("oci-layout")) || !Files.isRegularFile(dir.resolve("index.json"))) {
-      throw new BadInputException(display + ": " + dir + " is not an OCI image layout"
-          + " (no oci-layout and index.json)");
-    }
-    JsonNode index;
-    try {
-      if (Files.size(dir.resolve("index.json")) > MAX_JSON_BYTES) {
-        throw new BadInputException(display + ": its index.json is over " + (MAX_JSON_BYTES >> 20)
-            + " MiB");
-      }
-      index = JSON.readTree(dir.resolve("index.json").toFile());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new BadInputException(display + ": " + dir.resolve("index.json") + " is not valid JSON");
-    }
-    JsonNode manifest = select(dir, index, spec, display);
-    for (int depth = 0; isIndex(manifest) && depth < 4; depth++) {
-      manifest = platform(dir, manifest, context, display);
+    OciLayoutReader layout = new OciLayoutReader(dir, display);
+    JsonNode manifest = layout.select(layout.index(), spec.refName());
+    for (int depth = 0; OciLayoutReader.isIndex(manifest) && depth < 4; depth++) {
+      manifest = platform(layout, manifest, context);
     }
     String digest = manifest.path("digest").asText();
-    JsonNode image = json(dir, digest, display);
-    JsonNode config = json(dir, image.path("config").path("digest").asText(), display);
-    return new Chosen(display, digest, image, config);
-  }
-
-  private static JsonNode select(Path dir, JsonNode index, BaseSpec.OciLayout spec, String display) {
-    List<JsonNode> manifests = new ArrayList<>();
-    index.path("manifests").forEach(manifests::add);
-    if (spec.refName().isPresent()) {
-      return manifests.stream()
-          .filter(m -> spec.refName().get().equals(m.path("annotations").path(REF_NAME).asText()))
-          .findFirst()
-          .orElseThrow(() -> new BadInputException(display + ": no image named "
-              + spec.refName().get() + " in " + dir + " (it has " + refNames(manifests) + ")"));
-    }
-    if (manifests.size() != 1) {
-      throw new BadInputException(display + ": " + dir + " holds " + manifests.size()
-          + " images; name one with oci:DIR:REF (it has " + refNames(manifests) + ")");
-    }
-    return manifests.get(0);
+    JsonNode image = layout.json(digest);
+    JsonNode config = layout.json(image.path("config").path("digest").asText());
+    return new Chosen(layout, display, digest, image, config);
   }
 
   /** The entry of an index for the build's platform: the only choice relpack can make. */
-  private static JsonNode platform(Path dir, JsonNode indexDescriptor, BaseContext context,
-      String display) throws IOException {
-    JsonNode index = json(dir, indexDescriptor.path("digest").asText(), display);
+  private static JsonNode platform(OciLayoutReader layout, JsonNode indexDescriptor,
+      BaseContext context) throws IOException {
+    JsonNode index = layout.json(indexDescriptor.path("digest").asText());
     Platform wanted = new Platform(context.architecture(), "linux");
     List<Platform> offered = new ArrayList<>();
     for (JsonNode m : index.path("manifests")) {
@@ -138,32 +97,26 @@ final class OciLayoutBase {
       offered.add(platform);
     }
     throw new BasePlatform(offered, true)
-        .mismatch(display, context.architecture(), context.nativeArchitecture().isPresent());
+        .mismatch(layout.display(), context.architecture(), context.nativeArchitecture().isPresent());
   }
 
-  private Path repack(Path dir, String digest, JsonNode image, String display,
-      BaseContext context) throws IOException {
+  private Path repack(Chosen chosen, BaseContext context) throws IOException {
     Path bases = cacheRoot.resolve("bases");
     Files.createDirectories(bases);
-    Path archive = bases.resolve("oci-" + digest.replace("sha256:", "") + ".tar");
-    String config = image.path("config").path("digest").asText();
+    Path archive = bases.resolve("oci-" + chosen.digest().replace("sha256:", "") + ".tar");
+    OciLayoutReader layout = chosen.layout();
+    String config = chosen.image().path("config").path("digest").asText();
     List<String> layers = new ArrayList<>();
-    for (JsonNode layer : image.path("layers")) {
+    for (JsonNode layer : chosen.image().path("layers")) {
       String type = layer.path("mediaType").asText();
       if (!type.endsWith("gzip")) {
-        throw new BadInputException(display + ": layer " + layer.path("digest").asText()
+        throw new BadInputException(chosen.display() + ": layer " + layer.path("digest").asText()
             + " is " + type + "; jib needs gzip-compressed layers");
       }
       layers.add(layer.path("digest").asText());
     }
-    List<String> blobNames = new ArrayList<>(List.of(hex(config) + ".json"));
-    var layerNames = JSON.createArrayNode();
-    for (String layer : layers) {
-      blobNames.add(hex(layer) + ".tar.gz");
-      layerNames.add(hex(layer) + ".tar.gz");
-    }
-    byte[] manifest = JSON.writeValueAsBytes(JSON.createArrayNode().add(
-        JSON.createObjectNode().put("Config", hex(config) + ".json").set("Layers", layerNames)));
+    List<String> blobNames = DockerArchiveWriter.names(config, layers);
+    byte[] manifest = DockerArchiveWriter.manifest(config, layers);
     if (Files.isRegularFile(archive)) {
       // the cache is not trusted: a repack is used only if every blob in it has its digest
       if (CachedArchives.holds(archive, blobNames, manifest)) {
@@ -172,98 +125,10 @@ final class OciLayoutBase {
       context.log().accept(LogEvent.warn("cache entry " + archive + " does not match its digest"
           + " (changed or corrupt); writing it again"));
     }
-    AtomicFiles.write(archive, tmp -> {
-      try (TarArchiveOutputStream tar =
-          new TarArchiveOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)), "UTF-8")) {
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        add(tar, hex(config) + ".json", blob(dir, config, display), config, display);
-        for (String layer : layers) {
-          add(tar, hex(layer) + ".tar.gz", blob(dir, layer, display), layer, display);
-        }
-        TarArchiveEntry entry = new TarArchiveEntry("manifest.json");
-        entry.setSize(manifest.length);
-        tar.putArchiveEntry(entry);
-        tar.write(manifest);
-        tar.closeArchiveEntry();
-      }
-    });
+    AtomicFiles.write(archive, tmp -> DockerArchiveWriter.write(tmp,
+        new DockerArchiveWriter.Blob(config, layout.blob(config)),
+        layers.stream().map(layer -> new DockerArchiveWriter.Blob(layer, layout.blob(layer))).toList(),
+        layout::requireDigest));
     return archive;
-  }
-
-  /** Copies a blob into the archive, checking on the way that it is what its digest says. */
-  private static void add(TarArchiveOutputStream tar, String name, Path file, String digest,
-      String display) throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name);
-    entry.setSize(Files.size(file));
-    tar.putArchiveEntry(entry);
-    MessageDigest sha256 = Sha256.newDigest();
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
-      in.transferTo(tar);
-    }
-    tar.closeArchiveEntry();
-    requireDigest(HexFormat.of().formatHex(sha256.digest()), digest, display);
-  }
-
-  /** A JSON blob (manifest, index, config), bounded in size and checked against its digest. */
-  private static JsonNode json(Path dir, String digest, String display) throws IOException {
-    Path blob = blob(dir, digest, display);
-    if (Files.size(blob) > MAX_JSON_BYTES) {
-      throw new BadInputException(display + ": blob " + digest + " is " + Files.size(blob)
-          + " bytes; manifests, indexes and configs over " + (MAX_JSON_BYTES >> 20)
-          + " MiB are refused");
-    }
-    byte[] bytes = Files.readAllBytes(blob);
-    requireDigest(Sha256.of(bytes), digest, display);
-    try {
-      return JSON.readTree(bytes);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new BadInputException(display + ": blob " + digest + " is not valid JSON");
-    }
-  }
-
-  private static void requireDigest(String hex, String digest, String display) {
-    String actual = "sha256:" + hex;
-    if (!actual.equals(digest)) {
-      throw new BadInputException(display + ": blob " + digest + " does not match its digest"
-          + " (its content is " + actual + "); the layout is damaged or was tampered with");
-    }
-  }
-
-  private static Path blob(Path dir, String digest, String display) {
-    if (!digest.matches("sha256:[0-9a-f]{64}")) {
-      throw new BadInputException(display + ": unsupported digest " + digest);
-    }
-    Path blob = dir.resolve("blobs/sha256").resolve(hex(digest));
-    if (!Files.isRegularFile(blob)) {
-      throw new BadInputException(display + ": blob " + digest + " is missing from the layout");
-    }
-    try {
-      if (!blob.toRealPath().startsWith(dir.toRealPath())) {
-        throw new BadInputException(display + ": blob " + digest + " is a link to "
-            + Printable.of(blob.toRealPath().toString()) + ", outside the layout; a base layout"
-            + " must hold its own blobs");
-      }
-    } catch (IOException e) {
-      throw new BadInputException(display + ": blob " + digest + " cannot be read: "
-          + e.getMessage());
-    }
-    return blob;
-  }
-
-  private static boolean isIndex(JsonNode descriptor) {
-    String type = descriptor.path("mediaType").asText();
-    return type.contains("image.index") || type.contains("manifest.list");
-  }
-
-  private static String hex(String digest) {
-    return digest.substring(digest.indexOf(':') + 1);
-  }
-
-  private static String refNames(List<JsonNode> manifests) {
-    List<String> names = manifests.stream()
-        .map(m -> m.path("annotations").path(REF_NAME).asText(""))
-        .filter(s -> !s.isEmpty()).toList();
-    return names.isEmpty() ? "no named images" : String.join(", ", names);
   }
 }

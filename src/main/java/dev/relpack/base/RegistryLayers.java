@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
+import dev.relpack.format.MediaTypes;
 import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
@@ -39,9 +40,8 @@ import java.util.UUID;
  * against its digest as it arrives, and one that does not match leaves nothing in the cache.
  */
 public final class RegistryLayers {
-  private static final List<String> GZIP_LAYERS = List.of(
-      "application/vnd.oci.image.layer.v1.tar+gzip",
-      "application/vnd.docker.image.rootfs.diff.tar.gzip");
+  private static final List<String> GZIP_LAYERS =
+      List.of(MediaTypes.OCI_LAYER_GZIP, MediaTypes.DOCKER_LAYER_GZIP);
 
   private final RegistryReader registry;
   private final Path jibBaseCache;

@@ -3,7 +3,7 @@ package dev.relpack.image;
 import dev.relpack.target.Target;
 import dev.relpack.target.RegistryTarget;
 import dev.relpack.target.TargetSession;
-import dev.relpack.target.CorruptBlobException;
+import dev.relpack.format.CorruptBlobException;
 import dev.relpack.target.BuildListener;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;

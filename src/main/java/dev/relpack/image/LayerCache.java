@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.common.collect.ImmutableList; // the type jib's Cache.retrieve takes
+import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
 import java.io.BufferedInputStream;
@@ -165,7 +166,7 @@ final class LayerCache {
       }
     }
     List<DescriptorDigest> diffIds = new ArrayList<>();
-    byte[] manifest = json.get("manifest.json");
+    byte[] manifest = json.get(DockerArchiveNames.MANIFEST);
     if (manifest == null) {
       return diffIds;
     }

@@ -8,6 +8,7 @@ import com.google.cloud.tools.jib.api.buildplan.Platform;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.RegistryException;
+import dev.relpack.format.MediaTypes;
 import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.Printable;
 import dev.relpack.io.Sha256;
@@ -30,14 +31,8 @@ import java.util.regex.Pattern;
  */
 public final class RegistryReader {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-  private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-  private static final String DOCKER_MANIFEST =
-      "application/vnd.docker.distribution.manifest.v2+json";
-  private static final String DOCKER_LIST =
-      "application/vnd.docker.distribution.manifest.list.v2+json";
-  private static final String MANIFEST_TYPES =
-      String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
+  private static final String MANIFEST_TYPES = String.join(", ", MediaTypes.OCI_MANIFEST,
+      MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST);
 
   private static final int MAX_NESTED_INDEXES = 4;
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");

@@ -10,6 +10,8 @@ import com.google.cloud.tools.jib.api.TarImage;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
+import dev.relpack.format.CorruptBlobException;
+import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,7 +88,7 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
         new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(archive)))) {
       for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
         String name = entry.getName();
-        if (name.equals("manifest.json")) {
+        if (name.equals(DockerArchiveNames.MANIFEST)) {
           manifest = new ObjectMapper().readTree(tar.readAllBytes());
           continue;
         }

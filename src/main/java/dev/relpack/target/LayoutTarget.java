@@ -8,6 +8,8 @@ import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.TarImage;
 import dev.relpack.error.BadInputException;
+import dev.relpack.format.ocilayout.OciLayoutNames;
+import dev.relpack.format.ocilayout.OciLayoutWriter;
 import dev.relpack.io.ExclusiveLock;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
@@ -42,11 +44,11 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
     if (!Files.isDirectory(dir)) {
       throw new BadInputException("--to " + display() + " is a file; name a directory for the layout");
     }
-    if (!Files.isRegularFile(dir.resolve("oci-layout")) && !isEmpty(dir)) {
+    if (!Files.isRegularFile(dir.resolve(OciLayoutNames.MARKER)) && !isEmpty(dir)) {
       throw new BadInputException("--to " + display() + " exists and is not an OCI layout;"
           + " name a new or empty directory, or an existing layout");
     }
-    Path index = dir.resolve("index.json");
+    Path index = dir.resolve(OciLayoutNames.INDEX);
     if (Files.exists(index) && !isIndex(index)) {
       throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
           + " index; name a new or empty directory, or a valid layout");
@@ -71,8 +73,7 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, () -> ExclusiveLock.acquire(lock,
           () -> session.listener().warn("waiting for another build writing " + display())),
           session.listener()::warn);
-      Path manifestBlob = dir.resolve("blobs/sha256")
-          .resolve(manifest.path("digest").asText().substring("sha256:".length()));
+      Path manifestBlob = OciLayoutNames.blob(dir, manifest.path("digest").asText());
       List<TargetSession.Blob> layers = new ArrayList<>();
       for (JsonNode layer : new ObjectMapper().readTree(manifestBlob.toFile()).path("layers")) {
         layers.add(new TargetSession.Blob(layer.path("digest").asText(), layer.path("size").asLong()));

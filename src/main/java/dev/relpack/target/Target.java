@@ -4,7 +4,7 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.InvalidImageReferenceException;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
-import dev.relpack.base.LayoutReference;
+import dev.relpack.format.ocilayout.LayoutReference;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.WritableDirectory;
 import java.nio.file.Path;

@@ -78,7 +78,7 @@ class DockerArchiveFilesTest {
   @Test
   void layersComeInManifestOrderNamedByDiffIdLinksFollowedGzipUndone() throws IOException {
     List<String> diffIds = List.of("sha256:" + Sha256.of(ONE), "sha256:" + Sha256.of(TWO));
-    BaseFiles files = DockerArchive.files(archive(diffIds, false));
+    BaseFiles files = DockerArchiveBase.files(archive(diffIds, false));
     assertEquals(diffIds, files.layers().stream().map(BaseLayer::digest).toList());
     assertArrayEquals(ONE, read(files.layers().get(0)));
     assertArrayEquals(TWO, read(files.layers().get(1)));
@@ -90,7 +90,7 @@ class DockerArchiveFilesTest {
   void aLayerThatIsNotWhatItsDiffIdSaysFailsAtItsEnd() throws IOException {
     String claimed = "sha256:" + Sha256.of("something else");
     Path tar = archive(List.of("sha256:" + Sha256.of(ONE), claimed), false);
-    BaseLayer two = DockerArchive.files(tar).layers().get(1);
+    BaseLayer two = DockerArchiveBase.files(tar).layers().get(1);
     BadInputException e = assertThrows(BadInputException.class, () -> read(two));
     assertEquals("--from tar:" + tar + ": layer two/layer.tar does not match the diff ID " + claimed
         + " its config gives it (its content is sha256:" + Sha256.of(TWO) + "); the archive is"
@@ -100,7 +100,7 @@ class DockerArchiveFilesTest {
   @Test
   void anArchiveHoldingAMemberTwiceIsRefused() throws IOException {
     Path tar = archive(List.of("sha256:" + Sha256.of(ONE), "sha256:" + Sha256.of(TWO)), true);
-    BadInputException e = assertThrows(BadInputException.class, () -> DockerArchive.files(tar));
+    BadInputException e = assertThrows(BadInputException.class, () -> DockerArchiveBase.files(tar));
     assertEquals("--from tar:" + tar + ": it holds one/layer.tar twice; save the image again",
         e.getMessage());
   }

@@ -192,7 +192,7 @@ class RegistryLayersIT {
     List<String> diffIds = diffIds(Skopeo.config("oci:" + layout + ":big"));
     BaseFiles fromLayout = OciLayoutBase.files(
         new BaseSpec.OciLayout(layout, Optional.of("big")), context());
-    BaseFiles fromArchive = DockerArchive.files(archive);
+    BaseFiles fromArchive = DockerArchiveBase.files(archive);
     assertEquals(layerDigests(Skopeo.manifest("oci:" + layout + ":big")),
         fromLayout.layers().stream().map(BaseLayer::digest).toList());
     assertEquals(diffIds, fromArchive.layers().stream().map(BaseLayer::digest).toList());

@@ -3,6 +3,8 @@ package dev.relpack.testsupport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.format.MediaTypes;
+import dev.relpack.format.ocilayout.OciLayoutNames;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +39,6 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
 public final class TestImageLayout {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Date MTIME = Date.from(Instant.parse("2024-01-01T00:00:00Z"));
-  private static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
 
   private TestImageLayout() {}
 
@@ -51,7 +52,7 @@ public final class TestImageLayout {
     if (Files.exists(layout)) {
       throw new IllegalArgumentException(layout + " exists already");
     }
-    Path blobs = Files.createDirectories(layout.resolve("blobs/sha256"));
+    Path blobs = Files.createDirectories(layout.resolve(OciLayoutNames.BLOBS));
     ArrayNode layerDescriptors = JSON.createArrayNode();
     ArrayNode diffIds = JSON.createArrayNode();
     ArrayNode history = JSON.createArrayNode();
@@ -72,7 +73,7 @@ public final class TestImageLayout {
       String blobHex = hex(compressed); // digest() resets the MessageDigest: read it once
       long size = Files.size(tmp);
       Files.move(tmp, blobs.resolve(blobHex), StandardCopyOption.REPLACE_EXISTING);
-      layerDescriptors.addObject().put("mediaType", LAYER_TYPE).put("digest", "sha256:" + blobHex)
+      layerDescriptors.addObject().put("mediaType", MediaTypes.OCI_LAYER_GZIP).put("digest", "sha256:" + blobHex)
           .put("size", size);
       diffIds.add("sha256:" + hex(uncompressed));
       history.addObject().put("created", "2024-01-01T00:00:00Z")
@@ -84,21 +85,21 @@ public final class TestImageLayout {
     env.forEach(envArray::add);
     config.putObject("rootfs").put("type", "layers").set("diff_ids", diffIds);
     config.set("history", history);
-    ObjectNode configDescriptor = writeBlob(blobs, config, "application/vnd.oci.image.config.v1+json");
+    ObjectNode configDescriptor = writeBlob(blobs, config, MediaTypes.OCI_CONFIG);
 
     ObjectNode manifest = JSON.createObjectNode().put("schemaVersion", 2)
-        .put("mediaType", "application/vnd.oci.image.manifest.v1+json");
+        .put("mediaType", MediaTypes.OCI_MANIFEST);
     manifest.set("config", configDescriptor);
     manifest.set("layers", layerDescriptors);
     ObjectNode manifestDescriptor =
-        writeBlob(blobs, manifest, "application/vnd.oci.image.manifest.v1+json");
-    manifestDescriptor.putObject("annotations").put("org.opencontainers.image.ref.name", ref);
+        writeBlob(blobs, manifest, MediaTypes.OCI_MANIFEST);
+    manifestDescriptor.putObject("annotations").put(OciLayoutNames.REF_NAME, ref);
 
     ObjectNode index = JSON.createObjectNode().put("schemaVersion", 2)
-        .put("mediaType", "application/vnd.oci.image.index.v1+json");
+        .put("mediaType", MediaTypes.OCI_INDEX);
     index.putArray("manifests").add(manifestDescriptor);
-    Files.write(layout.resolve("index.json"), JSON.writeValueAsBytes(index));
-    Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.write(layout.resolve(OciLayoutNames.INDEX), JSON.writeValueAsBytes(index));
+    Files.writeString(layout.resolve(OciLayoutNames.MARKER), OciLayoutNames.MARKER_CONTENT);
   }
 
   /**

@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.format.ocilayout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +17,8 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.Consumer;
+import dev.relpack.format.CorruptBlobException;
+import dev.relpack.format.MediaTypes;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Sha256;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -32,15 +34,17 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * bad content, {@link CorruptBlobException}), and one already in the layout is kept only if it
  * matches; a corrupt one is reported and replaced.
  */
-final class OciLayoutWriter {
+public final class OciLayoutWriter {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+
+  /** Blob entries of jib's OCI tarball, whose layout is an OCI layout too. */
+  private static final String BLOB_PREFIX = OciLayoutNames.BLOBS + "/";
 
   private OciLayoutWriter() {}
 
   /** Gives a build the layout's index to itself (other builds wait) until closed. */
   @FunctionalInterface
-  interface IndexTurn {
+  public interface IndexTurn {
     Closeable take() throws IOException;
   }
 
@@ -48,30 +52,30 @@ final class OciLayoutWriter {
    * Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest.
    * Blobs are content-addressed and written atomically, so only the index needs {@code turn}.
    */
-  static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
+  public static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
       Consumer<String> warn) throws IOException {
-    Path blobs = layout.resolve("blobs/sha256");
+    Path blobs = layout.resolve(OciLayoutNames.BLOBS);
     Files.createDirectories(blobs);
     JsonNode jibIndex = null;
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ociTar)))) {
       for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
         String name = entry.getName();
-        if (name.startsWith("blobs/sha256/") && name.matches("blobs/sha256/[0-9a-f]{64}")) {
-          writeBlob(tar, blobs.resolve(name.substring("blobs/sha256/".length())), warn);
-        } else if (name.equals("index.json")) {
+        if (name.startsWith(BLOB_PREFIX) && name.matches(BLOB_PREFIX + "[0-9a-f]{64}")) {
+          writeBlob(tar, blobs.resolve(name.substring(BLOB_PREFIX.length())), warn);
+        } else if (name.equals(OciLayoutNames.INDEX)) {
           jibIndex = JSON.readTree(tar.readAllBytes());
         }
       }
     }
     if (jibIndex == null || !jibIndex.path("manifests").has(0)) {
-      throw new IOException("jib's OCI tarball has no index.json");
+      throw new IOException("jib's OCI tarball has no " + OciLayoutNames.INDEX);
     }
     JsonNode manifest = jibIndex.path("manifests").get(0);
-    Path marker = layout.resolve("oci-layout");
+    Path marker = layout.resolve(OciLayoutNames.MARKER);
     if (!Files.exists(marker)) {
       // the marker before the index: a layout half written is still recognised as one
-      AtomicFiles.write(marker, "{\"imageLayoutVersion\":\"1.0.0\"}");
+      AtomicFiles.write(marker, OciLayoutNames.MARKER_CONTENT);
     }
     try (Closeable mine = turn.take()) {
       writeIndex(layout, manifest, tags);
@@ -101,14 +105,14 @@ final class OciLayoutWriter {
 
   private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
       throws IOException {
-    Path indexFile = layout.resolve("index.json");
+    Path indexFile = layout.resolve(OciLayoutNames.INDEX);
     ObjectNode index = Files.exists(indexFile)
         ? (ObjectNode) JSON.readTree(indexFile.toFile())
         : JSON.createObjectNode().put("schemaVersion", 2)
-            .put("mediaType", "application/vnd.oci.image.index.v1+json");
+            .put("mediaType", MediaTypes.OCI_INDEX);
     ArrayNode kept = JSON.createArrayNode();
     for (JsonNode existing : index.path("manifests")) {
-      String ref = existing.path("annotations").path(REF_NAME).asText("");
+      String ref = existing.path("annotations").path(OciLayoutNames.REF_NAME).asText("");
       if (ref.isEmpty() || !tags.contains(ref)) {
         kept.add(existing);
       }
@@ -118,7 +122,7 @@ final class OciLayoutWriter {
           .put("mediaType", manifest.path("mediaType").asText())
           .put("digest", manifest.path("digest").asText())
           .put("size", manifest.path("size").asLong());
-      entry.set("annotations", JSON.createObjectNode().put(REF_NAME, tag));
+      entry.set("annotations", JSON.createObjectNode().put(OciLayoutNames.REF_NAME, tag));
       kept.add(entry);
     }
     index.set("manifests", kept);

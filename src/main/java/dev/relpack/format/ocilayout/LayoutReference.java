@@ -1,4 +1,4 @@
-package dev.relpack.base;
+package dev.relpack.format.ocilayout;
 
 import dev.relpack.error.BadInputException;
 import java.nio.file.Path;

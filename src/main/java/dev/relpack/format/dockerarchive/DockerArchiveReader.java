@@ -1,11 +1,11 @@
-package dev.relpack.base;
+package dev.relpack.format.dockerarchive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.BoundedTarInputStream;
-import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.Sha256;
+import dev.relpack.format.ocilayout.OciLayoutNames;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,58 +23,64 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Reads what relpack needs from a {@code docker save} archive, and rejects what jib cannot use. */
-final class DockerArchive {
+public final class DockerArchiveReader {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private DockerArchive() {}
+  private DockerArchiveReader() {}
 
-  /** The archive's first image: its tag if it has one, the digest of its config, its platform. */
-  record Summary(Optional<String> repoTag, String configDigest, BasePlatform platform) {}
+  /** The archive's first image: its tag if it has one, the digest of its config, its config. */
+  public record Summary(Optional<String> repoTag, String configDigest, JsonNode config) {}
 
-  static Summary read(Path tar) {
+  public static Summary read(Path tar) {
     Contents contents = scan(tar);
     JsonNode image = contents.image();
     JsonNode tags = image.path("RepoTags");
     Optional<String> tag = tags.isArray() && tags.size() > 0
         ? Optional.of(tags.get(0).asText()) : Optional.empty();
-    return new Summary(tag, "sha256:" + Sha256.of(contents.configBytes()),
-        BasePlatform.ofConfig(contents.config()));
+    return new Summary(tag, "sha256:" + Sha256.of(contents.configBytes()), contents.config());
   }
 
   /**
-   * The archive's first image as the boot check reads it: its layers in manifest order, each
-   * named by the diff ID its config gives it and read by streaming the archive to that member
-   * (a link is followed to the file it names), uncompressed if it is gzip (skopeo writes plain
-   * tars, {@code docker save} may not), and checked against that diff ID as it is read.
+   * One layer of the archive's first image: its name in manifest.json, the file of the archive
+   * that holds it (a link is followed to the file it names), and the diff ID its config gives it.
    */
-  static BaseFiles files(Path tar) {
+  public record Layer(String name, String member, String diffId) {}
+
+  /** The archive's first image: its layers in manifest order, and its config's {@code Env}. */
+  public record Image(List<Layer> layers, List<String> env) {}
+
+  /** The archive's first image, each of its layers named by a sha256 diff ID. */
+  public static Image image(Path tar) {
     Contents contents = scan(tar);
     String display = "--from tar:" + tar;
     JsonNode layerNames = contents.image().path("Layers");
     JsonNode diffIds = contents.config().path("rootfs").path("diff_ids");
     if (layerNames.size() != diffIds.size()) {
-      throw new BadInputException(display + ": manifest.json names " + layerNames.size()
-          + " layers, its config lists " + diffIds.size() + " diff IDs; save the image again");
+      throw new BadInputException(display + ": " + DockerArchiveNames.MANIFEST + " names "
+          + layerNames.size() + " layers, its config lists " + diffIds.size()
+          + " diff IDs; save the image again");
     }
-    List<BaseLayer> layers = new ArrayList<>();
+    List<Layer> layers = new ArrayList<>();
     for (int i = 0; i < layerNames.size(); i++) {
       String name = strip(layerNames.get(i).asText());
-      String member = contents.links().getOrDefault(name, name);
       String diffId = diffIds.get(i).asText();
       if (!diffId.matches("sha256:[0-9a-f]{64}")) {
         throw new BadInputException(display + ": its config gives layer " + Printable.of(name)
             + " the diff ID " + Printable.of(diffId) + ", which is not a sha256 digest");
       }
-      String layer = display + ": layer " + Printable.of(name);
-      layers.add(new BaseLayer(diffId, () -> new DigestVerifyingInputStream(
-          LayerStreams.uncompressed(member(tar, member, layer), diffId), diffId,
-          actual -> new BadInputException(layer + " does not match the diff ID " + diffId
-              + " its config gives it (its content is " + actual + "); the archive is damaged"
-              + " or was tampered with"))));
+      layers.add(new Layer(name, contents.links().getOrDefault(name, name), diffId));
     }
     List<String> env = new ArrayList<>();
     contents.config().path("config").path("Env").forEach(variable -> env.add(variable.asText()));
-    return new BaseFiles(layers, env);
+    return new Image(layers, env);
+  }
+
+  /**
+   * The archive read to the start of {@code layer}'s file, as it is stored (compressed or not);
+   * closing it closes the archive.
+   */
+  public static InputStream open(Path tar, Layer layer) throws IOException {
+    return member(tar, layer.member(), "--from tar:" + tar + ": layer " + Printable.of(layer.name()));
   }
 
   /** The archive read to the start of the file {@code member}; closing it closes the archive. */
@@ -140,17 +146,19 @@ final class DockerArchive {
           }
         }
       }
-      byte[] manifestBytes = small.get("manifest.json");
+      byte[] manifestBytes = small.get(DockerArchiveNames.MANIFEST);
       if (manifestBytes == null) {
         throw new BadInputException("--from tar:" + tar + " is not a docker-archive (`docker save`)"
-            + " tarball: it has no manifest.json" + (small.containsKey("index.json")
+            + " tarball: it has no " + DockerArchiveNames.MANIFEST
+            + (small.containsKey(OciLayoutNames.INDEX)
             ? "; it looks like an OCI layout: unpack it and use --from oci:DIR" : ""));
       }
       requireLinksToFiles(tar, files, links);
       JsonNode image = JSON.readTree(manifestBytes).path(0);
       for (JsonNode layer : image.path("Layers")) {
         if (!files.contains(links.getOrDefault(layer.asText(), layer.asText()))) {
-          throw new BadInputException("--from tar:" + tar + ": manifest.json names layer "
+          throw new BadInputException("--from tar:" + tar + ": " + DockerArchiveNames.MANIFEST
+              + " names layer "
               + Printable.of(layer.asText()) + ", which is not a file in the archive; a base"
               + " archive may only name its own files");
         }
@@ -158,7 +166,8 @@ final class DockerArchive {
       String config = strip(image.path("Config").asText(""));
       byte[] configBytes = small.get(config);
       if (configBytes == null) {
-        throw new BadInputException("--from tar:" + tar + ": manifest.json names config " + config
+        throw new BadInputException("--from tar:" + tar + ": " + DockerArchiveNames.MANIFEST
+            + " names config " + config
             + ", which is not in the archive");
       }
       return new Contents(links, image, configBytes, JSON.readTree(configBytes));

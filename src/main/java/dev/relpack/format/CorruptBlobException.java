@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.format;
 
 import java.io.IOException;
 

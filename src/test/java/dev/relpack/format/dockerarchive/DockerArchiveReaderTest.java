@@ -1,4 +1,4 @@
-package dev.relpack.base;
+package dev.relpack.format.dockerarchive;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A docker-archive base is read through the bounded tar reader too. */
-class DockerArchiveMetadataTest {
+class DockerArchiveReaderTest {
   @TempDir Path work;
 
   @Test
@@ -30,7 +30,7 @@ class DockerArchiveMetadataTest {
       out.write(header);
       out.write("1500000000 path=manifest.json".getBytes(StandardCharsets.UTF_8));
     }
-    BadInputException e = assertThrows(BadInputException.class, () -> DockerArchive.read(tar));
+    BadInputException e = assertThrows(BadInputException.class, () -> DockerArchiveReader.read(tar));
     assertEquals("--from tar:" + tar + ": a PAX header of 1500000000 bytes, over the 262144-byte"
         + " limit (it starts \"1500000000 path=manifest.json\"); refusing it as corrupt or hostile",
         e.getMessage());

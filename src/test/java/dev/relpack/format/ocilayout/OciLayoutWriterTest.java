@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.format.ocilayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.format.CorruptBlobException;
+import dev.relpack.format.MediaTypes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +35,8 @@ class OciLayoutWriterTest {
   /** The turn at the index when no other build writes the layout. */
   private static final OciLayoutWriter.IndexTurn NO_OTHER_BUILD = () -> () -> { };
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
-  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+  private static final String MANIFEST_TYPE = MediaTypes.OCI_MANIFEST;
+  private static final String REF_NAME = OciLayoutNames.REF_NAME;
   private static final Set<PosixFilePermission> RW_R_R = PosixFilePermissions.fromString("rw-r--r--");
 
   @TempDir Path work;
@@ -62,10 +64,10 @@ class OciLayoutWriterTest {
         + name + "\"}}}").getBytes(StandardCharsets.UTF_8);
     ObjectNode manifestNode = JSON.createObjectNode().put("schemaVersion", 2)
         .put("mediaType", MANIFEST_TYPE);
-    manifestNode.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
+    manifestNode.putObject("config").put("mediaType", MediaTypes.OCI_CONFIG)
         .put("digest", "sha256:" + sha256(config)).put("size", config.length);
     manifestNode.putArray("layers").addObject()
-        .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
+        .put("mediaType", MediaTypes.OCI_LAYER_GZIP)
         .put("digest", "sha256:" + sha256(layer)).put("size", layer.length);
     byte[] manifest = JSON.writeValueAsBytes(manifestNode);
     ObjectNode index = JSON.createObjectNode().put("schemaVersion", 2);
