@@ -36,7 +36,7 @@ public final class RegistryReader {
       "application/vnd.docker.distribution.manifest.v2+json";
   private static final String DOCKER_LIST =
       "application/vnd.docker.distribution.manifest.list.v2+json";
-  private static final String MANIFEST_TYPES =
+  static final String MANIFEST_TYPES =
       String.join(", ", OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST);
 
   private static final int MAX_NESTED_INDEXES = 4;
@@ -57,6 +57,11 @@ public final class RegistryReader {
     this.transports = transports;
     this.timeout = timeout;
     this.limits = limits;
+  }
+
+  /** Tags manifests on the same registries, with the same transports, limits and timeout. */
+  public ManifestTagger tagger() {
+    return new ManifestTagger(access, transports, timeout, limits);
   }
 
   /** A manifest's digest and, for image manifests, its layers. */

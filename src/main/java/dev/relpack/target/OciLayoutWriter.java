@@ -99,7 +99,8 @@ final class OciLayoutWriter {
     });
   }
 
-  private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
+  /** Points each of {@code tags} at {@code manifest} (a descriptor) in the layout's index. */
+  static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
       throws IOException {
     Path indexFile = layout.resolve("index.json");
     ObjectNode index = Files.exists(indexFile)
