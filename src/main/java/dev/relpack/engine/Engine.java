@@ -18,7 +18,6 @@ import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.target.Target;
-import dev.relpack.layers.LayerPlan;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;
@@ -42,11 +41,13 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * The only place that sequences a build, for every front end. {@link #run}: check every input,
- * read and layer the release, reach the registries, pin the base, check that it boots the
- * release, build and push, then write the digest and metadata files; {@link #check}: the same
- * up to the boot check, writing nothing. Nothing is written outside the cache and the named
- * outputs, and those only once the image exists.
+ * The only place that sequences a build, for every front end, in two steps as ko separates
+ * building from publishing. {@link #plan}: check every input, read and layer the release, reach
+ * the registries, pin the base and assemble the image spec, writing nothing but the cache;
+ * {@link #check(BuildPlan, Reporter)}: whether the base boots the release; {@link #publish}:
+ * build the image, write it to the target, then the digest and metadata files. {@link #run} does
+ * all three, as the CLI and the Maven goal ask. Nothing is written outside the cache and the
+ * named outputs, and those only once the image exists.
  */
 public final class Engine {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -57,32 +58,112 @@ public final class Engine {
     this.machineRoot = machineRoot;
   }
 
-  /** Builds the image and writes it to the target: registry, {@code tar:} or {@code oci:}. */
+  /**
+   * Builds the image and writes it to the target (registry, {@code tar:} or {@code oci:}):
+   * {@link #plan}, then {@link #check(BuildPlan, Reporter)} unless the request turns the check
+   * off, then {@link #publish}.
+   *
+   * @param request the build, with a target
+   * @param reporter where steps, progress and warnings go
+   * @return what was built and where
+   * @throws dev.relpack.error.CheckFailedException when the base will not boot the release
+   */
   public BuildReport run(BuildRequest request, Reporter reporter) {
-    long started = System.nanoTime();
-    Prepared prepared = prepare(request, reporter, true);
-    BaseImage base = prepared.base();
+    BuildPlan plan = plan(request, reporter);
     if (request.check()) {
-      requireFits(check(prepared, request, reporter), reporter);
+      requireFits(check(plan, reporter), reporter);
     } else {
       reporter.warn("the boot check is off: nothing checked that the release will run on "
-          + base.name());
+          + plan.base().name());
     }
-    Target target = prepared.target().orElseThrow();
+    return publish(plan, reporter);
+  }
+
+  /**
+   * Decides everything about a build before anything is written: makes the release when the
+   * request asks relpack to run mix or rebar3, reads and layers it, checks the target and the
+   * digest and metadata files can be written, probes the registries, pins the base and assembles
+   * the image spec. Writes nothing but the cache.
+   *
+   * @param request the build; it must name a target
+   * @param reporter where steps and warnings go
+   * @return the plan, for {@link #check(BuildPlan, Reporter)} and {@link #publish}
+   * @throws BadInputException when an input is wrong or the target cannot be written
+   */
+  public BuildPlan plan(BuildRequest request, Reporter reporter) {
+    return plan(request, reporter, true);
+  }
+
+  /**
+   * The plan a check needs: the release as it is (mix is not run), the base pinned, no target
+   * parsed, nothing written but the cache. {@link #publish} refuses it.
+   *
+   * @param request the build; its target, tags and output files are not read
+   * @param reporter where steps and warnings go
+   * @return a plan without a target
+   */
+  public BuildPlan planWithoutTarget(BuildRequest request, Reporter reporter) {
+    return plan(request, reporter, false);
+  }
+
+  /**
+   * Whether the plan's base boots its release, and if not, everything it lacks. Writes no image.
+   *
+   * @param plan a plan, with or without a target
+   * @param reporter where the step and warnings go
+   * @return the verdict; a front end decides what a misfit means
+   */
+  public Verdict check(BuildPlan plan, Reporter reporter) {
+    reporter.step("Checking that " + plan.base().name() + " boots the release");
+    return RegistryDeadline.of(plan.request().timeout(),
+            registryOf(plan.baseSpec().registryImage()), plan.registries().trust())
+        .run("reading the layers of " + plan.request().from(),
+            () -> new BaseCheck(machineRoot, plan.cacheRoot(), reporter::warn)
+                .check(plan.release(), plan.base(), plan.appRoot(),
+                    plan.spec().environment()));
+  }
+
+  /**
+   * Whether the base boots the release, as the {@code check} command asks: plans without a
+   * target ({@link #planWithoutTarget}), then checks. Writes no image.
+   *
+   * @param request the release and the base; no target is needed
+   * @param reporter where steps and warnings go
+   * @return the verdict
+   */
+  public Verdict check(BuildRequest request, Reporter reporter) {
+    return check(planWithoutTarget(request, reporter), reporter);
+  }
+
+  /**
+   * Builds the planned image and writes it to the plan's target, then writes the digest and
+   * metadata files the request names. Does not check the base: call
+   * {@link #check(BuildPlan, Reporter)} first, as {@link #run} does.
+   *
+   * @param plan a plan made with a target ({@link #plan})
+   * @param reporter where steps, progress and warnings go
+   * @return what was built and where; its time counts from the start of planning
+   * @throws BadInputException when the plan has no target
+   */
+  public BuildReport publish(BuildPlan plan, Reporter reporter) {
+    Target target = plan.target().orElseThrow(() -> new BadInputException("this build plan was"
+        + " made without a target, to check the base; plan it with a target to publish it"));
+    BaseImage base = plan.base();
+    BuildPlan.Registries registries = plan.registries();
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
-    RegistryDeadline building = RegistryDeadline.of(request.timeout(),
-        registries(prepared.target(), prepared.baseSpec()), prepared.trust());
+    RegistryDeadline building = RegistryDeadline.of(plan.request().timeout(),
+        registries(plan.target(), plan.baseSpec()), registries.trust());
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
-        prepared.cacheRoot(), ToolVersion.line(), prepared.insecureNeeded(),
-        prepared.credentialsOverHttp(), prepared.credentials(), prepared.registry(),
+        plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
+        registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
         Duration.ofSeconds(1), building), reporter);
     ImageResult image = building.run("building " + target.display(),
-        () -> builder.build(prepared.spec(), target));
-    BuildReport report = new BuildReport(prepared.release(), prepared.plan(), base, target, image,
-        Duration.ofNanos(System.nanoTime() - started), prepared.releaseStep());
+        () -> builder.build(plan.spec(), target));
+    BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
+        Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep());
     try {
-      MetadataFile.writeAll(report, request.digestFile(), request.metadataFile());
+      MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile());
     } catch (IOException e) {
       throw new InternalException("built " + report.reference() + " but cannot write the digest"
           + " or metadata file: " + e.getMessage(), e);
@@ -90,13 +171,13 @@ public final class Engine {
     return report;
   }
 
-  /** Whether the base boots the release, and if not, everything it lacks. Writes no image. */
-  public Verdict check(BuildRequest request, Reporter reporter) {
-    Prepared prepared = prepare(request, reporter, false);
-    return check(prepared, request, reporter);
-  }
-
-  /** What relpack sees in the release: nothing is built and no registry is asked. */
+  /**
+   * What relpack sees in the release: nothing is built and no registry is asked.
+   *
+   * @param request the release (or its project); the base and target are not read
+   * @param reporter where warnings go
+   * @return the release's facts, native code, layers and start command
+   */
   public Inspection inspect(BuildRequest request, Reporter reporter) {
     ReleaseLoader.Loaded loaded = ReleaseLoader.load(request, Optional.empty(), reporter::warn);
     String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
@@ -109,28 +190,13 @@ public final class Engine {
         List.of(root + "/" + release.startScript(), release.startCommand()));
   }
 
-  /** What a build has decided before it writes anything. */
-  private record Prepared(Release release, LayerPlan plan, BaseSpec baseSpec, BaseImage base,
-      ImageSpec spec, String appRoot, Optional<Target> target, boolean insecureNeeded,
-      boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry,
-      Path cacheRoot, TlsTrust trust, Optional<Duration> releaseStep) {}
-
-  private Verdict check(Prepared prepared, BuildRequest request, Reporter reporter) {
-    reporter.step("Checking that " + prepared.base().name() + " boots the release");
-    return RegistryDeadline.of(request.timeout(), registryOf(prepared.baseSpec().registryImage()),
-            prepared.trust())
-        .run("reading the layers of " + request.from(),
-            () -> new BaseCheck(machineRoot, prepared.cacheRoot(), reporter::warn)
-                .check(prepared.release(), prepared.base(), prepared.appRoot(),
-                    prepared.spec().environment()));
-  }
-
   /**
    * Checks every input, reads the release, reaches the registries and pins the base.
    *
    * @param withTarget whether the request names a target to write (a check has none)
    */
-  private Prepared prepare(BuildRequest request, Reporter reporter, boolean withTarget) {
+  private BuildPlan plan(BuildRequest request, Reporter reporter, boolean withTarget) {
+    long started = System.nanoTime();
     // Everything the user typed is checked before any work.
     BaseSpec baseSpec = BaseSpec.parse(request.from());
     ImageOptions options = new ImageOptions(request.appRoot(), request.user(), request.ports(),
@@ -197,9 +263,9 @@ public final class Engine {
         .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
-    return new Prepared(release, loaded.plan(), baseSpec, base, spec, options.appRoot(), target,
-        insecureNeeded, credentialsOverHttp, credentials, registry, cacheRoot, trust,
-        made.map(ReleaseStep.Made::took));
+    return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, options.appRoot(),
+        target, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
+            registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
   }
 
   /** The target, and the files beside it, checked writable before any work. */

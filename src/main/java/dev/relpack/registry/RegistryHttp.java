@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 
 /**
- * The few GETs relpack makes itself on one registry repository (manifests, a config, the token
- * they need, and the base layers the boot check reads), with the registry's auth flow: anonymous,
+ * The few requests relpack makes itself on one registry repository (GETs of manifests, a config,
+ * the token they need, and the base layers the boot check reads; the PUT of a manifest under a
+ * further tag), with the registry's auth flow: anonymous,
  * then Basic or a Bearer token as its {@code WWW-Authenticate} asks. jib's client reads whole
  * bodies into memory with no limit; here every document is bounded ({@link ReadLimits}), every
  * blob streamed and held to its descriptor's size, and every request bounded in time.
@@ -58,8 +59,19 @@ final class RegistryHttp {
     this.limits = limits;
   }
 
-  /** An answer: its status and, for 2xx, its body. */
-  record Response(int status, byte[] body, String contentType) {}
+  /**
+   * An answer: its status and, for 2xx, its body.
+   *
+   * @param digest the {@code Docker-Content-Digest} the registry sent, or null
+   */
+  record Response(int status, byte[] body, String contentType, String digest) {}
+
+  /** What is sent: GET with what is accepted, or PUT with a body of a type. */
+  private record Request(String method, String accept, String contentType, byte[] body) {
+    static Request get(String accept) {
+      return new Request("GET", accept, null, null);
+    }
+  }
 
   /**
    * GETs {@code path} (under {@code /v2/<repository>/}), authenticating once when the registry
@@ -68,8 +80,21 @@ final class RegistryHttp {
    * @param what the document, for messages ("the manifest of reg/x:1")
    */
   Response get(String path, String accept, long limit, String what) {
-    return exchange(path, accept, what, (body, declaredLength, deadline) ->
+    return exchange(path, Request.get(accept), what, (body, declaredLength, deadline) ->
         BoundedBody.read(body, declaredLength, limit, what, deadline));
+  }
+
+  /**
+   * PUTs {@code body} to {@code path} (under {@code /v2/<repository>/}) as {@code contentType},
+   * with the same auth rules as {@link #get} (a token server asked again grants the push scope
+   * the registry's challenge names). What the registry answers is not kept.
+   *
+   * @param what the document, for messages ("the manifest sha256:... as reg/x:2")
+   * @return the status and the digest the registry says it stored
+   */
+  Response put(String path, String contentType, byte[] body, String what) {
+    return exchange(path, new Request("PUT", "*/*", contentType, body.clone()), what,
+        (in, declaredLength, deadline) -> new byte[0]);
   }
 
   /** What a streaming GET does with a 2xx body, which it must read before returning. */
@@ -86,7 +111,7 @@ final class RegistryHttp {
    * @return the status; the consumer has had the body when it is 2xx
    */
   int stream(String path, long size, String what, BodyConsumer consumer) {
-    return exchange(path, "*/*", what, (body, declaredLength, deadline) -> {
+    return exchange(path, Request.get("*/*"), what, (body, declaredLength, deadline) -> {
       consumer.accept(new BlobBody(body, declaredLength, size, what, deadline));
       return new byte[0];
     }).status();
@@ -98,13 +123,13 @@ final class RegistryHttp {
     byte[] read(InputStream body, long declaredLength, long deadline) throws IOException;
   }
 
-  private Response exchange(String path, String accept, String what, BodyReader reader) {
+  private Response exchange(String path, Request request, String what, BodyReader reader) {
     URI uri = URI.create(scheme() + "://" + registry + "/v2/" + repository + "/" + path);
     try {
       String before = authorization;
-      Response response = send(uri, accept, what, true, reader);
+      Response response = send(uri, request, what, true, reader);
       if (response.status() == 401 && !java.util.Objects.equals(before, authorization)) {
-        response = send(uri, accept, what, false, reader);
+        response = send(uri, request, what, false, reader);
       }
       if (response.status() == 401 || response.status() == 403) {
         throw new RegistryException("registry " + registry + " refused access to " + repository
@@ -116,7 +141,8 @@ final class RegistryHttp {
           + RegistryDeadline.seconds(timeout) + " while sending " + what + "; pass --timeout SECONDS to wait"
           + " longer", e);
     } catch (IOException e) {
-      throw new RegistryException("cannot read " + what + " from registry " + registry + ": "
+      throw new RegistryException("cannot " + (request.body() == null ? "read " : "send ") + what
+          + (request.body() == null ? " from" : " to") + " registry " + registry + ": "
           + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
     }
   }
@@ -130,16 +156,25 @@ final class RegistryHttp {
    * the registry itself. With {@code mayAuthenticate}, a 401 sets up the auth it asks for and
    * is returned for the caller to try again.
    */
-  private Response send(URI first, String accept, String what, boolean mayAuthenticate,
+  private Response send(URI first, Request request, String what, boolean mayAuthenticate,
       BodyReader reader) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     URI uri = first;
     for (int redirects = 0; ; redirects++) {
       HttpURLConnection connection = open(uri);
       try {
-        connection.setRequestProperty("Accept", accept);
+        connection.setRequestProperty("Accept", request.accept());
         if (authorization != null && sameServer(uri, first)) {
           connection.setRequestProperty("Authorization", authorization);
+        }
+        if (request.body() != null) {
+          connection.setRequestMethod(request.method());
+          connection.setDoOutput(true);
+          connection.setRequestProperty("Content-Type", request.contentType());
+          connection.setFixedLengthStreamingMode(request.body().length);
+          try (OutputStream out = connection.getOutputStream()) {
+            out.write(request.body());
+          }
         }
         int status = connection.getResponseCode();
         if (status >= 300 && status < 400 && connection.getHeaderField("Location") != null) {
@@ -152,14 +187,15 @@ final class RegistryHttp {
         }
         if (status == 401 && mayAuthenticate) {
           authenticate(connection.getHeaderField("WWW-Authenticate"), what);
-          return new Response(status, new byte[0], null);
+          return new Response(status, new byte[0], null, null);
         }
         if (status / 100 != 2) {
-          return new Response(status, new byte[0], null);
+          return new Response(status, new byte[0], null, null);
         }
         try (InputStream body = connection.getInputStream()) {
           return new Response(status, reader.read(body, connection.getContentLengthLong(),
-              deadline), connection.getContentType());
+              deadline), connection.getContentType(),
+              connection.getHeaderField("Docker-Content-Digest"));
         }
       } finally {
         // never drain what is left of a body: it may be endless

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  */
 public final class RegistryReader {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String MANIFEST_TYPES = String.join(", ", MediaTypes.OCI_MANIFEST,
+  static final String MANIFEST_TYPES = String.join(", ", MediaTypes.OCI_MANIFEST,
       MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST);
 
   private static final int MAX_NESTED_INDEXES = 4;
@@ -52,6 +52,11 @@ public final class RegistryReader {
     this.transports = transports;
     this.timeout = timeout;
     this.limits = limits;
+  }
+
+  /** Tags manifests on the same registries, with the same transports, limits and timeout. */
+  public ManifestTagger tagger() {
+    return new ManifestTagger(access, transports, timeout, limits);
   }
 
   /** A manifest's digest and, for image manifests, its layers. */

@@ -12,7 +12,10 @@ import dev.relpack.format.ocilayout.OciLayoutNames;
 import dev.relpack.format.ocilayout.OciLayoutWriter;
 import dev.relpack.io.ExclusiveLock;
 import dev.relpack.io.Sha256;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,11 +70,7 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
           session.configure(Containerizer.to(TarImage.at(tmp).named(name))));
       session.requireWanted();
       Files.createDirectories(dir);
-      // index.json is read, changed and replaced: builds adding to one layout take turns, or a
-      // tag one of them wrote could be lost
-      Path lock = session.locks().resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock");
-      JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, () -> ExclusiveLock.acquire(lock,
-          () -> session.listener().warn("waiting for another build writing " + display())),
+      JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, indexTurn(session),
           session.listener()::warn);
       Path manifestBlob = OciLayoutNames.blob(dir, manifest.path("digest").asText());
       List<TargetSession.Blob> layers = new ArrayList<>();
@@ -82,6 +81,43 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Points {@code tags} at a manifest or index the layout's blobs already hold, checked against
+   * its digest first; its media type is its own.
+   */
+  @Override
+  public void tag(String digest, List<String> tags, TargetAccess access) throws IOException {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("not a sha256 digest: " + digest);
+    }
+    Path blob = OciLayoutNames.blob(dir, digest);
+    if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS) || !Sha256.of(blob).equals(
+        digest.substring("sha256:".length()))) {
+      throw new BadInputException(display() + " holds no intact manifest " + digest + " to tag");
+    }
+    JsonNode manifest = new ObjectMapper().readTree(blob.toFile());
+    String mediaType = manifest == null ? "" : manifest.path("mediaType").asText("");
+    if (mediaType.isEmpty()) {
+      throw new BadInputException(display() + ": blob " + digest + " is not a manifest or index"
+          + " with a media type; it cannot be tagged");
+    }
+    ObjectNode descriptor = new ObjectMapper().createObjectNode().put("mediaType", mediaType)
+        .put("digest", digest).put("size", Files.size(blob));
+    try (Closeable mine = indexTurn(access).take()) {
+      OciLayoutWriter.writeIndex(dir, descriptor, tags);
+    }
+  }
+
+  /**
+   * index.json is read, changed and replaced: builds adding to one layout take turns, or a tag
+   * one of them wrote could be lost.
+   */
+  private OciLayoutWriter.IndexTurn indexTurn(TargetAccess access) throws IOException {
+    Path lock = access.locks().resolve("layout-" + Sha256.of(dir.toRealPath().toString()) + ".lock");
+    return () -> ExclusiveLock.acquire(lock,
+        () -> access.listener().warn("waiting for another build writing " + display()));
   }
 
   private static boolean isIndex(Path file) {

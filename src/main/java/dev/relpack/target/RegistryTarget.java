@@ -47,6 +47,14 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     return new TargetSession.Written(container, pushedLayers(container, session));
   }
 
+  /** Tags the manifest or index {@code digest} of this repository through the registry API. */
+  @Override
+  public void tag(String digest, List<String> tags, TargetAccess access) {
+    access.registry().tagger().tag(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        digest, tags);
+  }
+
   /** jib does not say which layers it pushed: read the manifest back. */
   private List<TargetSession.Blob> pushedLayers(JibContainer container, TargetSession session) {
     try {

@@ -50,6 +50,22 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   /** Writes (or pushes) the image jib builds; whole or not at all. */
   TargetSession.Written write(JibContainerBuilder jib, TargetSession session) throws Exception;
 
+  /**
+   * Gives an image or index this target already holds ({@code digest}) each of {@code tags}, so
+   * an image can be pushed by digest and then tagged, or an index of several tagged once its
+   * images are in. A registry and an OCI layout can; a docker-archive holds one image, named
+   * when it is written, and cannot.
+   *
+   * @param digest the manifest or index, {@code sha256:...}
+   * @param tags valid tags ({@link #TAG}); a tag the target has already moves to {@code digest}
+   * @param access the credentials, registries and locks of the build
+   * @throws UnsupportedOperationException for a docker-archive
+   */
+  default void tag(String digest, List<String> tags, TargetAccess access) throws Exception {
+    throw new UnsupportedOperationException(display() + " cannot be given tags after it is"
+        + " written");
+  }
+
   static Target parse(String to, List<String> extraTags) {
     if (to == null || to.isBlank()) {
       throw new BadInputException("--to is empty; give a registry reference, tar:PATH or oci:DIR");

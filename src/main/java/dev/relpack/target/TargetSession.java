@@ -2,30 +2,20 @@ package dev.relpack.target;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.JibContainer;
-import dev.relpack.auth.RegistryCredentials;
-import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
 import java.util.List;
 
 /** What a target needs from the build to write itself with jib. */
-public interface TargetSession {
+public interface TargetSession extends TargetAccess {
   /** The containerizer with relpack's settings: caches, tool name, tags, event handlers. */
   Containerizer configure(Containerizer containerizer);
 
   /** Scratch space on the cache's file system. */
   Path staging();
 
-  /** Where lock files for what several builds may write at once are kept. */
-  Path locks();
 
   /** What the image is called where a target needs a name (the release's name). */
   String imageName();
-
-  RegistryCredentials credentials();
-
-  RegistryReader registry();
-
-  BuildListener listener();
 
   /**
    * Fails when the build has been given up (its registry phase ran out of time) while jib

@@ -103,7 +103,8 @@ public final class OciLayoutWriter {
     });
   }
 
-  private static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
+  /** Points each of {@code tags} at {@code manifest} (a descriptor) in the layout's index. */
+  public static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
       throws IOException {
     Path indexFile = layout.resolve(OciLayoutNames.INDEX);
     ObjectNode index = Files.exists(indexFile)

@@ -1,0 +1,103 @@
+package dev.relpack.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.error.RegistryException;
+import dev.relpack.io.Printable;
+import dev.relpack.io.Sha256;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Gives a manifest a registry already holds further tags, as the registry API allows: GET it by
+ * digest, then PUT the same bytes under each tag. An image pushed by digest, or an index of
+ * several pushed after its images, is tagged this way; nothing is uploaded again.
+ */
+public final class ManifestTagger {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+
+  private final RegistryAccess access;
+  private final Function<String, RegistryProbe.Transport> transports;
+  private final Duration timeout;
+  private final ReadLimits limits;
+
+  ManifestTagger(RegistryAccess access, Function<String, RegistryProbe.Transport> transports,
+      Duration timeout, ReadLimits limits) {
+    this.access = access;
+    this.transports = transports;
+    this.timeout = timeout;
+    this.limits = limits;
+  }
+
+  /**
+   * Tags the manifest {@code digest} of {@code repository} with each of {@code tags}, in order.
+   *
+   * @param repository the registry and repository (its tag or digest, if any, is not read)
+   * @param credential for pulling and pushing there
+   * @param digest the manifest (image or index) to tag, {@code sha256:...}
+   * @param tags valid tags
+   * @throws RegistryException when the registry does not hold the manifest, refuses a tag, or
+   *     says it stored other content than the manifest's
+   */
+  public void tag(ImageReference repository, Optional<Credential> credential, String digest,
+      List<String> tags) {
+    if (!SHA256.matcher(digest).matches()) {
+      throw new IllegalArgumentException("not a sha256 digest: " + digest);
+    }
+    String registry = repository.getRegistry();
+    String name = registry + "/" + repository.getRepository();
+    RegistryHttp http = new RegistryHttp(registry, repository.getRepository(),
+        transports.apply(registry), access, credential, timeout, limits);
+    String what = "the manifest " + digest + " of " + name;
+    RegistryHttp.Response manifest = http.get("manifests/" + digest,
+        RegistryReader.MANIFEST_TYPES, limits.manifest(), what);
+    if (manifest.status() / 100 != 2) {
+      throw new RegistryException("registry " + registry + " answered HTTP " + manifest.status()
+          + " for " + what + ", which was to be tagged", null);
+    }
+    String served = "sha256:" + Sha256.of(manifest.body());
+    if (!served.equals(digest)) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " with content whose digest is " + served, null);
+    }
+    String mediaType = mediaType(manifest, what, registry);
+    for (String tag : tags) {
+      String putting = what + " as " + name + ":" + tag;
+      RegistryHttp.Response put = http.put("manifests/" + tag, mediaType, manifest.body(), putting);
+      if (put.status() / 100 != 2) {
+        throw new RegistryException("registry " + registry + " answered HTTP " + put.status()
+            + " to " + putting, null);
+      }
+      if (put.digest() != null && !put.digest().equals(digest)) {
+        throw new RegistryException("registry " + registry + " stored " + putting
+            + " under the digest " + Printable.of(put.digest()), null);
+      }
+    }
+  }
+
+  /** The manifest's own media type, else the one the registry served it as. */
+  private static String mediaType(RegistryHttp.Response manifest, String what, String registry) {
+    try {
+      JsonNode json = JSON.readTree(manifest.body());
+      String own = json == null ? "" : json.path("mediaType").asText("");
+      if (!own.isEmpty()) {
+        return own;
+      }
+    } catch (IOException e) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " that is not JSON", e);
+    }
+    if (manifest.contentType() == null || manifest.contentType().isBlank()) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " with no media type, in the manifest or its Content-Type", null);
+    }
+    return manifest.contentType().split(";", 2)[0].trim();
+  }
+}
