@@ -98,7 +98,7 @@ public sealed interface BaseSpec {
 
   static BaseSpec parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new BadInputException("--from is empty; give a registry reference, tar:PATH, oci:DIR,"
+      throw new BadInputException("{from} is empty; give a registry reference, tar:PATH, oci:DIR,"
           + " scratch or host");
     }
     if (text.equals("scratch")) {
@@ -110,18 +110,18 @@ public sealed interface BaseSpec {
     if (text.startsWith("tar:")) {
       String path = text.substring("tar:".length());
       if (path.isEmpty()) {
-        throw new BadInputException("--from " + text + " names no path after 'tar:'");
+        throw new BadInputException("{from} " + text + " names no path after 'tar:'");
       }
       return new DockerArchive(Path.of(path));
     }
     if (text.startsWith("oci:")) {
-      LayoutReference layout = LayoutReference.parse(text.substring("oci:".length()), "--from");
+      LayoutReference layout = LayoutReference.parse(text.substring("oci:".length()), "{from}");
       return new OciLayout(layout.dir(), layout.ref());
     }
     try {
       return new Registry(ImageReference.parse(text));
     } catch (InvalidImageReferenceException e) {
-      throw new BadInputException("--from " + text + " is not an image reference (e.g."
+      throw new BadInputException("{from} " + text + " is not an image reference (e.g."
           + " alpine:3.20, registry.example.com/group/image@sha256:...), tar:PATH, oci:DIR,"
           + " scratch or host");
     }

@@ -16,7 +16,7 @@ final class DockerArchiveBase {
   static BaseImage resolve(Path tar, BaseContext context) {
     DockerArchiveReader.Summary summary = DockerArchiveReader.read(tar);
     BasePlatform platform = BasePlatform.ofConfig(summary.config());
-    platform.check("--from tar:" + tar, context);
+    platform.check("{from} tar:" + tar, context);
     return new BaseImage(summary.repoTag().orElse("tar:" + tar.getFileName()),
         Optional.of(summary.configDigest()), new BaseImage.ArchiveSource(tar),
         platform.imageArchitecture(), new BaseImage.LayerContents(() -> files(tar)));
@@ -33,7 +33,7 @@ final class DockerArchiveBase {
     List<BaseLayer> layers = new ArrayList<>();
     for (DockerArchiveReader.Layer layer : image.layers()) {
       String diffId = layer.diffId();
-      String display = "--from tar:" + tar + ": layer " + Printable.of(layer.name());
+      String display = "{from} tar:" + tar + ": layer " + Printable.of(layer.name());
       layers.add(new BaseLayer(diffId, () -> new DigestVerifyingInputStream(
           LayerStreams.uncompressed(DockerArchiveReader.open(tar, layer), diffId), diffId,
           actual -> new BadInputException(display + " does not match the diff ID " + diffId

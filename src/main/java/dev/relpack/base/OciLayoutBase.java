@@ -70,7 +70,7 @@ final class OciLayoutBase {
 
   private static Chosen choose(BaseSpec.OciLayout spec, BaseContext context) throws IOException {
     Path dir = spec.dir();
-    String display = "--from oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
+    String display = "{from} oci:" + dir + spec.refName().map(r -> ":" + r).orElse("");
     OciLayoutReader layout = new OciLayoutReader(dir, display);
     JsonNode manifest = layout.select(layout.index(), spec.refName());
     for (int depth = 0; OciLayoutReader.isIndex(manifest) && depth < 4; depth++) {

@@ -112,12 +112,13 @@ final class CheckCommand implements Callable<Integer> {
     context.out().println(Printable.line(verdict.base()) + ": " + (verdict.fits()
         ? "the release boots on it"
         : "the release will not run (" + count + (count == 1 ? " problem" : " problems") + ")"));
-    verdict.problems().forEach(p -> context.out().println("  " + Printable.line(p.message())));
+    verdict.problems().forEach(p -> context.out().println("  "
+        + Printable.line(CliWording.of(p.message()))));
     if (!verdict.fits() && !verdict.host()) {
       context.out().println("  " + HOST_HINT);
     }
     verdict.warnings().forEach(w -> context.out().println("  warning: "
-        + Printable.line(w.message())));
+        + Printable.line(CliWording.of(w.message()))));
   }
 
   static String json(Verdict verdict) {
@@ -139,7 +140,7 @@ final class CheckCommand implements Callable<Integer> {
     ArrayNode neededBy = node.putArray("neededBy");
     problem.neededBy().forEach(neededBy::add);
     node.put("package", problem.packageName().orElse(null));
-    node.put("message", problem.message());
+    node.put("message", CliWording.of(problem.message()));
     return node;
   }
 }

@@ -68,11 +68,11 @@ public final class Main implements Runnable {
 
   private static int report(Exception e, PrintStream err, boolean verbose) {
     if (e instanceof RelpackException relpack) {
-      err.println("relpack: error: " + Printable.line(relpack.getMessage())
+      err.println("relpack: error: " + Printable.line(CliWording.of(relpack.getMessage()))
           + (relpack instanceof CheckFailedException failed && !failed.details().isEmpty()
               ? ":" : ""));
       if (relpack instanceof CheckFailedException failed) {
-        failed.details().forEach(detail -> err.println("  " + Printable.line(detail)));
+        failed.details().forEach(detail -> err.println("  " + Printable.line(CliWording.of(detail))));
         if (!failed.details().isEmpty() && failed.machineCouldProvide()) {
           err.println("  " + CheckCommand.HOST_HINT);
         }

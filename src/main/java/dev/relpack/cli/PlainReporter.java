@@ -40,7 +40,8 @@ class PlainReporter implements Reporter {
 
   /** Writes a whole line at once (jib reports from several threads). */
   protected synchronized void line(String text) {
-    err.println(Printable.line(text)); // release, base and registry text is untrusted
+    // release, base and registry text is untrusted; inputs are named as options
+    err.println(Printable.line(CliWording.of(text)));
     err.flush();
   }
 }

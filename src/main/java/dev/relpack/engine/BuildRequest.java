@@ -65,7 +65,7 @@ public record BuildRequest(
     environment = Map.copyOf(environment);
     logins = List.copyOf(logins);
     if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
-      throw new BadInputException("--timeout " + timeout.toSeconds() + ": give a number of"
+      throw new BadInputException("{timeout} " + timeout.toSeconds() + ": give a number of"
           + " seconds from 1 to " + MAX_TIMEOUT.toSeconds());
     }
   }

@@ -203,10 +203,10 @@ public final class Engine {
         ImageOptions.keyValues("-e", request.env()), ImageOptions.keyValues("-l", request.labels()));
     if (request.release().isEmpty() && request.projectDir().isEmpty()) {
       throw new BadInputException(
-          "give the release with --release PATH, or its mix project with --project-dir DIR");
+          "give the release with {release} PATH, or its mix project with {project-dir} DIR");
     }
     if (baseSpec instanceof BaseSpec.Host && !options.user().matches("\\d+(:\\d+)?")) {
-      throw new BadInputException("--user " + options.user() + ": --from host writes /etc/passwd"
+      throw new BadInputException("{user} " + options.user() + ": {from} host writes /etc/passwd"
           + " itself and can only name numeric users; give UID:GID");
     }
     Optional<Target> target = withTarget ? Optional.of(writableTarget(request)) : Optional.empty();
@@ -272,8 +272,8 @@ public final class Engine {
   private static Target writableTarget(BuildRequest request) {
     Target target = Target.parse(request.to(), request.tags());
     target.checkWritable();
-    request.digestFile().ifPresent(f -> requireParent(f, "--digest-file"));
-    request.metadataFile().ifPresent(f -> requireParent(f, "--metadata"));
+    request.digestFile().ifPresent(f -> requireParent(f, "{digest-file}"));
+    request.metadataFile().ifPresent(f -> requireParent(f, "{metadata}"));
     return target;
   }
 
@@ -310,7 +310,7 @@ public final class Engine {
         if (RegistryHosts.isLoopback(registry)) {
           reporter.debug("registry " + registry + " is on loopback: using " + how);
         } else {
-          reporter.warn("registry " + registry + " is used over " + how + " (--insecure)");
+          reporter.warn("registry " + registry + " is used over " + how + " ({insecure})");
         }
       }
     }
@@ -336,7 +336,7 @@ public final class Engine {
             && credentials.credential(imageOn(entry.getKey(), target, base), log).isPresent()) {
           throw new BadInputException("registry " + entry.getKey() + " has credentials and "
               + "verified TLS, but shares this build with a registry used without TLS; jib would "
-              + "allow both without it. Pass --insecure to accept that, or use one kind of registry");
+              + "allow both without it. Pass {insecure} to accept that, or use one kind of registry");
         }
       }
     }
@@ -403,7 +403,7 @@ public final class Engine {
   private static void requireWritableCache(Path cacheDir) {
     WritableDirectory.problem(cacheDir, true).ifPresent(problem -> {
       throw new BadInputException("the cache directory " + cacheDir + " cannot be written ("
-          + problem + "); name one you can write with --cache-dir");
+          + problem + "); name one you can write with {cache-dir}");
     });
   }
 }

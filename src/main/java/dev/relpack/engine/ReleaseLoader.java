@@ -34,7 +34,7 @@ public final class ReleaseLoader {
     Path path = request.release().orElseGet(() -> request.projectDir()
         .map(dir -> request.releaseStep().release(dir, request.environment(), made))
         .orElseThrow(() -> new BadInputException(
-            "give the release with --release PATH, or its mix project with --project-dir DIR")));
+            "give the release with {release} PATH, or its mix project with {project-dir} DIR")));
     Release release = new ReleaseReader(CacheDirectory.root(request.cacheDir()),
         ExtractionLimits.DEFAULT, warn).read(path);
     return new Loaded(release,
@@ -45,7 +45,7 @@ public final class ReleaseLoader {
     Set<String> own = new HashSet<>();
     for (String app : apps) {
       if (release.app(app).isEmpty()) {
-        throw new BadInputException("--app " + app + ": release " + release.name()
+        throw new BadInputException("{app} " + app + ": release " + release.name()
             + " has no application " + app + " (it has " + release.apps().stream()
             .map(ReleaseApp::name).sorted().toList() + ")");
       }

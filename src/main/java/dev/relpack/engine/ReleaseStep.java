@@ -83,7 +83,7 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
       if (!Files.isDirectory(made.get())) {
         throw new BadInputException((rebar3(dir) ? "rebar3" : "mix")
             + " said it made the release at " + made.get() + ", but there"
-            + " is no directory there; give the release with --release PATH");
+            + " is no directory there; give the release with {release} PATH");
       }
       return made.get();
     }
@@ -96,13 +96,13 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     long started = System.nanoTime();
     boolean mix = Files.isRegularFile(dir.resolve("mix.exs"));
     if (!mix && !Files.isRegularFile(dir.resolve("rebar.config"))) {
-      throw new BadInputException("--project-dir " + dir + " has neither mix.exs nor rebar.config;"
-          + " name a mix or rebar3 project, or the release itself with --release");
+      throw new BadInputException("{project-dir} " + dir + " has neither mix.exs nor rebar.config;"
+          + " name a mix or rebar3 project, or the release itself with {release}");
     }
     String tool = mix ? "mix" : "rebar3";
     String program = onPath(tool, environment).orElseThrow(() -> new BadInputException(tool
         + " is not on PATH: install " + (mix ? "Elixir (apt-get install elixir)" : "rebar3")
-        + " to make the release of " + dir + ", or pass --no-release to use the one it has"));
+        + " to make the release of " + dir + ", or pass {no-release} to use the one it has"));
     Map<String, String> env = new HashMap<>(environment);
     if (mix) {
       String mixEnv = mixEnv(environment);

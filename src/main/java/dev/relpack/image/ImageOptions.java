@@ -23,7 +23,7 @@ public record ImageOptions(
   public ImageOptions {
     appRoot = checkAppRoot(appRoot);
     if (!USER.matcher(user).matches()) {
-      throw new BadInputException("--user " + user + " is not UID:GID (e.g. 65534:65534)");
+      throw new BadInputException("{user} " + user + " is not UID:GID (e.g. 65534:65534)");
     }
     ports = ports.stream().map(ImageOptions::checkPort).toList();
     for (String name : env.keySet()) {
@@ -58,7 +58,7 @@ public record ImageOptions(
     String normal = appRoot.startsWith("/") ? Path.of(appRoot).normalize().toString() : "";
     if (normal.isEmpty() || normal.equals("/") || !normal.equals(appRoot.replaceAll("/+$", ""))
         || appRoot.contains("..")) {
-      throw new BadInputException("--app-root " + appRoot
+      throw new BadInputException("{app-root} " + appRoot
           + " must be an absolute directory below / (e.g. /app)");
     }
     return normal;

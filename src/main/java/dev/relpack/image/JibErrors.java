@@ -60,11 +60,11 @@ final class JibErrors {
     }
     if (e instanceof InsecureRegistryException) {
       return new RegistryException("cannot verify the TLS certificate of the registry for "
-          + target + "; pass --registry-ca FILE to trust its CA, or --insecure", e);
+          + target + "; pass {registry-ca} FILE to trust its CA, or {insecure}", e);
     }
     if (e instanceof RegistryCredentialsNotSentException) {
       return new RegistryException("the registry for " + target + " wants credentials over plain"
-          + " HTTP; pass --insecure to allow that", e);
+          + " HTTP; pass {insecure} to allow that", e);
     }
     if (e instanceof RegistryAuthenticationFailedException) {
       return new RegistryException("authentication failed for " + target

@@ -1,45 +1,36 @@
 package dev.relpack.maven;
 
+import dev.relpack.error.Input;
+import java.util.EnumMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * relpack's messages in a pom user's words: where a message names a command-line option
- * ({@code --to}, {@code --registry-ca}) the goal's user set a parameter ({@code <to>}, {@code
- * <registryCas>}) instead. Options the goal has no parameter for are left as they are.
+ * relpack's messages in a pom user's words: where a message names an input (the command line
+ * says {@code --to}, {@code --registry-ca}) the goal's user set a parameter ({@code <to>},
+ * {@code <registryCas>}).
  */
 final class MavenWording {
-  private static final Pattern OPTION = Pattern.compile("(?<![\\w-])--([a-z][a-z-]*[a-z])");
-  private static final Map<String, String> PARAMETERS = Map.ofEntries(
-      Map.entry("release", "release"), Map.entry("project-dir", "projectDir"),
-      Map.entry("mix-env", "mixEnv"), Map.entry("no-deps-get", "noDepsGet"),
-      Map.entry("release-name", "releaseName"), Map.entry("rebar-profile", "rebarProfile"),
-      Map.entry("no-release", "noRelease"), Map.entry("app", "apps"),
-      Map.entry("from", "from"), Map.entry("to", "to"), Map.entry("tag", "tags"),
-      Map.entry("port", "ports"), Map.entry("env", "environment"), Map.entry("label", "labels"),
-      Map.entry("user", "user"), Map.entry("app-root", "appRoot"),
-      Map.entry("insecure", "insecure"), Map.entry("registry-ca", "registryCas"),
-      Map.entry("digest-file", "digestFile"), Map.entry("metadata", "metadataFile"),
-      Map.entry("cache-dir", "cacheDir"), Map.entry("timeout", "timeout"),
-      Map.entry("no-check", "noCheck"));
+  private static final Map<Input, String> PARAMETERS = new EnumMap<>(Map.ofEntries(
+      Map.entry(Input.RELEASE, "release"), Map.entry(Input.PROJECT_DIR, "projectDir"),
+      Map.entry(Input.MIX_ENV, "mixEnv"), Map.entry(Input.NO_DEPS_GET, "noDepsGet"),
+      Map.entry(Input.RELEASE_NAME, "releaseName"), Map.entry(Input.REBAR_PROFILE, "rebarProfile"),
+      Map.entry(Input.NO_RELEASE, "noRelease"), Map.entry(Input.APP, "apps"),
+      Map.entry(Input.FROM, "from"), Map.entry(Input.TO, "to"), Map.entry(Input.TAG, "tags"),
+      Map.entry(Input.PORT, "ports"), Map.entry(Input.ENV, "environment"),
+      Map.entry(Input.LABEL, "labels"), Map.entry(Input.USER, "user"),
+      Map.entry(Input.APP_ROOT, "appRoot"), Map.entry(Input.INSECURE, "insecure"),
+      Map.entry(Input.REGISTRY_CA, "registryCas"), Map.entry(Input.DIGEST_FILE, "digestFile"),
+      Map.entry(Input.METADATA, "metadataFile"), Map.entry(Input.CACHE_DIR, "cacheDir"),
+      Map.entry(Input.TIMEOUT, "timeout"), Map.entry(Input.NO_CHECK, "noCheck")));
 
   private MavenWording() {}
 
-  /** The parameter each command-line option of {@code relpack build} is, in the goal. */
-  static Map<String, String> parameters() {
+  /** The goal's parameter for each input. */
+  static Map<Input, String> parameters() {
     return PARAMETERS;
   }
 
   static String of(String message) {
-    Matcher matcher = OPTION.matcher(message);
-    StringBuilder worded = new StringBuilder();
-    while (matcher.find()) {
-      String parameter = PARAMETERS.get(matcher.group(1));
-      matcher.appendReplacement(worded,
-          Matcher.quoteReplacement(parameter == null ? matcher.group() : "<" + parameter + ">"));
-    }
-    matcher.appendTail(worded);
-    return worded.toString();
+    return Input.render(message, input -> "<" + PARAMETERS.get(input) + ">");
   }
 }

@@ -99,7 +99,7 @@ public final class RegistryDeadline {
       expired = true;
       result.cancel(true);
       throw new RegistryException(who() + " did not answer within " + seconds(limit)
-          + " (" + doing + "); pass --timeout SECONDS to wait longer", null);
+          + " (" + doing + "); pass {timeout} SECONDS to wait longer", null);
     } catch (ExecutionException e) {
       throw unwrap(e.getCause(), doing);
     } catch (InterruptedException e) {

@@ -138,7 +138,7 @@ final class RegistryHttp {
       return response;
     } catch (SocketTimeoutException e) {
       throw new RegistryException("registry " + registry + " did not answer within "
-          + RegistryDeadline.seconds(timeout) + " while sending " + what + "; pass --timeout SECONDS to wait"
+          + RegistryDeadline.seconds(timeout) + " while sending " + what + "; pass {timeout} SECONDS to wait"
           + " longer", e);
     } catch (IOException e) {
       throw new RegistryException("cannot " + (request.body() == null ? "read " : "send ") + what

@@ -48,7 +48,7 @@ public final class RegistryProbe {
         return probeOnce(registry);
       } catch (SSLException e) {
         throw new RegistryException("cannot use registry " + registry + " securely: "
-            + tlsProblem(e) + "; if it has a private CA pass --registry-ca FILE, else --insecure",
+            + tlsProblem(e) + "; if it has a private CA pass {registry-ca} FILE, else {insecure}",
             e);
       } catch (IOException e) {
         last = e;

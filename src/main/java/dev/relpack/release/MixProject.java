@@ -31,7 +31,7 @@ public record MixProject(Path dir, Set<String> ownApps, Set<String> lockedDeps) 
   public static MixProject read(Path dir) {
     Path mixExs = dir.resolve("mix.exs");
     if (!Files.isRegularFile(mixExs)) {
-      throw new BadInputException("--project-dir " + dir + " has no mix.exs; give the root of a"
+      throw new BadInputException("{project-dir} " + dir + " has no mix.exs; give the root of a"
           + " mix project");
     }
     try {

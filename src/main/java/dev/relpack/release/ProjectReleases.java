@@ -97,20 +97,20 @@ public record ProjectReleases(Path rel, String command) {
     List<String> releases = names();
     if (name.isPresent()) {
       if (!releases.contains(name.get())) {
-        throw new BadInputException("--release-name " + name.get() + ": no release " + name.get()
+        throw new BadInputException("{release-name} " + name.get() + ": no release " + name.get()
             + " under " + rel + (releases.isEmpty() ? "" : " (it has " + releases + ")")
             + "; run `" + command + " " + name.get() + "` first, or give"
-            + " --release PATH");
+            + " {release} PATH");
       }
       return rel.resolve(name.get());
     }
     if (releases.isEmpty()) {
       throw new BadInputException("no release under " + rel + "; run `" + command
-          + "` first, or give --release PATH (also for a release configured with its own :path)");
+          + "` first, or give {release} PATH (also for a release configured with its own :path)");
     }
     if (releases.size() > 1) {
       throw new BadInputException(rel + " holds several releases " + releases
-          + "; pass --release-name NAME to choose one");
+          + "; pass {release-name} NAME to choose one");
     }
     return rel.resolve(releases.get(0));
   }

@@ -48,7 +48,7 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
   public void checkWritable() {
     Target.requireParentDirectory(file, display());
     if (Files.isDirectory(file)) {
-      throw new BadInputException("--to " + display() + " is a directory; name a file for the archive");
+      throw new BadInputException("{to} " + display() + " is a directory; name a file for the archive");
     }
   }
 

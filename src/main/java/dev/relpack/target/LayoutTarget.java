@@ -45,15 +45,15 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       return;
     }
     if (!Files.isDirectory(dir)) {
-      throw new BadInputException("--to " + display() + " is a file; name a directory for the layout");
+      throw new BadInputException("{to} " + display() + " is a file; name a directory for the layout");
     }
     if (!Files.isRegularFile(dir.resolve(OciLayoutNames.MARKER)) && !isEmpty(dir)) {
-      throw new BadInputException("--to " + display() + " exists and is not an OCI layout;"
+      throw new BadInputException("{to} " + display() + " exists and is not an OCI layout;"
           + " name a new or empty directory, or an existing layout");
     }
     Path index = dir.resolve(OciLayoutNames.INDEX);
     if (Files.exists(index) && !isIndex(index)) {
-      throw new BadInputException("--to " + display() + ": its index.json is not an OCI image"
+      throw new BadInputException("{to} " + display() + ": its index.json is not an OCI image"
           + " index; name a new or empty directory, or a valid layout");
     }
     Target.requireWritable(dir, display());

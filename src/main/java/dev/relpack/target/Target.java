@@ -68,18 +68,18 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
 
   static Target parse(String to, List<String> extraTags) {
     if (to == null || to.isBlank()) {
-      throw new BadInputException("--to is empty; give a registry reference, tar:PATH or oci:DIR");
+      throw new BadInputException("{to} is empty; give a registry reference, tar:PATH or oci:DIR");
     }
     extraTags.forEach(Target::checkTag);
     if (to.startsWith("tar:")) {
       String path = to.substring("tar:".length());
       if (path.isEmpty()) {
-        throw new BadInputException("--to " + to + " names no path after 'tar:'");
+        throw new BadInputException("{to} " + to + " names no path after 'tar:'");
       }
       return new ArchiveTarget(Path.of(path), tags(List.of(), extraTags));
     }
     if (to.startsWith("oci:")) {
-      LayoutReference layout = LayoutReference.parse(to.substring("oci:".length()), "--to");
+      LayoutReference layout = LayoutReference.parse(to.substring("oci:".length()), "{to}");
       layout.ref().ifPresent(Target::checkTag);
       return new LayoutTarget(layout.dir(), tags(layout.ref().stream().toList(), extraTags));
     }
@@ -87,11 +87,11 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
     try {
       reference = ImageReference.parse(to);
     } catch (InvalidImageReferenceException e) {
-      throw new BadInputException("--to " + to + " is not an image reference (e.g."
+      throw new BadInputException("{to} " + to + " is not an image reference (e.g."
           + " registry.example.com/group/app:1.0, lower-case), tar:PATH or oci:DIR");
     }
     if (reference.getDigest().isPresent()) {
-      throw new BadInputException("--to " + to + " names a digest; push to a tag instead");
+      throw new BadInputException("{to} " + to + " names a digest; push to a tag instead");
     }
     // jib fills in "latest" when the reference names no tag; only a tag the user wrote counts
     List<String> tags = tags(namesTag(to) ? reference.getTag().stream().toList() : List.of(),
@@ -104,7 +104,7 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   static void requireParentDirectory(Path path, String display) {
     Path parent = path.toAbsolutePath().getParent();
     if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
-      throw new BadInputException("--to " + display + ": directory " + parent + " does not exist");
+      throw new BadInputException("{to} " + display + ": directory " + parent + " does not exist");
     }
     requireWritable(parent, display);
   }
@@ -112,7 +112,7 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   /** Fails unless files can be written in {@code dir}. */
   static void requireWritable(Path dir, String display) {
     WritableDirectory.problem(dir, false).ifPresent(problem -> {
-      throw new BadInputException("--to " + display + ": cannot write in " + dir + " ("
+      throw new BadInputException("{to} " + display + ": cannot write in " + dir + " ("
           + problem + "); name a directory you can write");
     });
   }

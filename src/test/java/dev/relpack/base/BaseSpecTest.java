@@ -31,7 +31,7 @@ class BaseSpecTest {
   void refusesWhatIsNoBase() {
     for (String bad : new String[] {"", "tar:", "oci:", "Alpine:3.20", "a b", "x@sha256:12"}) {
       BadInputException e = assertThrows(BadInputException.class, () -> BaseSpec.parse(bad), bad);
-      assertTrue(e.getMessage().startsWith("--from"), e.getMessage());
+      assertTrue(e.getMessage().startsWith("{from}"), e.getMessage());
     }
   }
 }

@@ -92,7 +92,7 @@ class DockerArchiveFilesTest {
     Path tar = archive(List.of("sha256:" + Sha256.of(ONE), claimed), false);
     BaseLayer two = DockerArchiveBase.files(tar).layers().get(1);
     BadInputException e = assertThrows(BadInputException.class, () -> read(two));
-    assertEquals("--from tar:" + tar + ": layer two/layer.tar does not match the diff ID " + claimed
+    assertEquals("{from} tar:" + tar + ": layer two/layer.tar does not match the diff ID " + claimed
         + " its config gives it (its content is sha256:" + Sha256.of(TWO) + "); the archive is"
         + " damaged or was tampered with", e.getMessage());
   }
@@ -101,7 +101,7 @@ class DockerArchiveFilesTest {
   void anArchiveHoldingAMemberTwiceIsRefused() throws IOException {
     Path tar = archive(List.of("sha256:" + Sha256.of(ONE), "sha256:" + Sha256.of(TWO)), true);
     BadInputException e = assertThrows(BadInputException.class, () -> DockerArchiveBase.files(tar));
-    assertEquals("--from tar:" + tar + ": it holds one/layer.tar twice; save the image again",
+    assertEquals("{from} tar:" + tar + ": it holds one/layer.tar twice; save the image again",
         e.getMessage());
   }
 }

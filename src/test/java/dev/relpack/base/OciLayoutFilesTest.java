@@ -87,7 +87,7 @@ class OciLayoutFilesTest {
         in.readAllBytes();
       }
     });
-    assertEquals("--from oci:" + layout + ":os: layer " + layer + " does not match its digest (its"
+    assertEquals("{from} oci:" + layout + ":os: layer " + layer + " does not match its digest (its"
         + " content is sha256:" + Sha256.of(other) + "); the layout is damaged or was tampered with",
         e.getMessage());
   }

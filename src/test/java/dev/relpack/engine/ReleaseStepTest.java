@@ -35,7 +35,7 @@ class ReleaseStepTest {
     BadInputException e = assertThrows(BadInputException.class,
         () -> ReleaseStep.NONE.release(project, Map.of(), Optional.of(missing)));
     assertEquals("mix said it made the release at " + missing + ", but there is no directory"
-        + " there; give the release with --release PATH", e.getMessage());
+        + " there; give the release with {release} PATH", e.getMessage());
   }
 
   @Test

@@ -53,7 +53,7 @@ class ImageOptionsTest {
   void refusesAppRootsThatAreNotAPlainAbsoluteDirectory(String appRoot) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> options(appRoot, "1000", List.of(), Map.of(), Map.of()));
-    assertTrue(e.getMessage().startsWith("--app-root " + appRoot + " "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{app-root} " + appRoot + " "), e.getMessage());
   }
 
   @ParameterizedTest
@@ -69,7 +69,7 @@ class ImageOptionsTest {
   void refusesWhatIsNotUidGid(String user) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> options("/app", user, List.of(), Map.of(), Map.of()));
-    assertTrue(e.getMessage().startsWith("--user " + user + " "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{user} " + user + " "), e.getMessage());
     assertTrue(e.getMessage().contains("UID:GID"), e.getMessage());
   }
 
@@ -128,7 +128,7 @@ class ImageOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"-e, NOEQUALS", "-e, =value", "-l, ''", "-l, =", "--label, justakey"})
+  @CsvSource({"-e, NOEQUALS", "-e, =value", "-l, ''", "-l, =", "{label}, justakey"})
   void keyValuesRefuseWhatIsNotKeyEqualsValueNamingTheOption(String option, String value) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> ImageOptions.keyValues(option, List.of("OK=1", value)));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.CheckFailedException;
+import dev.relpack.error.Input;
 import dev.relpack.error.RegistryException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +23,7 @@ class MavenErrorsTest {
 
   @Test
   void badInputFailsTheBuildInTheGoalsWordsWithoutItsCause() {
-    BadInputException bad = new BadInputException("--from nope: not a base",
+    BadInputException bad = new BadInputException(Input.FROM + " nope: not a base",
         new IllegalStateException("server said: token abc"));
     MojoFailureException failure = assertThrows(MojoFailureException.class,
         () -> MavenErrors.raise(bad, log));

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import dev.relpack.error.Input;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 import picocli.CommandLine.Option;
@@ -24,17 +25,17 @@ class MavenWordingTest {
       "version");
 
   @Test
-  void optionsBecomeTheGoalsParameters() {
+  void inputsBecomeTheGoalsParameters() {
     assertEquals("<to> registry.example.com/app: give a reference; if it has a private CA pass"
         + " <registryCas> FILE, else <insecure>",
-        MavenWording.of("--to registry.example.com/app: give a reference; if it has a private CA"
-            + " pass --registry-ca FILE, else --insecure"));
+        MavenWording.of(Input.TO + " registry.example.com/app: give a reference; if it has a"
+            + " private CA pass " + Input.REGISTRY_CA + " FILE, else " + Input.INSECURE));
   }
 
   @Test
-  void whatIsNotAnOptionOfTheGoalStaysAsItIs() {
-    assertEquals("run with -v or --progress plain; a-b--to stays; --to-be is not an option",
-        MavenWording.of("run with -v or --progress plain; a-b--to stays; --to-be is not an option"));
+  void whatIsNotAnInputStaysAsItIs() {
+    assertEquals("{init terminating in do_boot} {tos} --to -v",
+        MavenWording.of("{init terminating in do_boot} {tos} --to -v"));
   }
 
   @Test
@@ -47,7 +48,8 @@ class MavenWordingTest {
             .map(n -> n.substring(2)).filter(n -> !CLI_ONLY.contains(n)).forEach(cli::add);
       }
     }
-    assertEquals(cli, new TreeSet<>(MavenWording.parameters().keySet()), "every option is worded");
+    assertEquals(cli, new TreeSet<>(MavenWording.parameters().keySet().stream().map(Input::key)
+        .toList()), "every option of the CLI is an input the goal has a word for");
 
     // the goal's parameters as Maven sees them: the descriptor generated from the annotations
     Set<String> goal = new TreeSet<>();
@@ -71,26 +73,36 @@ class MavenWordingTest {
   private static final Set<String> NOT_OURS = Set.of("only", "overwrite", "unset", "chdir");
 
   @Test
-  void everyOptionACoreMessageNamesHasTheGoalsWordForIt() throws Exception {
+  void theCoreNamesInputsNotOptionsAndOnlyInputsThereAre() throws Exception {
     Pattern literal = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
     Pattern option = Pattern.compile("(?<![\\w-])--([a-z][a-z-]*[a-z])");
-    Set<String> unworded = new TreeSet<>();
+    Pattern placeholder = Pattern.compile("\\{([a-z][a-z-]*[a-z])\\}");
+    Set<String> keys = new TreeSet<>();
+    for (Input input : Input.values()) {
+      keys.add(input.key());
+    }
+    Set<String> wrong = new TreeSet<>();
     try (Stream<Path> files = Files.walk(Path.of("src/main/java/dev/relpack"))) {
       for (Path file : files.filter(f -> f.toString().endsWith(".java"))
           .filter(f -> !f.startsWith("src/main/java/dev/relpack/cli")
               && !f.startsWith("src/main/java/dev/relpack/maven")).toList()) {
         Matcher strings = literal.matcher(Files.readString(file));
         while (strings.find()) {
-          Matcher named = option.matcher(strings.group());
+          Matcher spelled = option.matcher(strings.group());
+          while (spelled.find()) {
+            if (!NOT_OURS.contains(spelled.group(1))) {
+              wrong.add(file.getFileName() + " spells --" + spelled.group(1));
+            }
+          }
+          Matcher named = placeholder.matcher(strings.group());
           while (named.find()) {
-            String name = named.group(1);
-            if (!MavenWording.parameters().containsKey(name) && !NOT_OURS.contains(name)) {
-              unworded.add(file.getFileName() + ": --" + name);
+            if (!keys.contains(named.group(1))) {
+              wrong.add(file.getFileName() + " names no input: " + named.group());
             }
           }
         }
       }
     }
-    assertEquals(Set.of(), unworded, "a message names an option the goal would not reword");
+    assertEquals(Set.of(), wrong, "core messages name inputs ({to}), which front ends word");
   }
 }

@@ -26,7 +26,7 @@ class RegistryDeadlineTest {
         }));
     long took = (System.nanoTime() - started) / 1_000_000;
     assertTrue(took >= 300 && took < 5_000, took + " ms");
-    assertEquals("registry reg:5000 did not answer within 300 ms (pushing x); pass --timeout"
+    assertEquals("registry reg:5000 did not answer within 300 ms (pushing x); pass {timeout}"
         + " SECONDS to wait longer", e.getMessage());
     assertTrue(deadline.expired());
     assertTrue(deadline.executor().isShutdown(), "no step of jib's can start after");

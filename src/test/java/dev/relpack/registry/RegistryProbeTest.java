@@ -90,8 +90,8 @@ class RegistryProbeTest {
     String registry = "127.0.0.1:" + https.httpsPort();
     RegistryException e = assertThrows(RegistryException.class, () -> probe(SECURE).probe(registry));
     assertTrue(e.getMessage().contains(registry), e.getMessage());
-    assertTrue(e.getMessage().contains("--registry-ca"), e.getMessage());
-    assertTrue(e.getMessage().contains("--insecure"), e.getMessage());
+    assertTrue(e.getMessage().contains("{registry-ca}"), e.getMessage());
+    assertTrue(e.getMessage().contains("{insecure}"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 
@@ -102,7 +102,7 @@ class RegistryProbeTest {
     String registry = host + ":" + https.httpsPort();
     RegistryException e = assertThrows(RegistryException.class, () -> probe(SECURE).probe(registry));
     assertTrue(e.getMessage().contains(registry), e.getMessage());
-    assertTrue(e.getMessage().contains("--registry-ca"), e.getMessage());
+    assertTrue(e.getMessage().contains("{registry-ca}"), e.getMessage());
     // and the same registry is reachable, unverified, with --insecure
     assertEquals(RegistryProbe.Transport.HTTPS_UNVERIFIED, probe(INSECURE).probe(registry));
   }
@@ -114,7 +114,7 @@ class RegistryProbeTest {
     String registry = host + ":" + http.port();
     RegistryException e = assertThrows(RegistryException.class, () -> probe(SECURE).probe(registry));
     assertTrue(e.getMessage().contains(registry), e.getMessage());
-    assertTrue(e.getMessage().contains("--insecure"), e.getMessage());
+    assertTrue(e.getMessage().contains("{insecure}"), e.getMessage());
     assertEquals(RegistryProbe.Transport.HTTP, probe(INSECURE).probe(registry));
   }
 

@@ -194,7 +194,7 @@ class RegistryReaderTest {
           () -> hostileReader(Duration.ofMillis(500)).read(on(hostile, ":1"), Optional.empty()));
       assertTrue(System.nanoTime() - started < 5_000_000_000L);
       assertEquals("registry " + hostile.address() + " did not answer within 500 ms while sending"
-          + " the manifest of " + hostile.address() + "/base/os:1; pass --timeout SECONDS to wait"
+          + " the manifest of " + hostile.address() + "/base/os:1; pass {timeout} SECONDS to wait"
           + " longer", e.getMessage());
     }
   }

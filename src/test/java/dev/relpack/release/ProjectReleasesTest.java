@@ -39,7 +39,7 @@ class ProjectReleasesTest {
     release("_build/prod/rel/worker");
     BadInputException e = assertThrows(BadInputException.class, () -> find("prod", Map.of(), null));
     assertEquals(project.resolve("_build/prod/rel") + " holds several releases [web, worker];"
-        + " pass --release-name NAME to choose one", e.getMessage());
+        + " pass {release-name} NAME to choose one", e.getMessage());
   }
 
   @Test
@@ -54,16 +54,16 @@ class ProjectReleasesTest {
     release("_build/prod/rel/web");
     BadInputException e =
         assertThrows(BadInputException.class, () -> find("prod", Map.of(), "worker"));
-    assertEquals("--release-name worker: no release worker under "
+    assertEquals("{release-name} worker: no release worker under "
         + project.resolve("_build/prod/rel") + " (it has [web]); run `MIX_ENV=prod mix release"
-        + " worker` first, or give --release PATH", e.getMessage());
+        + " worker` first, or give {release} PATH", e.getMessage());
   }
 
   @Test
   void noReleaseSaysHowToMakeOneOrNameOneElsewhere() {
     BadInputException e = assertThrows(BadInputException.class, () -> find("prod", Map.of(), null));
     assertEquals("no release under " + project.resolve("_build/prod/rel") + "; run `MIX_ENV=prod"
-        + " mix release` first, or give --release PATH (also for a release configured with its own"
+        + " mix release` first, or give {release} PATH (also for a release configured with its own"
         + " :path)", e.getMessage());
   }
 
@@ -124,7 +124,7 @@ class ProjectReleasesTest {
     BadInputException e = assertThrows(BadInputException.class,
         () -> ProjectReleases.rebar3(project, "bench", Map.of()).find(Optional.empty()));
     assertEquals("no release under " + project.resolve("_build/bench/rel") + "; run `rebar3 as"
-        + " bench release` first, or give --release PATH (also for a release configured with its"
+        + " bench release` first, or give {release} PATH (also for a release configured with its"
         + " own :path)", e.getMessage());
   }
 

@@ -116,7 +116,7 @@ class TargetTest {
       "registry.example.com/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})
   void digestTargetsAreRefused(String to) {
     BadInputException e = assertThrows(BadInputException.class, () -> parse(to));
-    assertTrue(e.getMessage().startsWith("--to "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{to} "), e.getMessage());
     assertTrue(e.getMessage().contains("digest"), e.getMessage());
   }
 
@@ -147,7 +147,7 @@ class TargetTest {
   @ValueSource(strings = {"", "  ", "tar:", "oci:", "Registry.Example.com/App", "a b", "app:bad tag"})
   void whatIsNoTargetIsRefusedNamingTheOption(String to) {
     BadInputException e = assertThrows(BadInputException.class, () -> parse(to));
-    assertTrue(e.getMessage().startsWith("--to"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{to}"), e.getMessage());
   }
 
   @Test
@@ -233,6 +233,6 @@ class TargetTest {
     Path dir = Files.createDirectory(work.resolve("out.tar"));
     BadInputException e = assertThrows(BadInputException.class,
         () -> parse("tar:" + dir).checkWritable());
-    assertTrue(e.getMessage().startsWith("--to "), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{to} "), e.getMessage());
   }
 }

@@ -52,7 +52,7 @@ public final class DockerArchiveReader {
   /** The archive's first image, each of its layers named by a sha256 diff ID. */
   public static Image image(Path tar) {
     Contents contents = scan(tar);
-    String display = "--from tar:" + tar;
+    String display = "{from} tar:" + tar;
     JsonNode layerNames = contents.image().path("Layers");
     JsonNode diffIds = contents.config().path("rootfs").path("diff_ids");
     if (layerNames.size() != diffIds.size()) {
@@ -80,13 +80,13 @@ public final class DockerArchiveReader {
    * closing it closes the archive.
    */
   public static InputStream open(Path tar, Layer layer) throws IOException {
-    return member(tar, layer.member(), "--from tar:" + tar + ": layer " + Printable.of(layer.name()));
+    return member(tar, layer.member(), "{from} tar:" + tar + ": layer " + Printable.of(layer.name()));
   }
 
   /** The archive read to the start of the file {@code member}; closing it closes the archive. */
   private static InputStream member(Path tar, String member, String layer) throws IOException {
     TarArchiveInputStream in = new BoundedTarInputStream(
-        new BufferedInputStream(Files.newInputStream(tar)), "--from tar:" + tar);
+        new BufferedInputStream(Files.newInputStream(tar)), "{from} tar:" + tar);
     try {
       for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
         if (e.isFile() && strip(e.getName()).equals(member)) {
@@ -112,26 +112,26 @@ public final class DockerArchiveReader {
 
   private static Contents scan(Path tar) {
     if (!Files.isRegularFile(tar)) {
-      throw new BadInputException("--from tar:" + tar + ": no such file");
+      throw new BadInputException("{from} tar:" + tar + ": no such file");
     }
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(tar))) {
       raw.mark(2);
       if (raw.read() == 0x1f && raw.read() == 0x8b) {
-        throw new BadInputException("--from tar:" + tar + " is gzip-compressed; jib reads"
+        throw new BadInputException("{from} tar:" + tar + " is gzip-compressed; jib reads"
             + " uncompressed docker-archive files: gunzip it first");
       }
       raw.reset();
       Map<String, byte[]> small = new HashMap<>();
       Set<String> files = new HashSet<>();
       Map<String, String> links = new HashMap<>();
-      try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "--from tar:" + tar)) {
+      try (TarArchiveInputStream in = new BoundedTarInputStream(raw, "{from} tar:" + tar)) {
         for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
           String name = checkedName(tar, e);
           if ((e.isFile() || e.isSymbolicLink() || e.isLink())
               && (files.contains(name) || links.containsKey(name))) {
             // jib unpacks the archive, so the last one would win; the check must read what jib
             // uses, and no tool writes an archive like this
-            throw new BadInputException("--from tar:" + tar + ": it holds "
+            throw new BadInputException("{from} tar:" + tar + ": it holds "
                 + Printable.of(name) + " twice; save the image again");
           }
           if (e.isSymbolicLink()) {
@@ -148,16 +148,16 @@ public final class DockerArchiveReader {
       }
       byte[] manifestBytes = small.get(DockerArchiveNames.MANIFEST);
       if (manifestBytes == null) {
-        throw new BadInputException("--from tar:" + tar + " is not a docker-archive (`docker save`)"
+        throw new BadInputException("{from} tar:" + tar + " is not a docker-archive (`docker save`)"
             + " tarball: it has no " + DockerArchiveNames.MANIFEST
             + (small.containsKey(OciLayoutNames.INDEX)
-            ? "; it looks like an OCI layout: unpack it and use --from oci:DIR" : ""));
+            ? "; it looks like an OCI layout: unpack it and use {from} oci:DIR" : ""));
       }
       requireLinksToFiles(tar, files, links);
       JsonNode image = JSON.readTree(manifestBytes).path(0);
       for (JsonNode layer : image.path("Layers")) {
         if (!files.contains(links.getOrDefault(layer.asText(), layer.asText()))) {
-          throw new BadInputException("--from tar:" + tar + ": " + DockerArchiveNames.MANIFEST
+          throw new BadInputException("{from} tar:" + tar + ": " + DockerArchiveNames.MANIFEST
               + " names layer "
               + Printable.of(layer.asText()) + ", which is not a file in the archive; a base"
               + " archive may only name its own files");
@@ -166,13 +166,13 @@ public final class DockerArchiveReader {
       String config = strip(image.path("Config").asText(""));
       byte[] configBytes = small.get(config);
       if (configBytes == null) {
-        throw new BadInputException("--from tar:" + tar + ": " + DockerArchiveNames.MANIFEST
+        throw new BadInputException("{from} tar:" + tar + ": " + DockerArchiveNames.MANIFEST
             + " names config " + config
             + ", which is not in the archive");
       }
       return new Contents(links, image, configBytes, JSON.readTree(configBytes));
     } catch (IOException e) {
-      throw new BadInputException("--from tar:" + tar + " is not a readable tar archive: "
+      throw new BadInputException("{from} tar:" + tar + " is not a readable tar archive: "
           + e.getMessage(), e);
     }
   }
@@ -188,12 +188,12 @@ public final class DockerArchiveReader {
     boolean inside = !name.startsWith("/") && java.util.Arrays.stream(name.split("/"))
         .noneMatch(part -> part.equals(".."));
     if (!inside) {
-      throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(entry.getName())
+      throw new BadInputException("{from} tar:" + tar + ": entry " + Printable.of(entry.getName())
           + " points outside the archive; save the image again");
     }
     if (!(entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() || entry.isLink())
         || entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
-      throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(entry.getName())
+      throw new BadInputException("{from} tar:" + tar + ": entry " + Printable.of(entry.getName())
           + " is a device or other special file; save the image again");
     }
     return name;
@@ -216,7 +216,7 @@ public final class DockerArchiveReader {
     List<String> rest = List.of(parts).subList(i, parts.length);
     if (target.startsWith("/") || rest.isEmpty() || rest.stream()
         .anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."))) {
-      throw new BadInputException("--from tar:" + tar + ": link " + Printable.of(name) + " -> "
+      throw new BadInputException("{from} tar:" + tar + ": link " + Printable.of(name) + " -> "
           + Printable.of(target) + " leads outside the archive; save the image again");
     }
     dir.addAll(rest);
@@ -227,7 +227,7 @@ public final class DockerArchiveReader {
   private static void requireLinksToFiles(Path tar, Set<String> files, Map<String, String> links) {
     links.forEach((link, target) -> {
       if (!files.contains(target)) {
-        throw new BadInputException("--from tar:" + tar + ": link " + Printable.of(link) + " -> "
+        throw new BadInputException("{from} tar:" + tar + ": link " + Printable.of(link) + " -> "
             + Printable.of(target) + " does not lead to a file in the archive; save the image"
             + " again");
       }
@@ -237,7 +237,7 @@ public final class DockerArchiveReader {
     for (String name : all) {
       for (int slash = name.indexOf('/'); slash > 0; slash = name.indexOf('/', slash + 1)) {
         if (links.containsKey(name.substring(0, slash))) {
-          throw new BadInputException("--from tar:" + tar + ": entry " + Printable.of(name)
+          throw new BadInputException("{from} tar:" + tar + ": entry " + Printable.of(name)
               + " lies under the link " + Printable.of(name.substring(0, slash))
               + "; save the image again");
         }

@@ -31,7 +31,7 @@ class DockerArchiveReaderTest {
       out.write("1500000000 path=manifest.json".getBytes(StandardCharsets.UTF_8));
     }
     BadInputException e = assertThrows(BadInputException.class, () -> DockerArchiveReader.read(tar));
-    assertEquals("--from tar:" + tar + ": a PAX header of 1500000000 bytes, over the 262144-byte"
+    assertEquals("{from} tar:" + tar + ": a PAX header of 1500000000 bytes, over the 262144-byte"
         + " limit (it starts \"1500000000 path=manifest.json\"); refusing it as corrupt or hostile",
         e.getMessage());
   }
