@@ -147,7 +147,7 @@ class MavenGoalIT {
   }
 
   @Test
-  void aSettingsServerLogsInWithItsPasswordDecryptedAndNeverShown() throws Exception {
+  void aSettingsServerLogsInWithItsPasswordDecryptedAndNeverShownEvenWithDebugOutput() throws Exception {
     Path dir = Files.createDirectories(work.resolve("settings"));
     String password = "s3cret-registry-pw";
     try (RegistryServer locked = RegistryServer.startWithAuth(dir.resolve("registry"), "mvn-user",
@@ -162,13 +162,17 @@ class MavenGoalIT {
           "<server><id>" + locked.address() + "</id><username>mvn-user</username><password>"
               + encrypted + "</password></server>");
 
-      Command.Result result = withServer.run(dir, MavenRun.plugin() + ":build",
+      // -X: relpack's details through Maven's debug log, and still no secret in them
+      Command.Result result = withServer.run(dir, "-X", MavenRun.plugin() + ":build",
           "-Dsettings.security=" + security, "-Drelpack.release=" + Testdata.demoTarball(),
           "-Drelpack.to=" + locked.address() + "/maven/locked:1");
       assertSucceeded(result);
       assertTrue(locked.repositories().contains("maven/locked"), locked.repositories().toString());
+      assertTrue(result.stdout().contains("[DEBUG] registry " + locked.address()
+          + " is on loopback: using plain HTTP"),
+          "relpack's verbose output under -X: " + result.stdout());
       assertFalse(result.stdout().contains(password) || result.stdout().contains(encrypted),
-          "no secret in Maven's output");
+          "no secret in Maven's output, not even with -X");
     }
   }
 
