@@ -8,7 +8,7 @@ import dev.relpack.layers.LayerPlan;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TlsTrust;
 import dev.relpack.release.Release;
-import dev.relpack.target.Target;
+import dev.relpack.publish.Target;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package dev.relpack.engine;
 
 import dev.relpack.base.BaseImage;
 import dev.relpack.image.ImageResult;
-import dev.relpack.target.Target;
+import dev.relpack.publish.Target;
 import dev.relpack.layers.LayerPlan;
 import dev.relpack.release.Release;
 import java.time.Duration;

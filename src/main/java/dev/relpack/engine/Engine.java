@@ -17,7 +17,7 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
-import dev.relpack.target.Target;
+import dev.relpack.publish.Target;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;

@@ -1,6 +1,6 @@
 package dev.relpack.engine;
 
-import dev.relpack.target.BuildListener;
+import dev.relpack.publish.BuildListener;
 
 /** What a front end shows while relpack works: steps, progress, warnings, details. */
 public interface Reporter extends BuildListener {

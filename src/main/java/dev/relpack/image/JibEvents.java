@@ -1,7 +1,7 @@
 package dev.relpack.image;
 
-import dev.relpack.target.TargetSession;
-import dev.relpack.target.BuildListener;
+import dev.relpack.publish.TargetSession;
+import dev.relpack.publish.BuildListener;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.event.events.ProgressEvent;
 import com.google.cloud.tools.jib.event.events.TimerEvent;

@@ -1,10 +1,10 @@
 package dev.relpack.image;
 
-import dev.relpack.target.Target;
-import dev.relpack.target.RegistryTarget;
-import dev.relpack.target.TargetSession;
+import dev.relpack.publish.Target;
+import dev.relpack.publish.RegistryTarget;
+import dev.relpack.publish.TargetSession;
 import dev.relpack.format.CorruptBlobException;
-import dev.relpack.target.BuildListener;
+import dev.relpack.publish.BuildListener;
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;

@@ -1,6 +1,6 @@
 package dev.relpack.image;
 
-import dev.relpack.target.BuildListener;
+import dev.relpack.publish.BuildListener;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.DescriptorDigest;

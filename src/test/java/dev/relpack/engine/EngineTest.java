@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.boot.Verdict;
 import dev.relpack.error.BadInputException;
-import dev.relpack.target.LayoutTarget;
+import dev.relpack.publish.LayoutTarget;
 import dev.relpack.testsupport.Testdata;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.relpack.image;
 
-import dev.relpack.target.BuildListener;
+import dev.relpack.publish.BuildListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

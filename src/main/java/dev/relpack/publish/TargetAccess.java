@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.publish;
 
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.registry.RegistryReader;

@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.publish;
 
 /** Receives what happens while an image is built, for a front end to render. */
 public interface BuildListener {

@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

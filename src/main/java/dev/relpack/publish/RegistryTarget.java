@@ -1,4 +1,4 @@
-package dev.relpack.target;
+package dev.relpack.publish;
 
 import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.ImageReference;
