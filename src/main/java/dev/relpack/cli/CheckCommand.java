@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.engine.Engine;
-import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.BuildRequest;
 import dev.relpack.error.ExitCode;
 import dev.relpack.image.ImageOptions;
@@ -14,9 +13,9 @@ import dev.relpack.io.Printable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code relpack check}: whether a base boots a release, without building anything. */
@@ -32,22 +31,8 @@ final class CheckCommand implements Callable<Integer> {
 
   private final Context context;
 
-  @Option(names = "--release", paramLabel = "PATH",
-      description = "Release directory (_build/prod/rel/NAME) or tarball (NAME-VSN.tar.gz).")
-  Path release;
-
-  @Option(names = "--project-dir", paramLabel = "DIR",
-      description = "The mix project: finds its built release.")
-  Path projectDir;
-
-  @Option(names = "--mix-env", paramLabel = "ENV",
-      description = "With --project-dir: the MIX_ENV its release was made in (default: $MIX_ENV,"
-          + " else prod).")
-  String mixEnv;
-
-  @Option(names = "--release-name", paramLabel = "NAME",
-      description = "With --project-dir: the release to use, for projects that define several.")
-  String releaseName;
+  @Mixin
+  ExistingRelease releaseOptions = new ExistingRelease();
 
   @Option(names = "--from", paramLabel = "BASE", required = true,
       description = "Base: a registry reference, tar:PATH, oci:DIR[:REF], scratch, or host.")
@@ -90,12 +75,10 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    BuildRequest request = BuildRequest.builder(context.env(), context.home())
-        .release(release).projectDir(projectDir).from(from).env(env).appRoot(appRoot)
+    BuildRequest request = releaseOptions.into(BuildRequest.builder(context.env(), context.home()))
+        .from(from).env(env).appRoot(appRoot)
         .insecure(insecure).registryCas(registryCas).cacheDir(cacheDir)
         .timeoutSeconds(timeoutSeconds)
-        .releaseStep(ReleaseStep.existing(Optional.ofNullable(mixEnv),
-            Optional.ofNullable(releaseName)))
         .build();
     Verdict verdict = new Engine(context.machineRoot())
         .check(request, new PlainReporter(context.err(), verbose, verbose));

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.engine.BuildRequest;
 import dev.relpack.engine.Engine;
-import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.Inspection;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.image.ImageOptions;
@@ -16,10 +15,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code relpack inspect}: what relpack sees in a release, and how it would layer it. */
@@ -28,20 +27,8 @@ import picocli.CommandLine.Option;
 final class InspectCommand implements Callable<Integer> {
   private final Context context;
 
-  @Option(names = "--release", paramLabel = "PATH", description = "Release directory or tarball.")
-  Path release;
-
-  @Option(names = "--project-dir", paramLabel = "DIR", description = "The mix project.")
-  Path projectDir;
-
-  @Option(names = "--mix-env", paramLabel = "ENV",
-      description = "With --project-dir: the MIX_ENV its release was made in (default: $MIX_ENV,"
-          + " else prod).")
-  String mixEnv;
-
-  @Option(names = "--release-name", paramLabel = "NAME",
-      description = "With --project-dir: the release to use, for projects that define several.")
-  String releaseName;
+  @Mixin
+  ExistingRelease releaseOptions = new ExistingRelease();
 
   @Option(names = "--app", paramLabel = "NAME", description = "An application of the project's own (repeatable).")
   List<String> apps = new ArrayList<>();
@@ -66,10 +53,8 @@ final class InspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    BuildRequest request = BuildRequest.builder(context.env(), context.home())
-        .release(release).projectDir(projectDir).apps(apps).appRoot(appRoot).cacheDir(cacheDir)
-        .releaseStep(ReleaseStep.existing(Optional.ofNullable(mixEnv),
-            Optional.ofNullable(releaseName)))
+    BuildRequest request = releaseOptions.into(BuildRequest.builder(context.env(), context.home()))
+        .apps(apps).appRoot(appRoot).cacheDir(cacheDir)
         .build();
     Inspection inspection = new Engine(context.machineRoot())
         .inspect(request, new PlainReporter(context.err(), false, verbose));

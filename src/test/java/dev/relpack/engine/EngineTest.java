@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.relpack.boot.Verdict;
 import dev.relpack.error.BadInputException;
 import dev.relpack.publish.LayoutTarget;
+import dev.relpack.testsupport.RecordingReporter;
 import dev.relpack.testsupport.Testdata;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,28 +31,6 @@ class EngineTest {
 
   private final Engine engine = new Engine(Path.of("/"));
 
-  /** Collects what the engine reports, so a test can see the steps it went through. */
-  private static final class Recording implements Reporter {
-    final List<String> steps = new ArrayList<>();
-    final List<String> warnings = new ArrayList<>();
-
-    @Override
-    public void step(String message) {
-      steps.add(message);
-    }
-
-    @Override
-    public void progress(double fraction, String task) {}
-
-    @Override
-    public void warn(String message) {
-      warnings.add(message);
-    }
-
-    @Override
-    public void debug(String message) {}
-  }
-
   private BuildRequest request(String name) {
     return BuildRequest.builder(Map.of(), work.resolve("home"))
         .release(Testdata.demoTarball())
@@ -70,23 +49,23 @@ class EngineTest {
 
   @Test
   void aPlanWritesNothingButTheCacheAndPublishingItWritesWhatARunWrites() throws IOException {
-    Recording planning = new Recording();
+    RecordingReporter planning = new RecordingReporter();
     BuildPlan plan = engine.plan(request("planned"), planning);
 
     assertEquals(List.of("cache"), namesIn(work), "only the cache: no layout, digest or metadata");
     assertTrue(plan.target().orElseThrow() instanceof LayoutTarget);
     assertEquals("demo", plan.release().name());
     assertEquals(plan.base(), plan.spec().base());
-    assertFalse(planning.steps.stream().anyMatch(s -> s.startsWith("Building")),
-        planning.steps.toString());
+    assertFalse(planning.steps().stream().anyMatch(s -> s.startsWith("Building")),
+        planning.steps().toString());
 
     Verdict verdict = engine.check(plan, planning);
     assertTrue(verdict.fits(), "the demo release boots on the machine it was built on: "
         + verdict.problems());
     assertEquals(List.of("cache"), namesIn(work), "checking writes nothing either");
 
-    BuildReport published = engine.publish(plan, new Recording());
-    BuildReport ran = engine.run(request("ran"), new Recording());
+    BuildReport published = engine.publish(plan, new RecordingReporter());
+    BuildReport ran = engine.run(request("ran"), new RecordingReporter());
 
     String digest = Files.readString(work.resolve("planned.digest"));
     assertEquals(published.image().digest(), digest);
@@ -111,11 +90,11 @@ class EngineTest {
         .digestFile(work.resolve("d"))
         .cacheDir(work.resolve("cache"))
         .build();
-    BuildPlan plan = engine.planWithoutTarget(request, new Recording());
+    BuildPlan plan = engine.planWithoutTarget(request, new RecordingReporter());
     assertTrue(plan.target().isEmpty());
 
     BadInputException refused =
-        assertThrows(BadInputException.class, () -> engine.publish(plan, new Recording()));
+        assertThrows(BadInputException.class, () -> engine.publish(plan, new RecordingReporter()));
     assertEquals("this build plan was made without a target, to check the base; plan it with a"
         + " target to publish it", refused.getMessage());
     assertEquals(List.of("cache"), namesIn(work), "no digest file, no image");
@@ -127,7 +106,7 @@ class EngineTest {
     BuildRequest request = BuildRequest.builder(Map.of(), work.resolve("home"))
         .release(Testdata.demoTarball()).to("oci:" + file).cacheDir(work.resolve("cache")).build();
     BadInputException e =
-        assertThrows(BadInputException.class, () -> engine.plan(request, new Recording()));
+        assertThrows(BadInputException.class, () -> engine.plan(request, new RecordingReporter()));
     assertTrue(e.getMessage().contains("is a file; name a directory"), e.getMessage());
   }
 }

@@ -10,6 +10,7 @@ import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.RegistryReader;
+import dev.relpack.testsupport.RecordingReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,18 +50,7 @@ class LayoutTargetTest {
 
       @Override
       public BuildListener listener() {
-        return new BuildListener() {
-          @Override
-          public void progress(double fraction, String task) {}
-
-          @Override
-          public void warn(String message) {
-            warnings.add(message);
-          }
-
-          @Override
-          public void debug(String message) {}
-        };
+        return new RecordingReporter(warnings);
       }
     };
   }

@@ -14,6 +14,7 @@ import dev.relpack.registry.RegistryReader;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Skopeo;
+import dev.relpack.testsupport.RecordingReporter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,18 +139,7 @@ class RegistryTargetIT {
 
       @Override
       public BuildListener listener() {
-        return new BuildListener() {
-          @Override
-          public void progress(double fraction, String task) {}
-
-          @Override
-          public void warn(String message) {
-            warnings.add(message);
-          }
-
-          @Override
-          public void debug(String message) {}
-        };
+        return new RecordingReporter(warnings);
       }
     };
   }
