@@ -11,6 +11,7 @@ import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.CheckFailedException;
+import dev.relpack.error.Input;
 import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageDefaults;
 import dev.relpack.image.ImageOptions;
@@ -200,7 +201,8 @@ public final class Engine {
     // Everything the user typed is checked before any work.
     BaseSpec baseSpec = BaseSpec.parse(request.from());
     ImageOptions options = new ImageOptions(request.appRoot(), request.user(), request.ports(),
-        ImageOptions.keyValues("-e", request.env()), ImageOptions.keyValues("-l", request.labels()));
+        ImageOptions.keyValues(Input.ENV, request.env()),
+        ImageOptions.keyValues(Input.LABEL, request.labels()));
     if (request.release().isEmpty() && request.projectDir().isEmpty()) {
       throw new BadInputException(
           "give the release with {release} PATH, or its mix project with {project-dir} DIR");

@@ -6,11 +6,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One build's turn at jib's {@code sendCredentialsOverHttp} system property. jib reads it once a
- * build, when {@code containerize} makes its build context, just before its first event; a
+ * build, when {@code containerize} makes its build context, just before its first timer event; a
  * property is JVM-wide, and two builds in one JVM (a Maven reactor with {@code -T 2}) may
  * disagree on it. So every build takes a turn, sets the property as it needs it (or clears it:
  * a build that must not send credentials over plain HTTP never sees another's {@code true}),
- * and ends the turn at its first jib event, or when the attempt ends without one. The property
+ * and ends the turn at jib's first timer event, or when the attempt ends without one. The property
  * is then as it was before the turn.
  */
 final class CredentialsOverHttpTurn implements AutoCloseable {

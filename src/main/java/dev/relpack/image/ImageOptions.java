@@ -1,6 +1,7 @@
 package dev.relpack.image;
 
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.Input;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +29,13 @@ public record ImageOptions(
     ports = ports.stream().map(ImageOptions::checkPort).toList();
     for (String name : env.keySet()) {
       if (!ENV_NAME.matcher(name).matches()) {
-        throw new BadInputException("-e " + name + "=...: " + name
+        throw new BadInputException(Input.ENV + " " + name + "=...: " + name
             + " is not a valid environment variable name");
       }
     }
     for (String label : labels.keySet()) {
       if (label.isBlank()) {
-        throw new BadInputException("-l =...: a label needs a key");
+        throw new BadInputException(Input.LABEL + " =...: a label needs a key");
       }
     }
     env = Map.copyOf(env);
@@ -42,7 +43,7 @@ public record ImageOptions(
   }
 
   /** Parses repeated {@code KEY=VALUE} options into a map; {@code option} names them in errors. */
-  public static Map<String, String> keyValues(String option, List<String> values) {
+  public static Map<String, String> keyValues(Input option, List<String> values) {
     java.util.LinkedHashMap<String, String> map = new java.util.LinkedHashMap<>();
     for (String value : values) {
       int equals = value.indexOf('=');
@@ -68,7 +69,7 @@ public record ImageOptions(
     var matcher = PORT.matcher(port);
     if (!matcher.matches() || Integer.parseInt(matcher.group(1)) < 1
         || Integer.parseInt(matcher.group(1)) > 65535) {
-      throw new BadInputException("-p " + port + " is not PORT or PORT/udp with PORT in 1-65535");
+      throw new BadInputException(Input.PORT + " " + port + " is not PORT or PORT/udp with PORT in 1-65535");
     }
     return Integer.parseInt(matcher.group(1)) + "/" + (matcher.group(3) == null ? "tcp" : matcher.group(3));
   }

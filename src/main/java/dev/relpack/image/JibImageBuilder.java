@@ -9,7 +9,6 @@ import com.google.cloud.tools.jib.api.Containerizer;
 import com.google.cloud.tools.jib.api.Jib;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
-import com.google.cloud.tools.jib.api.JibEvent;
 import com.google.cloud.tools.jib.api.LogEvent;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import com.google.cloud.tools.jib.api.TarImage;
@@ -142,7 +141,7 @@ public final class JibImageBuilder {
         .setWorkingDirectory(AbsoluteUnixPath.get(spec.workingDirectory()))
         .setCreationTime(spec.created());
     TargetSession.Written written;
-    // taken as late as can be: the turn is the JVM's, and ends at jib's first event
+    // taken as late as can be: the turn is the JVM's, and ends at jib's first timer event
     try (CredentialsOverHttpTurn turn =
         CredentialsOverHttpTurn.take(settings.credentialsOverHttp())) {
       written = target.write(jib, new Session(target, spec, events, turn));
@@ -176,8 +175,9 @@ public final class JibImageBuilder {
           .setBaseImageLayersCache(baseCache())
           .setAllowInsecureRegistries(settings.allowInsecure())
           .setExecutorService(settings.phase().executor())
-          // jib has read sendCredentialsOverHttp by its first event: the next build may set it
-          .addEventHandler(JibEvent.class, e -> turn.close())
+          // jib reads the property while it makes its build context, which may log a warning
+          // first; the timer it starts right after the context is made is the sure sign
+          .addEventHandler(TimerEvent.class, e -> turn.close())
           // jib's threads may go on after the phase expired; what they say then is no news
           .addEventHandler(LogEvent.class, e -> whileWanted(() -> events.onLog(e)))
           .addEventHandler(ProgressEvent.class, e -> whileWanted(() -> events.onProgress(e)))

@@ -4,11 +4,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Semaphore;
 
 /**
  * An exclusive lock between builds, held on a file until closed: between processes, and between
@@ -18,16 +19,19 @@ import java.time.Duration;
  */
 public final class ExclusiveLock implements Closeable {
   /**
-   * How long a build waits before trying again while another build in this JVM holds the lock:
-   * the JVM answers a second lock on a file it holds with an exception, never by waiting.
+   * The turns of builds in this JVM, one per lock file. They are JVM-wide because the operating
+   * system's lock is: a process holds a file lock once, and closing any channel on the file
+   * drops it. So a build must not even open the file while another build of this JVM holds it;
+   * it waits here first. Entries stay: there are as many as lock files, a handful.
    */
-  private static final Duration FIRST_RETRY = Duration.ofMillis(5);
-  private static final Duration LONGEST_RETRY = Duration.ofMillis(100);
+  private static final ConcurrentMap<Path, Semaphore> TURNS_IN_THIS_JVM = new ConcurrentHashMap<>();
 
   private final FileChannel channel;
+  private final Semaphore turn;
 
-  private ExclusiveLock(FileChannel channel) {
+  private ExclusiveLock(FileChannel channel, Semaphore turn) {
     this.channel = channel;
+    this.turn = turn;
   }
 
   /**
@@ -38,50 +42,48 @@ public final class ExclusiveLock implements Closeable {
    */
   public static ExclusiveLock acquire(Path file, Runnable onWait) throws IOException {
     Files.createDirectories(file.getParent());
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    Path key = file.getParent().toRealPath().resolve(file.getFileName());
+    Semaphore turn = TURNS_IN_THIS_JVM.computeIfAbsent(key, k -> new Semaphore(1, true));
+    boolean waited = false;
+    if (!turn.tryAcquire()) {
+      onWait.run();
+      waited = true;
+      try {
+        turn.acquire();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while waiting for " + file);
+      }
+    }
     try {
-      boolean waited = false;
-      Duration retry = FIRST_RETRY;
-      while (true) {
-        try {
-          if (channel.tryLock() != null) {
-            return new ExclusiveLock(channel);
-          }
+      FileChannel channel = FileChannel.open(key, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      try {
+        if (channel.tryLock() == null) {
           // another process holds it: the operating system queues this one
           if (!waited) {
             onWait.run();
-            waited = true;
           }
           channel.lock();
-          return new ExclusiveLock(channel);
-        } catch (OverlappingFileLockException heldInThisJvm) {
-          if (!waited) {
-            onWait.run();
-            waited = true;
-          }
-          pause(retry);
-          Duration doubled = retry.multipliedBy(2);
-          retry = doubled.compareTo(LONGEST_RETRY) < 0 ? doubled : LONGEST_RETRY;
         }
+        return new ExclusiveLock(channel, turn);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
       }
     } catch (IOException | RuntimeException e) {
-      channel.close();
+      turn.release();
       throw e;
     }
   }
 
-  private static void pause(Duration duration) throws InterruptedIOException {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a lock");
-    }
-  }
-
-  /** Releases the lock (closing the channel does). */
+  /** Releases the lock (closing the channel does), then the next build of this JVM may go. */
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      turn.release();
+    }
   }
 }

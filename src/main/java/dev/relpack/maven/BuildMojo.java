@@ -5,6 +5,8 @@ import dev.relpack.engine.BuildRequest;
 import dev.relpack.engine.Engine;
 import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.UserHome;
+import dev.relpack.error.Input;
+import dev.relpack.format.ocilayout.LayoutReference;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,6 +131,10 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter(defaultValue = "${settings}", readonly = true)
   Settings settings;
 
+  /** The module's directory (without a pom, where Maven runs): relative paths start here. */
+  @Parameter(defaultValue = "${basedir}", readonly = true)
+  File basedir;
+
   @Component
   SettingsDecrypter decrypter;
 
@@ -141,9 +147,11 @@ public final class BuildMojo extends AbstractMojo {
     Map<String, String> env = System.getenv();
     MavenReporter reporter = new MavenReporter(getLog());
     try {
+      BuildRequest request = request(env, reporter);
       createParent(digestFile);
       createParent(metadataFile);
-      BuildReport report = new Engine(Path.of("/")).run(request(env, reporter), reporter);
+      targetFile().ifPresent(this::createParent);
+      BuildReport report = new Engine(Path.of("/")).run(request, reporter);
       MavenSummary.log(report, getLog());
     } catch (RuntimeException e) {
       MavenErrors.raise(e, getLog());
@@ -155,7 +163,8 @@ public final class BuildMojo extends AbstractMojo {
       throw MavenErrors.missing("to", "the target: a registry reference, tar:PATH or oci:DIR");
     }
     return BuildRequest.builder(env, UserHome.of(env))
-        .release(path(release)).projectDir(path(projectDir)).apps(apps).from(from).to(to)
+        .release(path(release)).projectDir(path(projectDir)).apps(apps)
+        .from(inModule(from)).to(inModule(to))
         .tags(tags).ports(ports).env(pairs(environment)).labels(pairs(labels)).user(user)
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
         .digestFile(path(digestFile)).metadataFile(path(metadataFile)).cacheDir(path(cacheDir))
@@ -170,7 +179,23 @@ public final class BuildMojo extends AbstractMojo {
    * Maven plugins make the directories they write to (a pom names ${project.build.directory},
    * which a pom-packaging build never creates); the CLI leaves that to the user.
    */
-  private static void createParent(File file) {
+  /** The file or layout directory a {@code tar:} or {@code oci:} target writes. */
+  private Optional<File> targetFile() {
+    String location = inModule(to);
+    if (location == null) {
+      return Optional.empty();
+    }
+    if (location.startsWith("tar:") && location.length() > 4) {
+      return Optional.of(new File(location.substring(4)));
+    }
+    if (location.startsWith("oci:") && location.length() > 4) {
+      return Optional.of(LayoutReference.parse(location.substring(4), Input.TO.toString()).dir()
+          .toFile());
+    }
+    return Optional.empty();
+  }
+
+  private void createParent(File file) {
     if (file != null && file.getAbsoluteFile().getParentFile() != null) {
       try {
         java.nio.file.Files.createDirectories(file.getAbsoluteFile().getParentFile().toPath());
@@ -179,6 +204,23 @@ public final class BuildMojo extends AbstractMojo {
             + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * A {@code tar:} or {@code oci:} path as Maven resolves a File parameter: from the module's
+   * directory, so two modules of a reactor naming {@code oci:target/image} write two layouts.
+   */
+  private String inModule(String location) {
+    if (location == null || basedir == null) {
+      return location;
+    }
+    for (String kind : List.of("tar:", "oci:")) {
+      if (location.startsWith(kind) && location.length() > kind.length()
+          && !location.startsWith(kind + "/")) {
+        return kind + basedir.toPath().resolve(location.substring(kind.length()));
+      }
+    }
+    return location;
   }
 
   private static Path path(File file) {

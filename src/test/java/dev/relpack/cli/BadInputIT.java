@@ -63,11 +63,11 @@ class BadInputIT {
     String release = Testdata.demoTarball().toString();
     String to = registry.address() + "/bad/x";
     refused(List.of("build", "--release", release, "--to", to, "--from", "Alpine:3"), "--from Alpine:3");
-    refused(List.of("build", "--release", release, "--to", to, "-p", "70000"), "-p 70000");
+    refused(List.of("build", "--release", release, "--to", to, "-p", "70000"), "--port 70000");
     refused(List.of("build", "--release", release, "--to", to, "--user", "root user"), "--user root user");
-    refused(List.of("build", "--release", release, "--to", to, "-e", "1X=y"), "-e 1X");
+    refused(List.of("build", "--release", release, "--to", to, "-e", "1X=y"), "--env 1X");
     refused(List.of("build", "--release", release, "--to", to, "--user", "app:app"), "numeric users");
-    refused(List.of("build", "--release", release, "--to", to, "-l", "novalue"), "-l novalue");
+    refused(List.of("build", "--release", release, "--to", to, "-l", "novalue"), "--label novalue");
     refused(List.of("build", "--release", release, "--to", to, "--app-root", "/"), "--app-root /");
     refused(List.of("build", "--release", release, "--to", to, "-t", "-bad"), "tag -bad");
     refused(List.of("build", "--release", release, "--to", "Upper/Case"), "--to Upper/Case");

@@ -175,7 +175,7 @@ class MainTest {
 
   @Test
   void badPort() {
-    assertBadInput(build("-p", "70000"), "-p 70000");
+    assertBadInput(build("-p", "70000"), "--port 70000");
     assertNoTarget();
   }
 
@@ -187,19 +187,19 @@ class MainTest {
 
   @Test
   void badEnvName() {
-    assertBadInput(build("-e", "1X=y"), "-e 1X");
+    assertBadInput(build("-e", "1X=y"), "--env 1X");
     assertNoTarget();
   }
 
   @Test
   void envWithoutEquals() {
-    assertBadInput(build("-e", "JUSTANAME"), "-e JUSTANAME", "KEY=VALUE");
+    assertBadInput(build("-e", "JUSTANAME"), "--env JUSTANAME", "KEY=VALUE");
     assertNoTarget();
   }
 
   @Test
   void labelWithoutKey() {
-    assertBadInput(build("-l", "=value"), "-l =value");
+    assertBadInput(build("-l", "=value"), "--label =value");
     assertNoTarget();
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.Input;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +88,7 @@ class ImageOptionsTest {
   void refusesPortsOutOfRangeOrWithAnUnknownProtocol(String port) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> options("/app", "1000", List.of("4000", port), Map.of(), Map.of()));
-    assertTrue(e.getMessage().startsWith("-p " + port + " "), e.getMessage());
+    assertTrue(e.getMessage().startsWith(Input.PORT + " " + port + " "), e.getMessage());
   }
 
   @Test
@@ -107,7 +108,7 @@ class ImageOptionsTest {
   void refusesInvalidEnvironmentNames(String name) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> options("/app", "1000", List.of(), Map.of(name, "v"), Map.of()));
-    assertTrue(e.getMessage().startsWith("-e " + name + "=...: "), e.getMessage());
+    assertTrue(e.getMessage().startsWith(Input.ENV + " " + name + "=...: "), e.getMessage());
   }
 
   @ParameterizedTest
@@ -115,21 +116,21 @@ class ImageOptionsTest {
   void refusesLabelsWithoutAKey(String key) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> options("/app", "1000", List.of(), Map.of(), Map.of(key, "v")));
-    assertTrue(e.getMessage().startsWith("-l "), e.getMessage());
+    assertTrue(e.getMessage().startsWith(Input.LABEL + " "), e.getMessage());
   }
 
   @Test
   void keyValuesSplitAtTheFirstEqualsAndLaterOnesWin() {
-    Map<String, String> map = ImageOptions.keyValues("-e",
+    Map<String, String> map = ImageOptions.keyValues(Input.ENV,
         List.of("A=1", "B=x=y", "C=", "A=2"));
     assertEquals(new LinkedHashMap<>(Map.of("A", "2", "B", "x=y", "C", "")), map);
     assertEquals(List.of("A", "B", "C"), List.copyOf(map.keySet()));
-    assertEquals(Map.of(), ImageOptions.keyValues("-l", List.of()));
+    assertEquals(Map.of(), ImageOptions.keyValues(Input.LABEL, List.of()));
   }
 
   @ParameterizedTest
-  @CsvSource({"-e, NOEQUALS", "-e, =value", "-l, ''", "-l, =", "{label}, justakey"})
-  void keyValuesRefuseWhatIsNotKeyEqualsValueNamingTheOption(String option, String value) {
+  @CsvSource({"ENV, NOEQUALS", "ENV, =value", "LABEL, ''", "LABEL, =", "LABEL, justakey"})
+  void keyValuesRefuseWhatIsNotKeyEqualsValueNamingTheOption(Input option, String value) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> ImageOptions.keyValues(option, List.of("OK=1", value)));
     assertEquals(option + " " + value + " is not KEY=VALUE", e.getMessage());

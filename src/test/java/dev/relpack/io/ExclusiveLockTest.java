@@ -77,7 +77,10 @@ class ExclusiveLockTest {
       ExecutionException e =
           assertThrows(ExecutionException.class, () -> second.get(30, TimeUnit.SECONDS));
       assertInstanceOf(InterruptedIOException.class, e.getCause());
+      assertEquals("free: false", inAnotherProcess(file),
+          "the build that gave up waiting took nothing from the one holding the lock");
     }
+    assertEquals("free: true", inAnotherProcess(file));
   }
 
   /** Whether another process finds the lock on {@code file} free. */

@@ -210,6 +210,47 @@ class MavenGoalIT {
     }
   }
 
+  @Test
+  void aRelativeLayoutInAModuleIsWrittenInThatModule() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("relative"));
+    Files.writeString(dir.resolve("pom.xml"), """
+        <project>
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>com.example</groupId>
+          <artifactId>relative</artifactId>
+          <version>1</version>
+          <packaging>pom</packaging>
+          <modules><module>m</module></modules>
+        </project>
+        """);
+    Path module = Files.createDirectories(dir.resolve("m"));
+    Files.writeString(module.resolve("pom.xml"), """
+        <project>
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>com.example</groupId>
+          <artifactId>m</artifactId>
+          <version>1</version>
+          <packaging>pom</packaging>
+          <build><plugins><plugin>
+            <groupId>dev.relpack</groupId>
+            <artifactId>relpack-maven-plugin</artifactId>
+            <version>%s</version>
+            <executions><execution>
+              <phase>package</phase>
+              <goals><goal>build</goal></goals>
+              <configuration>
+                <release>%s</release>
+                <to>oci:target/image:1</to>
+              </configuration>
+            </execution></executions>
+          </plugin></plugins></build>
+        </project>
+        """.formatted(MavenRun.version(), Testdata.demoTarball()));
+    assertSucceeded(maven.run(dir, "package"));
+    assertTrue(Files.isRegularFile(module.resolve("target/image/index.json")), "in the module");
+    assertFalse(Files.exists(dir.resolve("target")), "not where Maven was started");
+  }
+
   private static void module(Path dir, String to, Path ca) throws Exception {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("pom.xml"), """
