@@ -42,7 +42,8 @@ final class BuildCommand implements Callable<Integer> {
   String releaseName;
 
   @Option(names = "--rebar-profile", paramLabel = "PROFILE",
-      description = "rebar3 profile for the release step (default: prod).")
+      description = "rebar3 profile for the release step (default: "
+          + ReleaseStep.DEFAULT_REBAR_PROFILE + ").")
   String rebarProfile;
 
   @Option(names = "--no-release",
@@ -136,7 +137,7 @@ final class BuildCommand implements Callable<Integer> {
         .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds)
         .releaseStep(new ReleaseStep(!noRelease, java.util.Optional.ofNullable(mixEnv),
             !noDepsGet, java.util.Optional.ofNullable(releaseName),
-            rebarProfile == null ? "prod" : rebarProfile))
+            rebarProfile))
         .build();
     BuildReport report;
     try {

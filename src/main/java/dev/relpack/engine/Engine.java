@@ -233,8 +233,16 @@ public final class Engine {
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
 
     reporter.step("Reading release " + describe(request));
-    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request,
-        made.flatMap(ReleaseStep.Made::release), reporter::warn);
+    ReleaseLoader.Loaded loaded;
+    try {
+      loaded = ReleaseLoader.load(request, made.flatMap(ReleaseStep.Made::release),
+          reporter::warn);
+    } catch (RuntimeException e) {
+      // the probe must not go on talking to registries for a build that has failed
+      probed.cancel(true);
+      probing.executor().shutdownNow();
+      throw e;
+    }
     Release release = loaded.release();
     reporter.step("Release " + release.name() + " " + release.version() + " ("
         + release.kind().label() + ", ERTS " + release.ertsVersion()

@@ -36,22 +36,30 @@ import java.util.function.Consumer;
  */
 public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     Optional<String> releaseName, String rebarProfile) {
+  /** The rebar3 profile when none is named. */
+  public static final String DEFAULT_REBAR_PROFILE = "prod";
+
   /** Lines of the tool's output a failure repeats. */
   private static final int LAST_LINES = 15;
+
+  /** @param rebarProfile null for {@value #DEFAULT_REBAR_PROFILE} */
+  public ReleaseStep {
+    rebarProfile = rebarProfile == null ? DEFAULT_REBAR_PROFILE : rebarProfile;
+  }
   /** What the lines that name the release hold (see {@link ProjectReleases#announced}). */
   private static final List<String> CREATED =
       List.of("Release created at ", "Release successfully assembled: ");
 
   /** Use the release that is there: what {@code check} and {@code inspect} do. */
   public static final ReleaseStep NONE =
-      new ReleaseStep(false, Optional.empty(), true, Optional.empty(), "prod");
+      new ReleaseStep(false, Optional.empty(), true, Optional.empty(), null);
 
   /**
    * Use the release that is there, made in {@code mixEnv} (empty: the environment's, else {@code
    * prod}) and named {@code releaseName} when the project has several.
    */
   public static ReleaseStep existing(Optional<String> mixEnv, Optional<String> releaseName) {
-    return new ReleaseStep(false, mixEnv, true, releaseName, "prod");
+    return new ReleaseStep(false, mixEnv, true, releaseName, null);
   }
 
   /** The {@code MIX_ENV} the release is made and looked for in. */
@@ -178,6 +186,7 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
             + ")" + lastLine(last) + "; nothing was built");
       }
     } catch (IOException e) {
+      stop(process);
       throw new InternalException("cannot read the output of " + tool + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

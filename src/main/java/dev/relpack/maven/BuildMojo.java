@@ -170,7 +170,7 @@ public final class BuildMojo extends AbstractMojo {
         .digestFile(path(digestFile)).metadataFile(path(metadataFile)).cacheDir(path(cacheDir))
         .check(!noCheck).timeoutSeconds(timeout)
         .releaseStep(new ReleaseStep(!noRelease, Optional.ofNullable(mixEnv), !noDepsGet,
-            Optional.ofNullable(releaseName), rebarProfile == null ? "prod" : rebarProfile))
+            Optional.ofNullable(releaseName), rebarProfile))
         .logins(SettingsLogins.of(settings, decrypter, reporter))
         .build();
   }

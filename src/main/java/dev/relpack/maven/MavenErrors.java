@@ -38,7 +38,7 @@ final class MavenErrors {
             + " release needs from this machine");
       }
     }
-    Throwable cause = log.isDebugEnabled() ? relpack : null;
+    Throwable cause = log.isDebugEnabled() ? worded(relpack) : null;
     if (relpack instanceof BadInputException || relpack instanceof CheckFailedException) {
       MojoFailureException failure = new MojoFailureException(message);
       if (cause != null) {
@@ -48,5 +48,16 @@ final class MavenErrors {
     }
     throw cause != null ? new MojoExecutionException(message, cause)
         : new MojoExecutionException(message);
+  }
+
+  /**
+   * For {@code mvn -X}: the exception with its message in the goal's words, and its stack and
+   * cause, so Maven's "Caused by" shows no placeholder.
+   */
+  private static Throwable worded(RelpackException relpack) {
+    RuntimeException worded = new RuntimeException(MavenWording.of(relpack.getMessage()),
+        relpack.getCause());
+    worded.setStackTrace(relpack.getStackTrace());
+    return worded;
   }
 }

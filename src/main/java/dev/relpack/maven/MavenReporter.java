@@ -17,7 +17,7 @@ final class MavenReporter implements Reporter {
 
   @Override
   public void step(String message) {
-    log.info(Printable.line(message));
+    log.info(Printable.line(MavenWording.of(message)));
   }
 
   @Override
@@ -31,7 +31,7 @@ final class MavenReporter implements Reporter {
   @Override
   public void debug(String message) {
     if (log.isDebugEnabled()) {
-      log.debug(Printable.line(message));
+      log.debug(Printable.line(MavenWording.of(message)));
     }
   }
 }

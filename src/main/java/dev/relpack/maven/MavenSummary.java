@@ -16,12 +16,14 @@ final class MavenSummary {
     info(log, "  base: " + report.base().name()
         + report.base().digest().map(d -> "@" + d).orElse(""));
     for (LayerResult layer : report.image().layers()) {
-      info(log, String.format(Locale.ROOT, "  layer %-10s %,12d bytes  %s", layer.name(),
-          layer.size(), layer.digest()));
+      info(log, String.format(Locale.ROOT, "  layer %-10s %,12d bytes  %-8s %s", layer.name(),
+          layer.size(), layer.origin().name().toLowerCase(Locale.ROOT), layer.digest()));
     }
-    info(log, String.format(Locale.ROOT, "  uploaded %,d bytes in %d blobs; %.1f s",
+    info(log, String.format(Locale.ROOT, "  %d layers, %,d bytes; uploaded %,d bytes in %d blobs;"
+        + " %.1f s%s", report.image().layers().size(), report.image().totalSize(),
         report.image().uploadedBytes(), report.image().uploadedBlobs(),
-        report.elapsed().toMillis() / 1000.0));
+        report.elapsed().toMillis() / 1000.0, report.releaseStep().map(took -> String.format(
+            Locale.ROOT, " (release step %.1f s)", took.toMillis() / 1000.0)).orElse("")));
   }
 
   /** Names in the summary (a base's, from a tarball) are untrusted: one printable line each. */

@@ -318,8 +318,9 @@ final class RegistryHttp {
       }
       return token;
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // not e as the cause: Jackson's message quotes what it could not parse, the token perhaps
       throw new RegistryException("the token server of registry " + registry
-          + " sent something that is not JSON for " + what, e);
+          + " sent something that is not JSON for " + what, null);
     } finally {
       connection.disconnect();
     }
