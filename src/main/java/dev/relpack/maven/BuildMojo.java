@@ -217,7 +217,7 @@ public final class BuildMojo extends AbstractMojo {
     for (String kind : List.of("tar:", "oci:")) {
       if (location.startsWith(kind) && location.length() > kind.length()
           && !location.startsWith(kind + "/")) {
-        return kind + basedir.toPath().resolve(location.substring(kind.length()));
+        return kind + basedir.toPath().resolve(location.substring(kind.length())).normalize();
       }
     }
     return location;
