@@ -5,9 +5,12 @@ import dev.relpack.engine.BuildRequest;
 import dev.relpack.engine.Engine;
 import dev.relpack.engine.ReleaseStep;
 import dev.relpack.engine.UserHome;
+import dev.relpack.error.BadInputException;
 import dev.relpack.error.Input;
 import dev.relpack.format.ocilayout.LayoutReference;
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,10 +178,6 @@ public final class BuildMojo extends AbstractMojo {
         .build();
   }
 
-  /**
-   * Maven plugins make the directories they write to (a pom names ${project.build.directory},
-   * which a pom-packaging build never creates); the CLI leaves that to the user.
-   */
   /** The file or layout directory a {@code tar:} or {@code oci:} target writes. */
   private Optional<File> targetFile() {
     String location = inModule(to);
@@ -195,12 +194,16 @@ public final class BuildMojo extends AbstractMojo {
     return Optional.empty();
   }
 
+  /**
+   * Maven plugins make the directories they write to (a pom names ${project.build.directory},
+   * which a pom-packaging build never creates); the CLI leaves that to the user.
+   */
   private void createParent(File file) {
     if (file != null && file.getAbsoluteFile().getParentFile() != null) {
       try {
-        java.nio.file.Files.createDirectories(file.getAbsoluteFile().getParentFile().toPath());
-      } catch (java.io.IOException e) {
-        throw new dev.relpack.error.BadInputException("cannot make the directory of " + file
+        Files.createDirectories(file.getAbsoluteFile().getParentFile().toPath());
+      } catch (IOException e) {
+        throw new BadInputException("cannot make the directory of " + file
             + ": " + e.getMessage(), e);
       }
     }
