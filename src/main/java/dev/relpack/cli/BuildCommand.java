@@ -98,6 +98,11 @@ final class BuildCommand implements Callable<Integer> {
       description = "Write JSON: image, digest, tags, base, layers with name/digest/size.")
   Path metadata;
 
+  @Option(names = "--dotenv", paramLabel = "FILE",
+      description = "Write RELPACK_IMAGE, RELPACK_DIGEST, RELPACK_IMAGE_WITH_DIGEST and"
+          + " RELPACK_TAGS as KEY=VALUE lines (GitLab's dotenv report).")
+  Path dotenv;
+
   @Option(names = "--cache-dir", paramLabel = "DIR",
       description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
   Path cacheDir;
@@ -133,7 +138,7 @@ final class BuildCommand implements Callable<Integer> {
     BuildRequest request = BuildRequest.builder(context.env(), context.home())
         .release(release).projectDir(projectDir).apps(apps).from(from).to(to).tags(tags)
         .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
-        .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata)
+        .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata).dotenvFile(dotenv)
         .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds)
         .releaseStep(new ReleaseStep(!noRelease, java.util.Optional.ofNullable(mixEnv),
             !noDepsGet, java.util.Optional.ofNullable(releaseName),

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param environment the process environment: CI variables, credentials locations, MIX_ENV
  * @param timeout the longest each phase of the build that talks to registries may take
  * @param releaseStep whether and how {@code build} makes the release of {@code projectDir}
+ * @param dotenvFile where to write the image as KEY=VALUE lines for a CI job's dotenv report
  * @param logins registry logins the front end knows of (Maven's settings.xml servers), tried
  *     after every source relpack reads itself
  */
@@ -37,6 +38,7 @@ public record BuildRequest(
     List<Path> registryCas,
     Optional<Path> digestFile,
     Optional<Path> metadataFile,
+    Optional<Path> dotenvFile,
     Path cacheDir,
     boolean check,
     Map<String, String> environment,
@@ -107,6 +109,7 @@ public record BuildRequest(
     private List<Path> registryCas = List.of();
     private Path digestFile;
     private Path metadataFile;
+    private Path dotenvFile;
     private Path cacheDir;
     private boolean check = true;
     private Duration timeout = DEFAULT_TIMEOUT;
@@ -195,6 +198,12 @@ public record BuildRequest(
       return this;
     }
 
+    /** {@code KEY=VALUE} lines for GitLab's {@code artifacts: reports: dotenv}. */
+    public Builder dotenvFile(Path value) {
+      dotenvFile = value;
+      return this;
+    }
+
     public Builder cacheDir(Path value) {
       cacheDir = value;
       return this;
@@ -225,6 +234,7 @@ public record BuildRequest(
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
           from, to, tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
+          Optional.ofNullable(dotenvFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
           environment, home, timeout, releaseStep, logins);
     }

@@ -164,7 +164,8 @@ public final class Engine {
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
         Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep());
     try {
-      MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile());
+      MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile(),
+          plan.request().dotenvFile());
     } catch (IOException e) {
       throw new InternalException("built " + report.reference() + " but cannot write the digest"
           + " or metadata file: " + e.getMessage(), e);
@@ -284,6 +285,7 @@ public final class Engine {
     target.checkWritable();
     request.digestFile().ifPresent(f -> requireParent(f, "{digest-file}"));
     request.metadataFile().ifPresent(f -> requireParent(f, "{metadata}"));
+    request.dotenvFile().ifPresent(f -> requireParent(f, "{dotenv}"));
     return target;
   }
 

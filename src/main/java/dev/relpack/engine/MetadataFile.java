@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The {@code --metadata} JSON and the {@code --digest-file}, written whole or not at all. */
+/**
+ * The {@code --metadata} JSON, the {@code --digest-file} and the {@code --dotenv} file, each
+ * written whole or not at all.
+ */
 final class MetadataFile {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,8 +51,23 @@ final class MetadataFile {
     return root;
   }
 
+  /**
+   * The image for a later job, as GitLab's {@code artifacts: reports: dotenv} reads it: one
+   * {@code KEY=VALUE} a line, no quotes. Tags cannot hold a comma, so a comma joins them.
+   */
+  static String dotenv(BuildReport report) {
+    return "RELPACK_IMAGE=" + report.target().display() + "\n"
+        + "RELPACK_DIGEST=" + report.image().digest() + "\n"
+        + "RELPACK_IMAGE_WITH_DIGEST=" + report.reference() + "\n"
+        + "RELPACK_TAGS=" + String.join(",", report.image().tags()) + "\n";
+  }
+
   static void writeAll(BuildReport report, java.util.Optional<Path> digestFile,
-      java.util.Optional<Path> metadataFile) throws IOException {
+      java.util.Optional<Path> metadataFile, java.util.Optional<Path> dotenvFile)
+      throws IOException {
+    if (dotenvFile.isPresent()) {
+      AtomicFiles.write(dotenvFile.get(), dotenv(report).getBytes(StandardCharsets.UTF_8));
+    }
     if (digestFile.isPresent()) {
       AtomicFiles.write(digestFile.get(), report.image().digest().getBytes(StandardCharsets.UTF_8));
     }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 public enum Input {
   RELEASE, PROJECT_DIR, MIX_ENV, NO_DEPS_GET, RELEASE_NAME, REBAR_PROFILE, NO_RELEASE, APP,
   FROM, TO, TAG, PORT, ENV, LABEL, USER, APP_ROOT, INSECURE, REGISTRY_CA, DIGEST_FILE, METADATA,
-  CACHE_DIR, TIMEOUT, NO_CHECK;
+  DOTENV, CACHE_DIR, TIMEOUT, NO_CHECK;
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z][a-z-]*[a-z])\\}");
 

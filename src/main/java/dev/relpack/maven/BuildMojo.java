@@ -115,6 +115,10 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter(property = "relpack.metadataFile")
   File metadataFile;
 
+  /** Where to write the image as KEY=VALUE lines, for GitLab's dotenv report. */
+  @Parameter(property = "relpack.dotenvFile")
+  File dotenvFile;
+
   /** relpack's cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack). */
   @Parameter(property = "relpack.cacheDir")
   File cacheDir;
@@ -153,6 +157,7 @@ public final class BuildMojo extends AbstractMojo {
       BuildRequest request = request(env, reporter);
       createParent(digestFile);
       createParent(metadataFile);
+      createParent(dotenvFile);
       targetFile().ifPresent(this::createParent);
       BuildReport report = new Engine(Path.of("/")).run(request, reporter);
       MavenSummary.log(report, getLog());
@@ -170,7 +175,8 @@ public final class BuildMojo extends AbstractMojo {
         .from(inModule(from)).to(inModule(to))
         .tags(tags).ports(ports).env(pairs(environment)).labels(pairs(labels)).user(user)
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
-        .digestFile(path(digestFile)).metadataFile(path(metadataFile)).cacheDir(path(cacheDir))
+        .digestFile(path(digestFile)).metadataFile(path(metadataFile))
+        .dotenvFile(path(dotenvFile)).cacheDir(path(cacheDir))
         .check(!noCheck).timeoutSeconds(timeout)
         .releaseStep(new ReleaseStep(!noRelease, Optional.ofNullable(mixEnv), !noDepsGet,
             Optional.ofNullable(releaseName), rebarProfile))

@@ -20,7 +20,8 @@ final class MavenWording {
       Map.entry(Input.LABEL, "labels"), Map.entry(Input.USER, "user"),
       Map.entry(Input.APP_ROOT, "appRoot"), Map.entry(Input.INSECURE, "insecure"),
       Map.entry(Input.REGISTRY_CA, "registryCas"), Map.entry(Input.DIGEST_FILE, "digestFile"),
-      Map.entry(Input.METADATA, "metadataFile"), Map.entry(Input.CACHE_DIR, "cacheDir"),
+      Map.entry(Input.METADATA, "metadataFile"),
+      Map.entry(Input.DOTENV, "dotenvFile"), Map.entry(Input.CACHE_DIR, "cacheDir"),
       Map.entry(Input.TIMEOUT, "timeout"), Map.entry(Input.NO_CHECK, "noCheck")));
 
   private MavenWording() {}

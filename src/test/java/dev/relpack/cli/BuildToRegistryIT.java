@@ -44,7 +44,8 @@ class BuildToRegistryIT {
         "--release", Testdata.demoTarball().toString(), "--from", "host", "--to", image + ":0.1.0",
         "-t", "latest", "-p", "4000", "-e", "GREETING=hej", "-l", "team=core",
         "--digest-file", work.resolve("digest").toString(),
-        "--metadata", work.resolve("metadata.json").toString());
+        "--metadata", work.resolve("metadata.json").toString(),
+        "--dotenv", work.resolve("image.env").toString());
     digest = Files.readString(work.resolve("digest"));
     metadata = new ObjectMapper().readTree(work.resolve("metadata.json").toFile());
   }
@@ -61,6 +62,17 @@ class BuildToRegistryIT {
     assertEquals(digest, Skopeo.inspect("docker://" + image + ":latest").path("Digest").asText());
     assertEquals(List.of("group/demo"), registry.repositories());
     assertTrue(build.stdout().startsWith("Built " + image + "@" + digest), build.stdout());
+  }
+
+  @Test
+  void theDotenvReportNamesTheImageItsDigestAndTagsForALaterJob() throws Exception {
+    assertEquals("RELPACK_IMAGE=" + image + ":0.1.0\n"
+        + "RELPACK_DIGEST=" + digest + "\n"
+        + "RELPACK_IMAGE_WITH_DIGEST=" + image + "@" + digest + "\n"
+        + "RELPACK_TAGS=0.1.0,latest\n", Files.readString(work.resolve("image.env")));
+    String pinned = image + "@" + digest;
+    assertEquals(digest, Skopeo.inspect("docker://" + pinned).path("Digest").asText(),
+        "the pinned reference is one a client pulls");
   }
 
   @Test

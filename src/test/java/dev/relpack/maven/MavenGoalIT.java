@@ -73,9 +73,13 @@ class MavenGoalIT {
     String to = registry.address() + "/maven/nopom:1";
     Command.Result result = maven.run(empty, MavenRun.plugin() + ":build",
         "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.to=" + to,
-        "-Drelpack.tags=a,b");
+        "-Drelpack.tags=a,b", "-Drelpack.dotenvFile=reports/image.env");
     assertSucceeded(result);
     assertEquals(List.of("1", "a", "b"), registry.tags("maven/nopom").stream().sorted().toList());
+    assertTrue(Files.readString(empty.resolve("reports/image.env")).contains(
+        "RELPACK_IMAGE_WITH_DIGEST=" + registry.address() + "/maven/nopom@"
+            + built(result).group(2) + "\n"),
+        "the dotenv file, its directory made, relative to where Maven ran");
     assertTrue(result.stdout().contains("[INFO] Checking that host boots the release"),
         "relpack's steps at info: " + result.stdout());
 
