@@ -120,7 +120,8 @@ final class BuildCommand implements Callable<Integer> {
           + " none: no step lines.")
   Progress progress;
 
-  @Option(names = {"-q", "--quiet"}, description = "Print only the image reference with its digest.")
+  @Option(names = {"-q", "--quiet"},
+      description = "Print only the image reference with its digest (and warnings, on stderr).")
   boolean quiet;
 
   @Option(names = {"-v", "--verbose"}, description = "Print details, and stack traces on errors.")
@@ -162,10 +163,8 @@ final class BuildCommand implements Callable<Integer> {
 
   private Reporter reporter() {
     if (quiet) {
-      return new PlainReporter(context.err(), false, false) {
-        @Override
-        public void warn(String message) {}
-      };
+      // no steps, but warnings still: a quiet job log must not hide that the check was off
+      return new PlainReporter(context.err(), false, false);
     }
     boolean terminal = progress == Progress.auto && context.interactive()
         && !"dumb".equals(context.env().get("TERM"));

@@ -33,6 +33,13 @@ final class ReleaseInspector {
     boolean hasReleases = tree.isDirectory("releases");
     boolean hasBin = tree.isDirectory("bin");
     if (!hasReleases || !hasBin) {
+      for (String project : List.of("mix.exs", "rebar.config")) {
+        if (tree.isFile(project)) {
+          throw new BadInputException(display + " is a project (it has " + project + "), not a"
+              + " release: name it with {project-dir} (relpack then makes its release), or give"
+              + " the release it made with {release} (_build/prod/rel/NAME)");
+        }
+      }
       throw new BadInputException(display + " is not a release: it has no "
           + (hasReleases ? "bin/" : "releases/") + " directory (expected the output of"
           + " `mix release`, e.g. _build/prod/rel/NAME, or a release tarball)");

@@ -73,11 +73,17 @@ class OutputIT {
   }
 
   @Test
-  void quietPrintsOnlyTheReferenceAndNoneOnlyTheSummary() {
+  void quietPrintsOnlyTheReferenceAndWarningsAndNoneOnlyTheSummary() {
     Relpack relpack = new Relpack(work.resolve("home"));
     Command.Result quiet = relpack.run(args("oci:" + work.resolve("q"), "-q")).requireSuccess();
     assertEquals("", quiet.stderr());
     assertTrue(quiet.stdout().matches("oci:" + work.resolve("q") + "@sha256:[0-9a-f]{64}\\n"), quiet.stdout());
+
+    Command.Result warned = relpack.run(args("oci:" + work.resolve("qw"), "-q", "--no-check"))
+        .requireSuccess();
+    assertEquals(List.of("warning: the boot check is off: nothing checked that the release will"
+        + " run on host"), warned.stderr().lines().toList(), "-q keeps warnings, on stderr");
+    assertTrue(warned.stdout().matches("oci:\\S+@sha256:[0-9a-f]{64}\\n"), warned.stdout());
 
     Command.Result none = relpack.run(args("oci:" + work.resolve("n"), "--progress", "none")).requireSuccess();
     assertEquals("", none.stderr());

@@ -250,6 +250,18 @@ class ReleaseReaderTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"mix.exs", "rebar.config"})
+  void aProjectGivenAsTheReleaseIsToldToUseProjectDir(String project) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("project"));
+    Files.writeString(dir.resolve(project), "% a project\n");
+    Files.createDirectories(dir.resolve("lib"));
+    BadInputException e = assertThrows(BadInputException.class, () -> read(dir));
+    assertTrue(e.getMessage().endsWith(" is a project (it has " + project + "), not a release:"
+        + " name it with {project-dir} (relpack then makes its release), or give the release it"
+        + " made with {release} (_build/prod/rel/NAME)"), e.getMessage());
+  }
+
+  @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "not-a-release | is not a release: it has no releases/ directory",
       "no-rel-file | has neither releases/start_erl.data nor a releases/VSN/NAME.rel",
