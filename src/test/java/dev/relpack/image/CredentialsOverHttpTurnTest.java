@@ -4,33 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.relpack.testsupport.Waiting;
+import dev.relpack.testsupport.SystemPropertyForEachTest;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Two builds in one JVM that disagree on jib's {@code sendCredentialsOverHttp}. */
 class CredentialsOverHttpTurnTest {
   private static final String PROPERTY = CredentialsOverHttpTurn.PROPERTY;
-  private String outside;
 
-  @BeforeEach
-  void setOutsideValue() {
-    outside = System.getProperty(PROPERTY);
-    System.setProperty(PROPERTY, "as the user set it");
-  }
-
-  @AfterEach
-  void restoreOutsideValue() {
-    if (outside == null) {
-      System.clearProperty(PROPERTY);
-    } else {
-      System.setProperty(PROPERTY, outside);
-    }
-  }
+  @RegisterExtension
+  final SystemPropertyForEachTest property =
+      new SystemPropertyForEachTest(PROPERTY, "as the user set it");
 
   @Test
   void aBuildThatMustNotSendCredentialsWaitsForTheOtherAndThenSeesNoProperty() throws Exception {

@@ -16,6 +16,7 @@ import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TlsTrust;
 import dev.relpack.publish.ArchiveTarget;
 import dev.relpack.publish.BuildListener;
+import dev.relpack.testsupport.SystemPropertyForEachTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,22 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 class JibImageBuilderTest {
   private static final String PROPERTY = CredentialsOverHttpTurn.PROPERTY;
   @TempDir Path work;
-  private String outside;
 
-  @BeforeEach
-  void setOutsideValue() {
-    outside = System.getProperty(PROPERTY);
-    System.setProperty(PROPERTY, "as the user set it");
-  }
-
-  @AfterEach
-  void restoreOutsideValue() {
-    if (outside == null) {
-      System.clearProperty(PROPERTY);
-    } else {
-      System.setProperty(PROPERTY, outside);
-    }
-  }
+  @RegisterExtension
+  final SystemPropertyForEachTest property =
+      new SystemPropertyForEachTest(PROPERTY, "as the user set it");
 
   @Test
   void aBuildGivesBackTheTurnAndThePropertyWhenItSucceeds() throws Exception {

@@ -185,16 +185,7 @@ class MavenGoalIT {
     Path dir = Files.createDirectories(work.resolve("reactor"));
     try (RegistryServer a = RegistryServer.startWithTls(dir.resolve("registry-a"));
          RegistryServer b = RegistryServer.startWithTls(dir.resolve("registry-b"))) {
-      Files.writeString(dir.resolve("pom.xml"), """
-          <project>
-            <modelVersion>4.0.0</modelVersion>
-            <groupId>com.example</groupId>
-            <artifactId>images</artifactId>
-            <version>1</version>
-            <packaging>pom</packaging>
-            <modules><module>a</module><module>b</module><module>c</module></modules>
-          </project>
-          """);
+      reactor(dir, "a", "b", "c");
       module(dir.resolve("a"), a.address() + "/reactor/a:1", a.certificate());
       module(dir.resolve("b"), b.address() + "/reactor/b:1", b.certificate());
       // c pushes to a's registry without a's CA: the CA another execution trusts is not its own
@@ -217,45 +208,40 @@ class MavenGoalIT {
   @Test
   void aRelativeLayoutInAModuleIsWrittenInThatModule() throws Exception {
     Path dir = Files.createDirectories(work.resolve("relative"));
-    Files.writeString(dir.resolve("pom.xml"), """
-        <project>
-          <modelVersion>4.0.0</modelVersion>
-          <groupId>com.example</groupId>
-          <artifactId>relative</artifactId>
-          <version>1</version>
-          <packaging>pom</packaging>
-          <modules><module>m</module></modules>
-        </project>
-        """);
-    Path module = Files.createDirectories(dir.resolve("m"));
-    Files.writeString(module.resolve("pom.xml"), """
-        <project>
-          <modelVersion>4.0.0</modelVersion>
-          <groupId>com.example</groupId>
-          <artifactId>m</artifactId>
-          <version>1</version>
-          <packaging>pom</packaging>
-          <build><plugins><plugin>
-            <groupId>dev.relpack</groupId>
-            <artifactId>relpack-maven-plugin</artifactId>
-            <version>%s</version>
-            <executions><execution>
-              <phase>package</phase>
-              <goals><goal>build</goal></goals>
-              <configuration>
-                <release>%s</release>
-                <to>oci:target/image:1</to>
-              </configuration>
-            </execution></executions>
-          </plugin></plugins></build>
-        </project>
-        """.formatted(MavenRun.version(), Testdata.demoTarball()));
+    reactor(dir, "m");
+    Path module = dir.resolve("m");
+    module(module, "<to>oci:target/image:1</to>");
     assertSucceeded(maven.run(dir, "package"));
     assertTrue(Files.isRegularFile(module.resolve("target/image/index.json")), "in the module");
     assertFalse(Files.exists(dir.resolve("target")), "not where Maven was started");
   }
 
+  /** An aggregator pom in {@code dir} over {@code modules}. */
+  private static void reactor(Path dir, String... modules) throws Exception {
+    StringBuilder listed = new StringBuilder();
+    for (String module : modules) {
+      listed.append("<module>").append(module).append("</module>");
+    }
+    Files.writeString(dir.resolve("pom.xml"), """
+        <project>
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>com.example</groupId>
+          <artifactId>%s</artifactId>
+          <version>1</version>
+          <packaging>pom</packaging>
+          <modules>%s</modules>
+        </project>
+        """.formatted(dir.getFileName(), listed));
+  }
+
+  /** A module pushing the demo release to {@code to}, trusting {@code ca}. */
   private static void module(Path dir, String to, Path ca) throws Exception {
+    module(dir, "<to>" + to + "</to><registryCas><registryCa>" + ca
+        + "</registryCa></registryCas>");
+  }
+
+  /** A module that builds the demo release at package, with {@code configuration} besides. */
+  private static void module(Path dir, String configuration) throws Exception {
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("pom.xml"), """
         <project>
@@ -273,13 +259,13 @@ class MavenGoalIT {
               <goals><goal>build</goal></goals>
               <configuration>
                 <release>%s</release>
-                <to>%s</to>
-                <registryCas><registryCa>%s</registryCa></registryCas>
+                %s
               </configuration>
             </execution></executions>
           </plugin></plugins></build>
         </project>
-        """.formatted(dir.getFileName(), MavenRun.version(), Testdata.demoTarball(), to, ca));
+        """.formatted(dir.getFileName(), MavenRun.version(), Testdata.demoTarball(),
+        configuration));
   }
 
   /** The sample pom of testdata/maven with the release it names, as a user has them. */
