@@ -75,6 +75,8 @@ final class InspectCommand implements Callable<Integer> {
     node.put("startCommand", r.startCommand());
     ArrayNode entrypoint = node.putArray("entrypoint");
     inspection.entrypoint().forEach(entrypoint::add);
+    ArrayNode cmd = node.putArray("cmd");
+    inspection.cmd().forEach(cmd::add);
     ArrayNode appsNode = node.putArray("apps");
     r.apps().forEach(a -> appsNode.addObject().put("name", a.name()).put("version", a.version()));
     NativeCode nativeCode = inspection.nativeCode();
@@ -114,6 +116,7 @@ final class InspectCommand implements Callable<Integer> {
     Summary.line(out, "release     " + r.name() + " " + r.version() + " (" + r.kind().label() + ")");
     Summary.line(out, "erts        " + r.ertsVersion() + (r.ertsIncluded() ? " (included)" : " (not included: erl comes from the base)"));
     Summary.line(out, "entrypoint  " + String.join(" ", inspection.entrypoint()));
+    Summary.line(out, "cmd         " + String.join(" ", inspection.cmd()));
     Summary.line(out, "apps        " + String.join(" ", r.apps().stream().map(ReleaseApp::directory).toList()));
     NativeCode nativeCode = inspection.nativeCode();
     Summary.line(out, "native      " + describe(nativeCode));

@@ -189,7 +189,7 @@ public final class Engine {
     release.files().stream().filter(f -> !f.directory())
         .forEach(f -> files.put(f.path(), f.source()));
     return new Inspection(release, loaded.plan(), NativeCode.of(files),
-        List.of(root + "/" + release.startScript(), release.startCommand()));
+        List.of(root + "/" + release.startScript()), List.of(release.startCommand()));
   }
 
   /**

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 
 /**
  * The image relpack makes of a release: files under the app root owned by root, the start script
- * in the foreground as entrypoint, a non-root user, and an environment that needs no writable path
+ * as entrypoint and its foreground command as the default arguments, a non-root user, and an environment that needs no writable path
  * but /tmp. Labels follow the OCI annotation names; GitLab CI variables fill in source, revision
  * and creation time when present, and {@code SOURCE_DATE_EPOCH} (or the commit time) dates the
  * image, so a rebuild of the same commit gives the same digest.
@@ -36,7 +36,7 @@ public final class ImageDefaults {
     }
     plan.layers().forEach(layer -> layers.add(new ImageLayer(layer.kind().label(), entries(layer, root))));
     return new ImageSpec(release.name(), base, layers,
-        List.of(root + "/" + release.startScript(), release.startCommand()),
+        List.of(root + "/" + release.startScript()), List.of(release.startCommand()),
         new TreeMap<>(environment(release, options)), options.ports(), options.user(), root,
         new TreeMap<>(labels(release, base, options, ci)), created(ci), architecture);
   }

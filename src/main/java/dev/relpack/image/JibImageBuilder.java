@@ -133,7 +133,7 @@ public final class JibImageBuilder {
           ? Optional.of(archive.tar()) : Optional.empty());
     }
     jib.setEntrypoint(spec.entrypoint())
-        .setProgramArguments(List.of())
+        .setProgramArguments(spec.cmd())
         .setEnvironment(spec.environment())
         .setExposedPorts(ports(spec.ports()))
         .setLabels(spec.labels())

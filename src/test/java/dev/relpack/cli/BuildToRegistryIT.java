@@ -1,6 +1,7 @@
 package dev.relpack.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,8 +79,8 @@ class BuildToRegistryIT {
   @Test
   void theConfigHasTheDefaultsAndTheOptions() {
     JsonNode config = Skopeo.config("docker://" + image + ":0.1.0").path("config");
-    assertEquals(List.of("/app/bin/demo", "start"), strings(config.path("Entrypoint")));
-    assertTrue(config.path("Cmd").isMissingNode() || config.path("Cmd").isEmpty() || config.path("Cmd").isNull());
+    assertEquals(List.of("/app/bin/demo"), strings(config.path("Entrypoint")));
+    assertEquals(List.of("start"), strings(config.path("Cmd")));
     assertEquals("65534:65534", config.path("User").asText());
     assertEquals("/app", config.path("WorkingDir").asText());
     assertTrue(config.path("ExposedPorts").has("4000/tcp"), config.toString());
@@ -130,6 +131,33 @@ class BuildToRegistryIT {
       assertTrue(running.get("/version").startsWith("demo 0.1.0 otp "));
       assertEquals(0, running.terminate(Duration.ofSeconds(30)), running.output());
     }
+  }
+
+  @Test
+  void argumentsGivenToTheImageReplaceItsCommandAndGoToTheReleaseScript() throws Exception {
+    Path layout = work.resolve("pulled-for-eval");
+    Skopeo.copy("docker://" + image + ":0.1.0", "oci:" + layout + ":eval");
+    // as `docker run IMAGE eval "..."` and a migration job's `args:` do: no --entrypoint
+    Command.Result eval = RunningImage.runWithArguments(layout, "eval", work.resolve("eval"),
+        List.of("eval", "IO.puts(:ok_from_eval)"));
+    assertEquals(0, eval.exitCode(), eval.stdout() + eval.stderr());
+    assertEquals(List.of("ok_from_eval"), eval.stdout().lines().toList(), eval.stderr());
+  }
+
+  @Test
+  void historyNamesRelpackForEveryLayerItAdded() {
+    JsonNode history = Skopeo.config("docker://" + image + ":0.1.0").path("history");
+    List<JsonNode> relpack = new ArrayList<>();
+    history.forEach(relpack::add);
+    // base (host directories), host files, erts, otp, deps, app, release
+    assertEquals(7, relpack.size(), history.toString());
+    for (JsonNode entry : relpack) {
+      assertTrue(entry.path("created_by").asText().startsWith("relpack"), history.toString());
+      assertFalse(entry.path("created_by").asText().toLowerCase().contains("jib"),
+          history.toString());
+    }
+    assertEquals(List.of("host", "erts", "otp", "deps", "app", "release"),
+        relpack.subList(1, 7).stream().map(e -> e.path("comment").asText()).toList());
   }
 
   static List<String> strings(JsonNode array) {

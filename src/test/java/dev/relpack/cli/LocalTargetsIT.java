@@ -42,7 +42,8 @@ class LocalTargetsIT {
     assertEquals(7, inspected.path("Layers").size(), "host base (skeleton and files) and 5 release layers");
     assertEquals("demo", inspected.path("Labels").path("org.opencontainers.image.title").asText());
     JsonNode config = Skopeo.config("docker-archive:" + archive).path("config");
-    assertEquals(List.of("/app/bin/demo", "start"), strings(config.path("Entrypoint")));
+    assertEquals(List.of("/app/bin/demo"), strings(config.path("Entrypoint")));
+    assertEquals(List.of("start"), strings(config.path("Cmd")));
 
     Path layout = work.resolve("from-archive");
     Skopeo.copy("docker-archive:" + archive, "oci:" + layout + ":run");

@@ -41,7 +41,8 @@ class ReleaseKindsIT {
     new Relpack(work.resolve("home")).succeed("build", "--release", Testdata.kind(fixture).toString(),
         "--from", "scratch", "--no-check", "--to", "oci:" + layout + ":img", "--user", "1000:1000");
     JsonNode config = Skopeo.config("oci:" + layout + ":img").path("config");
-    assertEquals(List.of("/app/bin/" + name, command), strings(config.path("Entrypoint")));
+    assertEquals(List.of("/app/bin/" + name), strings(config.path("Entrypoint")));
+    assertEquals(List.of(command), strings(config.path("Cmd")));
     assertTrue(strings(config.path("Env")).contains(env), config.path("Env").toString());
     assertEquals("1000:1000", config.path("User").asText());
 

@@ -252,7 +252,7 @@ class ImageDefaultsTest {
   // --- the whole spec
 
   @Test
-  void specPutsTheReleaseUnderTheAppRootAndStartsItInTheForeground() throws Exception {
+  void specPutsTheReleaseUnderTheAppRootAndStartsItInTheForegroundByDefault() throws Exception {
     Release shop = kind("distillery");
     LayerPlan plan = LayerPlanner.plan(shop, new AppRoles(Set.of("shop"), Set.of()));
     ImageOptions options = new ImageOptions("/srv/shop", "1000:1000", List.of("4000"),
@@ -261,7 +261,9 @@ class ImageDefaultsTest {
     String digest = fakeDigest("spec");
     ImageSpec spec = ImageDefaults.spec(shop, plan, registryBase(digest), options, ci, "arm64");
 
-    assertEquals(List.of("/srv/shop/bin/shop", "foreground"), spec.entrypoint());
+    assertEquals(List.of("/srv/shop/bin/shop"), spec.entrypoint(),
+        "the script alone: a runtime's arguments replace the command, not follow it");
+    assertEquals(List.of("foreground"), spec.cmd());
     assertEquals("/srv/shop", spec.workingDirectory());
     assertEquals("1000:1000", spec.user());
     assertEquals(List.of("4000/tcp"), spec.ports());
@@ -300,7 +302,8 @@ class ImageDefaultsTest {
     Release demo = read(Testdata.demoTarball());
     LayerPlan plan = LayerPlanner.plan(demo, new AppRoles(Set.of("demo"), Set.of()));
     ImageSpec spec = ImageDefaults.spec(demo, plan, scratch(), plain(), Map.of(), "amd64");
-    assertEquals(List.of("/app/bin/demo", "start"), spec.entrypoint());
+    assertEquals(List.of("/app/bin/demo"), spec.entrypoint());
+    assertEquals(List.of("start"), spec.cmd());
     assertEquals("/app", spec.workingDirectory());
     assertEquals("65534:65534", spec.user());
     assertEquals(Instant.EPOCH, spec.created());

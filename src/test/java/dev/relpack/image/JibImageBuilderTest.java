@@ -90,7 +90,7 @@ class JibImageBuilderTest {
     return new ImageSpec("app", scratch,
         List.of(new ImageLayer("app", List.of(new LayerEntry(file, "/app/hello.txt", false,
             false)))),
-        List.of("/app/hello.txt"), new TreeMap<>(), List.of(), "65534:65534", "/app",
+        List.of("/app/hello.txt"), List.of(), new TreeMap<>(), List.of(), "65534:65534", "/app",
         new TreeMap<>(), Instant.EPOCH, "amd64");
   }
 

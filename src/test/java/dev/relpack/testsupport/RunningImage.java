@@ -39,28 +39,11 @@ public final class RunningImage implements AutoCloseable {
    * until it answers HTTP on that port.
    */
   public static RunningImage boot(Path layout, String tag, Path work) throws IOException {
-    Path bundle = work.resolve("bundle");
-    Command.run(List.of("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString()),
-        Map.of(), Duration.ofMinutes(2)).requireSuccess();
-    JsonNode process = new ObjectMapper().readTree(bundle.resolve("config.json").toFile()).path("process");
-    Path rootfs = bundle.resolve("rootfs");
-    // a runtime creates its mount points before making the root read-only
-    Files.createDirectories(rootfs.resolve("proc"));
-    Files.createDirectories(rootfs.resolve("dev"));
-    Files.createDirectories(rootfs.resolve("tmp"));
+    Sandbox sandbox = Sandbox.unpack(layout, tag, work);
     int port = FreePort.find();
-    List<String> command = new ArrayList<>(List.of("bwrap", "--ro-bind", rootfs.toString(), "/",
-        "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-        "--unshare-user", "--uid", process.path("user").path("uid").asText(),
-        "--gid", process.path("user").path("gid").asText(),
-        "--unshare-pid", "--unshare-ipc", "--as-pid-1", "--die-with-parent",
-        "--chdir", process.path("cwd").asText("/"), "--clearenv"));
-    for (JsonNode pair : process.path("env")) {
-      String[] kv = pair.asText().split("=", 2);
-      command.addAll(List.of("--setenv", kv[0], kv[1]));
-    }
+    List<String> command = new ArrayList<>(sandbox.bwrap());
     command.addAll(List.of("--setenv", "PORT", String.valueOf(port)));
-    process.path("args").forEach(a -> command.add(a.asText()));
+    sandbox.process().path("args").forEach(a -> command.add(a.asText()));
     Path output = work.resolve("boot.log");
     Process bwrap = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(output.toFile()).start();
@@ -72,6 +55,51 @@ public final class RunningImage implements AutoCloseable {
       return image.tryGet("/").isPresent();
     });
     return image;
+  }
+
+  /**
+   * Runs {@code layout:tag} to completion as {@code docker run IMAGE ARGS...} and Kubernetes
+   * {@code args:} do: the image's Entrypoint, read from its config by skopeo, followed by {@code
+   * args} in place of its Cmd.
+   */
+  public static Command.Result runWithArguments(Path layout, String tag, Path work,
+      List<String> args) throws IOException {
+    JsonNode entrypoint = Skopeo.config("oci:" + layout + ":" + tag).path("config")
+        .path("Entrypoint");
+    if (entrypoint.isEmpty()) {
+      throw new AssertionError("the image has no Entrypoint to give arguments to");
+    }
+    List<String> command = new ArrayList<>(Sandbox.unpack(layout, tag, work).bwrap());
+    entrypoint.forEach(a -> command.add(a.asText()));
+    command.addAll(args);
+    return Command.run(command, Map.of(), Duration.ofSeconds(60));
+  }
+
+  /** An unpacked image and the bwrap command line that starts a process in it. */
+  private record Sandbox(JsonNode process, List<String> bwrap) {
+    static Sandbox unpack(Path layout, String tag, Path work) throws IOException {
+      Path bundle = work.resolve("bundle");
+      Command.run(List.of("umoci", "unpack", "--image", layout + ":" + tag, bundle.toString()),
+          Map.of(), Duration.ofMinutes(2)).requireSuccess();
+      JsonNode process = new ObjectMapper().readTree(bundle.resolve("config.json").toFile())
+          .path("process");
+      Path rootfs = bundle.resolve("rootfs");
+      // a runtime creates its mount points before making the root read-only
+      Files.createDirectories(rootfs.resolve("proc"));
+      Files.createDirectories(rootfs.resolve("dev"));
+      Files.createDirectories(rootfs.resolve("tmp"));
+      List<String> command = new ArrayList<>(List.of("bwrap", "--ro-bind", rootfs.toString(), "/",
+          "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+          "--unshare-user", "--uid", process.path("user").path("uid").asText(),
+          "--gid", process.path("user").path("gid").asText(),
+          "--unshare-pid", "--unshare-ipc", "--as-pid-1", "--die-with-parent",
+          "--chdir", process.path("cwd").asText("/"), "--clearenv"));
+      for (JsonNode pair : process.path("env")) {
+        String[] kv = pair.asText().split("=", 2);
+        command.addAll(List.of("--setenv", kv[0], kv[1]));
+      }
+      return new Sandbox(process, List.copyOf(command));
+    }
   }
 
   /** The body of a 200 answer to GET {@code path}. */
