@@ -59,11 +59,18 @@ final class BuildCommand implements Callable<Integer> {
           + " (default: " + BuildRequest.DEFAULT_FROM + ").")
   String from;
 
-  @Option(names = "--to", paramLabel = "TARGET", required = true,
-      description = "Target: a registry reference, tar:PATH (docker-archive) or oci:DIR[:REF].")
+  @Option(names = "--to", paramLabel = "TARGET",
+      description = "Target: a registry reference, tar:PATH (docker-archive) or oci:DIR[:REF]"
+          + " (default in a GitLab CI job: $CI_REGISTRY_IMAGE, with tags from the pipeline).")
   String to;
 
-  @Option(names = {"-t", "--tag"}, paramLabel = "TAG", description = "Tag (repeatable).")
+  @Option(names = "--image-name", paramLabel = "NAME",
+      description = "Push to $CI_REGISTRY_IMAGE/NAME (at most two path segments) instead of"
+          + " giving --to.")
+  String imageName;
+
+  @Option(names = {"-t", "--tag"}, paramLabel = "TAG",
+      description = "Tag (repeatable); without --to, in place of the pipeline's tags.")
   List<String> tags = new ArrayList<>();
 
   @Option(names = {"-p", "--port"}, paramLabel = "PORT[/udp]", description = "Exposed port (repeatable).")
@@ -137,7 +144,7 @@ final class BuildCommand implements Callable<Integer> {
   public Integer call() {
     Reporter reporter = reporter();
     BuildRequest request = BuildRequest.builder(context.env(), context.home())
-        .release(release).projectDir(projectDir).apps(apps).from(from).to(to).tags(tags)
+        .release(release).projectDir(projectDir).apps(apps).from(from).to(to).imageName(imageName).tags(tags)
         .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
         .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata).dotenvFile(dotenv)
         .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds)

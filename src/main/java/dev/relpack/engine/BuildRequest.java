@@ -15,6 +15,10 @@ import java.util.Optional;
  * @param release a release directory or tarball; empty to take the one a project built
  * @param projectDir the mix project, for finding the release and knowing its own apps
  * @param apps applications to treat as the project's own ({@code --app})
+ * @param to the target; empty for relpack to choose it in a GitLab CI job
+ * @param imageName an image below {@code $CI_REGISTRY_IMAGE} to push to instead of naming
+ *     {@code to}
+ * @param tags tags beside any in {@code to}; without {@code to}, in place of the default tags
  * @param environment the process environment: CI variables, credentials locations, MIX_ENV
  * @param timeout the longest each phase of the build that talks to registries may take
  * @param releaseStep whether and how {@code build} makes the release of {@code projectDir}
@@ -28,6 +32,7 @@ public record BuildRequest(
     List<String> apps,
     String from,
     String to,
+    Optional<String> imageName,
     List<String> tags,
     List<String> ports,
     List<String> env,
@@ -99,6 +104,7 @@ public record BuildRequest(
     private List<String> apps = List.of();
     private String from = DEFAULT_FROM;
     private String to = "";
+    private String imageName;
     private List<String> tags = List.of();
     private List<String> ports = List.of();
     private List<String> env = List.of();
@@ -143,6 +149,12 @@ public record BuildRequest(
 
     public Builder to(String value) {
       to = value == null ? "" : value;
+      return this;
+    }
+
+    /** An image below {@code $CI_REGISTRY_IMAGE}; null for none. */
+    public Builder imageName(String value) {
+      imageName = value;
       return this;
     }
 
@@ -232,7 +244,7 @@ public record BuildRequest(
 
     public BuildRequest build() {
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
-          from, to, tags, ports, env, labels, user, appRoot, insecure, registryCas,
+          from, to, Optional.ofNullable(imageName), tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
           Optional.ofNullable(dotenvFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
@@ -244,6 +256,6 @@ public record BuildRequest(
   @Override
   public String toString() {
     return "BuildRequest[release=" + release + ", projectDir=" + projectDir + ", from=" + from
-        + ", to=" + to + ", tags=" + tags + "]";
+        + ", to=" + to + ", imageName=" + imageName + ", tags=" + tags + "]";
   }
 }

@@ -18,6 +18,7 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
+import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.ReadLimits;
@@ -212,7 +213,9 @@ public final class Engine {
       throw new BadInputException("{user} " + options.user() + ": {from} host writes /etc/passwd"
           + " itself and can only name numeric users; give UID:GID");
     }
-    Optional<Target> target = withTarget ? Optional.of(writableTarget(request)) : Optional.empty();
+    // relpack may choose the target itself in a GitLab CI job; its tags wait for the version
+    Optional<Target> target = withTarget
+        ? Optional.of(writableTarget(request, Optional.empty(), reporter)) : Optional.empty();
     requireWritableCache(request.cacheDir());
     // this build's CAs, for its own connections and its threads' (jib's) only
     TlsTrust trust = TlsTrust.withExtra(caFiles(request));
@@ -245,6 +248,9 @@ public final class Engine {
       throw e;
     }
     Release release = loaded.release();
+    Optional<Target> tagged = withTarget
+        ? Optional.of(writableTarget(request, Optional.of(release.version()), reporter))
+        : Optional.empty();
     reporter.step("Release " + release.name() + " " + release.version() + " ("
         + release.kind().label() + ", ERTS " + release.ertsVersion()
         + (release.ertsIncluded() ? "" : ", not included") + "), " + release.files().size()
@@ -275,13 +281,24 @@ public final class Engine {
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, options.appRoot(),
-        target, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
+        tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
             registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
   }
 
-  /** The target, and the files beside it, checked writable before any work. */
-  private static Target writableTarget(BuildRequest request) {
-    Target target = Target.parse(request.to(), request.tags());
+  /**
+   * The target, and the files beside it, checked writable before any work.
+   *
+   * @param version the release's version, for the default tags; empty before it is read
+   */
+  private static Target writableTarget(BuildRequest request, Optional<String> version,
+      Reporter reporter) {
+    GitlabDefaults.Choice choice = GitlabDefaults.choose(request.to(), request.imageName(),
+        request.tags(), request.environment(), version);
+    Target target = choice.target();
+    if (version.isPresent()) {
+      choice.warnings().forEach(reporter::warn);
+      return target;
+    }
     target.checkWritable();
     request.digestFile().ifPresent(f -> requireParent(f, "{digest-file}"));
     request.metadataFile().ifPresent(f -> requireParent(f, "{metadata}"));

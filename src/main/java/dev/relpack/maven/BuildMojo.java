@@ -71,11 +71,21 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter(property = "relpack.from")
   String from;
 
-  /** Target: a registry reference, {@code tar:PATH} or {@code oci:DIR[:REF]}. */
+  /**
+   * Target: a registry reference, {@code tar:PATH} or {@code oci:DIR[:REF]} (default in a
+   * GitLab CI job: {@code $CI_REGISTRY_IMAGE}, with tags from the pipeline).
+   */
   @Parameter(property = "relpack.to")
   String to;
 
-  /** Tags beside the target's own ({@code -Drelpack.tags=a,b}). */
+  /** Push to {@code $CI_REGISTRY_IMAGE/NAME} (at most two path segments) instead of a target. */
+  @Parameter(property = "relpack.imageName")
+  String imageName;
+
+  /**
+   * Tags beside the target's own ({@code -Drelpack.tags=a,b}); without a target, in place of
+   * the pipeline's tags.
+   */
   @Parameter(property = "relpack.tags")
   List<String> tags;
 
@@ -167,12 +177,9 @@ public final class BuildMojo extends AbstractMojo {
   }
 
   private BuildRequest request(Map<String, String> env, MavenReporter reporter) {
-    if (to == null || to.isBlank()) {
-      throw MavenErrors.missing("to", "the target: a registry reference, tar:PATH or oci:DIR");
-    }
     return BuildRequest.builder(env, UserHome.of(env))
         .release(path(release)).projectDir(path(projectDir)).apps(apps)
-        .from(inModule(from)).to(inModule(to))
+        .from(inModule(from)).to(inModule(to)).imageName(imageName)
         .tags(tags).ports(ports).env(pairs(environment)).labels(pairs(labels)).user(user)
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
         .digestFile(path(digestFile)).metadataFile(path(metadataFile))

@@ -17,12 +17,6 @@ import org.apache.maven.plugin.logging.Log;
 final class MavenErrors {
   private MavenErrors() {}
 
-  /** A parameter the build cannot go without. */
-  static BadInputException missing(String parameter, String what) {
-    return new BadInputException("no " + parameter + ": set <" + parameter + "> or -Drelpack."
-        + parameter + " to " + what);
-  }
-
   /** Throws {@code e} as Maven's exception for it, after logging a failed check's details. */
   static void raise(RuntimeException e, Log log)
       throws MojoExecutionException, MojoFailureException {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * every {@code -t}; {@code latest} only when neither names one.
  */
 public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarget {
-  Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+  Pattern TAG = ImageNames.TAG;
 
   /** The tags the image gets, the first being the primary one. */
   List<String> tags();
@@ -87,8 +87,9 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
     try {
       reference = ImageReference.parse(to);
     } catch (InvalidImageReferenceException e) {
-      throw new BadInputException("{to} " + to + " is not an image reference (e.g."
-          + " registry.example.com/group/app:1.0, lower-case), tar:PATH or oci:DIR");
+      throw new BadInputException(referenceProblem(to).map(p -> "{to} " + to + ": " + p)
+          .orElse("{to} " + to + " is not an image reference (e.g."
+              + " registry.example.com/group/app:1.0, lower-case), tar:PATH or oci:DIR"));
     }
     if (reference.getDigest().isPresent()) {
       throw new BadInputException("{to} " + to + " names a digest; push to a tag instead");
@@ -136,9 +137,33 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   private static void checkTag(String tag) {
-    if (!TAG.matcher(tag).matches()) {
-      throw new BadInputException("tag " + tag + " is not valid: use letters, digits, '_', '.'"
-          + " and '-', up to 128 characters, not starting with '.' or '-'");
+    ImageNames.tagProblem(tag).ifPresent(problem -> {
+      throw new BadInputException("{tag} " + (tag.isEmpty() ? "\"\"" : tag) + " " + problem);
+    });
+  }
+
+  /**
+   * Which part of a reference jib refused, and why: the tag, or the repository path (the part
+   * after a registry host, which has a '.' or ':' or is localhost).
+   */
+  private static Optional<String> referenceProblem(String reference) {
+    String name = reference.contains("@") ? reference.substring(0, reference.indexOf('@'))
+        : reference;
+    int slash = name.lastIndexOf('/');
+    int colon = name.indexOf(':', slash + 1);
+    if (colon >= 0) {
+      String tag = name.substring(colon + 1);
+      Optional<String> tagProblem = ImageNames.tagProblem(tag);
+      if (tagProblem.isPresent()) {
+        return Optional.of("the tag " + (tag.isEmpty() ? "after ':'" : tag) + " "
+            + tagProblem.get());
+      }
+      name = name.substring(0, colon);
     }
+    int first = name.indexOf('/');
+    String host = first < 0 ? "" : name.substring(0, first);
+    String path = host.contains(".") || host.contains(":") || host.equals("localhost")
+        ? name.substring(first + 1) : name;
+    return ImageNames.pathProblem(path).map(p -> "the repository " + path + " " + p);
   }
 }

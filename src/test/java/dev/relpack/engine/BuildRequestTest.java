@@ -41,7 +41,7 @@ class BuildRequestTest {
   @Test
   void itsTextNeverHoldsTheEnvironment() {
     BuildRequest request = new BuildRequest(Optional.of(Path.of("rel")), Optional.empty(), List.of(),
-        "host", "registry.example.com/app", List.of(), List.of(), List.of(), List.of(),
+        "host", "registry.example.com/app", Optional.empty(), List.of(), List.of(), List.of(), List.of(),
         "65534:65534", "/app", false, List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Path.of("c"),
         true, Map.of("CI_REGISTRY_PASSWORD", "hunter2", "CI_JOB_TOKEN", "tok-123"), Path.of("/h"),
         BuildRequest.DEFAULT_TIMEOUT, ReleaseStep.NONE,

@@ -125,7 +125,9 @@ class TargetTest {
   void invalidExtraTagsAreRefused(String tag) {
     BadInputException e = assertThrows(BadInputException.class,
         () -> parse("registry.example.com/app", tag));
-    assertTrue(e.getMessage().contains("tag " + tag + " is not valid"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("{tag} " + (tag.isEmpty() ? "\"\"" : tag) + " "),
+        e.getMessage());
+    assertTrue(tag.isEmpty() || e.getMessage().endsWith(ImageNames.TAG_RULE), e.getMessage());
   }
 
   @Test
@@ -234,5 +236,45 @@ class TargetTest {
     BadInputException e = assertThrows(BadInputException.class,
         () -> parse("tar:" + dir).checkWritable());
     assertTrue(e.getMessage().startsWith("{to} "), e.getMessage());
+  }
+
+  @Test
+  void aBadTagInAReferenceIsNamedWithItsRule() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse("registry.example.com/app:v1+build"));
+    assertEquals("{to} registry.example.com/app:v1+build: the tag v1+build holds '+', which a tag"
+        + " cannot; " + ImageNames.TAG_RULE, e.getMessage());
+  }
+
+  @Test
+  void anUpperCaseRepositoryInAReferenceIsNamed() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse("localhost:5000/Group/app:1"));
+    assertTrue(e.getMessage().startsWith("{to} localhost:5000/Group/app:1: the repository"
+        + " Group/app has upper-case letters in Group;"), e.getMessage());
+  }
+
+  @Test
+  void aReferenceWithAnEmptyTagSaysSo() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse("registry.example.com/app:"));
+    assertTrue(e.getMessage().startsWith("{to} registry.example.com/app:: the tag after ':' is"
+        + " empty"), e.getMessage());
+  }
+
+  @Test
+  void anEmptyTagOptionSaysAVariableMayBeUnset() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse("registry.example.com/app", ""));
+    assertEquals("{tag} \"\" is empty (a CI variable that is not set in this job, perhaps)",
+        e.getMessage());
+  }
+
+  @Test
+  void aBadTagOptionNamesTheCharacter() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse("registry.example.com/app", "feature/x"));
+    assertEquals("{tag} feature/x holds '/', which a tag cannot; " + ImageNames.TAG_RULE,
+        e.getMessage());
   }
 }
