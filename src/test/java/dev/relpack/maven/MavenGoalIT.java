@@ -91,6 +91,21 @@ class MavenGoalIT {
   }
 
   @Test
+  void inAGitlabJobTheGoalNeedsNoTargetAndTakesAnImageName() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("gitlab"));
+    MavenRun job = MavenRun.in(Files.createDirectories(dir.resolve("maven")), "")
+        .env("GITLAB_CI", "true").env("CI_REGISTRY_IMAGE", registry.address() + "/group/project")
+        .env("CI_COMMIT_SHORT_SHA", "4f1c2e9a").env("CI_COMMIT_BRANCH", "main")
+        .env("CI_COMMIT_REF_SLUG", "main").env("CI_DEFAULT_BRANCH", "main");
+    Command.Result result = job.run(dir, MavenRun.plugin() + ":build",
+        "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.imageName=worker");
+    assertSucceeded(result);
+    assertEquals(List.of("0.1.0", "4f1c2e9a", "latest", "main"),
+        registry.tags("group/project/worker").stream().sorted().toList());
+    assertEquals(registry.address() + "/group/project/worker", built(result).group(1));
+  }
+
+  @Test
   void withDevRelpackInPluginGroupsTheShortPrefixRunsTheGoal() throws Exception {
     Path empty = Files.createDirectories(work.resolve("prefix"));
     Path layout = work.resolve("prefix-layout");

@@ -107,7 +107,7 @@ public final class MavenRun {
     command.addAll(List.of(args));
     Map<String, String> environment = new HashMap<>();
     System.getenv().keySet().stream().filter(name -> name.startsWith("CI_")
-            || name.startsWith("MAVEN_") || name.equals("MIX_ENV") || name.equals("DOCKER_CONFIG"))
+            || name.equals("GITLAB_CI") || name.startsWith("MAVEN_") || name.equals("MIX_ENV") || name.equals("DOCKER_CONFIG"))
         .forEach(name -> environment.put(name, null));
     environment.put("HOME", home.toString());
     environment.put("XDG_CACHE_HOME", work.resolve("cache").toString());

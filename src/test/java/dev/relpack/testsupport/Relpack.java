@@ -78,7 +78,7 @@ public final class Relpack {
    */
   private static boolean readByRelpack(String name) {
     return name.startsWith("CI_") || name.startsWith("RELPACK_")
-        || List.of("DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "SOURCE_DATE_EPOCH", "XDG_RUNTIME_DIR", "XDG_STATE_HOME",
+        || List.of("GITLAB_CI", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "SOURCE_DATE_EPOCH", "XDG_RUNTIME_DIR", "XDG_STATE_HOME",
             "MIX_ENV", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS").contains(name);
   }
 
