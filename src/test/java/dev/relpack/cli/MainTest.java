@@ -77,7 +77,7 @@ class MainTest {
     assertEquals(2, result.status(), result.err());
     assertEquals(1, result.errLines().size(), "expected one line on stderr:\n" + result.err());
     String line = result.errLines().get(0);
-    assertTrue(line.startsWith("relpack: "), line);
+    assertTrue(line.startsWith("relpack: error: "), line);
     for (String m : mentioned) {
       assertTrue(line.contains(m), "'" + m + "' not in: " + line);
     }
@@ -140,7 +140,69 @@ class MainTest {
     }
   }
 
+  @Test
+  void bareRelpackListsEveryCommandOnStderrAndExits2() {
+    Result result = run();
+    assertEquals(2, result.status(), result.err());
+    assertEquals("", result.out());
+    for (String command : List.of("build", "inspect", "check", "help")) {
+      assertTrue(result.err().lines().anyMatch(l -> l.strip().startsWith(command + " ")),
+          command + " not listed:\n" + result.err());
+    }
+  }
+
+  @Test
+  void everyCommandTakesVersion() {
+    for (String command : List.of("build", "inspect", "check")) {
+      for (String option : List.of("-V", "--version")) {
+        Result result = run(command, option);
+        assertEquals(0, result.status(), command + " " + option + ": " + result.err());
+        assertEquals("relpack 0.1.0-SNAPSHOT", result.out().strip(), command + " " + option);
+        assertEquals("", result.err());
+      }
+    }
+  }
+
   // --- usage errors
+
+  @Test
+  void anUnknownOptionSuggestsTheNearestAndLeavesItsValueOut() {
+    Result result = run("build", "--relase", "x", "--to", "tar:" + target());
+    assertBadInput(result, "unknown option --relase; did you mean --release?",
+        "(see: relpack build --help)");
+    assertFalse(result.err().contains("'x'"), "its value is no second unknown: " + result.err());
+    assertNoTarget();
+  }
+
+  @Test
+  void anUnknownOptionWithItsValueAfterAnEqualsSign() {
+    assertBadInput(run("inspect", "--jsn=yes"), "unknown option --jsn; did you mean --json?");
+  }
+
+  @Test
+  void anOptionLikeNoOtherGetsNoSuggestion() {
+    Result result = run("build", "--zzzzzz", "--to", "tar:" + target());
+    assertBadInput(result, "unknown option --zzzzzz");
+    assertFalse(result.err().contains("did you mean"), result.err());
+  }
+
+  @Test
+  void twoUnknownOptionsAreNamedTogether() {
+    assertBadInput(run("check", "--form", "scratch", "--jsno"),
+        "unknown options --form (did you mean --from?), --jsno (did you mean --json?)");
+  }
+
+  @Test
+  void anUnknownCommandSuggestsTheNearest() {
+    assertBadInput(run("bild", "--to", "x"), "unknown command 'bild'; did you mean build?",
+        "(see: relpack --help)");
+  }
+
+  @Test
+  void aMissingValueIsAUsageError() {
+    assertBadInput(run("build", "--progress"), "relpack: error: missing required parameter",
+        "--progress");
+  }
 
   @Test
   void anUnknownOptionIsOneLine() {
