@@ -397,6 +397,9 @@ class MainTest {
     List<String> names = lines.subList(layers + 1, lines.size()).stream()
         .map(l -> l.strip().split("\\s+")[0]).toList();
     assertEquals(List.of("erts", "otp", "deps", "app", "release"), names);
+    assertTrue(lines.subList(layers + 1, lines.size()).stream()
+        .allMatch(l -> l.matches("  \\S+ +\\d+ files +[\\d.]+ [kMG]?B uncompressed .*")),
+        "sizes labelled: " + result.out());
   }
 
   @Test
@@ -435,6 +438,8 @@ class MainTest {
       assertTrue(layer.path("apps").isArray(), layer.toString());
       assertTrue(layer.path("files").asLong() > 0, layer.toString());
       assertTrue(layer.path("bytes").asLong() > 0, layer.toString());
+      assertEquals(layer.path("bytes").asLong(), layer.path("uncompressedBytes").asLong(),
+          "a field added, none renamed: " + layer);
     }
     assertEquals(List.of("erts", "otp", "deps", "app", "release"), names);
     assertEquals("[\"demo-0.1.0\"]", layers.get(3).path("apps").toString());
@@ -468,6 +473,48 @@ class MainTest {
     assertTrue(digest.matches("sha256:[0-9a-f]{64}"), digest);
     assertTrue(result.out().contains("tags: 1.0"), result.out());
     assertFalse(result.err().contains("at dev."), result.err());
+  }
+
+  @Test
+  void plainProgressNamesEveryLayerAsWrittenAndNoneNamesNone() throws Exception {
+    Result plain = build("--progress", "plain", "--no-check");
+    assertEquals(0, plain.status(), plain.err());
+    List<String> layers = plain.errLines().stream().filter(l -> l.startsWith("  wrote ")).toList();
+    assertEquals(List.of("erts", "otp", "deps", "app", "release"),
+        layers.stream().map(l -> l.split(" ")[3]).toList(), plain.err());
+    for (String line : layers) {
+      assertTrue(line.matches("  wrote \\S+ [\\d.]+ [kM]?B \\((built|reused from cache)\\)"), line);
+    }
+    String id = plain.out().lines().filter(l -> l.startsWith("  image ID: ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no image ID for a tar: target: " + plain.out()));
+    assertTrue(id.matches("  image ID: sha256:[0-9a-f]{64} \\(docker load names it demo:latest\\)"),
+        id);
+    assertFalse(plain.out().contains("uploaded"), "nothing is uploaded to a file: " + plain.out());
+
+    Result none = build("--no-check");
+    assertEquals(0, none.status(), none.err());
+    assertFalse(none.err().contains("wrote"), none.err());
+  }
+
+  @Test
+  void theImageIdOfATarIsTheDigestOfTheConfigDockerLoads() throws Exception {
+    Result result = build("--no-check", "--metadata", work.resolve("meta.json").toString());
+    assertEquals(0, result.status(), result.err());
+    String imageId = new ObjectMapper().readTree(work.resolve("meta.json").toFile())
+        .path("imageId").asText();
+    assertTrue(result.out().contains("  image ID: " + imageId + " "), result.out());
+    byte[] config = null;
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(target()))) {
+      for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+        if (entry.getName().equals("config.json")) {
+          config = tar.readAllBytes();
+        }
+      }
+    }
+    assertTrue(config != null, "the archive has config.json");
+    assertEquals(imageId, "sha256:" + java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(config)));
   }
 
   @Test

@@ -118,6 +118,16 @@ class OutputIT {
       assertEquals(7, summary.stream().filter(l -> l.matches("  \\S+ .* present +sha256:\\w+"))
           .count(), again.stdout());
 
+      // on a base in the same registry, jib mounts what the new repository lacks from the base's
+      Command.Result mounted = relpack.run(args(registry.address() + "/other/demo:1", "--from",
+          image, "--no-check")).requireSuccess();
+      List<String> mountLines = layerLines(mounted.stderr());
+      assertFalse(mountLines.isEmpty(), mounted.stderr());
+      assertTrue(mountLines.stream().allMatch(l -> l.contains(" mounted from the base's repository")),
+          mounted.stderr());
+      assertEquals(9, registry.requests().stream().filter(r -> r.method().equals("PUT")
+          && r.path().contains("/blobs/uploads/")).count(), "only the new config uploaded");
+
       Command.Result written = relpack.run(args("oci:" + work.resolve("layout")))
           .requireSuccess();
       assertEquals(expectedLines(layers, "wrote %s %s (reused from cache)",
