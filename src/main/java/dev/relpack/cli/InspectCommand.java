@@ -11,6 +11,7 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.layers.PlannedLayer;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseApp;
+import dev.relpack.report.Sizes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +91,9 @@ final class InspectCommand implements Callable<Integer> {
       ObjectNode l = layers.addObject();
       l.put("name", layer.kind().label());
       l.put("files", layer.fileCount());
-      l.put("bytes", layer.bytes());
+      long bytes = layer.bytes();
+      l.put("bytes", bytes); // kept for what reads it; the same, named for what it is:
+      l.put("uncompressedBytes", bytes);
       ArrayNode layerApps = l.putArray("apps");
       layer.apps().forEach(layerApps::add);
     }
@@ -125,7 +128,7 @@ final class InspectCommand implements Callable<Integer> {
     }
     out.println("layers");
     for (PlannedLayer layer : inspection.plan().layers()) {
-      Summary.line(out, String.format(Locale.ROOT, "  %-8s %6d files %10s  %s",
+      Summary.line(out, String.format(Locale.ROOT, "  %-8s %6d files %10s uncompressed  %s",
           layer.kind().label(), layer.fileCount(), Sizes.human(layer.bytes()),
           String.join(" ", layer.apps())));
     }

@@ -7,8 +7,11 @@ import dev.relpack.error.RelpackException;
 import dev.relpack.io.Printable;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code java -jar relpack.jar}: the command line, errors reported once, here, as one line. */
 @Command(name = "relpack", mixinStandardHelpOptions = true,
@@ -16,8 +19,11 @@ import picocli.CommandLine.Command;
     description = "Turns an Erlang/Elixir release into a container image and pushes it to a"
         + " registry: no Docker daemon, no root, no Dockerfile.",
     subcommands = {CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
   private final Context context;
+
+  @Spec
+  CommandSpec spec;
 
   Main(Context context) {
     this.context = context;
@@ -48,22 +54,21 @@ public final class Main implements Runnable {
         .addSubcommand("build", new BuildCommand(context))
         .addSubcommand("inspect", new InspectCommand(context))
         .addSubcommand("check", new CheckCommand(context));
+    // -V on every command, not only on relpack itself
+    line.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Version()));
     line.setOut(new java.io.PrintWriter(context.out(), true));
     line.setErr(new java.io.PrintWriter(context.err(), true));
-    line.setParameterExceptionHandler((e, arguments) -> {
-      String command = e.getCommandLine().getCommandName();
-      context.err().println("relpack: " + Printable.line(e.getMessage()) + " (see: relpack "
-          + (command.equals("relpack") ? "" : command + " ") + "--help)");
-      return ExitCode.BAD_INPUT.status();
-    });
+    line.setParameterExceptionHandler(new UsageErrors(context.err()));
     line.setExecutionExceptionHandler((e, commandLine, parsed) -> report(e, context.err(),
         verbose(parsed)));
     return line.execute(args);
   }
 
+  /** No command: what the commands are, on stderr, and the status of a usage error. */
   @Override
-  public void run() {
-    new CommandLine(this).usage(context.err());
+  public Integer call() {
+    spec.commandLine().usage(context.err());
+    return ExitCode.BAD_INPUT.status();
   }
 
   private static int report(Exception e, PrintStream err, boolean verbose) {

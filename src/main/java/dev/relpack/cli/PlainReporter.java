@@ -1,10 +1,15 @@
 package dev.relpack.cli;
 
 import dev.relpack.engine.Reporter;
+import dev.relpack.image.LayerResult;
 import dev.relpack.io.Printable;
+import dev.relpack.report.BuildText;
 import java.io.PrintStream;
 
-/** One line per step, for CI logs and pipes; details only with {@code -v}. */
+/**
+ * One line per step and per layer, for CI logs and pipes (a job log shows what took the time);
+ * details only with {@code -v}.
+ */
 class PlainReporter implements Reporter {
   private final PrintStream err;
   private final boolean steps;
@@ -25,6 +30,13 @@ class PlainReporter implements Reporter {
 
   @Override
   public void progress(double fraction, String task) {}
+
+  @Override
+  public void layerDone(LayerResult layer) {
+    if (steps) {
+      line("  " + BuildText.layerLine(layer));
+    }
+  }
 
   @Override
   public void warn(String message) {

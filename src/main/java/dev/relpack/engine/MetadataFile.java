@@ -37,11 +37,13 @@ final class MetadataFile {
     release.put("erts", report.release().ertsVersion());
     ArrayNode layers = root.putArray("layers");
     for (LayerResult layer : report.image().layers()) {
-      layers.addObject()
+      ObjectNode node = layers.addObject()
           .put("name", layer.name())
           .put("digest", layer.digest())
-          .put("size", layer.size())
-          .put("origin", layer.origin().name().toLowerCase(Locale.ROOT));
+          .put("size", layer.size()) // compressed, as before; the fields below were added after
+          .put("origin", layer.origin().name().toLowerCase(Locale.ROOT))
+          .put("delivery", layer.delivery().name().toLowerCase(Locale.ROOT));
+      layer.uncompressedSize().ifPresent(bytes -> node.put("uncompressedSize", bytes));
     }
     root.put("uploadedBytes", report.image().uploadedBytes());
     root.put("uploadedBlobs", report.image().uploadedBlobs());

@@ -31,9 +31,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -47,7 +50,7 @@ public final class JibImageBuilder {
   private static final int ATTEMPTS = 3;
 
   private final Settings settings;
-  private final BuildListener listener;
+  private final ImageListener listener;
 
   /**
    * @param cacheRoot where jib keeps compressed layers and base image data
@@ -63,7 +66,7 @@ public final class JibImageBuilder {
       boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
       RegistryDeadline phase) {}
 
-  public JibImageBuilder(Settings settings, BuildListener listener) {
+  public JibImageBuilder(Settings settings, ImageListener listener) {
     this.settings = settings;
     this.listener = listener;
   }
@@ -74,8 +77,14 @@ public final class JibImageBuilder {
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
         settings.cacheRoot().resolve("tmp"), listener);
     Set<String> evicted = new HashSet<>();
+    Map<String, Long> contentBytes = new HashMap<>();
+    spec.layers().forEach(layer -> contentBytes.put(layer.name(), layer.contentBytes()));
+    boolean mountable = spec.base().source() instanceof BaseImage.RegistrySource registry
+        && target.registryImage().map(image -> image.getRegistry().equals(
+            registry.pinned().getRegistry())).orElse(false);
+    boolean hostBase = spec.base().contents() instanceof BaseImage.MachineContents;
     for (int attempt = 1; ; attempt++) {
-      JibEvents events = new JibEvents(listener);
+      JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase);
       boolean succeeded = false;
       try {
         ImageResult result = attempt(spec, target, events, cache);
@@ -129,8 +138,8 @@ public final class JibImageBuilder {
     layers.forEach(jib::addFileEntriesLayer);
     if (target instanceof RegistryTarget) {
       // oci: and tar: targets check every blob as they write it; a push has no such place
-      cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource archive
-          ? Optional.of(archive.tar()) : Optional.empty());
+      events.cached(cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource
+          archive ? Optional.of(archive.tar()) : Optional.empty()));
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())
@@ -254,22 +263,33 @@ public final class JibImageBuilder {
     }
   }
 
-  /** Names the written layers: the base's first, then relpack's, built or taken from cache. */
-  private static ImageResult result(TargetSession.Written written, Target target, ImageSpec spec,
+  /**
+   * Names the written layers: the base's first, then relpack's, built or taken from cache; says
+   * what became of each at the target. A registry's layers were reported as their pushes ended;
+   * a file's are reported here, as it is written whole.
+   */
+  private ImageResult result(TargetSession.Written written, Target target, ImageSpec spec,
       JibEvents events) {
     List<TargetSession.Blob> layers = written.layers();
     int baseCount = Math.max(0, layers.size() - spec.layers().size());
+    boolean registry = target instanceof RegistryTarget;
     List<LayerResult> results = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       TargetSession.Blob blob = layers.get(i);
+      LayerResult.Delivery delivery =
+          registry ? events.delivery(blob.digest()) : LayerResult.Delivery.WRITTEN;
       if (i < baseCount) {
         results.add(new LayerResult(baseCount == 1 ? "base" : "base-" + (i + 1), blob.digest(),
-            blob.size(), LayerResult.Origin.BASE));
+            blob.size(), LayerResult.Origin.BASE, OptionalLong.empty(), delivery));
       } else {
-        String name = spec.layers().get(i - baseCount).name();
-        results.add(new LayerResult(name, blob.digest(), blob.size(),
-            events.wasBuilt(name) ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED));
+        ImageLayer layer = spec.layers().get(i - baseCount);
+        results.add(new LayerResult(layer.name(), blob.digest(), blob.size(),
+            events.wasBuilt(layer.name()) ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED,
+            OptionalLong.of(layer.contentBytes()), delivery));
       }
+    }
+    if (!registry) {
+      results.forEach(listener::layerDone);
     }
     JibContainer container = written.container();
     return new ImageResult(container.getDigest().toString(), container.getImageId().toString(),

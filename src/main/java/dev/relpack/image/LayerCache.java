@@ -62,8 +62,14 @@ final class LayerCache {
     this.listener = listener;
   }
 
-  /** Checks what the caches hold for these layers and for an archive base's layers. */
-  void check(List<FileEntriesLayer> layers, Optional<Path> archiveBase) throws IOException {
+  /**
+   * Checks what the caches hold for these layers and for an archive base's layers.
+   *
+   * @return the layers jib will take from the cache, intact: their names by blob digest
+   */
+  Map<String, String> check(List<FileEntriesLayer> layers, Optional<Path> archiveBase)
+      throws IOException {
+    Map<String, String> intact = new HashMap<>();
     if (Files.isDirectory(application.resolve("layers"))) {
       Cache cache = cache(application);
       for (FileEntriesLayer layer : layers) {
@@ -72,7 +78,9 @@ final class LayerCache {
         if (cached.isPresent()) {
           DescriptorDigest digest = cached.get().getDigest();
           Path dir = application.resolve("layers").resolve(digest.getHash());
-          checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest);
+          if (checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
+            intact.put(digest.toString(), layer.getName());
+          }
         }
       }
     }
@@ -87,6 +95,7 @@ final class LayerCache {
         }
       }
     }
+    return intact;
   }
 
   /**
@@ -125,12 +134,15 @@ final class LayerCache {
     return removed;
   }
 
-  private void checkEntry(Path dir, Path file, DescriptorDigest digest) throws IOException {
+  /** Whether the entry is intact; one that is not is reported and removed. */
+  private boolean checkEntry(Path dir, Path file, DescriptorDigest digest) throws IOException {
     if (!matches(file, digest.getHash())) {
       listener.warn("cache entry " + dir + " does not match its digest (changed or corrupt);"
           + " building it again");
       remove(dir);
+      return false;
     }
+    return true;
   }
 
   /**

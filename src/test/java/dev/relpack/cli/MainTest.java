@@ -77,7 +77,7 @@ class MainTest {
     assertEquals(2, result.status(), result.err());
     assertEquals(1, result.errLines().size(), "expected one line on stderr:\n" + result.err());
     String line = result.errLines().get(0);
-    assertTrue(line.startsWith("relpack: "), line);
+    assertTrue(line.startsWith("relpack: error: "), line);
     for (String m : mentioned) {
       assertTrue(line.contains(m), "'" + m + "' not in: " + line);
     }
@@ -140,7 +140,69 @@ class MainTest {
     }
   }
 
+  @Test
+  void bareRelpackListsEveryCommandOnStderrAndExits2() {
+    Result result = run();
+    assertEquals(2, result.status(), result.err());
+    assertEquals("", result.out());
+    for (String command : List.of("build", "inspect", "check", "help")) {
+      assertTrue(result.err().lines().anyMatch(l -> l.strip().startsWith(command + " ")),
+          command + " not listed:\n" + result.err());
+    }
+  }
+
+  @Test
+  void everyCommandTakesVersion() {
+    for (String command : List.of("build", "inspect", "check")) {
+      for (String option : List.of("-V", "--version")) {
+        Result result = run(command, option);
+        assertEquals(0, result.status(), command + " " + option + ": " + result.err());
+        assertEquals("relpack 0.1.0-SNAPSHOT", result.out().strip(), command + " " + option);
+        assertEquals("", result.err());
+      }
+    }
+  }
+
   // --- usage errors
+
+  @Test
+  void anUnknownOptionSuggestsTheNearestAndLeavesItsValueOut() {
+    Result result = run("build", "--relase", "x", "--to", "tar:" + target());
+    assertBadInput(result, "unknown option --relase; did you mean --release?",
+        "(see: relpack build --help)");
+    assertFalse(result.err().contains("'x'"), "its value is no second unknown: " + result.err());
+    assertNoTarget();
+  }
+
+  @Test
+  void anUnknownOptionWithItsValueAfterAnEqualsSign() {
+    assertBadInput(run("inspect", "--jsn=yes"), "unknown option --jsn; did you mean --json?");
+  }
+
+  @Test
+  void anOptionLikeNoOtherGetsNoSuggestion() {
+    Result result = run("build", "--zzzzzz", "--to", "tar:" + target());
+    assertBadInput(result, "unknown option --zzzzzz");
+    assertFalse(result.err().contains("did you mean"), result.err());
+  }
+
+  @Test
+  void twoUnknownOptionsAreNamedTogether() {
+    assertBadInput(run("check", "--form", "scratch", "--jsno"),
+        "unknown options --form (did you mean --from?), --jsno (did you mean --json?)");
+  }
+
+  @Test
+  void anUnknownCommandSuggestsTheNearest() {
+    assertBadInput(run("bild", "--to", "x"), "unknown command 'bild'; did you mean build?",
+        "(see: relpack --help)");
+  }
+
+  @Test
+  void aMissingValueIsAUsageError() {
+    assertBadInput(run("build", "--progress"), "relpack: error: missing required parameter",
+        "--progress");
+  }
 
   @Test
   void anUnknownOptionIsOneLine() {
@@ -336,6 +398,9 @@ class MainTest {
     List<String> names = lines.subList(layers + 1, lines.size()).stream()
         .map(l -> l.strip().split("\\s+")[0]).toList();
     assertEquals(List.of("erts", "otp", "deps", "app", "release"), names);
+    assertTrue(lines.subList(layers + 1, lines.size()).stream()
+        .allMatch(l -> l.matches("  \\S+ +\\d+ files +[\\d.]+ [kMG]?B uncompressed .*")),
+        "sizes labelled: " + result.out());
   }
 
   @Test
@@ -376,6 +441,8 @@ class MainTest {
       assertTrue(layer.path("apps").isArray(), layer.toString());
       assertTrue(layer.path("files").asLong() > 0, layer.toString());
       assertTrue(layer.path("bytes").asLong() > 0, layer.toString());
+      assertEquals(layer.path("bytes").asLong(), layer.path("uncompressedBytes").asLong(),
+          "a field added, none renamed: " + layer);
     }
     assertEquals(List.of("erts", "otp", "deps", "app", "release"), names);
     assertEquals("[\"demo-0.1.0\"]", layers.get(3).path("apps").toString());
@@ -409,6 +476,48 @@ class MainTest {
     assertTrue(digest.matches("sha256:[0-9a-f]{64}"), digest);
     assertTrue(result.out().contains("tags: 1.0"), result.out());
     assertFalse(result.err().contains("at dev."), result.err());
+  }
+
+  @Test
+  void plainProgressNamesEveryLayerAsWrittenAndNoneNamesNone() throws Exception {
+    Result plain = build("--progress", "plain", "--no-check");
+    assertEquals(0, plain.status(), plain.err());
+    List<String> layers = plain.errLines().stream().filter(l -> l.startsWith("  wrote ")).toList();
+    assertEquals(List.of("erts", "otp", "deps", "app", "release"),
+        layers.stream().map(l -> l.split(" ")[3]).toList(), plain.err());
+    for (String line : layers) {
+      assertTrue(line.matches("  wrote \\S+ [\\d.]+ [kM]?B \\((built|reused from cache)\\)"), line);
+    }
+    String id = plain.out().lines().filter(l -> l.startsWith("  image ID: ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no image ID for a tar: target: " + plain.out()));
+    assertTrue(id.matches("  image ID: sha256:[0-9a-f]{64} \\(docker load names it demo:latest\\)"),
+        id);
+    assertFalse(plain.out().contains("uploaded"), "nothing is uploaded to a file: " + plain.out());
+
+    Result none = build("--no-check");
+    assertEquals(0, none.status(), none.err());
+    assertFalse(none.err().contains("wrote"), none.err());
+  }
+
+  @Test
+  void theImageIdOfATarIsTheDigestOfTheConfigDockerLoads() throws Exception {
+    Result result = build("--no-check", "--metadata", work.resolve("meta.json").toString());
+    assertEquals(0, result.status(), result.err());
+    String imageId = new ObjectMapper().readTree(work.resolve("meta.json").toFile())
+        .path("imageId").asText();
+    assertTrue(result.out().contains("  image ID: " + imageId + " "), result.out());
+    byte[] config = null;
+    try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+        Files.newInputStream(target()))) {
+      for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+        if (entry.getName().equals("config.json")) {
+          config = tar.readAllBytes();
+        }
+      }
+    }
+    assertTrue(config != null, "the archive has config.json");
+    assertEquals(imageId, "sha256:" + java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(config)));
   }
 
   @Test

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relpack.report.Sizes;
 import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Testdata;
 import java.nio.file.Files;
@@ -65,11 +69,92 @@ class OutputIT {
     assertFalse(result.stderr().contains("\r"), result.stderr());
     assertEquals(List.of("Reading release", "Release demo", "Preparing base", "Checking that",
         "Building oci"),
-        result.stderr().lines().map(l -> l.split("[ :]")[0] + " " + l.split("[ :]")[1]).toList());
+        result.stderr().lines().filter(l -> !l.startsWith("  "))
+            .map(l -> l.split("[ :]")[0] + " " + l.split("[ :]")[1]).toList());
+    assertEquals(List.of("base", "host", "erts", "otp", "deps", "app", "release"),
+        result.stderr().lines().filter(l -> l.startsWith("  wrote "))
+            .map(l -> l.split(" ")[3]).map(n -> n.equals("layer") ? "base" : n).toList(),
+        "a line per layer, in image order, once the layout is written: " + result.stderr());
     List<String> summary = result.stdout().lines().toList();
     assertTrue(summary.get(0).startsWith("Built oci:"), summary.get(0));
     assertTrue(summary.get(summary.size() - 1).matches(
-        "  7 layers, [\\d.]+ MB; uploaded 0 B in 0 blobs; [\\d.]+ s"), summary.get(summary.size() - 1));
+        "  7 layers, [\\d.]+ MB compressed; [\\d.]+ s"), summary.get(summary.size() - 1));
+  }
+
+  /**
+   * A job log (stderr not a terminal) says of each layer, as it is done, what became of it: all
+   * pushed the first time, all already in the registry when the same release is pushed again,
+   * all written to an OCI layout; each named as the layer plan names it, with its compressed size.
+   */
+  @Test
+  void aJobLogSaysOfEachLayerWhetherItWasPushedFoundOrWritten() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      Relpack relpack = new Relpack(work.resolve("home"));
+      String image = registry.address() + "/group/demo:1";
+      Path firstMeta = work.resolve("first.json");
+      Command.Result first = relpack.run(args(image, "--metadata", firstMeta.toString()))
+          .requireSuccess();
+      JsonNode layers = new ObjectMapper().readTree(firstMeta.toFile()).path("layers");
+      assertEquals(7, layers.size(), layers.toString());
+      assertEquals(expectedLines(layers, "pushed %s %s (built)", "pushed base layer %s %s"),
+          layerLines(first.stderr()), first.stderr());
+      assertEquals(8, registry.requests().stream().filter(r -> r.method().equals("PUT")
+          && r.path().contains("/blobs/uploads/")).count(), "7 layers and the config uploaded");
+      assertEquals(List.of("pushed"), deliveries(layers));
+      assertTrue(first.stdout().lines().anyMatch(l -> l.matches(
+          "  7 layers, [\\d.]+ MB compressed; uploaded [\\d.]+ MB in 8 blobs; [\\d.]+ s")),
+          first.stdout());
+
+      Path againMeta = work.resolve("again.json");
+      Command.Result again = relpack.run(args(image, "--metadata", againMeta.toString()))
+          .requireSuccess();
+      assertEquals(expectedLines(layers, "%s %s already in the registry (reused from cache)",
+          "base layer %s %s already in the registry"), layerLines(again.stderr()), again.stderr());
+      assertEquals(8, registry.requests().stream().filter(r -> r.method().equals("PUT")
+          && r.path().contains("/blobs/uploads/")).count(), "nothing uploaded again");
+      JsonNode againLayers = new ObjectMapper().readTree(againMeta.toFile()).path("layers");
+      assertEquals(List.of("present"), deliveries(againLayers));
+      List<String> summary = again.stdout().lines().toList();
+      assertEquals(7, summary.stream().filter(l -> l.matches("  \\S+ .* present +sha256:\\w+"))
+          .count(), again.stdout());
+
+      // on a base in the same registry, jib mounts what the new repository lacks from the base's
+      Command.Result mounted = relpack.run(args(registry.address() + "/other/demo:1", "--from",
+          image, "--no-check")).requireSuccess();
+      List<String> mountLines = layerLines(mounted.stderr());
+      assertFalse(mountLines.isEmpty(), mounted.stderr());
+      assertTrue(mountLines.stream().allMatch(l -> l.contains(" mounted from the base's repository")),
+          mounted.stderr());
+      assertEquals(9, registry.requests().stream().filter(r -> r.method().equals("PUT")
+          && r.path().contains("/blobs/uploads/")).count(), "only the new config uploaded");
+
+      Command.Result written = relpack.run(args("oci:" + work.resolve("layout")))
+          .requireSuccess();
+      assertEquals(expectedLines(layers, "wrote %s %s (reused from cache)",
+          "wrote base layer %s %s"), layerLines(written.stderr()), written.stderr());
+      assertFalse(written.stdout().contains("uploaded"), written.stdout());
+    }
+  }
+
+  /** The layer lines of a plain log (indented, unlike steps), sorted: pushes end in any order. */
+  private static List<String> layerLines(String stderr) {
+    return stderr.lines().filter(l -> l.startsWith("  ")).map(String::strip).sorted().toList();
+  }
+
+  /** Each layer of the metadata in one of two forms, for relpack's and for the base's; sorted. */
+  private static List<String> expectedLines(JsonNode layers, String own, String base) {
+    List<String> lines = new java.util.ArrayList<>();
+    for (JsonNode layer : layers) {
+      String size = Sizes.human(layer.path("size").asLong());
+      lines.add(layer.path("origin").asText().equals("base")
+          ? String.format(base, layer.path("digest").asText().substring(0, 19), size)
+          : String.format(own, layer.path("name").asText(), size));
+    }
+    return lines.stream().sorted().toList();
+  }
+
+  private static List<String> deliveries(JsonNode layers) {
+    return layers.findValuesAsText("delivery").stream().distinct().toList();
   }
 
   @Test

@@ -15,7 +15,6 @@ import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TlsTrust;
 import dev.relpack.publish.ArchiveTarget;
-import dev.relpack.publish.BuildListener;
 import dev.relpack.testsupport.SystemPropertyForEachTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +93,7 @@ class JibImageBuilderTest {
         new TreeMap<>(), Instant.EPOCH, "amd64");
   }
 
-  private static final class Quiet implements BuildListener {
+  private static final class Quiet implements ImageListener {
     @Override
     public void progress(double fraction, String task) {}
 

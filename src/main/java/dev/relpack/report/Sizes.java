@@ -1,12 +1,12 @@
-package dev.relpack.cli;
+package dev.relpack.report;
 
 import java.util.Locale;
 
 /** Byte counts as people read them (decimal units, as registries and docker show them). */
-final class Sizes {
+public final class Sizes {
   private Sizes() {}
 
-  static String human(long bytes) {
+  public static String human(long bytes) {
     if (bytes < 1000) {
       return bytes + " B";
     }
