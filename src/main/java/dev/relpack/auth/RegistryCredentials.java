@@ -126,7 +126,9 @@ public final class RegistryCredentials {
     }
     places.add("the GCR and ECR credential helpers");
     for (RegistryLogin login : logins) {
-      places.add(login.source());
+      if (sameRegistry(login.registry(), registry)) {
+        places.add(login.source());
+      }
     }
     return places;
   }
