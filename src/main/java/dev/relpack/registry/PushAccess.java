@@ -94,7 +94,7 @@ public final class PushAccess {
     RegistryHttp.TokenAnswer answer;
     try {
       answer = http.requestToken(RegistryHttp.parameters(challenge.get()), scope,
-          "a push to " + repository);
+          "a push to " + registry + "/" + repository);
     } catch (SocketTimeoutException e) {
       throw new RegistryException("the token server of registry " + registry
           + " did not answer within " + RegistryDeadline.seconds(timeout)
@@ -123,8 +123,9 @@ public final class PushAccess {
       }
       throw denied(registry, repository, login.get());
     }
-    return "registry " + registry + " grants a push to " + repository
-        + login.map(l -> " to the credentials from " + l.source()).orElse(" without credentials");
+    return "registry " + registry + " lets "
+        + login.map(l -> "the credentials from " + l.source()).orElse("anyone") + " push to "
+        + repository;
   }
 
   /**
