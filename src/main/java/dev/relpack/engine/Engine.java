@@ -82,7 +82,8 @@ public final class Engine {
   }
 
   /**
-   * Decides everything about a build before anything is written: makes the release when the
+   * Decides everything about a build before anything is written: first asks the target registry
+   * whether these credentials may push there (nothing is made or read before), then makes the release when the
    * request asks relpack to run mix or rebar3, reads and layers it, checks the target and the
    * digest and metadata files can be written, probes the registries, pins the base and assembles
    * the image spec. Writes nothing but the cache.
@@ -90,7 +91,8 @@ public final class Engine {
    * @param request the build; it must name a target
    * @param reporter where steps and warnings go
    * @return the plan, for {@link #check(BuildPlan, Reporter)} and {@link #publish}
-   * @throws BadInputException when an input is wrong or the target cannot be written
+   * @throws BadInputException when an input is wrong, the target cannot be written, or the
+   *     target registry's credentials are missing, refused or not allowed to push there
    */
   public BuildPlan plan(BuildRequest request, Reporter reporter) {
     return plan(request, reporter, true);
