@@ -82,11 +82,11 @@ public final class Engine {
   }
 
   /**
-   * Decides everything about a build before anything is written: first asks the target registry
-   * whether these credentials may push there (nothing is made or read before), then makes the release when the
-   * request asks relpack to run mix or rebar3, reads and layers it, checks the target and the
-   * digest and metadata files can be written, probes the registries, pins the base and assembles
-   * the image spec. Writes nothing but the cache.
+   * Decides everything about a build before anything is written: checks the target and the
+   * digest and metadata files can be written, asks the target registry whether the credentials
+   * may push there (before anything is made or read), makes the release when the request asks
+   * relpack to run mix or rebar3, reads and layers it, probes the other registries, pins the
+   * base and assembles the image spec. Writes nothing but the cache.
    *
    * @param request the build; it must name a target
    * @param reporter where steps and warnings go
