@@ -107,7 +107,8 @@ class GitlabAuthIT {
         assertEquals(List.of(), cacheFiles(), "build work before the refusal");
       }
       assertTrue(gitlab.registry().requests().stream()
-          .noneMatch(RegistryServer.Request::isBlobUpload), gitlab.registry().requests().toString());
+          .noneMatch(RegistryServer.Request::isBlobUpload),
+          gitlab.registry().requests().toString());
       assertEquals(List.of(), gitlab.registry().repositories());
     }
   }

@@ -327,8 +327,10 @@ public final class GitlabTokenService implements AutoCloseable {
     }
     for (String pair : raw.split("&")) {
       int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq),
+          StandardCharsets.UTF_8);
+      String value = eq < 0 ? ""
+          : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
       query.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
     }
     return query;
