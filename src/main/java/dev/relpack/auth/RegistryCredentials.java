@@ -88,8 +88,56 @@ public final class RegistryCredentials {
     return lookUp(image, log).credential();
   }
 
-  /** What the sources gave for one registry: a credential, and the first helper failure. */
-  private record Lookup(Optional<Credential> credential,
+  /**
+   * A credential and where it came from, so a registry's refusal can name the source to fix.
+   *
+   * @param source the variable, file or login it came from ({@code CI_REGISTRY_PASSWORD}, a
+   *     config file's path, a settings.xml server), never the secret
+   */
+  public record Sourced(Credential credential, String source) {
+    /** Never the password. */
+    @Override
+    public String toString() {
+      return "Sourced[username=" + credential.getUsername() + ", source=" + source + "]";
+    }
+  }
+
+  /** The same lookup as {@link #credential}, with the source that gave it. */
+  public Optional<Sourced> sourced(ImageReference image, Consumer<LogEvent> log) {
+    Lookup found = lookUp(image, log);
+    return found.credential().map(c -> new Sourced(c, found.source()));
+  }
+
+  /**
+   * Where a credential for {@code registry} was looked for, in order, as a user would check
+   * them: for a message that says none was found.
+   */
+  public List<String> lookedIn(String registry) {
+    List<String> places = new ArrayList<>();
+    if (sameRegistry(env.get("CI_REGISTRY"), registry)) {
+      places.add("CI_REGISTRY_PASSWORD and CI_JOB_TOKEN (unset or empty)");
+    } else {
+      places.add("CI_REGISTRY_PASSWORD (only for CI_REGISTRY, which is "
+          + Optional.ofNullable(env.get("CI_REGISTRY")).filter(r -> !r.isBlank())
+              .orElse("unset") + ")");
+    }
+    for (Path config : configCandidates()) {
+      places.add(config + (Files.isRegularFile(config) ? "" : " (none)"));
+    }
+    places.add("the GCR and ECR credential helpers");
+    for (RegistryLogin login : logins) {
+      if (sameRegistry(login.registry(), registry)) {
+        places.add(login.source());
+      }
+    }
+    return places;
+  }
+
+  /**
+   * What the sources gave for one registry: a credential and its source, and the first helper
+   * failure.
+   */
+  private record Lookup(Optional<Credential> credential, String source,
       Optional<CredentialRetrievalException> failure) {}
 
   private Lookup lookUp(ImageReference image, Consumer<LogEvent> log) {
@@ -98,33 +146,42 @@ public final class RegistryCredentials {
 
   /** Retrievers for {@code image}, in the order they are tried. */
   List<CredentialRetriever> retrievers(ImageReference image, Consumer<LogEvent> log) {
+    return sources(image, log).stream().map(Source::retriever).toList();
+  }
+
+  /** A retriever and where its credential comes from, for messages. */
+  private record Source(CredentialRetriever retriever, String name) {}
+
+  private List<Source> sources(ImageReference image, Consumer<LogEvent> log) {
     CredentialRetrieverFactory factory =
         CredentialRetrieverFactory.forImage(image, event -> relay(event, image, log), env);
-    List<CredentialRetriever> retrievers = new ArrayList<>();
-    gitLab(image.getRegistry()).ifPresent(found ->
-        retrievers.add(factory.known(found.credential(), found.source())));
+    List<Source> sources = new ArrayList<>();
+    gitLab(image.getRegistry()).ifPresent(found -> sources.add(new Source(
+        factory.known(found.credential(), found.source()), found.variable())));
     for (Path config : configFiles()) {
       if (readableJson.computeIfAbsent(config, this::isJson)) {
-        retrievers.add(factory.dockerConfig(config));
+        sources.add(new Source(factory.dockerConfig(config), config.toString()));
       }
     }
-    retrievers.add(factory.wellKnownCredentialHelpers());
+    sources.add(new Source(factory.wellKnownCredentialHelpers(),
+        "a GCR or ECR credential helper"));
     for (RegistryLogin login : logins) {
       if (sameRegistry(login.registry(), image.getRegistry())) {
-        retrievers.add(factory.known(Credential.from(login.username(), login.password()),
-            login.source()));
+        sources.add(new Source(factory.known(Credential.from(login.username(),
+            login.password()), login.source()), login.source()));
       }
     }
-    return retrievers;
+    return sources;
   }
 
   private Lookup firstFound(ImageReference image, Consumer<LogEvent> log) {
     Optional<CredentialRetrievalException> failure = Optional.empty();
-    for (CredentialRetriever retriever : retrievers(image, log)) {
+    for (Source source : sources(image, log)) {
+      CredentialRetriever retriever = source.retriever();
       try {
         Optional<Credential> credential = retriever.retrieve();
         if (credential.isPresent()) {
-          return new Lookup(credential, Optional.empty());
+          return new Lookup(credential, source.name(), Optional.empty());
         }
       } catch (CredentialRetrievalException e) {
         // not the message: jib puts a helper's raw output in it
@@ -133,7 +190,7 @@ public final class RegistryCredentials {
         failure = failure.or(() -> Optional.of(e));
       }
     }
-    return new Lookup(Optional.empty(), failure);
+    return new Lookup(Optional.empty(), "", failure);
   }
 
   /**
@@ -174,15 +231,18 @@ public final class RegistryCredentials {
     return (e.getCause() != null ? e.getCause() : e).getClass().getSimpleName();
   }
 
-  private record Found(Credential credential, String source) {}
+  /** @param variable the variable that held the password, which a refusal names */
+  private record Found(Credential credential, String source, String variable) {}
 
   private Optional<Found> gitLab(String registry) {
     if (sameRegistry(env.get("CI_REGISTRY"), registry)) {
       String user = env.getOrDefault("CI_REGISTRY_USER", "gitlab-ci-token");
-      String password = env.getOrDefault("CI_REGISTRY_PASSWORD", env.get("CI_JOB_TOKEN"));
+      String variable = env.containsKey("CI_REGISTRY_PASSWORD") ? "CI_REGISTRY_PASSWORD"
+          : "CI_JOB_TOKEN";
+      String password = env.get(variable);
       if (password != null && !password.isEmpty()) {
         return Optional.of(new Found(Credential.from(user, password),
-            "GitLab CI variables (CI_REGISTRY_USER)"));
+            "GitLab CI variables (CI_REGISTRY_USER)", variable));
       }
     }
     if (sameRegistry(env.get("CI_DEPENDENCY_PROXY_SERVER"), registry)) {
@@ -190,7 +250,7 @@ public final class RegistryCredentials {
       String password = env.get("CI_DEPENDENCY_PROXY_PASSWORD");
       if (user != null && password != null) {
         return Optional.of(new Found(Credential.from(user, password),
-            "GitLab CI variables (CI_DEPENDENCY_PROXY_USER)"));
+            "GitLab CI variables (CI_DEPENDENCY_PROXY_USER)", "CI_DEPENDENCY_PROXY_PASSWORD"));
       }
     }
     return Optional.empty();
@@ -210,6 +270,11 @@ public final class RegistryCredentials {
   }
 
   private List<Path> configFiles() {
+    return configCandidates().stream().filter(Files::isRegularFile).toList();
+  }
+
+  /** Every config file a credential may be in, whether it exists or not. */
+  private List<Path> configCandidates() {
     List<Path> files = new ArrayList<>();
     String dockerConfig = env.get("DOCKER_CONFIG");
     files.add(dockerConfig != null && !dockerConfig.isEmpty()
@@ -224,6 +289,6 @@ public final class RegistryCredentials {
       files.add(Path.of(runtimeDir, "containers/auth.json"));
     }
     files.add(home.resolve(".config/containers/auth.json"));
-    return files.stream().filter(Files::isRegularFile).toList();
+    return files;
   }
 }

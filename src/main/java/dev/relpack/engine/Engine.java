@@ -21,6 +21,7 @@ import dev.relpack.image.JibImageBuilder;
 import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
 import dev.relpack.io.WritableDirectory;
+import dev.relpack.registry.PushAccess;
 import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;
 import dev.relpack.registry.RegistryDeadline;
@@ -82,15 +83,17 @@ public final class Engine {
   }
 
   /**
-   * Decides everything about a build before anything is written: makes the release when the
-   * request asks relpack to run mix or rebar3, reads and layers it, checks the target and the
-   * digest and metadata files can be written, probes the registries, pins the base and assembles
-   * the image spec. Writes nothing but the cache.
+   * Decides everything about a build before anything is written: checks the target and the
+   * digest and metadata files can be written, asks the target registry whether the credentials
+   * may push there (before anything is made or read), makes the release when the request asks
+   * relpack to run mix or rebar3, reads and layers it, probes the other registries, pins the
+   * base and assembles the image spec. Writes nothing but the cache.
    *
    * @param request the build; it must name a target
    * @param reporter where steps and warnings go
    * @return the plan, for {@link #check(BuildPlan, Reporter)} and {@link #publish}
-   * @throws BadInputException when an input is wrong or the target cannot be written
+   * @throws BadInputException when an input is wrong, the target cannot be written, or the
+   *     target registry's credentials are missing, refused or not allowed to push there
    */
   public BuildPlan plan(BuildRequest request, Reporter reporter) {
     return plan(request, reporter, true);
@@ -221,6 +224,14 @@ public final class Engine {
     TlsTrust trust = TlsTrust.withExtra(caFiles(request));
     RegistryAccess access = new RegistryAccess(request.insecure(), trust);
     Duration timeout = request.timeout();
+    Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
+    RegistryCredentials credentials =
+        new RegistryCredentials(request.environment(), request.home(), reporter::warn,
+            request.logins());
+    // Authentication is checked before any work (making, reading or compressing the release):
+    // missing, refused or insufficient credentials are told in a second, not after the upload.
+    Map<String, RegistryProbe.Transport> checked =
+        requirePush(target, access, credentials, reporter, timeout, trust, log);
     // the release tool runs first: it may take minutes, which no registry deadline covers
     ReleaseStep step = request.releaseStep();
     Optional<ReleaseStep.Made> made = Optional.empty();
@@ -234,7 +245,7 @@ public final class Engine {
     // and the CPU: do both at once.
     RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec), trust);
     Future<Map<String, RegistryProbe.Transport>> probed =
-        probing.start(() -> probe(target, baseSpec, access, reporter, timeout));
+        probing.start(() -> probe(target, baseSpec, access, reporter, timeout, checked));
 
     reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded;
@@ -256,12 +267,8 @@ public final class Engine {
         + (release.ertsIncluded() ? "" : ", not included") + "), " + release.files().size()
         + " files in " + loaded.plan().layers().size() + " layers");
 
-    Consumer<LogEvent> log = event -> reporter.debug(event.getMessage());
     Map<String, RegistryProbe.Transport> transports =
         probing.await("checking that it answers on /v2/", probed);
-    RegistryCredentials credentials =
-        new RegistryCredentials(request.environment(), request.home(), reporter::warn,
-            request.logins());
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
     // jib strips credentials from plain-HTTP requests unless told otherwise; they go over plain
     // HTTP only when every registry of the build may use it
@@ -325,25 +332,63 @@ public final class Engine {
     }
   }
 
-  /** Checks every registry involved answers, before anything is built; says how. */
+  /**
+   * Checks every registry involved answers, before anything is built; says how.
+   *
+   * @param known registries already probed, and how they answered
+   */
   private static Map<String, RegistryProbe.Transport> probe(Optional<Target> target, BaseSpec base,
-      RegistryAccess access, Reporter reporter, Duration timeout) {
+      RegistryAccess access, Reporter reporter, Duration timeout,
+      Map<String, RegistryProbe.Transport> known) {
     Map<String, RegistryProbe.Transport> transports = new LinkedHashMap<>();
-    RegistryProbe probe = new RegistryProbe(access,
-        timeout.compareTo(PROBE_TIMEOUT) < 0 ? timeout : PROBE_TIMEOUT, Duration.ofMillis(500));
     for (String registry : registries(target, base)) {
-      RegistryProbe.Transport transport = probe.probe(registry);
-      transports.put(registry, transport);
-      if (transport != RegistryProbe.Transport.HTTPS) {
-        String how = transport == RegistryProbe.Transport.HTTP ? "plain HTTP" : "unverified TLS";
-        if (RegistryHosts.isLoopback(registry)) {
-          reporter.debug("registry " + registry + " is on loopback: using " + how);
-        } else {
-          reporter.warn("registry " + registry + " is used over " + how + " ({insecure})");
-        }
-      }
+      transports.put(registry, known.containsKey(registry) ? known.get(registry)
+          : probe(registry, access, reporter, timeout));
     }
     return transports;
+  }
+
+  private static RegistryProbe.Transport probe(String registry, RegistryAccess access,
+      Reporter reporter, Duration timeout) {
+    RegistryProbe probe = new RegistryProbe(access,
+        timeout.compareTo(PROBE_TIMEOUT) < 0 ? timeout : PROBE_TIMEOUT, Duration.ofMillis(500));
+    RegistryProbe.Transport transport = probe.probe(registry);
+    if (transport != RegistryProbe.Transport.HTTPS) {
+      String how = transport == RegistryProbe.Transport.HTTP ? "plain HTTP" : "unverified TLS";
+      if (RegistryHosts.isLoopback(registry)) {
+        reporter.debug("registry " + registry + " is on loopback: using " + how);
+      } else {
+        reporter.warn("registry " + registry + " is used over " + how + " ({insecure})");
+      }
+    }
+    return transport;
+  }
+
+  /**
+   * When the target is a registry: probes it and asks it for what a push there needs (a token
+   * with push for the repository, or accepted Basic credentials), as jib will later.
+   *
+   * @return how the target's registry answers, so it is not probed again; empty for other
+   *     targets
+   * @throws BadInputException when credentials are missing, refused or not allowed to push there
+   */
+  private static Map<String, RegistryProbe.Transport> requirePush(Optional<Target> target,
+      RegistryAccess access, RegistryCredentials credentials, Reporter reporter, Duration timeout,
+      TlsTrust trust, Consumer<LogEvent> log) {
+    Optional<ImageReference> image = target.flatMap(Target::registryImage);
+    if (image.isEmpty()) {
+      return Map.of();
+    }
+    String registry = image.get().getRegistry();
+    return RegistryDeadline.of(timeout, List.of(registry), trust)
+        .run("checking that it may push to " + image.get().getRepository(), () -> {
+          RegistryProbe.Transport transport = probe(registry, access, reporter, timeout);
+          Optional<PushAccess.Login> login = credentials.sourced(image.get(), log)
+              .map(found -> new PushAccess.Login(found.credential(), found.source()));
+          reporter.debug(new PushAccess(access, transport, timeout).require(registry,
+              image.get().getRepository(), login, credentials.lookedIn(registry)));
+          return Map.of(registry, transport);
+        });
   }
 
   /**

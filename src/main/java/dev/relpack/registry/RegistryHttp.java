@@ -247,7 +247,86 @@ final class RegistryHttp {
     }
   }
 
-  private static Map<String, String> parameters(String challenge) {
+  /**
+   * Asks the token server the challenge names for a token, for the scope the challenge names
+   * (a pull of this repository when it names none), with the credential if there is one.
+   */
+  private String token(Map<String, String> challenge, String what) throws IOException {
+    TokenAnswer answer = requestToken(challenge,
+        challenge.getOrDefault("scope", "repository:" + repository + ":pull"), what);
+    if (answer.status() / 100 != 2) {
+      throw new RegistryException("the token server of registry " + registry + " answered HTTP "
+          + answer.status() + " for " + what + "; check the credentials for it", null);
+    }
+    return answer.token();
+  }
+
+  /**
+   * What a token server answered.
+   *
+   * @param status its HTTP status
+   * @param token the token, when the status is 2xx
+   */
+  record TokenAnswer(int status, String token) {
+    /** Never the token. */
+    @Override
+    public String toString() {
+      return "TokenAnswer[status=" + status + "]";
+    }
+  }
+
+  /**
+   * What {@code GET /v2/} asks of a client that sends no credentials: the {@code
+   * WWW-Authenticate} of its 401, or nothing when it answers 2xx (an open registry).
+   *
+   * @throws RegistryException for any other answer
+   */
+  Optional<String> challenge() {
+    return Optional.ofNullable(ping(null));
+  }
+
+  /**
+   * Whether {@code GET /v2/} with the credential as Basic auth is let in.
+   *
+   * @return true on 2xx, false on 401 or 403
+   */
+  boolean basicAccepted() {
+    return ping("Basic " + basic(credential.orElseThrow())) == null;
+  }
+
+  /** {@code GET /v2/}: null on 2xx, the challenge on 401 (empty if none), else a failure. */
+  private String ping(String authorization) {
+    URI uri = URI.create(scheme() + "://" + registry + "/v2/");
+    try {
+      HttpURLConnection connection = open(uri);
+      try {
+        if (authorization != null) {
+          connection.setRequestProperty("Authorization", authorization);
+        }
+        int status = connection.getResponseCode();
+        if (status / 100 == 2) {
+          return null;
+        }
+        if (status == 401 || status == 403) {
+          return Optional.ofNullable(connection.getHeaderField("WWW-Authenticate")).orElse("");
+        }
+        throw new RegistryException("registry " + registry + " answered HTTP " + status
+            + " at " + uri, null);
+      } finally {
+        connection.disconnect();
+      }
+    } catch (SocketTimeoutException e) {
+      throw new RegistryException("registry " + registry + " did not answer within "
+          + RegistryDeadline.seconds(timeout) + " at " + uri + "; pass {timeout} SECONDS to wait"
+          + " longer", e);
+    } catch (IOException e) {
+      throw new RegistryException("cannot reach registry " + registry + ": "
+          + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The parameters of a challenge ({@code realm}, {@code service}, ...), lower-case keys. */
+  static Map<String, String> parameters(String challenge) {
     Map<String, String> parameters = new LinkedHashMap<>();
     Matcher m = PARAM.matcher(challenge);
     while (m.find()) {
@@ -257,10 +336,12 @@ final class RegistryHttp {
   }
 
   /**
-   * Asks the token server the challenge names for a pull token, with the credential if there
-   * is one (an identity token, user {@code <token>}, is exchanged as an OAuth2 refresh token).
+   * Asks the token server {@code challenge} names for a token for {@code scope}, with the
+   * credential if there is one (an identity token, user {@code <token>}, is exchanged as an
+   * OAuth2 refresh token). A refusal (any status but 2xx) is returned, not thrown.
    */
-  private String token(Map<String, String> challenge, String what) throws IOException {
+  TokenAnswer requestToken(Map<String, String> challenge, String scope, String what)
+      throws IOException {
     String realm = challenge.get("realm");
     if (realm == null) {
       throw new RegistryException("registry " + registry + " asks for a token for " + what
@@ -279,7 +360,6 @@ final class RegistryHttp {
       throw new RegistryException("registry " + registry + " names a token server relpack may"
           + " not use (" + server.getScheme() + "://" + authority(server) + ")", null);
     }
-    String scope = challenge.getOrDefault("scope", "repository:" + repository + ":pull");
     String service = challenge.getOrDefault("service", "");
     boolean identityToken = credential.map(c -> c.isOAuth2RefreshToken()).orElse(false);
     String query = "service=" + encode(service) + "&scope=" + encode(scope);
@@ -302,8 +382,7 @@ final class RegistryHttp {
       }
       int status = connection.getResponseCode();
       if (status / 100 != 2) {
-        throw new RegistryException("the token server of registry " + registry + " answered HTTP "
-            + status + " for " + what + "; check the credentials for it", null);
+        return new TokenAnswer(status, null);
       }
       byte[] body;
       try (InputStream in = connection.getInputStream()) {
@@ -316,7 +395,7 @@ final class RegistryHttp {
         throw new RegistryException("the token server of registry " + registry
             + " sent no token for " + what, null);
       }
-      return token;
+      return new TokenAnswer(status, token);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       // not e as the cause: Jackson's message quotes what it could not parse, the token perhaps
       throw new RegistryException("the token server of registry " + registry

@@ -280,4 +280,55 @@ class RegistryCredentialsTest {
     assertCredential("docker-user", "docker-pw",
         credentials.credential(ImageReference.parse("registry.example.com/app"), log::add));
   }
+
+  // --- where a credential came from, and where one was looked for
+
+  private Optional<RegistryCredentials.Sourced> sourced(RegistryCredentials credentials,
+      String image) throws Exception {
+    return credentials.sourced(ImageReference.parse(image), log::add);
+  }
+
+  @Test
+  void aCredentialNamesTheVariableFileOrLoginItCameFrom() throws Exception {
+    String image = "registry.gitlab.example.com/group/app";
+    Map<String, String> gitlab = Map.of("CI_REGISTRY", "registry.gitlab.example.com",
+        "CI_REGISTRY_PASSWORD", "s3cret-pw", "CI_JOB_TOKEN", "job-token");
+    assertEquals("CI_REGISTRY_PASSWORD", sourced(new RegistryCredentials(gitlab, home,
+        warnings::add), image).orElseThrow().source());
+    Map<String, String> jobToken = Map.of("CI_REGISTRY", "registry.gitlab.example.com",
+        "CI_JOB_TOKEN", "job-token");
+    assertEquals("CI_JOB_TOKEN", sourced(new RegistryCredentials(jobToken, home,
+        warnings::add), image).orElseThrow().source());
+    Path config = authFile(elsewhere.resolve("docker/config.json"), "registry.example.com",
+        "docker-user", "docker-pw");
+    assertEquals(config.toString(), sourced(new RegistryCredentials(
+        Map.of("DOCKER_CONFIG", config.getParent().toString()), home, warnings::add),
+        "registry.example.com/app").orElseThrow().source());
+    RegistryCredentials withLogin = new RegistryCredentials(Map.of(), home, warnings::add,
+        List.of(new RegistryLogin("registry.example.com", "u", "mvn-pw",
+            "Maven settings.xml <server> registry.example.com")));
+    RegistryCredentials.Sourced login = sourced(withLogin, "registry.example.com/app")
+        .orElseThrow();
+    assertEquals("Maven settings.xml <server> registry.example.com", login.source());
+    assertFalse(login.toString().contains("mvn-pw"), login.toString());
+  }
+
+  @Test
+  void whereCredentialsWereLookedForIsEverySourceInOrder() throws Exception {
+    Path auth = authFile(home.resolve(".config/containers/auth.json"), "other.example.com", "u",
+        "p");
+    RegistryCredentials credentials = new RegistryCredentials(
+        Map.of("CI_REGISTRY", "gitlab.example.com", "DOCKER_CONFIG", elsewhere.toString()),
+        home, warnings::add, List.of(
+            new RegistryLogin("registry.example.com", "u", "p", "settings.xml <server> mine"),
+            new RegistryLogin("else.example.com", "u", "p", "settings.xml <server> else")));
+    assertEquals(List.of("CI_REGISTRY_PASSWORD (only for CI_REGISTRY, which is"
+            + " gitlab.example.com)", elsewhere.resolve("config.json") + " (none)",
+            auth.toString(), "the GCR and ECR credential helpers", "settings.xml <server> mine"),
+        credentials.lookedIn("registry.example.com"));
+    assertEquals("CI_REGISTRY_PASSWORD and CI_JOB_TOKEN (unset or empty)",
+        credentials.lookedIn("gitlab.example.com").get(0));
+    assertEquals("CI_REGISTRY_PASSWORD (only for CI_REGISTRY, which is unset)",
+        new RegistryCredentials(Map.of(), home, warnings::add).lookedIn("x.example.com").get(0));
+  }
 }

@@ -146,8 +146,9 @@ class HostileRegistryIT {
   }
 
   @Test
-  void anEndlessTokenWhileJibPushesEndsInExit4() {
-    // jib reads the token server's answer whole into memory: the heap runs out or the time does
+  void anEndlessTokenEndsInExit4BeforeAnyPush() {
+    // jib reads the token server's answer whole into memory (the heap runs out or the time
+    // does); the push token relpack asks for before any build work is read to 1 MiB
     try (HostileRegistry hostile = HostileRegistry.start((request, answer) -> {
       if (request.path().startsWith("/token")) {
         answer.endless("application/json", "{\"token\":\"", "t");
@@ -157,10 +158,10 @@ class HostileRegistryIT {
       }
     })) {
       Run run = build("scratch", hostile.address() + "/x/demo:1");
-      assertRegistryFailure(run, "registry " + hostile.address(),
-          TIMEOUT * 1_000_000_000L + SLACK_NANOS);
+      assertRegistryFailure(run, "the token server's answer for a push to " + hostile.address()
+          + "/x/demo goes on for more than relpack accepts (1 MiB)", SLACK_NANOS);
       assertTrue(hostile.requests().stream().anyMatch(r -> r.startsWith("GET /token")),
-          "jib asked for a token: " + hostile.requests());
+          "relpack asked for a token: " + hostile.requests());
       assertFalse(hostile.requests().stream().anyMatch(r -> r.startsWith("PUT ")),
           "nothing pushed: " + hostile.requests());
     }

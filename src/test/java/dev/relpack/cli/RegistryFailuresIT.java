@@ -101,8 +101,15 @@ class RegistryFailuresIT {
     try (RegistryServer registry = RegistryServer.startWithAuth(work.resolve("auth"), "ci", PASSWORD)) {
       String to = registry.address() + "/secure/demo:1";
       Command.Result anonymous = build(new Relpack(work.resolve("h1")), to);
-      assertEquals(4, anonymous.exitCode(), anonymous.stderr());
-      assertTrue(anonymous.stderr().contains("check the credentials"), anonymous.stderr());
+      assertEquals(2, anonymous.exitCode(), anonymous.stderr());
+      assertTrue(anonymous.stderr().contains("no credentials found for " + registry.address()
+          + " (looked in: "), anonymous.stderr());
+      Command.Result wrong = build(new Relpack(work.resolve("h0"))
+          .env("CI_REGISTRY", registry.address()).env("CI_REGISTRY_USER", "ci")
+          .env("CI_REGISTRY_PASSWORD", "not-" + PASSWORD), to);
+      assertEquals(2, wrong.exitCode(), wrong.stderr());
+      assertTrue(wrong.stderr().contains("credentials from CI_REGISTRY_PASSWORD were refused by "
+          + registry.address()), wrong.stderr());
 
       Path dockerConfig = work.resolve("docker");
       Files.createDirectories(dockerConfig);
@@ -117,7 +124,7 @@ class RegistryFailuresIT {
           .env("CI_REGISTRY", registry.address()).env("CI_REGISTRY_USER", "ci")
           .env("CI_REGISTRY_PASSWORD", PASSWORD), registry.address() + "/secure/gitlab:1", "-v");
       assertEquals(0, viaGitLab.exitCode(), viaGitLab.stderr());
-      for (Command.Result result : java.util.List.of(anonymous, viaConfig, viaGitLab)) {
+      for (Command.Result result : java.util.List.of(anonymous, wrong, viaConfig, viaGitLab)) {
         assertFalse((result.stdout() + result.stderr()).contains(PASSWORD), "secret printed");
         assertFalse((result.stdout() + result.stderr()).contains(auth), "secret printed");
       }

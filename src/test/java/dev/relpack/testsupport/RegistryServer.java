@@ -53,7 +53,28 @@ public final class RegistryServer implements AutoCloseable {
     return start(dir, user, password, true);
   }
 
+  /**
+   * What distribution's {@code auth: token:} needs: where clients get tokens, the names the
+   * tokens must carry, and the certificate that signs them.
+   *
+   * @param rootCertBundle PEM certificates; a token's {@code x5c} chain must end in one
+   */
+  public record TokenAuth(String realm, String service, String issuer, Path rootCertBundle) {}
+
+  /**
+   * With TLS (its own certificate, {@link #certificate()}, key {@link #privateKey()}) and token
+   * auth: every request needs a JWT from {@code auth}'s realm.
+   */
+  public static RegistryServer startWithTokenAuth(Path dir, TokenAuth auth) {
+    return start(dir, null, null, true, auth);
+  }
+
   private static RegistryServer start(Path dir, String user, String password, boolean tls) {
+    return start(dir, user, password, tls, null);
+  }
+
+  private static RegistryServer start(Path dir, String user, String password, boolean tls,
+      TokenAuth token) {
     try {
       Files.createDirectories(dir);
       int port = FreePort.find();
@@ -77,6 +98,12 @@ public final class RegistryServer implements AutoCloseable {
         Files.writeString(dir.resolve("htpasswd"), line + "\n");
         config.append("auth:\n  htpasswd:\n    realm: relpack-test\n    path: ")
             .append(dir.resolve("htpasswd")).append('\n');
+      }
+      if (token != null) {
+        config.append("auth:\n  token:\n    realm: ").append(token.realm())
+            .append("\n    service: ").append(token.service())
+            .append("\n    issuer: ").append(token.issuer())
+            .append("\n    rootcertbundle: ").append(token.rootCertBundle()).append('\n');
       }
       Path configFile = dir.resolve("config.yml");
       Files.writeString(configFile, config);
@@ -106,8 +133,14 @@ public final class RegistryServer implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** Its TLS certificate, self-signed for 127.0.0.1 and localhost: the CA a client trusts. */
   public Path certificate() {
     return certificate;
+  }
+
+  /** The PEM (PKCS#8) key of {@link #certificate()}. */
+  public Path privateKey() {
+    return logParent().resolve("key.pem");
   }
 
   /** One request the registry served. */

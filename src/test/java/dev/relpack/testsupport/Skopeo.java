@@ -18,6 +18,17 @@ public final class Skopeo {
     return json(List.of("inspect", "--tls-verify=false", image));
   }
 
+  /**
+   * {@code skopeo inspect} of a registry image as a job would read it: with credentials, and TLS
+   * verified with the CAs in {@code certDir} ({@code ca.crt}).
+   *
+   * @param credentials {@code user:password}
+   */
+  public static JsonNode inspect(String image, String credentials, java.nio.file.Path certDir) {
+    return json(List.of("inspect", "--creds", credentials, "--cert-dir", certDir.toString(),
+        "--tls-verify=true", image));
+  }
+
   /** The image config (Entrypoint, User, Env, ... under "config"). */
   public static JsonNode config(String image) {
     return json(List.of("inspect", "--tls-verify=false", "--config", image));
