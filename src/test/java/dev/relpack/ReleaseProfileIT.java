@@ -41,7 +41,7 @@ class ReleaseProfileIT {
     Path project = copyOfTheProjectAt(VERSION);
     Path staging = work.resolve("staging");
     Command.Result build = maven(project, "-Prelease", "-Dgpg.skip", "-Dmaven.test.skip=true",
-        "-Dmaven.install.skip=true", "deploy",
+        "deploy",
         "-DaltDeploymentRepository=staging::" + staging.toUri());
     build.requireSuccess();
     assertTrue(Pattern.compile("maven-gpg-plugin:[^:]+:sign \\(sign\\)").matcher(build.stdout())
@@ -114,14 +114,30 @@ class ReleaseProfileIT {
   }
 
   /**
-   * The machine's mvn, on the outer build's local repository (so nothing is downloaded twice;
-   * only the release plugins are fetched, once, on a machine whose repository lacks them). It
-   * installs nothing there.
+   * The machine's mvn with a local repository of the test's own, so nothing is written to the
+   * outer build's. What the build needs comes from the outer build's repository, served to it as
+   * a file: repository (as {@link dev.relpack.testsupport.MavenRun} does), then from Central,
+   * which a machine whose repository lacks the release profile's plugins uses for those alone.
    */
-  private static Command.Result maven(Path project, String... args) {
-    List<String> command = new ArrayList<>(List.of("mvn", "-B",
-        "-Dmaven.repo.local=" + System.getProperty("relpack.m2",
-            System.getProperty("user.home") + "/.m2/repository")));
+  private Command.Result maven(Path project, String... args) throws IOException {
+    Path outer = Path.of(System.getProperty("relpack.m2",
+        System.getProperty("user.home") + "/.m2/repository"));
+    Path settings = work.resolve("settings.xml");
+    String repository = """
+        <id>outer-build</id><url>%s</url>
+        <releases><checksumPolicy>ignore</checksumPolicy></releases>
+        <snapshots><enabled>false</enabled></snapshots>""".formatted(outer.toUri());
+    Files.writeString(settings, """
+        <settings>
+          <localRepository>%s</localRepository>
+          <profiles><profile><id>outer-build</id>
+            <repositories><repository>%s</repository></repositories>
+            <pluginRepositories><pluginRepository>%s</pluginRepository></pluginRepositories>
+          </profile></profiles>
+          <activeProfiles><activeProfile>outer-build</activeProfile></activeProfiles>
+        </settings>
+        """.formatted(work.resolve("repository"), repository, repository));
+    List<String> command = new ArrayList<>(List.of("mvn", "-B", "-s", settings.toString()));
     command.addAll(List.of(args));
     Map<String, String> env = new HashMap<>();
     System.getenv().keySet().stream().filter(name -> name.startsWith("MAVEN_"))
