@@ -26,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * {@code RELPACK_NO_RELAUNCH=1}, and the build runs in this JVM instead.
  */
 final class Relaunch {
-  private static final String CHILD = "relpack.relaunched";
-  private static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+  /** Set on a JVM already started with {@link #FLAGS}; the dist's bin/relpack sets it too. */
+  static final String CHILD = "relpack.relaunched";
+  /** The tuned JVM's flags; the dist's bin/relpack passes the same (LauncherScriptTest). */
+  static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
       "-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
 
   private Relaunch() {}

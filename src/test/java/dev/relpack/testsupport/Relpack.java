@@ -55,8 +55,11 @@ public final class Relpack {
     return command;
   }
 
-  /** HOME and the cache under the test's directory; null removes an inherited variable. */
-  private Map<String, String> environment() {
+  /**
+   * HOME and the cache under the test's directory; null removes an inherited variable. Public for
+   * tests that start relpack another way (the dist archive's launcher) in the same surroundings.
+   */
+  public Map<String, String> environment() {
     Map<String, String> environment = new HashMap<>();
     System.getenv().keySet().stream().filter(Relpack::readByRelpack)
         .forEach(name -> environment.put(name, null));
