@@ -215,6 +215,11 @@ public final class JibImageBuilder {
     }
 
     @Override
+    public int addedLayers() {
+      return spec.layers().size();
+    }
+
+    @Override
     public RegistryCredentials credentials() {
       return settings.credentials();
     }
@@ -291,9 +296,7 @@ public final class JibImageBuilder {
     if (!registry) {
       results.forEach(listener::layerDone);
     }
-    JibContainer container = written.container();
-    return new ImageResult(container.getDigest().toString(), container.getImageId().toString(),
-        target.tags(), results, events.uploadedBytes(), events.uploadedBlobs());
+    return new ImageResult(written.digest(), written.imageId(), target.tags(), results, events.uploadedBytes(), events.uploadedBlobs());
   }
 
   private JibContainerBuilder from(BaseImage base) {

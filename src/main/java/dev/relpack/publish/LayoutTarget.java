@@ -8,6 +8,7 @@ import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.TarImage;
 import dev.relpack.error.BadInputException;
+import dev.relpack.format.ConfigRewrite;
 import dev.relpack.format.ocilayout.OciLayoutNames;
 import dev.relpack.format.ocilayout.OciLayoutWriter;
 import dev.relpack.io.ExclusiveLock;
@@ -71,13 +72,15 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       session.requireWanted();
       Files.createDirectories(dir);
       JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, indexTurn(session),
-          session.listener()::warn);
+          session.listener()::warn, config -> ConfigRewrite.authors(config, session.addedLayers()));
       Path manifestBlob = OciLayoutNames.blob(dir, manifest.path("digest").asText());
+      JsonNode written = new ObjectMapper().readTree(manifestBlob.toFile());
       List<TargetSession.Blob> layers = new ArrayList<>();
-      for (JsonNode layer : new ObjectMapper().readTree(manifestBlob.toFile()).path("layers")) {
+      for (JsonNode layer : written.path("layers")) {
         layers.add(new TargetSession.Blob(layer.path("digest").asText(), layer.path("size").asLong()));
       }
-      return new TargetSession.Written(container, layers);
+      return new TargetSession.Written(manifest.path("digest").asText(),
+          written.path("config").path("digest").asText(), layers);
     } finally {
       Files.deleteIfExists(tmp);
     }

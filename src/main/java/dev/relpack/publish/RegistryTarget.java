@@ -5,8 +5,8 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryImage;
-import dev.relpack.error.RelpackException;
-import dev.relpack.registry.RegistryReader;
+import dev.relpack.format.ConfigRewrite;
+import dev.relpack.registry.ConfigReplacer;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,6 +36,11 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     // whether the registry takes it is for the probe and the push to say
   }
 
+  /**
+   * jib pushes the image under every tag; relpack then replaces its config by one naming relpack
+   * as the author of the build's history entries and moves every tag to the manifest pointing at
+   * it ({@link ConfigReplacer}). jib's manifest stays in the repository, untagged.
+   */
   @Override
   public TargetSession.Written write(JibContainerBuilder jib, TargetSession session)
       throws Exception {
@@ -44,7 +49,12 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
         session.credentials().retriever(image, e -> session.listener().debug(e.getMessage())));
     JibContainer container = jib.containerize(session.configure(Containerizer.to(registryImage)));
     session.requireManifestStored(container);
-    return new TargetSession.Written(container, pushedLayers(container, session));
+    ConfigReplacer.Image replaced = session.registry().configReplacer().replace(image,
+        session.credentials().credential(image, e -> session.listener().debug(e.getMessage())),
+        container.getDigest().toString(),
+        config -> ConfigRewrite.authors(config, session.addedLayers()), tags);
+    return new TargetSession.Written(replaced.digest(), replaced.configDigest(),
+        replaced.layers().stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList());
   }
 
   /** Tags the manifest or index {@code digest} of this repository through the registry API. */
@@ -53,21 +63,5 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     access.registry().tagger().tag(image,
         access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
         digest, tags);
-  }
-
-  /** jib does not say which layers it pushed: read the manifest back. */
-  private List<TargetSession.Blob> pushedLayers(JibContainer container, TargetSession session) {
-    try {
-      RegistryReader.Manifest pushed = session.registry().read(
-          ImageReference.of(image.getRegistry(), image.getRepository(), null,
-              container.getDigest().toString()),
-          session.credentials().credential(image, e -> session.listener().debug(e.getMessage())));
-      return pushed.layers().stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList();
-    } catch (RelpackException e) {
-      // the image is pushed; only its layer list (for the summary and metadata) is missing
-      session.listener().warn("pushed " + container.getDigest() + " but cannot read its manifest"
-          + " back to list its layers: " + e.getMessage());
-      return List.of();
-    }
   }
 }

@@ -13,9 +13,15 @@ public interface TargetSession extends TargetAccess {
   /** Scratch space on the cache's file system. */
   Path staging();
 
-
   /** What the image is called where a target needs a name (the release's name). */
   String imageName();
+
+  /**
+   * How many layers the build adds on the base: the last this many history entries are the
+   * build's, whose author jib names "Jib" and relpack renames ({@link
+   * dev.relpack.format.ConfigRewrite#authors}).
+   */
+  int addedLayers();
 
   /**
    * Fails when the build has been given up (its registry phase ran out of time) while jib
@@ -32,6 +38,12 @@ public interface TargetSession extends TargetAccess {
   /** A blob of the written image: its digest and compressed size. */
   record Blob(String digest, long size) {}
 
-  /** What a target wrote: jib's result and the image's layers, base layers first. */
-  record Written(JibContainer container, List<Blob> layers) {}
+  /**
+   * What a target wrote, once relpack renamed the author of its history entries.
+   *
+   * @param digest the image manifest's digest
+   * @param imageId the config's digest
+   * @param layers the image's layers, base layers first
+   */
+  record Written(String digest, String imageId, List<Blob> layers) {}
 }

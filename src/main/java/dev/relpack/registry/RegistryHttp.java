@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import dev.relpack.error.RegistryException;
+import dev.relpack.io.Printable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,8 +64,9 @@ final class RegistryHttp {
    * An answer: its status and, for 2xx, its body.
    *
    * @param digest the {@code Docker-Content-Digest} the registry sent, or null
+   * @param location the {@code Location} the registry sent with a 2xx answer, or null
    */
-  record Response(int status, byte[] body, String contentType, String digest) {}
+  record Response(int status, byte[] body, String contentType, String digest, String location) {}
 
   /** What is sent: GET with what is accepted, or PUT with a body of a type. */
   private record Request(String method, String accept, String contentType, byte[] body) {
@@ -97,6 +99,43 @@ final class RegistryHttp {
         (in, declaredLength, deadline) -> new byte[0]);
   }
 
+  /**
+   * POSTs an empty body to {@code path} (under {@code /v2/<repository>/}), as a blob upload
+   * starts, with the same auth rules as {@link #put}.
+   *
+   * @return the status and the {@code Location} to upload to
+   */
+  Response post(String path, String what) {
+    return exchange(base().resolve(path), new Request("POST", "*/*",
+        "application/octet-stream", new byte[0]), what, (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  /**
+   * PUTs {@code body} to {@code location}, a URL (or a path) the registry gave, with the same
+   * auth rules as {@link #put}. A location on another server is refused: the credentials for
+   * this registry go to it alone.
+   */
+  Response putAt(String location, String contentType, byte[] body, String what) {
+    URI uri;
+    try {
+      uri = base().resolve(location);
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException("registry " + registry + " gave an upload location that is no"
+          + " URL: " + Printable.of(location), e);
+    }
+    if (!sameServer(uri, base())) {
+      throw new RegistryException("registry " + registry + " gave an upload location on another"
+          + " server (" + Printable.of(authority(uri)) + "); relpack sends this registry's"
+          + " credentials to it alone", null);
+    }
+    return exchange(uri, new Request("PUT", "*/*", contentType, body.clone()), what,
+        (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  private URI base() {
+    return URI.create(scheme() + "://" + registry + "/v2/" + repository + "/");
+  }
+
   /** What a streaming GET does with a 2xx body, which it must read before returning. */
   @FunctionalInterface
   interface BodyConsumer {
@@ -124,7 +163,11 @@ final class RegistryHttp {
   }
 
   private Response exchange(String path, Request request, String what, BodyReader reader) {
-    URI uri = URI.create(scheme() + "://" + registry + "/v2/" + repository + "/" + path);
+    return exchange(URI.create(scheme() + "://" + registry + "/v2/" + repository + "/" + path),
+        request, what, reader);
+  }
+
+  private Response exchange(URI uri, Request request, String what, BodyReader reader) {
     try {
       String before = authorization;
       Response response = send(uri, request, what, true, reader);
@@ -187,15 +230,16 @@ final class RegistryHttp {
         }
         if (status == 401 && mayAuthenticate) {
           authenticate(connection.getHeaderField("WWW-Authenticate"), what);
-          return new Response(status, new byte[0], null, null);
+          return new Response(status, new byte[0], null, null, null);
         }
         if (status / 100 != 2) {
-          return new Response(status, new byte[0], null, null);
+          return new Response(status, new byte[0], null, null, null);
         }
         try (InputStream body = connection.getInputStream()) {
           return new Response(status, reader.read(body, connection.getContentLengthLong(),
               deadline), connection.getContentType(),
-              connection.getHeaderField("Docker-Content-Digest"));
+              connection.getHeaderField("Docker-Content-Digest"),
+              connection.getHeaderField("Location"));
         }
       } finally {
         // never drain what is left of a body: it may be endless

@@ -59,6 +59,11 @@ public final class RegistryReader {
     return new ManifestTagger(access, transports, timeout, limits);
   }
 
+  /** Replaces image configs on the same registries, with the same transports and limits. */
+  public ConfigReplacer configReplacer() {
+    return new ConfigReplacer(access, transports, timeout, limits);
+  }
+
   /** A manifest's digest and, for image manifests, its layers. */
   public record Manifest(String digest, List<Descriptor> layers) {}
 

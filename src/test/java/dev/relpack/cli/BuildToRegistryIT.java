@@ -156,6 +156,10 @@ class BuildToRegistryIT {
       assertFalse(entry.path("created_by").asText().toLowerCase().contains("jib"),
           history.toString());
     }
+    // the entries of the layers jib added: jib names itself their author, relpack renames it
+    for (JsonNode entry : relpack.subList(1, 7)) {
+      assertEquals("relpack", entry.path("author").asText(), history.toString());
+    }
     assertEquals(List.of("host", "erts", "otp", "deps", "app", "release"),
         relpack.subList(1, 7).stream().map(e -> e.path("comment").asText()).toList());
   }

@@ -44,6 +44,7 @@ class LocalTargetsIT {
     JsonNode config = Skopeo.config("docker-archive:" + archive).path("config");
     assertEquals(List.of("/app/bin/demo"), strings(config.path("Entrypoint")));
     assertEquals(List.of("start"), strings(config.path("Cmd")));
+    assertAuthorsAreRelpack(Skopeo.config("docker-archive:" + archive).path("history"), 6);
 
     Path layout = work.resolve("from-archive");
     Skopeo.copy("docker-archive:" + archive, "oci:" + layout + ":run");
@@ -63,6 +64,11 @@ class LocalTargetsIT {
     String digest = Files.readString(work.resolve("d1"));
     assertEquals(digest, Skopeo.inspect("oci:" + layout + ":0.1.0").path("Digest").asText());
     assertTrue(first.stdout().startsWith("Built oci:" + layout + "@" + digest), first.stdout());
+    assertAuthorsAreRelpack(Skopeo.config("oci:" + layout + ":0.1.0").path("history"), 6);
+    try (Stream<Path> blobs = Files.list(layout.resolve("blobs/sha256"))) {
+      assertEquals(Skopeo.manifest("oci:" + layout + ":0.1.0").path("layers").size() + 2,
+          blobs.count(), "the layers, the config and the manifest: none of jib's own");
+    }
 
     relpack().succeed("build", "--release", Testdata.kind("relx").toString(), "--from", "scratch",
         "--no-check", "--to", "oci:" + layout + ":api");
@@ -91,5 +97,14 @@ class LocalTargetsIT {
       assertEquals(List.of(notLayout.resolve("keep.txt")), files.toList());
     }
     assertFalse(Files.exists(work.resolve("home/.cache/relpack/v1/units")), "no release was read");
+  }
+
+  /** The last {@code added} history entries (the build's) name relpack as author, none jib. */
+  static void assertAuthorsAreRelpack(JsonNode history, int added) {
+    assertTrue(history.size() >= added, history.toString());
+    for (int i = history.size() - added; i < history.size(); i++) {
+      assertEquals("relpack", history.get(i).path("author").asText(), history.toString());
+    }
+    assertFalse(history.toString().contains("\"Jib\""), history.toString());
   }
 }

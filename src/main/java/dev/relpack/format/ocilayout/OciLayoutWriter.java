@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,11 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Set;
 import java.nio.file.LinkOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.Consumer;
+import dev.relpack.format.ConfigRewrite;
 import dev.relpack.format.CorruptBlobException;
 import dev.relpack.format.MediaTypes;
 import dev.relpack.io.AtomicFiles;
@@ -40,6 +43,9 @@ public final class OciLayoutWriter {
   /** Blob entries of jib's OCI tarball, whose layout is an OCI layout too. */
   private static final String BLOB_PREFIX = OciLayoutNames.BLOBS + "/";
 
+  /** The most bytes of jib's index, manifest or config held in memory. */
+  private static final long SMALL_ENTRY_LIMIT = 8L * 1024 * 1024;
+
   private OciLayoutWriter() {}
 
   /** Gives a build the layout's index to itself (other builds wait) until closed. */
@@ -48,30 +54,51 @@ public final class OciLayoutWriter {
     Closeable take() throws IOException;
   }
 
-  /**
-   * Adds the image in {@code ociTar} to {@code layout} under {@code tags}; returns its manifest.
-   * Blobs are content-addressed and written atomically, so only the index needs {@code turn}.
-   */
+  /** Adds the image in {@code ociTar} as it is; see the overload below. */
   public static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
       Consumer<String> warn) throws IOException {
+    return add(ociTar, layout, tags, turn, warn, config -> config);
+  }
+
+  /** How the image's config changes on its way into the layout; returns its argument if not. */
+  @FunctionalInterface
+  public interface ConfigChange {
+    byte[] apply(byte[] config) throws IOException;
+  }
+
+  /**
+   * Adds the image in {@code ociTar} to {@code layout} under {@code tags}, its config changed by
+   * {@code change}; returns the descriptor of the manifest the tags point at. Blobs are
+   * content-addressed and written atomically, so only the index needs {@code turn}. When the
+   * config changes, jib's config and manifest are not written: the layout holds only the image
+   * as changed, and a layout built from the same input has the same digest as a push of it.
+   */
+  public static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
+      Consumer<String> warn, ConfigChange change) throws IOException {
     Path blobs = layout.resolve(OciLayoutNames.BLOBS);
     Files.createDirectories(blobs);
-    JsonNode jibIndex = null;
-    try (TarArchiveInputStream tar =
-        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ociTar)))) {
-      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-        String name = entry.getName();
-        if (name.startsWith(BLOB_PREFIX) && name.matches(BLOB_PREFIX + "[0-9a-f]{64}")) {
-          writeBlob(tar, blobs.resolve(name.substring(BLOB_PREFIX.length())), warn);
-        } else if (name.equals(OciLayoutNames.INDEX)) {
-          jibIndex = JSON.readTree(tar.readAllBytes());
-        }
-      }
-    }
+    byte[] indexBytes = entry(ociTar, OciLayoutNames.INDEX);
+    JsonNode jibIndex = indexBytes == null ? null : JSON.readTree(indexBytes);
     if (jibIndex == null || !jibIndex.path("manifests").has(0)) {
+      writeBlobs(ociTar, blobs, Set.of(), warn); // a corrupt blob is what to report, if any
       throw new IOException("jib's OCI tarball has no " + OciLayoutNames.INDEX);
     }
-    JsonNode manifest = jibIndex.path("manifests").get(0);
+    ObjectNode manifest = (ObjectNode) jibIndex.path("manifests").get(0).deepCopy();
+    String manifestHash = hash(manifest.path("digest").asText());
+    byte[] manifestBytes = required(entry(ociTar, BLOB_PREFIX + manifestHash), manifestHash);
+    String configHash = hash(JSON.readTree(manifestBytes).path("config").path("digest").asText());
+    byte[] config = required(entry(ociTar, BLOB_PREFIX + configHash), configHash);
+    byte[] changed = change.apply(config);
+    boolean replaced = changed != config;
+    writeBlobs(ociTar, blobs, replaced ? Set.of(manifestHash, configHash) : Set.of(), warn);
+    if (replaced) {
+      String newConfig = "sha256:" + Sha256.of(changed);
+      byte[] newManifest = ConfigRewrite.configDescriptor(manifestBytes, newConfig, changed.length);
+      writeBlob(new ByteArrayInputStream(changed), blobs.resolve(hash(newConfig)), warn);
+      String newDigest = "sha256:" + Sha256.of(newManifest);
+      writeBlob(new ByteArrayInputStream(newManifest), blobs.resolve(hash(newDigest)), warn);
+      manifest.put("digest", newDigest).put("size", newManifest.length);
+    }
     Path marker = layout.resolve(OciLayoutNames.MARKER);
     if (!Files.exists(marker)) {
       // the marker before the index: a layout half written is still recognised as one
@@ -81,6 +108,57 @@ public final class OciLayoutWriter {
       writeIndex(layout, manifest, tags);
     }
     return manifest;
+  }
+
+  /** Writes the blobs of jib's tarball, but those in {@code skipped}. */
+  private static void writeBlobs(Path ociTar, Path blobs, Set<String> skipped,
+      Consumer<String> warn) throws IOException {
+    try (TarArchiveInputStream tar =
+        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ociTar)))) {
+      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        String name = entry.getName();
+        if (name.startsWith(BLOB_PREFIX) && name.matches(BLOB_PREFIX + "[0-9a-f]{64}")
+            && !skipped.contains(name.substring(BLOB_PREFIX.length()))) {
+          writeBlob(tar, blobs.resolve(name.substring(BLOB_PREFIX.length())), warn);
+        }
+      }
+    }
+  }
+
+  /**
+   * The content of one small entry of jib's tarball (its index, manifest or config), or null if
+   * it has none, read in a
+   * pass of its own: the tarball is a local file, and the passes skip the layers by seeking.
+   */
+  private static byte[] entry(Path ociTar, String name) throws IOException {
+    try (TarArchiveInputStream tar =
+        new TarArchiveInputStream(new BufferedInputStream(Files.newInputStream(ociTar)))) {
+      for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+        if (entry.getName().equals(name)) {
+          if (entry.getSize() > SMALL_ENTRY_LIMIT) {
+            throw new IOException("jib's OCI tarball holds " + name + " of " + entry.getSize()
+                + " bytes, more than a manifest or config may be");
+          }
+          return tar.readAllBytes();
+        }
+      }
+    }
+    return null;
+  }
+
+  private static byte[] required(byte[] blob, String hash) throws IOException {
+    if (blob == null) {
+      throw new IOException("jib's OCI tarball has no blob sha256:" + hash);
+    }
+    return blob;
+  }
+
+  /** The hex part of a sha256 digest, checked: it becomes a file name. */
+  private static String hash(String digest) throws IOException {
+    if (!digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new IOException("jib's OCI tarball names a blob " + digest + ", not a sha256 digest");
+    }
+    return digest.substring("sha256:".length());
   }
 
   private static void writeBlob(InputStream in, Path blob, Consumer<String> warn)

@@ -1,0 +1,171 @@
+package dev.relpack.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.error.RegistryException;
+import dev.relpack.format.ConfigRewrite;
+import dev.relpack.io.Printable;
+import dev.relpack.io.Sha256;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Replaces the config of an image a registry holds, through the registry API: GET the manifest
+ * by digest and its config, change the config, upload it (one monolithic POST and PUT), and PUT
+ * the manifest pointing at it under each tag. The layers are not touched. The manifest it
+ * replaces stays in the registry, untagged.
+ */
+public final class ConfigReplacer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+
+  private final RegistryAccess access;
+  private final Function<String, RegistryProbe.Transport> transports;
+  private final Duration timeout;
+  private final ReadLimits limits;
+
+  ConfigReplacer(RegistryAccess access, Function<String, RegistryProbe.Transport> transports,
+      Duration timeout, ReadLimits limits) {
+    this.access = access;
+    this.transports = transports;
+    this.timeout = timeout;
+    this.limits = limits;
+  }
+
+  /** How the config changes; returns its argument when it does not. */
+  @FunctionalInterface
+  public interface Change {
+    byte[] apply(byte[] config) throws IOException;
+  }
+
+  /**
+   * The image as it is once replaced.
+   *
+   * @param digest its manifest's digest
+   * @param configDigest its config's digest (the image ID)
+   * @param layers its layers, base layers first
+   */
+  public record Image(String digest, String configDigest,
+      List<RegistryReader.Descriptor> layers) {
+    public Image {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  /**
+   * Replaces the config of the image manifest {@code digest} of {@code repository} by what
+   * {@code change} makes of it, and tags the new manifest with each of {@code tags}. When
+   * {@code change} changes nothing, only the manifest and config are read.
+   *
+   * @throws RegistryException when the registry does not serve the image as it was pushed, or
+   *     refuses the upload or a tag
+   */
+  public Image replace(ImageReference repository, Optional<Credential> credential, String digest,
+      Change change, List<String> tags) {
+    if (!SHA256.matcher(digest).matches()) {
+      throw new IllegalArgumentException("not a sha256 digest: " + digest);
+    }
+    String registry = repository.getRegistry();
+    String name = registry + "/" + repository.getRepository();
+    RegistryHttp http = new RegistryHttp(registry, repository.getRepository(),
+        transports.apply(registry), access, credential, timeout, limits);
+    String what = "the manifest " + digest + " of " + name;
+    byte[] manifest = verified(http.get("manifests/" + digest, RegistryReader.MANIFEST_TYPES,
+        limits.manifest(), what), digest, what, registry);
+    JsonNode json = parse(manifest, what, registry);
+    String mediaType = json.path("mediaType").asText("");
+    String configDigest = json.path("config").path("digest").asText("");
+    if (mediaType.isEmpty() || !SHA256.matcher(configDigest).matches()) {
+      throw new RegistryException("registry " + registry + " served " + what + " without a media"
+          + " type or a sha256 config digest", null);
+    }
+    List<RegistryReader.Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : json.path("layers")) {
+      layers.add(new RegistryReader.Descriptor(layer.path("digest").asText(),
+          layer.path("size").asLong(), layer.path("mediaType").asText("")));
+    }
+    String configWhat = "the config " + configDigest + " of " + name;
+    byte[] config = verified(http.get("blobs/" + configDigest, "*/*", limits.config(), configWhat),
+        configDigest, configWhat, registry);
+    byte[] changed;
+    byte[] newManifest;
+    try {
+      changed = change.apply(config);
+      if (changed == config) {
+        return new Image(digest, configDigest, layers);
+      }
+      newManifest = ConfigRewrite.configDescriptor(manifest, "sha256:" + Sha256.of(changed),
+          changed.length);
+    } catch (IOException e) {
+      throw new RegistryException("registry " + registry + " served " + what + " or its config"
+          + " in a form relpack cannot change: " + e.getMessage(), e);
+    }
+    String newConfig = "sha256:" + Sha256.of(changed);
+    upload(http, changed, newConfig, "the config " + newConfig + " to " + name, registry);
+    String newDigest = "sha256:" + Sha256.of(newManifest);
+    for (String tag : tags) {
+      String putting = "the manifest " + newDigest + " as " + name + ":" + tag;
+      RegistryHttp.Response put = http.put("manifests/" + tag, mediaType, newManifest, putting);
+      requireSuccess(put, putting, registry);
+      if (put.digest() != null && !put.digest().equals(newDigest)) {
+        throw new RegistryException("registry " + registry + " stored " + putting
+            + " under the digest " + Printable.of(put.digest()), null);
+      }
+    }
+    return new Image(newDigest, newConfig, layers);
+  }
+
+  /** A monolithic upload: POST to start it, PUT the whole blob to where the registry said. */
+  private static void upload(RegistryHttp http, byte[] blob, String digest, String what,
+      String registry) {
+    RegistryHttp.Response started = http.post("blobs/uploads/", "starting to upload " + what);
+    requireSuccess(started, "starting to upload " + what, registry);
+    String location = started.location();
+    if (location == null || location.isBlank()) {
+      throw new RegistryException("registry " + registry + " started an upload of " + what
+          + " without saying where to send it (no Location)", null);
+    }
+    String target = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    requireSuccess(http.putAt(target, "application/octet-stream", blob, "uploading " + what),
+        "uploading " + what, registry);
+  }
+
+  private static byte[] verified(RegistryHttp.Response response, String digest, String what,
+      String registry) {
+    requireSuccess(response, "reading " + what, registry);
+    String served = "sha256:" + Sha256.of(response.body());
+    if (!served.equals(digest)) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " with content whose digest is " + served, null);
+    }
+    return response.body();
+  }
+
+  private static void requireSuccess(RegistryHttp.Response response, String doing,
+      String registry) {
+    if (response.status() / 100 != 2) {
+      throw new RegistryException("registry " + registry + " answered HTTP " + response.status()
+          + " to " + doing, null);
+    }
+  }
+
+  private static JsonNode parse(byte[] manifest, String what, String registry) {
+    try {
+      JsonNode json = JSON.readTree(manifest);
+      if (json != null && json.isObject()) {
+        return json;
+      }
+    } catch (IOException e) {
+      // said below
+    }
+    throw new RegistryException("registry " + registry + " served " + what
+        + " that is not a JSON object", null);
+  }
+}
