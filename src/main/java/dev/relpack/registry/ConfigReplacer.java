@@ -122,9 +122,15 @@ public final class ConfigReplacer {
     return new Image(newDigest, newConfig, layers);
   }
 
-  /** A monolithic upload: POST to start it, PUT the whole blob to where the registry said. */
+  /**
+   * A monolithic upload: POST to start it, PUT the whole blob to where the registry said; none
+   * when the registry has the blob already (the same release pushed again).
+   */
   private static void upload(RegistryHttp http, byte[] blob, String digest, String what,
       String registry) {
+    if (http.head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
+      return;
+    }
     RegistryHttp.Response started = http.post("blobs/uploads/", "starting to upload " + what);
     requireSuccess(started, "starting to upload " + what, registry);
     String location = started.location();

@@ -87,6 +87,15 @@ final class RegistryHttp {
   }
 
   /**
+   * HEADs {@code path} (under {@code /v2/<repository>/}) with the same auth rules as {@link #get}:
+   * whether the registry has it (2xx) or not (404).
+   */
+  Response head(String path, String what) {
+    return exchange(path, new Request("HEAD", "*/*", null, null), what,
+        (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  /**
    * PUTs {@code body} to {@code path} (under {@code /v2/<repository>/}) as {@code contentType},
    * with the same auth rules as {@link #get} (a token server asked again grants the push scope
    * the registry's challenge names). What the registry answers is not kept.
@@ -210,8 +219,8 @@ final class RegistryHttp {
         if (authorization != null && sameServer(uri, first)) {
           connection.setRequestProperty("Authorization", authorization);
         }
+        connection.setRequestMethod(request.method());
         if (request.body() != null) {
-          connection.setRequestMethod(request.method());
           connection.setDoOutput(true);
           connection.setRequestProperty("Content-Type", request.contentType());
           connection.setFixedLengthStreamingMode(request.body().length);
