@@ -5,6 +5,7 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.JibContainer;
 import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryImage;
+import dev.relpack.error.RelpackException;
 import dev.relpack.format.ConfigRewrite;
 import dev.relpack.registry.ConfigReplacer;
 import java.util.List;
@@ -39,7 +40,8 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   /**
    * jib pushes the image under every tag; relpack then replaces its config by one naming relpack
    * as the author of the build's history entries and moves every tag to the manifest pointing at
-   * it ({@link ConfigReplacer}). jib's manifest stays in the repository, untagged.
+   * it ({@link ConfigReplacer}). jib's manifest stays in the repository, untagged. A registry
+   * that will not serve the manifest back keeps jib's image, with a warning.
    */
   @Override
   public TargetSession.Written write(JibContainerBuilder jib, TargetSession session)
@@ -49,9 +51,20 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
         session.credentials().retriever(image, e -> session.listener().debug(e.getMessage())));
     JibContainer container = jib.containerize(session.configure(Containerizer.to(registryImage)));
     session.requireManifestStored(container);
-    ConfigReplacer.Image replaced = session.registry().configReplacer().replace(image,
-        session.credentials().credential(image, e -> session.listener().debug(e.getMessage())),
-        container.getDigest().toString(),
+    ConfigReplacer replacer = session.registry().configReplacer();
+    ConfigReplacer.Pushed pushed;
+    try {
+      pushed = replacer.read(image,
+          session.credentials().credential(image, e -> session.listener().debug(e.getMessage())),
+          container.getDigest().toString());
+    } catch (RelpackException e) {
+      // the image is pushed and tagged as jib made it; only relpack's touches are missing
+      session.listener().warn("pushed " + container.getDigest() + " but cannot read its manifest"
+          + " back to list its layers and name relpack in its history: " + e.getMessage());
+      return new TargetSession.Written(container.getDigest().toString(),
+          container.getImageId().toString(), List.of());
+    }
+    ConfigReplacer.Image replaced = replacer.replace(pushed,
         config -> ConfigRewrite.authors(config, session.addedLayers()), tags);
     return new TargetSession.Written(replaced.digest(), replaced.configDigest(),
         replaced.layers().stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList());

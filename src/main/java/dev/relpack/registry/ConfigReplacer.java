@@ -60,15 +60,39 @@ public final class ConfigReplacer {
   }
 
   /**
-   * Replaces the config of the image manifest {@code digest} of {@code repository} by what
-   * {@code change} makes of it, and tags the new manifest with each of {@code tags}. When
-   * {@code change} changes nothing, only the manifest and config are read.
-   *
-   * @throws RegistryException when the registry does not serve the image as it was pushed, or
-   *     refuses the upload or a tag
+   * An image as the registry serves it, read and checked against its digests, ready for
+   * {@link #replace}. Nothing has been written when it is made.
    */
-  public Image replace(ImageReference repository, Optional<Credential> credential, String digest,
-      Change change, List<String> tags) {
+  public static final class Pushed {
+    private final RegistryHttp http;
+    private final String name;
+    private final String digest;
+    private final byte[] manifest;
+    private final String mediaType;
+    private final String configDigest;
+    private final byte[] config;
+    private final List<RegistryReader.Descriptor> layers;
+
+    private Pushed(RegistryHttp http, String name, String digest, byte[] manifest,
+        String mediaType, String configDigest, byte[] config,
+        List<RegistryReader.Descriptor> layers) {
+      this.http = http;
+      this.name = name;
+      this.digest = digest;
+      this.manifest = manifest;
+      this.mediaType = mediaType;
+      this.configDigest = configDigest;
+      this.config = config;
+      this.layers = List.copyOf(layers);
+    }
+  }
+
+  /**
+   * Reads the image manifest {@code digest} of {@code repository} and its config.
+   *
+   * @throws RegistryException when the registry does not serve them as they were pushed
+   */
+  public Pushed read(ImageReference repository, Optional<Credential> credential, String digest) {
     if (!SHA256.matcher(digest).matches()) {
       throw new IllegalArgumentException("not a sha256 digest: " + digest);
     }
@@ -94,32 +118,47 @@ public final class ConfigReplacer {
     String configWhat = "the config " + configDigest + " of " + name;
     byte[] config = verified(http.get("blobs/" + configDigest, "*/*", limits.config(), configWhat),
         configDigest, configWhat, registry);
+    return new Pushed(http, name, digest, manifest, mediaType, configDigest, config, layers);
+  }
+
+  /**
+   * Replaces the config of {@code pushed} by what {@code change} makes of it, and tags the new
+   * manifest with each of {@code tags}. When {@code change} changes nothing, nothing is written.
+   *
+   * @throws RegistryException when the registry refuses the upload or a tag
+   */
+  public Image replace(Pushed pushed, Change change, List<String> tags) {
+    RegistryHttp http = pushed.http;
+    String registry = http.registry();
+    String name = pushed.name;
     byte[] changed;
     byte[] newManifest;
     try {
-      changed = change.apply(config);
-      if (changed == config) {
-        return new Image(digest, configDigest, layers);
+      changed = change.apply(pushed.config);
+      if (changed == pushed.config) {
+        return new Image(pushed.digest, pushed.configDigest, pushed.layers);
       }
-      newManifest = ConfigRewrite.configDescriptor(manifest, "sha256:" + Sha256.of(changed),
+      newManifest = ConfigRewrite.configDescriptor(pushed.manifest, "sha256:" + Sha256.of(changed),
           changed.length);
     } catch (IOException e) {
-      throw new RegistryException("registry " + registry + " served " + what + " or its config"
-          + " in a form relpack cannot change: " + e.getMessage(), e);
+      throw new RegistryException("registry " + registry + " served the manifest "
+          + pushed.digest + " of " + name + " or its config in a form relpack cannot change: "
+          + e.getMessage(), e);
     }
     String newConfig = "sha256:" + Sha256.of(changed);
     upload(http, changed, newConfig, "the config " + newConfig + " to " + name, registry);
     String newDigest = "sha256:" + Sha256.of(newManifest);
     for (String tag : tags) {
       String putting = "the manifest " + newDigest + " as " + name + ":" + tag;
-      RegistryHttp.Response put = http.put("manifests/" + tag, mediaType, newManifest, putting);
+      RegistryHttp.Response put = http.put("manifests/" + tag, pushed.mediaType, newManifest,
+          putting);
       requireSuccess(put, putting, registry);
       if (put.digest() != null && !put.digest().equals(newDigest)) {
         throw new RegistryException("registry " + registry + " stored " + putting
             + " under the digest " + Printable.of(put.digest()), null);
       }
     }
-    return new Image(newDigest, newConfig, layers);
+    return new Image(newDigest, newConfig, pushed.layers);
   }
 
   /**

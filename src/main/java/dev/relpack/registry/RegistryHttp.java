@@ -121,8 +121,9 @@ final class RegistryHttp {
 
   /**
    * PUTs {@code body} to {@code location}, a URL (or a path) the registry gave, with the same
-   * auth rules as {@link #put}. A location on another server is refused: the credentials for
-   * this registry go to it alone.
+   * auth rules as {@link #put}. A location on another server (a registry behind a proxy names
+   * its own address) gets the body without credentials, as a redirect does: this registry's go
+   * to it alone.
    */
   Response putAt(String location, String contentType, byte[] body, String what) {
     URI uri;
@@ -132,13 +133,13 @@ final class RegistryHttp {
       throw new RegistryException("registry " + registry + " gave an upload location that is no"
           + " URL: " + Printable.of(location), e);
     }
-    if (!sameServer(uri, base())) {
-      throw new RegistryException("registry " + registry + " gave an upload location on another"
-          + " server (" + Printable.of(authority(uri)) + "); relpack sends this registry's"
-          + " credentials to it alone", null);
-    }
     return exchange(uri, new Request("PUT", "*/*", contentType, body.clone()), what,
         (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  /** host[:port] of the registry. */
+  String registry() {
+    return registry;
   }
 
   private URI base() {
@@ -216,7 +217,7 @@ final class RegistryHttp {
       HttpURLConnection connection = open(uri);
       try {
         connection.setRequestProperty("Accept", request.accept());
-        if (authorization != null && sameServer(uri, first)) {
+        if (authorization != null && sameServer(uri, base())) {
           connection.setRequestProperty("Authorization", authorization);
         }
         connection.setRequestMethod(request.method());

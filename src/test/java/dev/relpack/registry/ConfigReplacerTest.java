@@ -1,0 +1,96 @@
+package dev.relpack.registry;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.io.Sha256;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Replacing a pushed image's config, against registry answers the real one does not give. */
+class ConfigReplacerTest {
+  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  private static final String BASIC = "Basic " + Base64.getEncoder()
+      .encodeToString("ci:s3cret".getBytes(StandardCharsets.UTF_8));
+  private WireMockServer registry;
+  private WireMockServer elsewhere;
+  private ConfigReplacer replacer;
+
+  @BeforeEach
+  void start() {
+    registry = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    elsewhere = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    registry.start();
+    elsewhere.start();
+    replacer = new RegistryReader(new RegistryAccess(false), r -> RegistryProbe.Transport.HTTP,
+        Duration.ofSeconds(10), ReadLimits.DEFAULT).configReplacer();
+  }
+
+  @AfterEach
+  void stop() {
+    registry.stop();
+    elsewhere.stop();
+  }
+
+  @Test
+  void anUploadLocationOnAnotherServerGetsTheConfigWithoutTheRegistrysCredentials()
+      throws Exception {
+    String config = "{\"history\":[{\"author\":\"Jib\"}]}";
+    String configDigest = "sha256:" + Sha256.of(config);
+    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+        + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+        + configDigest + "\",\"size\":" + config.length() + "},\"layers\":[]}";
+    String digest = "sha256:" + Sha256.of(manifest);
+    registry.stubFor(any(urlPathMatching("/v2/.*")).withHeader("Authorization", absent())
+        .atPriority(1).willReturn(aResponse().withStatus(401)
+            .withHeader("WWW-Authenticate", "Basic realm=\"test\"")));
+    registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + digest)).willReturn(aResponse()
+        .withHeader("Content-Type", OCI_MANIFEST).withBody(manifest)));
+    registry.stubFor(get(urlEqualTo("/v2/app/blobs/" + configDigest))
+        .willReturn(aResponse().withBody(config)));
+    registry.stubFor(head(urlPathMatching("/v2/app/blobs/.*")).willReturn(aResponse().withStatus(404)));
+    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+        .withStatus(202).withHeader("Location", elsewhere.baseUrl() + "/upload/1")));
+    elsewhere.stubFor(put(urlPathEqualTo("/upload/1")).willReturn(aResponse().withStatus(201)));
+    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
+        .willReturn(aResponse().withStatus(201)));
+
+    ImageReference image = ImageReference.parse("127.0.0.1:" + registry.port() + "/app:1");
+    ConfigReplacer.Pushed pushed = replacer.read(image,
+        Optional.of(Credential.from("ci", "s3cret")), digest);
+    ConfigReplacer.Image replaced = replacer.replace(pushed,
+        bytes -> new String(bytes, StandardCharsets.UTF_8).replace("Jib", "relpack")
+            .getBytes(StandardCharsets.UTF_8), List.of("1"));
+
+    assertNotEquals(digest, replaced.digest());
+    elsewhere.verify(1, putRequestedFor(urlPathEqualTo("/upload/1"))
+        .withHeader("Authorization", absent()));
+    assertEquals(0, elsewhere.findAll(anyRequestedFor(urlPathMatching(".*"))
+        .withHeader("Authorization", equalTo(BASIC))).size());
+    registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
+        .withHeader("Authorization", equalTo(BASIC)));
+  }
+}
