@@ -97,6 +97,17 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter
   Map<String, String> environment;
 
+  /**
+   * More environment variables, {@code KEY=VALUE} each: what a command line without a pom can
+   * give ({@code -Drelpack.env=PHX_SERVER=true,A=b}), which a map parameter cannot be.
+   */
+  @Parameter(property = "relpack.env")
+  List<String> env;
+
+  /** More labels, {@code KEY=VALUE} each ({@code -Drelpack.label=team=web}). */
+  @Parameter(property = "relpack.label")
+  List<String> label;
+
   /** Labels of the image. */
   @Parameter
   Map<String, String> labels;
@@ -180,7 +191,7 @@ public final class BuildMojo extends AbstractMojo {
     return BuildRequest.builder(env, UserHome.of(env))
         .release(path(release)).projectDir(path(projectDir)).apps(apps)
         .from(inModule(from)).to(inModule(to)).imageName(imageName)
-        .tags(tags).ports(ports).env(pairs(environment)).labels(pairs(labels)).user(user)
+        .tags(tags).ports(ports).env(pairs(environment, this.env)).labels(pairs(labels, label)).user(user)
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
         .digestFile(path(digestFile)).metadataFile(path(metadataFile))
         .dotenvFile(path(dotenvFile)).cacheDir(path(cacheDir))
@@ -247,11 +258,17 @@ public final class BuildMojo extends AbstractMojo {
     return files == null ? null : files.stream().map(File::toPath).toList();
   }
 
-  /** {@code KEY=VALUE} each, as the CLI's repeated {@code -e} and {@code -l} give them. */
-  private static List<String> pairs(Map<String, String> map) {
+  /**
+   * {@code KEY=VALUE} each, as the CLI's repeated {@code -e} and {@code -l} give them: the map's
+   * entries, then the list's (a later one wins, as on the command line).
+   */
+  private static List<String> pairs(Map<String, String> map, List<String> more) {
     List<String> pairs = new ArrayList<>();
     if (map != null) {
       map.forEach((key, value) -> pairs.add(key + "=" + (value == null ? "" : value)));
+    }
+    if (more != null) {
+      pairs.addAll(more);
     }
     return pairs;
   }

@@ -8,6 +8,7 @@ import com.google.cloud.tools.jib.api.RegistryImage;
 import dev.relpack.error.RelpackException;
 import dev.relpack.format.ConfigRewrite;
 import dev.relpack.registry.ConfigReplacer;
+import dev.relpack.registry.RegistryReader;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,7 +42,8 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
    * jib pushes the image under every tag; relpack then replaces its config by one naming relpack
    * as the author of the build's history entries and moves every tag to the manifest pointing at
    * it ({@link ConfigReplacer}). jib's manifest stays in the repository, untagged. A registry
-   * that will not serve the manifest back keeps jib's image, with a warning.
+   * that will not serve the manifest back, or refuses the second one (immutable tags), keeps
+   * jib's image, with a warning.
    */
   @Override
   public TargetSession.Written write(JibContainerBuilder jib, TargetSession session)
@@ -64,10 +66,23 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
       return new TargetSession.Written(container.getDigest().toString(),
           container.getImageId().toString(), List.of());
     }
-    ConfigReplacer.Image replaced = replacer.replace(pushed,
-        config -> ConfigRewrite.authors(config, session.addedLayers()), tags);
+    ConfigReplacer.Image replaced;
+    try {
+      replaced = replacer.replace(pushed,
+          config -> ConfigRewrite.authors(config, session.addedLayers()), tags);
+    } catch (RelpackException e) {
+      // a registry with immutable tags refuses the second manifest: jib's image stands, whole
+      session.listener().warn("pushed " + pushed.digest() + " but cannot name relpack in its"
+          + " history: " + e.getMessage() + "; the image is jib's, with Jib as its history's"
+          + " author");
+      return new TargetSession.Written(pushed.digest(), pushed.configDigest(), blobs(pushed.layers()));
+    }
     return new TargetSession.Written(replaced.digest(), replaced.configDigest(),
-        replaced.layers().stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList());
+        blobs(replaced.layers()));
+  }
+
+  private static List<TargetSession.Blob> blobs(List<RegistryReader.Descriptor> layers) {
+    return layers.stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList();
   }
 
   /** Tags the manifest or index {@code digest} of this repository through the registry API. */

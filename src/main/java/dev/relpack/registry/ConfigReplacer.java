@@ -85,6 +85,20 @@ public final class ConfigReplacer {
       this.config = config;
       this.layers = List.copyOf(layers);
     }
+
+    /** The manifest's digest, as jib pushed it. */
+    public String digest() {
+      return digest;
+    }
+
+    /** The config's digest, as jib pushed it. */
+    public String configDigest() {
+      return configDigest;
+    }
+
+    public List<RegistryReader.Descriptor> layers() {
+      return layers;
+    }
   }
 
   /**
@@ -148,11 +162,22 @@ public final class ConfigReplacer {
     String newConfig = "sha256:" + Sha256.of(changed);
     upload(http, changed, newConfig, "the config " + newConfig + " to " + name, registry);
     String newDigest = "sha256:" + Sha256.of(newManifest);
+    // by digest first: a registry that refuses it has moved no tag yet
+    String byDigest = "the manifest " + newDigest + " of " + name;
+    requireSuccess(http.put("manifests/" + newDigest, pushed.mediaType, newManifest, byDigest),
+        byDigest, registry);
+    List<String> moved = new ArrayList<>();
     for (String tag : tags) {
       String putting = "the manifest " + newDigest + " as " + name + ":" + tag;
-      RegistryHttp.Response put = http.put("manifests/" + tag, pushed.mediaType, newManifest,
-          putting);
-      requireSuccess(put, putting, registry);
+      RegistryHttp.Response put;
+      try {
+        put = http.put("manifests/" + tag, pushed.mediaType, newManifest, putting);
+        requireSuccess(put, putting, registry);
+      } catch (RegistryException e) {
+        throw new RegistryException(e.getMessage() + (moved.isEmpty() ? "" : " (after moving "
+            + String.join(", ", moved) + " to " + newDigest + ")"), e);
+      }
+      moved.add(tag);
       if (put.digest() != null && !put.digest().equals(newDigest)) {
         throw new RegistryException("registry " + registry + " stored " + putting
             + " under the digest " + Printable.of(put.digest()), null);

@@ -128,7 +128,8 @@ final class RegistryHttp {
   Response putAt(String location, String contentType, byte[] body, String what) {
     URI uri;
     try {
-      uri = base().resolve(location);
+      // the scheme rules of a redirect: no plain HTTP from a TLS registry unless it may use it
+      uri = redirect(base(), location, what);
     } catch (IllegalArgumentException e) {
       throw new RegistryException("registry " + registry + " gave an upload location that is no"
           + " URL: " + Printable.of(location), e);

@@ -15,6 +15,7 @@ import dev.relpack.testsupport.Skopeo;
 import dev.relpack.testsupport.Testdata;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -98,11 +99,19 @@ class MavenGoalIT {
         .env("CI_COMMIT_SHORT_SHA", "4f1c2e9a").env("CI_COMMIT_BRANCH", "main")
         .env("CI_COMMIT_REF_SLUG", "main").env("CI_DEFAULT_BRANCH", "main");
     Command.Result result = job.run(dir, MavenRun.plugin() + ":build",
-        "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.imageName=worker");
+        "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.imageName=worker",
+        "-Drelpack.env=PHX_SERVER=true,POOL_SIZE=10", "-Drelpack.label=team=web");
     assertSucceeded(result);
     assertEquals(List.of("0.1.0", "4f1c2e9a", "latest", "main"),
         registry.tags("group/project/worker").stream().sorted().toList());
     assertEquals(registry.address() + "/group/project/worker", built(result).group(1));
+    // what a pipeline without a pom gives for -e and -l (the README's Phoenix hint)
+    JsonNode config = Skopeo.config("docker://" + registry.address() + "/group/project/worker:main")
+        .path("config");
+    List<String> env = new ArrayList<>();
+    config.path("Env").forEach(e -> env.add(e.asText()));
+    assertTrue(env.containsAll(List.of("PHX_SERVER=true", "POOL_SIZE=10")), env.toString());
+    assertEquals("web", config.path("Labels").path("team").asText());
   }
 
   @Test

@@ -16,10 +16,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.error.RegistryException;
 import dev.relpack.io.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -58,6 +61,46 @@ class ConfigReplacerTest {
   @Test
   void anUploadLocationOnAnotherServerGetsTheConfigWithoutTheRegistrysCredentials()
       throws Exception {
+    String digest = stubPushedImage();
+    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+        .withStatus(202).withHeader("Location", elsewhere.baseUrl() + "/upload/1")));
+    elsewhere.stubFor(put(urlPathEqualTo("/upload/1")).willReturn(aResponse().withStatus(201)));
+    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
+        .willReturn(aResponse().withStatus(201)));
+
+    ConfigReplacer.Image replaced = replace(digest, List.of("1"));
+
+    assertNotEquals(digest, replaced.digest());
+    elsewhere.verify(1, putRequestedFor(urlPathEqualTo("/upload/1"))
+        .withHeader("Authorization", absent()));
+    assertEquals(0, elsewhere.findAll(anyRequestedFor(urlPathMatching(".*"))
+        .withHeader("Authorization", equalTo(BASIC))).size());
+    registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
+        .withHeader("Authorization", equalTo(BASIC)));
+  }
+
+  @Test
+  void aTagTheRegistryWillNotMoveIsAnErrorThatNamesTheTagsAlreadyMoved() throws Exception {
+    String digest = stubPushedImage();
+    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+        .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
+    registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
+        .willReturn(aResponse().withStatus(201)));
+    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
+        .willReturn(aResponse().withStatus(201)));
+    // an immutable tag, as ECR and Harbor can make them
+    registry.stubFor(put(urlEqualTo("/v2/app/manifests/1.2.0")).atPriority(2)
+        .willReturn(aResponse().withStatus(400)));
+
+    RegistryException e = assertThrows(RegistryException.class,
+        () -> replace(digest, List.of("main", "1.2.0")));
+
+    assertTrue(e.getMessage().contains("(after moving main to sha256:"), e.getMessage());
+    registry.verify(putRequestedFor(urlPathMatching("/v2/app/manifests/sha256:.*")));
+  }
+
+  /** jib's image as the registry holds it (Basic auth); returns its manifest's digest. */
+  private String stubPushedImage() {
     String config = "{\"history\":[{\"author\":\"Jib\"}]}";
     String configDigest = "sha256:" + Sha256.of(config);
     String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
@@ -72,25 +115,15 @@ class ConfigReplacerTest {
     registry.stubFor(get(urlEqualTo("/v2/app/blobs/" + configDigest))
         .willReturn(aResponse().withBody(config)));
     registry.stubFor(head(urlPathMatching("/v2/app/blobs/.*")).willReturn(aResponse().withStatus(404)));
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
-        .withStatus(202).withHeader("Location", elsewhere.baseUrl() + "/upload/1")));
-    elsewhere.stubFor(put(urlPathEqualTo("/upload/1")).willReturn(aResponse().withStatus(201)));
-    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
-        .willReturn(aResponse().withStatus(201)));
+    return digest;
+  }
 
+  private ConfigReplacer.Image replace(String digest, List<String> tags) throws Exception {
     ImageReference image = ImageReference.parse("127.0.0.1:" + registry.port() + "/app:1");
     ConfigReplacer.Pushed pushed = replacer.read(image,
         Optional.of(Credential.from("ci", "s3cret")), digest);
-    ConfigReplacer.Image replaced = replacer.replace(pushed,
+    return replacer.replace(pushed,
         bytes -> new String(bytes, StandardCharsets.UTF_8).replace("Jib", "relpack")
-            .getBytes(StandardCharsets.UTF_8), List.of("1"));
-
-    assertNotEquals(digest, replaced.digest());
-    elsewhere.verify(1, putRequestedFor(urlPathEqualTo("/upload/1"))
-        .withHeader("Authorization", absent()));
-    assertEquals(0, elsewhere.findAll(anyRequestedFor(urlPathMatching(".*"))
-        .withHeader("Authorization", equalTo(BASIC))).size());
-    registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
-        .withHeader("Authorization", equalTo(BASIC)));
+            .getBytes(StandardCharsets.UTF_8), tags);
   }
 }
