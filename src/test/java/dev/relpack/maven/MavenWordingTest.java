@@ -59,8 +59,9 @@ class MavenWordingTest {
       for (int i = 0; i < parameters.getLength(); i++) {
         Element parameter = (Element) parameters.item(i);
         String name = parameter.getElementsByTagName("name").item(0).getTextContent();
+        // env and label are the list forms of environment and labels, for -Drelpack.env=...
         if (parameter.getElementsByTagName("editable").item(0).getTextContent().equals("true")
-            && !name.equals("skip")) {
+            && !Set.of("skip", "env", "label").contains(name)) {
           goal.add(name);
         }
       }
