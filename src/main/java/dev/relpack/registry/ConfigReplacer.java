@@ -6,14 +6,12 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.error.RegistryException;
 import dev.relpack.format.ConfigRewrite;
-import dev.relpack.io.Printable;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -26,16 +24,15 @@ public final class ConfigReplacer {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
-  private final RegistryAccess access;
-  private final Function<String, RegistryProbe.Transport> transports;
-  private final Duration timeout;
+  private final BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients;
   private final ReadLimits limits;
 
-  ConfigReplacer(RegistryAccess access, Function<String, RegistryProbe.Transport> transports,
-      Duration timeout, ReadLimits limits) {
-    this.access = access;
-    this.transports = transports;
-    this.timeout = timeout;
+  /**
+   * @param clients a client for a repository, with the reader's transports, access and timeout
+   */
+  ConfigReplacer(BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients,
+      ReadLimits limits) {
+    this.clients = clients;
     this.limits = limits;
   }
 
@@ -112,11 +109,10 @@ public final class ConfigReplacer {
     }
     String registry = repository.getRegistry();
     String name = registry + "/" + repository.getRepository();
-    RegistryHttp http = new RegistryHttp(registry, repository.getRepository(),
-        transports.apply(registry), access, credential, timeout, limits);
+    RegistryHttp http = clients.apply(repository, credential);
     String what = "the manifest " + digest + " of " + name;
-    byte[] manifest = verified(http.get("manifests/" + digest, RegistryReader.MANIFEST_TYPES,
-        limits.manifest(), what), digest, what, registry);
+    byte[] manifest = verified(http, http.get("manifests/" + digest,
+        RegistryReader.MANIFEST_TYPES, limits.manifest(), what), digest, what);
     JsonNode json = parse(manifest, what, registry);
     String mediaType = json.path("mediaType").asText("");
     String configDigest = json.path("config").path("digest").asText("");
@@ -130,8 +126,8 @@ public final class ConfigReplacer {
           layer.path("size").asLong(), layer.path("mediaType").asText("")));
     }
     String configWhat = "the config " + configDigest + " of " + name;
-    byte[] config = verified(http.get("blobs/" + configDigest, "*/*", limits.config(), configWhat),
-        configDigest, configWhat, registry);
+    byte[] config = verified(http, http.get("blobs/" + configDigest, "*/*", limits.config(),
+        configWhat), configDigest, configWhat);
     return new Pushed(http, name, digest, manifest, mediaType, configDigest, config, layers);
   }
 
@@ -163,25 +159,18 @@ public final class ConfigReplacer {
     upload(http, changed, newConfig, "the config " + newConfig + " to " + name, registry);
     String newDigest = "sha256:" + Sha256.of(newManifest);
     // by digest first: a registry that refuses it has moved no tag yet
-    String byDigest = "the manifest " + newDigest + " of " + name;
-    requireSuccess(http.put("manifests/" + newDigest, pushed.mediaType, newManifest, byDigest),
-        byDigest, registry);
+    http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,
+        "the manifest " + newDigest + " of " + name);
     List<String> moved = new ArrayList<>();
     for (String tag : tags) {
-      String putting = "the manifest " + newDigest + " as " + name + ":" + tag;
-      RegistryHttp.Response put;
       try {
-        put = http.put("manifests/" + tag, pushed.mediaType, newManifest, putting);
-        requireSuccess(put, putting, registry);
+        http.putManifest(tag, pushed.mediaType, newManifest, newDigest,
+            "the manifest " + newDigest + " as " + name + ":" + tag);
       } catch (RegistryException e) {
         throw new RegistryException(e.getMessage() + (moved.isEmpty() ? "" : " (after moving "
             + String.join(", ", moved) + " to " + newDigest + ")"), e);
       }
       moved.add(tag);
-      if (put.digest() != null && !put.digest().equals(newDigest)) {
-        throw new RegistryException("registry " + registry + " stored " + putting
-            + " under the digest " + Printable.of(put.digest()), null);
-      }
     }
     return new Image(newDigest, newConfig, pushed.layers);
   }
@@ -207,15 +196,10 @@ public final class ConfigReplacer {
         "uploading " + what, registry);
   }
 
-  private static byte[] verified(RegistryHttp.Response response, String digest, String what,
-      String registry) {
-    requireSuccess(response, "reading " + what, registry);
-    String served = "sha256:" + Sha256.of(response.body());
-    if (!served.equals(digest)) {
-      throw new RegistryException("registry " + registry + " served " + what
-          + " with content whose digest is " + served, null);
-    }
-    return response.body();
+  private static byte[] verified(RegistryHttp http, RegistryHttp.Response response,
+      String digest, String what) {
+    requireSuccess(response, "reading " + what, http.registry());
+    return http.requireDigest(response, digest, what);
   }
 
   private static void requireSuccess(RegistryHttp.Response response, String doing,

@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.error.RegistryException;
-import dev.relpack.io.Printable;
-import dev.relpack.io.Sha256;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -23,16 +20,15 @@ public final class ManifestTagger {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
-  private final RegistryAccess access;
-  private final Function<String, RegistryProbe.Transport> transports;
-  private final Duration timeout;
+  private final BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients;
   private final ReadLimits limits;
 
-  ManifestTagger(RegistryAccess access, Function<String, RegistryProbe.Transport> transports,
-      Duration timeout, ReadLimits limits) {
-    this.access = access;
-    this.transports = transports;
-    this.timeout = timeout;
+  /**
+   * @param clients a client for a repository, with the reader's transports, access and timeout
+   */
+  ManifestTagger(BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients,
+      ReadLimits limits) {
+    this.clients = clients;
     this.limits = limits;
   }
 
@@ -53,8 +49,7 @@ public final class ManifestTagger {
     }
     String registry = repository.getRegistry();
     String name = registry + "/" + repository.getRepository();
-    RegistryHttp http = new RegistryHttp(registry, repository.getRepository(),
-        transports.apply(registry), access, credential, timeout, limits);
+    RegistryHttp http = clients.apply(repository, credential);
     String what = "the manifest " + digest + " of " + name;
     RegistryHttp.Response manifest = http.get("manifests/" + digest,
         RegistryReader.MANIFEST_TYPES, limits.manifest(), what);
@@ -62,23 +57,10 @@ public final class ManifestTagger {
       throw new RegistryException("registry " + registry + " answered HTTP " + manifest.status()
           + " for " + what + ", which was to be tagged", null);
     }
-    String served = "sha256:" + Sha256.of(manifest.body());
-    if (!served.equals(digest)) {
-      throw new RegistryException("registry " + registry + " served " + what
-          + " with content whose digest is " + served, null);
-    }
+    byte[] body = http.requireDigest(manifest, digest, what);
     String mediaType = mediaType(manifest, what, registry);
     for (String tag : tags) {
-      String putting = what + " as " + name + ":" + tag;
-      RegistryHttp.Response put = http.put("manifests/" + tag, mediaType, manifest.body(), putting);
-      if (put.status() / 100 != 2) {
-        throw new RegistryException("registry " + registry + " answered HTTP " + put.status()
-            + " to " + putting, null);
-      }
-      if (put.digest() != null && !put.digest().equals(digest)) {
-        throw new RegistryException("registry " + registry + " stored " + putting
-            + " under the digest " + Printable.of(put.digest()), null);
-      }
+      http.putManifest(tag, mediaType, body, digest, what + " as " + name + ":" + tag);
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import dev.relpack.error.RegistryException;
 import dev.relpack.io.Printable;
+import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -136,6 +137,36 @@ final class RegistryHttp {
     }
     return exchange(uri, new Request("PUT", "*/*", contentType, body.clone()), what,
         (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  /**
+   * The body of the 2xx {@code response}, checked to hash to {@code digest}: what was asked for
+   * by digest must be that content.
+   */
+  byte[] requireDigest(Response response, String digest, String what) {
+    String served = "sha256:" + Sha256.of(response.body());
+    if (!served.equals(digest)) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " with content whose digest is " + served, null);
+    }
+    return response.body();
+  }
+
+  /**
+   * PUTs {@code manifest} (whose digest is {@code digest}) under {@code reference}, a tag or the
+   * digest itself, and checks the registry says it stored that content.
+   */
+  void putManifest(String reference, String mediaType, byte[] manifest, String digest,
+      String what) {
+    Response put = put("manifests/" + reference, mediaType, manifest, what);
+    if (put.status() / 100 != 2) {
+      throw new RegistryException("registry " + registry + " answered HTTP " + put.status()
+          + " to " + what, null);
+    }
+    if (put.digest() != null && !put.digest().equals(digest)) {
+      throw new RegistryException("registry " + registry + " stored " + what
+          + " under the digest " + Printable.of(put.digest()), null);
+    }
   }
 
   /** host[:port] of the registry. */

@@ -56,12 +56,12 @@ public final class RegistryReader {
 
   /** Tags manifests on the same registries, with the same transports, limits and timeout. */
   public ManifestTagger tagger() {
-    return new ManifestTagger(access, transports, timeout, limits);
+    return new ManifestTagger(this::client, limits);
   }
 
   /** Replaces image configs on the same registries, with the same transports and limits. */
   public ConfigReplacer configReplacer() {
-    return new ConfigReplacer(access, transports, timeout, limits);
+    return new ConfigReplacer(this::client, limits);
   }
 
   /** A manifest's digest and, for image manifests, its layers. */

@@ -53,8 +53,8 @@ class ShortLivedTokenIT {
         RegistryAccess access = new RegistryAccess(false,
             TlsTrust.withExtra(List.of(gitlab.caFile())));
         long started = System.nanoTime();
-        new ManifestTagger(access, registry -> RegistryProbe.Transport.HTTPS,
-            Duration.ofSeconds(30), ReadLimits.DEFAULT).tag(
+        new RegistryReader(access, registry -> RegistryProbe.Transport.HTTPS,
+            Duration.ofSeconds(30), ReadLimits.DEFAULT).tagger().tag(
                 ImageReference.of(link.address(), PROJECT, null),
                 Optional.of(Credential.from(GitlabTokenService.JOB_USER, gitlab.jobToken())),
                 digest, tags);
