@@ -114,6 +114,15 @@ final class BuildCommand implements Callable<Integer> {
       description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
   Path cacheDir;
 
+  @Option(names = "--cache-from", paramLabel = "IMAGE",
+      description = "Take unchanged layers from this earlier image instead of compressing them"
+          + " (repeatable: the first that exists; default in a GitLab CI job: the target's own"
+          + " tags, then its default branch's and latest).")
+  List<String> cacheFrom = new ArrayList<>();
+
+  @Option(names = "--no-cache-from", description = "Take no layers from earlier images.")
+  boolean noCacheFrom;
+
   @Option(names = "--timeout", paramLabel = "SECONDS",
       description = "Longest each registry phase (probe, base, build and push) may take; a"
           + " registry still not done by then fails the build (default: 300).")
@@ -147,7 +156,7 @@ final class BuildCommand implements Callable<Integer> {
         .release(release).projectDir(projectDir).apps(apps).from(from).to(to).imageName(imageName).tags(tags)
         .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
         .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata).dotenvFile(dotenv)
-        .cacheDir(cacheDir).check(!noCheck).timeoutSeconds(timeoutSeconds)
+        .cacheDir(cacheDir).cacheFrom(cacheFrom).cacheFromDefaults(!noCacheFrom).check(!noCheck).timeoutSeconds(timeoutSeconds)
         .releaseStep(new ReleaseStep(!noRelease, java.util.Optional.ofNullable(mixEnv),
             !noDepsGet, java.util.Optional.ofNullable(releaseName),
             rebarProfile))

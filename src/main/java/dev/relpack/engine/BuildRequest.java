@@ -50,7 +50,9 @@ public record BuildRequest(
     Path home,
     Duration timeout,
     ReleaseStep releaseStep,
-    List<RegistryLogin> logins) {
+    List<RegistryLogin> logins,
+    List<String> cacheFrom,
+    boolean cacheFromDefaults) {
 
   /**
    * How long each registry phase of a build (probing, reading the base, building and pushing)
@@ -121,6 +123,8 @@ public record BuildRequest(
     private Duration timeout = DEFAULT_TIMEOUT;
     private ReleaseStep releaseStep = ReleaseStep.NONE;
     private List<RegistryLogin> logins = List.of();
+    private List<String> cacheFrom = List.of();
+    private boolean cacheFromDefaults = true;
 
     private Builder(Map<String, String> environment, Path home) {
       this.environment = Map.copyOf(environment);
@@ -242,13 +246,25 @@ public record BuildRequest(
       return this;
     }
 
+    /** Images to take unchanged layers from, in order of preference (the first that exists). */
+    public Builder cacheFrom(List<String> value) {
+      cacheFrom = value == null ? List.of() : value;
+      return this;
+    }
+
+    /** Whether a GitLab CI job takes layers from the target's earlier images when none are named. */
+    public Builder cacheFromDefaults(boolean value) {
+      cacheFromDefaults = value;
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
           from, to, Optional.ofNullable(imageName), tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
           Optional.ofNullable(dotenvFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
-          environment, home, timeout, releaseStep, logins);
+          environment, home, timeout, releaseStep, logins, cacheFrom, cacheFromDefaults);
     }
   }
 

@@ -18,8 +18,10 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
+import dev.relpack.image.LayerReuse;
 import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
+import dev.relpack.io.Printable;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.PushAccess;
 import dev.relpack.registry.ReadLimits;
@@ -163,8 +165,16 @@ public final class Engine {
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
         Duration.ofSeconds(1), building), reporter);
-    ImageResult image = building.run("building " + target.display(),
-        () -> builder.build(plan.spec(), target));
+    List<LayerReuse.Source> sources = cacheSources(plan.request(), target);
+    ImageResult image = building.run("building " + target.display(), () -> {
+      LayerReuse.Outcome reused = new LayerReuse(plan.cacheRoot(), ToolVersion.line(),
+          registries.reader(), registries.credentials(), reporter).reuse(plan.spec(), sources);
+      reused.from().filter(from -> !reused.layers().isEmpty()).ifPresent(from -> reporter.step(
+          "Took " + String.join(", ", reused.layers()) + " from " + from + " ("
+              + String.format(java.util.Locale.ROOT, "%.1f MB", reused.fetchedBytes() / 1e6)
+              + " fetched, nothing compressed)"));
+      return builder.build(plan.spec(), target, java.util.Set.copyOf(reused.layers()));
+    });
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
         Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep());
     try {
@@ -205,6 +215,7 @@ public final class Engine {
     long started = System.nanoTime();
     // Everything the user typed is checked before any work.
     BaseSpec baseSpec = BaseSpec.parse(request.from());
+    cacheFromImages(request);
     ImageOptions options = new ImageOptions(request.appRoot(), request.user(), request.ports(),
         ImageOptions.keyValues(Input.ENV, request.env()),
         ImageOptions.keyValues(Input.LABEL, request.labels()));
@@ -422,6 +433,50 @@ public final class Engine {
       return spec.resolve(context);
     } catch (IOException e) {
       throw new InternalException("cannot prepare the base image: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The images to take unchanged layers from: those the request names, else a GitLab CI job's
+   * defaults for its target.
+   */
+  private static List<LayerReuse.Source> cacheSources(BuildRequest request, Target target) {
+    List<ImageReference> named = cacheFromImages(request);
+    if (!named.isEmpty()) {
+      return named.stream().map(image -> new LayerReuse.Source(image, true)).toList();
+    }
+    if (!request.cacheFromDefaults()) {
+      return List.of();
+    }
+    return GitlabDefaults.cacheFrom(target, request.environment()).stream()
+        .map(Engine::parseImage).flatMap(Optional::stream)
+        .map(image -> new LayerReuse.Source(image, false)).toList();
+  }
+
+  /** The images the request names to take layers from, each checked to be a registry image. */
+  private static List<ImageReference> cacheFromImages(BuildRequest request) {
+    if (!request.cacheFrom().isEmpty() && !request.cacheFromDefaults()) {
+      throw new BadInputException("give " + Input.CACHE_FROM + " or " + Input.NO_CACHE_FROM
+          + ", not both");
+    }
+    List<ImageReference> images = new ArrayList<>();
+    for (String text : request.cacheFrom()) {
+      if (text.startsWith("oci:") || text.startsWith("tar:")) {
+        throw new BadInputException(Input.CACHE_FROM + " " + text + ": layers are taken only"
+            + " from a registry image (registry.example.com/group/app:main)");
+      }
+      images.add(parseImage(text).orElseThrow(() -> new BadInputException(Input.CACHE_FROM
+          + " " + Printable.of(text) + " is not an image reference (e.g."
+          + " registry.example.com/group/app:main, lower-case)")));
+    }
+    return images;
+  }
+
+  private static Optional<ImageReference> parseImage(String text) {
+    try {
+      return text.isEmpty() ? Optional.empty() : Optional.of(ImageReference.parse(text));
+    } catch (com.google.cloud.tools.jib.api.InvalidImageReferenceException e) {
+      return Optional.empty();
     }
   }
 

@@ -48,6 +48,7 @@ final class JibEvents {
   private final boolean mountable;
   private final boolean hostBase;
   private final Set<String> builtLayers = ConcurrentHashMap.newKeySet();
+  private final Set<String> reused;
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
   /** relpack's layers by blob digest: built ones as jib says so, cached ones from the cache check. */
@@ -73,6 +74,13 @@ final class JibEvents {
    */
   JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
       boolean hostBase) {
+    this(listener, contentBytes, mountable, hostBase, Set.of());
+  }
+
+  /** @param reused relpack's layers taken from an earlier image into the cache, by name */
+  JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
+      boolean hostBase, Set<String> reused) {
+    this.reused = Set.copyOf(reused);
     this.listener = listener;
     this.contentBytes = Map.copyOf(contentBytes);
     this.mountable = mountable;
@@ -201,7 +209,7 @@ final class JibEvents {
     }
     Long bytes = contentBytes.get(name);
     return new LayerResult(name, digest, size,
-        wasBuilt(name) ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED,
+        origin(name),
         bytes == null ? OptionalLong.empty() : OptionalLong.of(bytes), delivery);
   }
 
@@ -257,6 +265,14 @@ final class JibEvents {
   private static String printable(String text) {
     String shown = text.replaceAll("[^\\x20-\\x7e]", "?");
     return shown.length() > 100 ? shown.substring(0, 100) + "..." : shown;
+  }
+
+  /** Where one of relpack's layers came from: built by jib, or taken from the cache. */
+  LayerResult.Origin origin(String layerName) {
+    if (wasBuilt(layerName)) {
+      return LayerResult.Origin.BUILT;
+    }
+    return reused.contains(layerName) ? LayerResult.Origin.REUSED : LayerResult.Origin.CACHED;
   }
 
   boolean wasBuilt(String layerName) {

@@ -48,6 +48,8 @@ import java.util.Set;
 public final class JibImageBuilder {
   private static final Instant FILE_TIME = Instant.ofEpochSecond(1);
   private static final int ATTEMPTS = 3;
+  /** What history entries name as the tool (with the version line) and as their author. */
+  static final String TOOL_NAME = "relpack";
 
   private final Settings settings;
   private final ImageListener listener;
@@ -72,6 +74,13 @@ public final class JibImageBuilder {
   }
 
   public ImageResult build(ImageSpec spec, Target target) {
+    return build(spec, target, Set.of());
+  }
+
+  /**
+   * @param reused the layers put in jib's cache from an earlier image, by name: reported so
+   */
+  public ImageResult build(ImageSpec spec, Target target, Set<String> reused) {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
@@ -84,7 +93,7 @@ public final class JibImageBuilder {
             registry.pinned().getRegistry())).orElse(false);
     boolean hostBase = spec.base().contents() instanceof BaseImage.MachineContents;
     for (int attempt = 1; ; attempt++) {
-      JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase);
+      JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase, reused);
       boolean succeeded = false;
       try {
         ImageResult result = attempt(spec, target, events, cache);
@@ -178,7 +187,7 @@ public final class JibImageBuilder {
         containerizer.withAdditionalTag(tag);
       }
       return containerizer
-          .setToolName("relpack")
+          .setToolName(TOOL_NAME)
           .setToolVersion(settings.toolVersion())
           .setApplicationLayersCache(applicationCache())
           .setBaseImageLayersCache(baseCache())
@@ -253,7 +262,12 @@ public final class JibImageBuilder {
   }
 
   private Path applicationCache() {
-    return settings.cacheRoot().resolve("jib/application");
+    return applicationCache(settings.cacheRoot());
+  }
+
+  /** jib's cache of relpack's layers, in the build's cache directory. */
+  static Path applicationCache(Path cacheRoot) {
+    return cacheRoot.resolve("jib/application");
   }
 
   private Path baseCache() {
@@ -289,7 +303,7 @@ public final class JibImageBuilder {
       } else {
         ImageLayer layer = spec.layers().get(i - baseCount);
         results.add(new LayerResult(layer.name(), blob.digest(), blob.size(),
-            events.wasBuilt(layer.name()) ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED,
+            events.origin(layer.name()),
             OptionalLong.of(layer.contentBytes()), delivery));
       }
     }
@@ -313,7 +327,7 @@ public final class JibImageBuilder {
     return Jib.fromScratch();
   }
 
-  private static FileEntriesLayer fileEntries(ImageLayer layer) {
+  static FileEntriesLayer fileEntries(ImageLayer layer) {
     FileEntriesLayer.Builder builder = FileEntriesLayer.builder().setName(layer.name());
     for (LayerEntry entry : layer.entries()) {
       builder.addEntry(new FileEntry(entry.source(), AbsoluteUnixPath.get(entry.target()),

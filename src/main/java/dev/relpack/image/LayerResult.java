@@ -19,7 +19,9 @@ public record LayerResult(String name, String digest, long size, Origin origin,
     /** Built and compressed in this build. */
     BUILT,
     /** Reused from relpack's layer cache: nothing was compressed. */
-    CACHED
+    CACHED,
+    /** Taken from an earlier image of the same content: nothing was compressed. */
+    REUSED
   }
 
   /** What became of the layer's blob at the target. */

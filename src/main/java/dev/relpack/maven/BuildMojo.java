@@ -144,6 +144,18 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter(property = "relpack.cacheDir")
   File cacheDir;
 
+  /**
+   * Images to take unchanged layers from instead of compressing them, the first that exists
+   * (default in a GitLab CI job: the target's own tags, then its default branch's and
+   * {@code latest}).
+   */
+  @Parameter(property = "relpack.cacheFrom")
+  List<String> cacheFrom;
+
+  /** Take no layers from earlier images, not even a GitLab CI job's default ones. */
+  @Parameter(property = "relpack.noCacheFrom", defaultValue = "false")
+  boolean noCacheFrom;
+
   /** Longest each registry phase may take, in seconds (default: 300). */
   @Parameter(property = "relpack.timeout")
   Long timeout;
@@ -195,6 +207,7 @@ public final class BuildMojo extends AbstractMojo {
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
         .digestFile(path(digestFile)).metadataFile(path(metadataFile))
         .dotenvFile(path(dotenvFile)).cacheDir(path(cacheDir))
+        .cacheFrom(cacheFrom).cacheFromDefaults(!noCacheFrom)
         .check(!noCheck).timeoutSeconds(timeout)
         .releaseStep(new ReleaseStep(!noRelease, Optional.ofNullable(mixEnv), !noDepsGet,
             Optional.ofNullable(releaseName), rebarProfile))

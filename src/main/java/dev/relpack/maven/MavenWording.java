@@ -23,6 +23,7 @@ final class MavenWording {
       Map.entry(Input.REGISTRY_CA, "registryCas"), Map.entry(Input.DIGEST_FILE, "digestFile"),
       Map.entry(Input.METADATA, "metadataFile"),
       Map.entry(Input.DOTENV, "dotenvFile"), Map.entry(Input.CACHE_DIR, "cacheDir"),
+      Map.entry(Input.CACHE_FROM, "cacheFrom"), Map.entry(Input.NO_CACHE_FROM, "noCacheFrom"),
       Map.entry(Input.TIMEOUT, "timeout"), Map.entry(Input.NO_CHECK, "noCheck")));
 
   private MavenWording() {}

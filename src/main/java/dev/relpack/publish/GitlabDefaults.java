@@ -133,6 +133,38 @@ public final class GitlabDefaults {
     return List.copyOf(tags);
   }
 
+  /**
+   * The images a GitLab CI job takes unchanged layers from when none are named: the target's own
+   * tags, in order (the branch's tag holds the previous pipeline's image), then the default
+   * branch's tag and {@code latest} in the target's repository (what the default branch's
+   * pipelines push, so a new branch starts from them). None outside a job or for a target that
+   * is not a registry.
+   *
+   * @param target the target, with its tags
+   */
+  public static List<String> cacheFrom(Target target, Map<String, String> env) {
+    if (!"true".equals(env.get("GITLAB_CI")) || target.registryImage().isEmpty()) {
+      return List.of();
+    }
+    ImageReference image = target.registryImage().get();
+    String repository = image.getRegistry() + "/" + image.getRepository();
+    LinkedHashSet<String> tags = new LinkedHashSet<>(target.tags());
+    variable(env, "CI_DEFAULT_BRANCH").map(GitlabDefaults::slug).filter(s -> !s.isEmpty())
+        .ifPresent(tags::add);
+    tags.add("latest");
+    return tags.stream().map(tag -> repository + ":" + tag).toList();
+  }
+
+  /**
+   * A ref name as GitLab slugs it for {@code CI_COMMIT_REF_SLUG}: lower case, every character
+   * but a-z and 0-9 replaced with '-', at most 63 characters, no '-' at either end.
+   */
+  static String slug(String ref) {
+    String slug = ref.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "-");
+    slug = slug.substring(0, Math.min(slug.length(), 63));
+    return slug.replaceAll("^-+|-+$", "");
+  }
+
   /** The release version as a tag: '+' (semver build metadata) written '_', as Helm does. */
   static Optional<String> versionTag(String version, List<String> warnings) {
     String tag = version.replace('+', '_');

@@ -143,6 +143,76 @@ public final class RegistryReader {
   public PlatformImage image(ImageReference image, Optional<Credential> credential,
       String architecture) {
     RegistryHttp http = client(image, credential);
+    Fetched manifest = platformManifest(http, image, architecture);
+    List<Descriptor> layers = layers(manifest, image);
+    JsonNode json = config(http, image, configDigest(manifest, image));
+    List<String> env = new ArrayList<>();
+    json.path("config").path("Env").forEach(variable -> env.add(variable.asText()));
+    return new PlatformImage(manifest.digest(), layers, env);
+  }
+
+  /**
+   * An image as its config describes its layers, read to reuse them.
+   *
+   * @param digest the image manifest's digest
+   * @param layers bottom first
+   */
+  public record BuiltImage(String digest, List<BuiltLayer> layers) {
+    public BuiltImage {
+      layers = List.copyOf(layers);
+    }
+  }
+
+  /**
+   * A layer of a {@link BuiltImage}.
+   *
+   * @param blob its blob
+   * @param diffId the digest of its uncompressed content, as the config's {@code rootfs} gives it
+   * @param author the {@code author} of the history entry that made it, when the history names
+   *     one entry per layer
+   * @param createdBy that entry's {@code created_by}, likewise
+   */
+  public record BuiltLayer(Descriptor blob, String diffId, Optional<String> author,
+      Optional<String> createdBy) {}
+
+  /**
+   * The layers of {@code image} for linux/{@code architecture} (chosen as {@link #image} does),
+   * each with its diff ID and the history entry that made it.
+   *
+   * @throws BadInputException when the image does not exist
+   */
+  public BuiltImage built(ImageReference image, Optional<Credential> credential,
+      String architecture) {
+    RegistryHttp http = client(image, credential);
+    Fetched manifest = platformManifest(http, image, architecture);
+    List<Descriptor> blobs = layers(manifest, image);
+    JsonNode config = config(http, image, configDigest(manifest, image));
+    JsonNode diffIds = config.path("rootfs").path("diff_ids");
+    if (diffIds.size() != blobs.size()) {
+      throw new RegistryException("registry " + image.getRegistry() + " served an image " + image
+          + " whose config lists " + diffIds.size() + " diff IDs for " + blobs.size()
+          + " layers", null);
+    }
+    List<JsonNode> history = new ArrayList<>();
+    config.path("history").forEach(entry -> {
+      if (!entry.path("empty_layer").asBoolean(false)) {
+        history.add(entry);
+      }
+    });
+    boolean paired = history.size() == blobs.size();
+    List<BuiltLayer> layers = new ArrayList<>();
+    for (int i = 0; i < blobs.size(); i++) {
+      Optional<JsonNode> entry = paired ? Optional.of(history.get(i)) : Optional.empty();
+      layers.add(new BuiltLayer(blobs.get(i),
+          requireDigest(diffIds.get(i).asText(), "a diff ID", image),
+          entry.map(e -> e.path("author")).filter(JsonNode::isTextual).map(JsonNode::asText),
+          entry.map(e -> e.path("created_by")).filter(JsonNode::isTextual).map(JsonNode::asText)));
+    }
+    return new BuiltImage(manifest.digest(), layers);
+  }
+
+  /** The image manifest for linux/{@code architecture}: {@code image}'s, or its index entry's. */
+  private Fetched platformManifest(RegistryHttp http, ImageReference image, String architecture) {
     Fetched manifest = manifest(http, image);
     for (int depth = 0; manifest.json().has("manifests"); depth++) {
       if (depth == MAX_NESTED_INDEXES) {
@@ -160,6 +230,15 @@ public final class RegistryReader {
       throw new BadInputException(image + " is not a schema 2 or OCI image (its manifest has no"
           + " config or no layers); push it again with a current client");
     }
+    return manifest;
+  }
+
+  private static String configDigest(Fetched manifest, ImageReference image) {
+    return requireDigest(manifest.json().path("config").path("digest").asText(), "its config",
+        image);
+  }
+
+  private static List<Descriptor> layers(Fetched manifest, ImageReference image) {
     List<Descriptor> layers = new ArrayList<>();
     for (JsonNode layer : manifest.json().path("layers")) {
       long size = layer.path("size").asLong(-1);
@@ -170,11 +249,7 @@ public final class RegistryReader {
       layers.add(new Descriptor(requireDigest(layer.path("digest").asText(), "a layer", image),
           size, layer.path("mediaType").asText("")));
     }
-    JsonNode json = config(http, image,
-        requireDigest(config.path("digest").asText(), "its config", image));
-    List<String> env = new ArrayList<>();
-    json.path("config").path("Env").forEach(variable -> env.add(variable.asText()));
-    return new PlatformImage(manifest.digest(), layers, env);
+    return layers;
   }
 
   /**

@@ -31,6 +31,7 @@ public final class BuildText {
     String how = switch (layer.origin()) {
       case BUILT -> " (built)";
       case CACHED -> " (reused from cache)";
+      case REUSED -> " (reused from the earlier image)";
       case BASE -> "";
     };
     return switch (layer.delivery()) {

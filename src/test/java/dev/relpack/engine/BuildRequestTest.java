@@ -45,7 +45,8 @@ class BuildRequestTest {
         "65534:65534", "/app", false, List.of(), Optional.empty(), Optional.empty(), Optional.empty(), Path.of("c"),
         true, Map.of("CI_REGISTRY_PASSWORD", "hunter2", "CI_JOB_TOKEN", "tok-123"), Path.of("/h"),
         BuildRequest.DEFAULT_TIMEOUT, ReleaseStep.NONE,
-        List.of(new dev.relpack.auth.RegistryLogin("r.example.com", "u", "s3cret-pw", "settings")));
+        List.of(new dev.relpack.auth.RegistryLogin("r.example.com", "u", "s3cret-pw", "settings")),
+        List.of(), true);
     String text = request.toString();
     assertTrue(text.contains("registry.example.com/app"), text);
     assertFalse(text.contains("hunter2") || text.contains("tok-123"), text);

@@ -244,4 +244,33 @@ class GitlabDefaultsTest {
     assertEquals("{tag} \"\" is empty (a CI variable that is not set in this job, perhaps)",
         e.getMessage());
   }
+
+  @Test
+  void aJobTakesLayersFromItsOwnTagsThenItsDefaultBranchAndLatest() {
+    Map<String, String> env = branchJob("feature/Login", "feature-login");
+    Target target = Target.parse(PROJECT + ":0.1.0", List.of("1a2b3c4d", "feature-login"));
+
+    assertEquals(List.of(PROJECT + ":0.1.0", PROJECT + ":1a2b3c4d", PROJECT + ":feature-login",
+        PROJECT + ":main", PROJECT + ":latest"), GitlabDefaults.cacheFrom(target, env));
+  }
+
+  @Test
+  void theDefaultBranchIsSluggedAsGitlabSlugsItsRefs() {
+    Map<String, String> env = branchJob("main", "main");
+    env.put("CI_DEFAULT_BRANCH", "Release/2024.x");
+    Target target = Target.parse(PROJECT + ":latest", List.of());
+
+    assertEquals(List.of(PROJECT + ":latest", PROJECT + ":release-2024-x"),
+        GitlabDefaults.cacheFrom(target, env));
+    assertEquals("a".repeat(62), GitlabDefaults.slug("-" + "A".repeat(70)));
+    assertEquals("x-y", GitlabDefaults.slug("__x__y__".replace("__", "_")));
+  }
+
+  @Test
+  void noImagesAreTakenFromOutsideAJobOrForAFileTarget() {
+    assertEquals(List.of(), GitlabDefaults.cacheFrom(Target.parse(PROJECT + ":1", List.of()),
+        Map.of()));
+    assertEquals(List.of(), GitlabDefaults.cacheFrom(Target.parse("oci:/tmp/layout", List.of()),
+        job()));
+  }
 }
