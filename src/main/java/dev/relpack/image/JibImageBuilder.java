@@ -96,7 +96,7 @@ public final class JibImageBuilder {
       JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase, reused);
       boolean succeeded = false;
       try {
-        ImageResult result = attempt(spec, target, events, cache);
+        ImageResult result = attempt(spec, target, events, cache, reused);
         succeeded = true;
         return result;
       } catch (CorruptBlobException e) {
@@ -139,8 +139,8 @@ public final class JibImageBuilder {
     }
   }
 
-  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache)
-      throws Exception {
+  private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache,
+      Set<String> reused) throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
@@ -148,7 +148,7 @@ public final class JibImageBuilder {
     if (target instanceof RegistryTarget) {
       // oci: and tar: targets check every blob as they write it; a push has no such place
       events.cached(cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource
-          archive ? Optional.of(archive.tar()) : Optional.empty()));
+          archive ? Optional.of(archive.tar()) : Optional.empty(), reused));
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())

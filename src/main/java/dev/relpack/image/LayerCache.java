@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -65,10 +66,12 @@ final class LayerCache {
   /**
    * Checks what the caches hold for these layers and for an archive base's layers.
    *
+   * @param verified layers (by name) put in the cache by this build after checking them
+   *     against their digests: not hashed again
    * @return the layers jib will take from the cache, intact: their names by blob digest
    */
-  Map<String, String> check(List<FileEntriesLayer> layers, Optional<Path> archiveBase)
-      throws IOException {
+  Map<String, String> check(List<FileEntriesLayer> layers, Optional<Path> archiveBase,
+      Set<String> verified) throws IOException {
     Map<String, String> intact = new HashMap<>();
     if (Files.isDirectory(application.resolve("layers"))) {
       Cache cache = cache(application);
@@ -78,7 +81,8 @@ final class LayerCache {
         if (cached.isPresent()) {
           DescriptorDigest digest = cached.get().getDigest();
           Path dir = application.resolve("layers").resolve(digest.getHash());
-          if (checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
+          if (verified.contains(layer.getName())
+              || checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
             intact.put(digest.toString(), layer.getName());
           }
         }

@@ -267,8 +267,9 @@ public final class LayerReuse {
       throws IOException {
     String digestHex = hex(layer.blob().digest());
     Path target = application.resolve("layers").resolve(digestHex);
-    if (Files.isDirectory(target)) {
-      return Optional.empty(); // jib has the blob already, under another selector
+    if (Files.exists(target)) {
+      // jib's cache has the blob under another selector: left to jib and its checks
+      return Optional.of("the cache holds its blob already");
     }
     Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
     Files.createDirectories(staging);
