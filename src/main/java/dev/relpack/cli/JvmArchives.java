@@ -29,6 +29,10 @@ import java.util.Set;
  */
 final class JvmArchives {
   private static final String CHECKSUM = ".crc32c";
+  /** The classes a build loaded, for the archive made after it returned ({@link ArchiveMaker}). */
+  private static final String CLASS_LIST = ".classlist";
+  /** What a killed build or maker left (a class list, a half-written archive) goes after a day. */
+  private static final Duration LEFTOVER_AGE = Duration.ofDays(1);
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
   private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(
@@ -107,6 +111,28 @@ final class JvmArchives {
         if (Files.getLastModifiedTime(other).compareTo(monthAgo) < 0) {
           Files.deleteIfExists(other);
           Files.deleteIfExists(dir.resolve(other.getFileName() + CHECKSUM));
+        }
+      }
+    }
+  }
+
+  /**
+   * Where a build records the classes it loads (-XX:DumpLoadedClassList), in the private directory
+   * (created if need be); empty if the directory is not private. The name is this process's own,
+   * so builds running at once never share one.
+   */
+  Optional<Path> classList(String name) throws IOException {
+    return writable().map(d -> d.resolve(name + "." + ProcessHandle.current().pid() + CLASS_LIST));
+  }
+
+  /** Removes class lists and half-written archives that a killed build or maker left behind. */
+  void dropLeftovers() throws IOException {
+    FileTime dayAgo = FileTime.from(Instant.now().minus(LEFTOVER_AGE));
+    try (Stream<Path> all = Files.list(dir)) {
+      for (Path file : all.filter(p -> p.toString().endsWith(CLASS_LIST)
+          || p.toString().endsWith(".tmp")).toList()) {
+        if (Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).compareTo(dayAgo) < 0) {
+          Files.deleteIfExists(file);
         }
       }
     }

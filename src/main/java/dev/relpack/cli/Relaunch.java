@@ -18,11 +18,12 @@ import java.util.concurrent.TimeUnit;
  * Runs {@code build} in a second JVM started with flags a short-lived CLI needs: the C1 compiler
  * only (on two cores the C2 compiler threads compete with the build itself) and the serial
  * collector, plus an application class-data archive of relpack's own classes once one exists.
- * {@code java -jar} cannot pass JVM flags, so the launcher does; together they take a warm build of
- * the demo release from about 2 s to about 1.2 s. The archive is made by the first build whose
- * cache already held an earlier build (so a CI job without a kept cache never pays for making it),
- * kept in this user's private state directory, never in the shared cache ({@link JvmArchives}),
- * and replaced when the JDK or the jar changes. Anything unexpected, or
+ * {@code java -jar} cannot pass JVM flags, so the launcher does. The archive is asked for by the
+ * first build whose cache already held an earlier build (so a CI job without a kept cache never
+ * makes one): that build records the names of the classes it loads, and once it has returned
+ * {@link ArchiveMaker} makes the archive in the background, so no build waits for it. It is kept
+ * in this user's private state directory, never in the shared cache ({@link JvmArchives}), and
+ * replaced when the JDK, the jar or the JVM options change. Anything unexpected, or
  * {@code RELPACK_NO_RELAUNCH=1}, and the build runs in this JVM instead.
  */
 final class Relaunch {
@@ -48,16 +49,13 @@ final class Relaunch {
       Optional<JvmArchives> archives = JvmArchives.forUser(env, home);
       String name = archiveName(launch.get());
       Optional<Path> archive = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile);
-      Path dumping = null;
+      Path classList = null;
       if (archive.isEmpty() && archives.isPresent()
           && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
-        Optional<Path> dir = archives.get().writable();
-        if (dir.isPresent()) {
-          dumping = dir.get().resolve(name + "." + ProcessHandle.current().pid() + ".tmp");
-        }
+        classList = archives.get().classList(name).orElse(null);
       }
       Optional<Path> errorDir = archives.map(JvmArchives::dir).filter(Files::isDirectory);
-      int status = runChild(launch.get(), archive, dumping, errorDir, args);
+      int status = runChild(launch.get(), archive, classList, errorDir, args);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
         Files.deleteIfExists(archive.get());
@@ -65,8 +63,8 @@ final class Relaunch {
             + "; removed it, building again without it");
         status = runChild(launch.get(), Optional.empty(), null, errorDir, args);
       }
-      if (dumping != null) {
-        keepOrDrop(archives.get(), dumping, name, status);
+      if (classList != null) {
+        makeArchiveLater(launch.get(), archives.get(), name, classList, status);
       }
       return Optional.of(status);
     } catch (IOException | RuntimeException e) {
@@ -74,7 +72,7 @@ final class Relaunch {
     }
   }
 
-  private static int runChild(Launch launch, Optional<Path> archive, Path dumping,
+  private static int runChild(Launch launch, Optional<Path> archive, Path classList,
       Optional<Path> errorDir, String[] args) throws IOException {
     List<String> command = new ArrayList<>(List.of(launch.java()));
     command.addAll(FLAGS);
@@ -85,8 +83,8 @@ final class Relaunch {
       // CPU as the archive saves; JvmArchives checks this one's CRC32C instead.
       command.add("-XX:SharedArchiveFile=" + archive.get());
       Files.setLastModifiedTime(archive.get(), FileTime.from(Instant.now())); // in use: keep it
-    } else if (dumping != null) {
-      command.add("-XX:ArchiveClassesAtExit=" + dumping);
+    } else if (classList != null) {
+      command.add("-XX:DumpLoadedClassList=" + classList); // names only: costs the build ~nothing
     }
     command.addAll(launch.jvmOptions());
     command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.jar().toString(),
@@ -127,15 +125,21 @@ final class Relaunch {
   }
 
   /**
-   * The archive fits one JDK build and one jar exactly; the name says which. FNV-1a, not SHA-256:
-   * setting up the JDK's security providers would cost this short-lived JVM ~50 ms, and a
-   * collision is harmless (the JVM checks an archive against the JDK and jar, and ignores it).
+   * The archive fits one JDK build, one jar and one set of JVM options exactly; the name says
+   * which. It is a static archive (JDK classes too), which a JVM that cannot map it ignores
+   * together with the JDK's own, so it names the JDK's module image as well as its version.
+   * FNV-1a, not SHA-256: setting up the JDK's security providers would cost this short-lived JVM
+   * ~50 ms, and a collision is harmless (the JVM checks an archive against the JDK and jar).
    */
   private static String archiveName(Launch launch) throws IOException {
     BasicFileAttributes jar = Files.readAttributes(launch.jar(), BasicFileAttributes.class);
+    BasicFileAttributes modules = Files.readAttributes(
+        Path.of(System.getProperty("java.home"), "lib", "modules"), BasicFileAttributes.class);
     String identity = String.join("\n", System.getProperty("java.home"),
-        System.getProperty("java.vm.version"), launch.jar().toString(), String.valueOf(jar.size()),
-        String.valueOf(jar.lastModifiedTime().toMillis()));
+        System.getProperty("java.vm.version"), String.valueOf(modules.size()),
+        String.valueOf(modules.lastModifiedTime().toMillis()), launch.jar().toString(),
+        String.valueOf(jar.size()), String.valueOf(jar.lastModifiedTime().toMillis()),
+        String.join("\n", launch.jvmOptions()));
     long hash = 0xcbf29ce484222325L;
     for (byte b : identity.getBytes(StandardCharsets.UTF_8)) {
       hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
@@ -143,13 +147,18 @@ final class Relaunch {
     return "relpack-" + Long.toHexString(hash) + ".jsa";
   }
 
-  /** Keeps the archive of a whole, successful build; the build's status stands either way. */
-  private static void keepOrDrop(JvmArchives archives, Path dumped, String name, int status) {
+  /**
+   * After a whole, successful build, starts the archive's making in the background and returns:
+   * the build's status stands either way, and nothing waits for the archive.
+   */
+  private static void makeArchiveLater(Launch launch, JvmArchives archives, String name,
+      Path classList, int status) {
     try {
-      if (status == 0) {
-        archives.keep(dumped, name);
+      if (status == 0 && Files.isRegularFile(classList)) {
+        ArchiveMaker.startInBackground(launch.java(), launch.jvmOptions(), launch.jar(),
+            archives.dir(), name, classList);
       } else {
-        Files.deleteIfExists(dumped);
+        Files.deleteIfExists(classList);
       }
     } catch (IOException | RuntimeException e) {
       // a missing archive costs the next build some speed, nothing else

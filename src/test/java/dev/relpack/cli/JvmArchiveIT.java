@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -22,6 +23,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +58,7 @@ class JvmArchiveIT {
     // two genuine builds: the second makes relpack's own archive, so every name it uses exists
     build(work.resolve("out1")).requireSuccess();
     build(work.resolve("out2")).requireSuccess();
-    List<Path> own = archivesUnder(home.resolve(".local/state"));
+    List<Path> own = awaitArchive();
     assertEquals(1, own.size(), "the second build keeps one archive in the state directory");
     assertEquals(List.of(), archivesUnder(home.resolve(".cache")), "nothing of the JVM's in the cache");
 
@@ -82,7 +84,7 @@ class JvmArchiveIT {
   void aDamagedArchiveOfItsOwnIsIgnored() throws Exception {
     build(work.resolve("out1")).requireSuccess();
     build(work.resolve("out2")).requireSuccess();
-    Path own = archivesUnder(home.resolve(".local/state")).get(0);
+    Path own = awaitArchive().get(0);
     byte[] bytes = Files.readAllBytes(own);
     for (int i = bytes.length / 3; i < bytes.length * 2 / 3; i += 97) {
       bytes[i] ^= 0x5a; // damage in the middle, past the header the JVM checks first
@@ -96,6 +98,29 @@ class JvmArchiveIT {
         "the damaged archive was used: " + result.stderr());
     assertTrue(!Files.exists(own) || !java.util.Arrays.equals(bytes, Files.readAllBytes(own)),
         "the damaged archive is gone or made again");
+  }
+
+  /** The background maker's own work done (ArchiveMakerIT tests that it is in the background). */
+  @AfterEach
+  void awaitMakers() {
+    ProcessHandle.allProcesses().filter(p -> String.join(" ", p.info().arguments()
+        .orElse(new String[0])).contains(jar.toString())).forEach(p -> p.onExit().join());
+  }
+
+  /** The archive the second build asked for, once its maker has made it. */
+  private List<Path> awaitArchive() throws Exception {
+    Path dir = home.resolve(".local/state/relpack/jvm");
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+    while (true) {
+      try (Stream<Path> files = Files.list(dir)) {
+        List<Path> archives = files.filter(p -> p.toString().endsWith(".jsa")).toList();
+        if (!archives.isEmpty()) {
+          return archives;
+        }
+      }
+      assertTrue(Instant.now().isBefore(deadline), "no archive made within 3 minutes");
+      Thread.sleep(100); // polling a background process's work
+    }
   }
 
   private Command.Result build(Path out) {

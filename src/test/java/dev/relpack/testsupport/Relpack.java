@@ -10,6 +10,7 @@ import java.util.Map;
 
 /** Runs {@code java -jar target/relpack.jar}, exactly as a user does. */
 public final class Relpack {
+  private static final Path STATE = Path.of("target/it-state").toAbsolutePath();
   private final Path home;
   private final Map<String, String> env = new HashMap<>();
   private final List<String> jvmOptions = new ArrayList<>();
@@ -65,6 +66,9 @@ public final class Relpack {
         .forEach(name -> environment.put(name, null));
     environment.put("HOME", home.toString());
     environment.put("XDG_CACHE_HOME", home.resolve(".cache").toString());
+    // the JVM archive made in the background after a build outlives the test's temporary HOME,
+    // so it is made where deleting that HOME cannot race with it
+    environment.put("XDG_STATE_HOME", STATE.toString());
     environment.putAll(env);
     return environment;
   }
