@@ -13,6 +13,7 @@ import dev.relpack.error.BadInputException;
 import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.Input;
 import dev.relpack.error.InternalException;
+import dev.relpack.error.RegistryException;
 import dev.relpack.image.ImageDefaults;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
@@ -40,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
@@ -56,6 +58,12 @@ import java.util.function.Consumer;
  */
 public final class Engine {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The longest taking layers from an earlier image may take: far longer than fetching a
+   * release's layers from a registry on the job's network, short enough that a stalled one does
+   * not hold a job long for a saving.
+   */
+  static final Duration REUSE_TIME = Duration.ofSeconds(60);
   private final Path machineRoot;
 
   /** @param machineRoot the machine {@code --from host} takes files from ({@code /}) */
@@ -165,16 +173,9 @@ public final class Engine {
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
         Duration.ofSeconds(1), building), reporter);
-    List<LayerReuse.Source> sources = cacheSources(plan.request(), target);
-    ImageResult image = building.run("building " + target.display(), () -> {
-      LayerReuse.Outcome reused = new LayerReuse(plan.cacheRoot(), ToolVersion.line(),
-          registries.reader(), registries.credentials(), reporter).reuse(plan.spec(), sources);
-      reused.from().filter(from -> !reused.layers().isEmpty()).ifPresent(from -> reporter.step(
-          "Took " + String.join(", ", reused.layers()) + " from " + from + " ("
-              + String.format(java.util.Locale.ROOT, "%.1f MB", reused.fetchedBytes() / 1e6)
-              + " fetched, nothing compressed)"));
-      return builder.build(plan.spec(), target, java.util.Set.copyOf(reused.layers()));
-    });
+    LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
+    ImageResult image = building.run("building " + target.display(),
+        () -> builder.build(plan.spec(), target, reused.layers()));
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
         Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep());
     try {
@@ -437,6 +438,45 @@ public final class Engine {
   }
 
   /**
+   * Takes the layers the cache lacks from an earlier image, where they are the same, in a phase
+   * of its own: an earlier image is only ever a saving, so a registry too slow to give it in
+   * {@link #REUSE_TIME} costs the build that long and no more, and never fails it.
+   */
+  private static LayerReuse.Outcome reuse(BuildPlan plan, List<LayerReuse.Source> sources,
+      Reporter reporter) {
+    if (sources.isEmpty()) {
+      return LayerReuse.Outcome.none();
+    }
+    BuildPlan.Registries registries = plan.registries();
+    Duration budget = plan.request().timeout().compareTo(REUSE_TIME) < 0
+        ? plan.request().timeout() : REUSE_TIME;
+    RegistryDeadline phase = RegistryDeadline.of(budget, sources.stream()
+        .map(s -> s.image().getRegistry()).distinct().toList(), registries.trust());
+    LayerReuse reuse = new LayerReuse(plan.cacheRoot(), ToolVersion.line(),
+        registries.reader().withTimeout(budget), registries.credentials(), reporter,
+        phase.executor(), () -> !phase.expired());
+    LayerReuse.Outcome outcome;
+    try {
+      outcome = phase.run("taking layers from an earlier image",
+          () -> reuse.reuse(plan.spec(), sources));
+    } catch (RegistryException e) {
+      String message = Input.CACHE_FROM + ": no layers taken, the registry did not give them"
+          + " within " + budget.toSeconds() + " s; compressing them instead";
+      if (sources.stream().anyMatch(LayerReuse.Source::named)) {
+        reporter.warn(message);
+      } else {
+        reporter.debug(message);
+      }
+      return LayerReuse.Outcome.none();
+    }
+    outcome.from().filter(from -> !outcome.layers().isEmpty()).ifPresent(from -> reporter.step(
+        "Took " + String.join(", ", outcome.layers().keySet()) + " from " + from + " ("
+            + String.format(Locale.ROOT, "%.1f MB", outcome.fetchedBytes() / 1e6)
+            + " fetched instead of compressed)"));
+    return outcome;
+  }
+
+  /**
    * The images to take unchanged layers from: those the request names, else a GitLab CI job's
    * defaults for its target.
    */
@@ -462,7 +502,7 @@ public final class Engine {
     List<ImageReference> images = new ArrayList<>();
     for (String text : request.cacheFrom()) {
       if (text.startsWith("oci:") || text.startsWith("tar:")) {
-        throw new BadInputException(Input.CACHE_FROM + " " + text + ": layers are taken only"
+        throw new BadInputException(Input.CACHE_FROM + " " + Printable.of(text) + ": layers are taken only"
             + " from a registry image (registry.example.com/group/app:main)");
       }
       images.add(parseImage(text).orElseThrow(() -> new BadInputException(Input.CACHE_FROM

@@ -74,13 +74,14 @@ public final class JibImageBuilder {
   }
 
   public ImageResult build(ImageSpec spec, Target target) {
-    return build(spec, target, Set.of());
+    return build(spec, target, Map.of());
   }
 
   /**
-   * @param reused the layers put in jib's cache from an earlier image, by name: reported so
+   * @param reused the layers put in jib's cache from an earlier image: their blob digests by
+   *     name, reported as reused and not hashed again
    */
-  public ImageResult build(ImageSpec spec, Target target, Set<String> reused) {
+  public ImageResult build(ImageSpec spec, Target target, Map<String, String> reused) {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
@@ -93,7 +94,8 @@ public final class JibImageBuilder {
             registry.pinned().getRegistry())).orElse(false);
     boolean hostBase = spec.base().contents() instanceof BaseImage.MachineContents;
     for (int attempt = 1; ; attempt++) {
-      JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase, reused);
+      JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase,
+          reused.keySet());
       boolean succeeded = false;
       try {
         ImageResult result = attempt(spec, target, events, cache, reused);
@@ -140,7 +142,7 @@ public final class JibImageBuilder {
   }
 
   private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache,
-      Set<String> reused) throws Exception {
+      Map<String, String> reused) throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();

@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -66,12 +65,12 @@ final class LayerCache {
   /**
    * Checks what the caches hold for these layers and for an archive base's layers.
    *
-   * @param verified layers (by name) put in the cache by this build after checking them
-   *     against their digests: not hashed again
+   * @param verified the blob digests, by layer name, that this build put in the cache after
+   *     checking them: not hashed again while the cache still gives those layers those blobs
    * @return the layers jib will take from the cache, intact: their names by blob digest
    */
   Map<String, String> check(List<FileEntriesLayer> layers, Optional<Path> archiveBase,
-      Set<String> verified) throws IOException {
+      Map<String, String> verified) throws IOException {
     Map<String, String> intact = new HashMap<>();
     if (Files.isDirectory(application.resolve("layers"))) {
       Cache cache = cache(application);
@@ -81,7 +80,7 @@ final class LayerCache {
         if (cached.isPresent()) {
           DescriptorDigest digest = cached.get().getDigest();
           Path dir = application.resolve("layers").resolve(digest.getHash());
-          if (verified.contains(layer.getName())
+          if (digest.toString().equals(verified.get(layer.getName()))
               || checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
             intact.put(digest.toString(), layer.getName());
           }
@@ -222,7 +221,13 @@ final class LayerCache {
     }
   }
 
-  private static Cache cache(Path directory) throws IOException {
+  /** Whether jib's cache {@code application} has an entry for the blob {@code digest}. */
+  static boolean exists(Path application, String digest) {
+    return Files.exists(application.resolve("layers")
+        .resolve(digest.substring(digest.indexOf(':') + 1)), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  static Cache cache(Path directory) throws IOException {
     try {
       return Cache.withDirectory(directory);
     } catch (com.google.cloud.tools.jib.api.CacheDirectoryCreationException e) {

@@ -4,20 +4,20 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
+import dev.relpack.error.Input;
 import dev.relpack.error.RelpackException;
 import dev.relpack.format.MediaTypes;
 import dev.relpack.io.FileTrees;
 import dev.relpack.publish.BuildListener;
 import dev.relpack.registry.RegistryReader;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +34,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.zip.GZIPInputStream;
+import java.util.function.BooleanSupplier;
 
 /**
  * Takes relpack's layers from an image built before ({@code --cache-from}) instead of compressing
@@ -57,26 +56,32 @@ import java.util.zip.GZIPInputStream;
  * the blob, {@code selectors/SELECTOR} the digest of the layer whose entries give that selector.
  */
 public final class LayerReuse {
-  private static final int THREADS = 2;
-
   private final Path application;
   private final RegistryReader registry;
   private final RegistryCredentials credentials;
   private final String createdBy;
   private final BuildListener listener;
+  private final ExecutorService threads;
+  private final BooleanSupplier wanted;
 
   /**
    * @param cacheRoot the build's cache directory (jib's caches are inside it)
    * @param toolVersion the release line relpack's history entries record: only layers made by
    *     this line are taken
+   * @param threads where layers are taken in parallel (the phase's, stopped with it)
+   * @param wanted whether the phase still wants the result: once it gave up, nothing more is
+   *     put in the cache
    */
   public LayerReuse(Path cacheRoot, String toolVersion, RegistryReader registry,
-      RegistryCredentials credentials, BuildListener listener) {
+      RegistryCredentials credentials, BuildListener listener, ExecutorService threads,
+      BooleanSupplier wanted) {
     this.application = JibImageBuilder.applicationCache(cacheRoot);
     this.registry = registry;
     this.credentials = credentials;
     this.createdBy = JibImageBuilder.TOOL_NAME + ":" + toolVersion;
     this.listener = listener;
+    this.threads = threads;
+    this.wanted = wanted;
   }
 
   /**
@@ -91,23 +96,24 @@ public final class LayerReuse {
    * What was taken.
    *
    * @param from the image the layers were taken from, when one was read
-   * @param layers the names of the layers taken, bottom first
+   * @param layers the layers taken: their blob digests by name, bottom first
    * @param fetchedBytes the bytes of the blobs fetched to take them
    */
-  public record Outcome(Optional<ImageReference> from, List<String> layers, long fetchedBytes) {
+  public record Outcome(Optional<ImageReference> from, Map<String, String> layers,
+      long fetchedBytes) {
     public Outcome {
-      layers = List.copyOf(layers);
+      layers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(layers));
     }
 
-    static Outcome none() {
-      return new Outcome(Optional.empty(), List.of(), 0);
+    public static Outcome none() {
+      return new Outcome(Optional.empty(), Map.of(), 0);
     }
   }
 
   /**
    * Fills jib's cache with the layers of {@code spec} that the first existing image of
-   * {@code sources} has, as far as they are missing from the cache. Never fails the build: what
-   * cannot be taken is compressed as usual, and why is said with -v.
+   * {@code sources} has, as far as they are missing from the cache. Does not fail the build:
+   * what cannot be taken is compressed as usual, and why is said with -v.
    */
   public Outcome reuse(ImageSpec spec, List<Source> sources) {
     if (sources.isEmpty()) {
@@ -136,12 +142,16 @@ public final class LayerReuse {
   private record Read(ImageReference image, Optional<Credential> credential,
       RegistryReader.BuiltImage built) {}
 
+  /** A layer's tar as jib writes it: its digest (the diff ID) and size. */
+  private record Tar(String diffId, long size) {}
+
   private List<FileEntriesLayer> missing(ImageSpec spec) throws IOException {
     List<FileEntriesLayer> missing = new ArrayList<>();
-    Cache cache = Files.isDirectory(application.resolve("layers")) ? cache() : null;
+    Optional<Cache> cache = Files.isDirectory(application.resolve("layers"))
+        ? Optional.of(LayerCache.cache(application)) : Optional.empty();
     for (ImageLayer layer : spec.layers()) {
       FileEntriesLayer entries = JibImageBuilder.fileEntries(layer);
-      if (cache == null || !cached(cache, entries)) {
+      if (cache.isEmpty() || !cached(cache.get(), entries)) {
         missing.add(entries);
       }
     }
@@ -159,16 +169,16 @@ public final class LayerReuse {
   private Optional<Read> firstExisting(List<Source> sources, String architecture) {
     for (Source source : sources) {
       ImageReference image = source.image();
-      Optional<Credential> credential =
-          credentials.credential(image, event -> listener.debug(event.getMessage()));
       try {
+        Optional<Credential> credential =
+            credentials.credential(image, event -> listener.debug(event.getMessage()));
         return Optional.of(new Read(image, credential,
             registry.built(image, credential, architecture)));
       } catch (BadInputException e) {
-        tell(source, "{cache-from} " + image + ": " + e.getMessage()
+        tell(source, Input.CACHE_FROM + " " + image + ": " + e.getMessage()
             + "; its layers are not reused");
       } catch (RelpackException e) {
-        tell(source, "{cache-from} " + image + " cannot be read (" + e.getMessage()
+        tell(source, Input.CACHE_FROM + " " + image + " cannot be read (" + e.getMessage()
             + "); its layers are not reused");
       }
     }
@@ -189,61 +199,56 @@ public final class LayerReuse {
     previous.built().layers().forEach(layer -> byDiffId.putIfAbsent(layer.diffId(), layer));
     listener.debug("taking layers from " + previous.image() + "@" + previous.built().digest()
         + " where they are the same");
-    ExecutorService threads = Executors.newFixedThreadPool(THREADS);
-    try {
-      List<Future<Optional<Long>>> taken = new ArrayList<>();
-      for (FileEntriesLayer layer : missing) {
-        taken.add(threads.submit(() -> takeOne(layer, byDiffId, previous)));
-      }
-      List<String> names = new ArrayList<>();
-      long fetched = 0;
-      for (int i = 0; i < missing.size(); i++) {
-        Optional<Long> bytes = result(taken.get(i));
-        if (bytes.isPresent()) {
-          names.add(missing.get(i).getName());
-          fetched += bytes.get();
-        }
-      }
-      return new Outcome(Optional.of(previous.image()), names, fetched);
-    } finally {
-      threads.shutdownNow();
+    List<Future<Optional<RegistryReader.Descriptor>>> taken = new ArrayList<>();
+    for (FileEntriesLayer layer : missing) {
+      taken.add(threads.submit(() -> takeOne(layer, byDiffId, previous)));
     }
+    Map<String, String> layers = new LinkedHashMap<>();
+    long fetched = 0;
+    for (int i = 0; i < missing.size(); i++) {
+      Optional<RegistryReader.Descriptor> blob = result(taken.get(i));
+      if (blob.isPresent()) {
+        layers.put(missing.get(i).getName(), blob.get().digest());
+        fetched += blob.get().size();
+      }
+    }
+    return new Outcome(Optional.of(previous.image()), layers, fetched);
   }
 
-  /** @return the bytes fetched, when the layer was taken */
-  private Optional<Long> takeOne(FileEntriesLayer layer,
-      Map<String, RegistryReader.BuiltLayer> byDiffId, Read previous) throws IOException {
+  /**
+   * Takes one layer, if it can be: never throws, as one layer's trouble is no reason to give up
+   * the others.
+   *
+   * @return the blob taken
+   */
+  private Optional<RegistryReader.Descriptor> takeOne(FileEntriesLayer layer,
+      Map<String, RegistryReader.BuiltLayer> byDiffId, Read previous) {
     String name = layer.getName();
-    String diffId = diffId(layer);
-    RegistryReader.BuiltLayer candidate = byDiffId.get(diffId);
-    if (candidate == null) {
-      listener.debug("layer " + name + " is not in " + previous.image() + " (it changed); compressing it");
+    try {
+      Tar tar = tar(layer);
+      RegistryReader.BuiltLayer candidate = byDiffId.get(tar.diffId());
+      if (candidate == null) {
+        listener.debug("layer " + name + " is not in " + previous.image()
+            + " (it changed); compressing it");
+        return Optional.empty();
+      }
+      Optional<String> refusal = refusal(candidate, tar).or(() -> install(candidate, tar, layer,
+          previous));
+      if (refusal.isPresent()) {
+        listener.debug("layer " + name + " is in " + previous.image() + ", but "
+            + refusal.get() + "; compressing it");
+        return Optional.empty();
+      }
+      return Optional.of(candidate.blob());
+    } catch (IOException | RuntimeException e) {
+      listener.debug("layer " + name + " cannot be taken from " + previous.image() + " ("
+          + e + "); compressing it");
       return Optional.empty();
     }
-    Optional<String> refusal = refusal(candidate);
-    if (refusal.isPresent()) {
-      listener.debug("layer " + name + " is in " + previous.image() + ", but " + refusal.get()
-          + "; compressing it");
-      return Optional.empty();
-    }
-    Optional<DescriptorDigest> selector = selector(layer);
-    if (selector.isEmpty()) {
-      listener.debug("layer " + name + ": jib's cache cannot be told of it (jib's selector is"
-          + " not reachable); compressing it");
-      return Optional.empty();
-    }
-    Optional<String> problem = install(candidate, diffId, layer, previous);
-    if (problem.isPresent()) {
-      listener.debug("layer " + name + " is in " + previous.image() + ", but " + problem.get()
-          + "; compressing it");
-      return Optional.empty();
-    }
-    writeSelector(selector.get(), candidate.blob().digest());
-    return Optional.of(candidate.blob().size());
   }
 
   /** Why a layer with the same content may not be taken: its blob might not be ours, byte for byte. */
-  private Optional<String> refusal(RegistryReader.BuiltLayer layer) {
+  private Optional<String> refusal(RegistryReader.BuiltLayer layer, Tar tar) {
     if (!layer.author().equals(Optional.of(JibImageBuilder.TOOL_NAME))
         || !layer.createdBy().equals(Optional.of(createdBy))) {
       return Optional.of("it was made by " + layer.createdBy().orElse("an unknown tool")
@@ -254,49 +259,63 @@ public final class LayerReuse {
       return Optional.of("its blob is of type " + (type.isEmpty() ? "(none)" : type)
           + ", not a gzip layer");
     }
+    // deflate never makes data much larger than it was: a larger blob is not this layer
+    if (layer.blob().size() > tar.size() + tar.size() / 1000 + 1024) {
+      return Optional.of("its blob of " + layer.blob().size() + " bytes is larger than the layer's"
+          + " " + tar.size() + " bytes compress to");
+    }
+    if (LayerCache.exists(application, layer.blob().digest())) {
+      // jib's cache has the blob under another selector: left to jib and its checks
+      return Optional.of("the cache holds its blob already");
+    }
     return Optional.empty();
   }
 
   /**
-   * Fetches the blob into jib's layout beside the cache, checks it and moves it in.
+   * Fetches the blob beside jib's layout, checks it is exactly what compressing the layer here
+   * gives, and moves it in, with the selector jib finds it by.
    *
    * @return what is wrong with the blob, if anything
    */
-  private Optional<String> install(RegistryReader.BuiltLayer layer, String diffId,
-      FileEntriesLayer ours, Read previous) throws IOException {
-    String digestHex = hex(layer.blob().digest());
-    Path target = application.resolve("layers").resolve(digestHex);
-    if (Files.exists(target)) {
-      // jib's cache has the blob under another selector: left to jib and its checks
-      return Optional.of("the cache holds its blob already");
+  private Optional<String> install(RegistryReader.BuiltLayer layer, Tar tar,
+      FileEntriesLayer ours, Read previous) {
+    Optional<DescriptorDigest> selector = selector(ours);
+    if (selector.isEmpty()) {
+      return Optional.of("jib's cache cannot be told of it (jib's selector is not reachable)");
     }
+    String digest = layer.blob().digest();
     Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
-    Files.createDirectories(staging);
     try {
-      Path blob = staging.resolve(hex(diffId));
+      Files.createDirectories(staging);
+      Path blob = staging.resolve(hex(tar.diffId()));
       try {
         registry.blob(previous.image(), previous.credential(), layer.blob(),
             body -> Files.copy(body, blob));
       } catch (RelpackException e) {
-        return Optional.of("its blob " + layer.blob().digest() + " cannot be fetched ("
-            + e.getMessage() + ")");
+        return Optional.of("its blob " + digest + " cannot be fetched (" + e.getMessage() + ")");
       }
-      Optional<String> different = difference(blob, ours);
+      Optional<String> different = GzipMatch.difference(blob,
+          new ReproducibleLayerBuilder(ImmutableList.copyOf(ours.getEntries())).build());
       if (different.isPresent()) {
-        return Optional.of("its blob " + layer.blob().digest() + " decompresses to "
-            + different.get() + ", not to this layer (diff ID " + diffId + ") as its config says");
+        return Optional.of("its blob " + digest + " holds " + different.get()
+            + ", not this layer as compressed here");
       }
+      if (!wanted.getAsBoolean()) {
+        return Optional.of("the time for taking layers ran out");
+      }
+      Path target = application.resolve("layers").resolve(hex(digest));
       Files.createDirectories(target.getParent());
       try {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
         // another build put it there first: the same blob, by its name
       }
+      writeSelector(selector.get(), digest);
       return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of("it cannot be put in the cache (" + e.getMessage() + ")");
     } finally {
-      if (Files.exists(staging)) {
-        FileTrees.deleteRecursively(staging);
-      }
+      deleteQuietly(staging);
     }
   }
 
@@ -309,32 +328,16 @@ public final class LayerReuse {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** The digest of the layer's tar as jib writes it, computed without compressing. */
-  static String diffId(FileEntriesLayer layer) throws IOException {
-    return new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build()
-        .writeTo(OutputStream.nullOutputStream()).getDigest().toString();
+  /** The digest and size of the layer's tar as jib writes it, computed without compressing. */
+  static Tar tar(FileEntriesLayer layer) throws IOException {
+    BlobDescriptor written = new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries()))
+        .build().writeTo(OutputStream.nullOutputStream());
+    return new Tar(written.getDigest().toString(), written.getSize());
   }
 
-  /**
-   * How the blob's content differs from the layer's tar, if it does. The layer's tar is written
-   * again and compared byte for byte with the blob decompressed: the same check as hashing the
-   * blob decompressed against the diff ID just computed, at a fraction of the cost.
-   */
-  static Optional<String> difference(Path gzip, FileEntriesLayer layer) throws IOException {
-    try (InputStream unpacked = new GZIPInputStream(
-        new BufferedInputStream(Files.newInputStream(gzip)), 1 << 16)) {
-      ComparingOutputStream comparing = new ComparingOutputStream(unpacked);
-      try {
-        new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build()
-            .writeTo(comparing);
-      } catch (ComparingOutputStream.Mismatch e) {
-        return Optional.of("other content from byte " + e.offset());
-      }
-      return unpacked.read() == -1 ? Optional.empty()
-          : Optional.of("more content than the layer's " + comparing.offset() + " bytes");
-    } catch (java.util.zip.ZipException | java.io.EOFException e) {
-      return Optional.of("something that is not whole gzip (" + e.getMessage() + ")");
-    }
+  /** The layer's diff ID, as jib records it when it compresses the layer. */
+  static String diffId(FileEntriesLayer layer) throws IOException {
+    return tar(layer).diffId();
   }
 
   /**
@@ -354,11 +357,13 @@ public final class LayerReuse {
     }
   }
 
-  private Cache cache() throws IOException {
+  private static void deleteQuietly(Path staging) {
     try {
-      return Cache.withDirectory(application);
-    } catch (com.google.cloud.tools.jib.api.CacheDirectoryCreationException e) {
-      throw new IOException("cannot use jib's cache " + application, e);
+      if (Files.exists(staging)) {
+        FileTrees.deleteRecursively(staging);
+      }
+    } catch (IOException e) {
+      // staging left by this build is removed with the cache's other leftovers
     }
   }
 
@@ -369,12 +374,6 @@ public final class LayerReuse {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
       throw new IOException(e.getCause());
     }
   }

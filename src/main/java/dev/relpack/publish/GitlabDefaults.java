@@ -134,11 +134,11 @@ public final class GitlabDefaults {
   }
 
   /**
-   * The images a GitLab CI job takes unchanged layers from when none are named: the target's own
-   * tags, in order (the branch's tag holds the previous pipeline's image), then the default
-   * branch's tag and {@code latest} in the target's repository (what the default branch's
-   * pipelines push, so a new branch starts from them). None outside a job or for a target that
-   * is not a registry.
+   * The images a GitLab CI job takes unchanged layers from when none are named, all in the
+   * target's repository, the likeliest to be nearest first: the commit's own (a job run again),
+   * the ref's (the branch's previous pipeline), the default branch's and {@code latest} (what a
+   * new branch starts from), then the target's other tags (the version, pushed by whichever
+   * branch built it last). None outside a job or for a target that is not a registry.
    *
    * @param target the target, with its tags
    */
@@ -148,11 +148,15 @@ public final class GitlabDefaults {
     }
     ImageReference image = target.registryImage().get();
     String repository = image.getRegistry() + "/" + image.getRepository();
-    LinkedHashSet<String> tags = new LinkedHashSet<>(target.tags());
+    LinkedHashSet<String> tags = new LinkedHashSet<>();
+    variable(env, "CI_COMMIT_SHORT_SHA").ifPresent(tags::add);
+    variable(env, "CI_COMMIT_REF_SLUG").ifPresent(tags::add);
     variable(env, "CI_DEFAULT_BRANCH").map(GitlabDefaults::slug).filter(s -> !s.isEmpty())
         .ifPresent(tags::add);
     tags.add("latest");
-    return tags.stream().map(tag -> repository + ":" + tag).toList();
+    tags.addAll(target.tags());
+    return tags.stream().filter(tag -> ImageNames.tagProblem(tag).isEmpty())
+        .map(tag -> repository + ":" + tag).toList();
   }
 
   /**

@@ -54,6 +54,11 @@ public final class RegistryReader {
     this.limits = limits;
   }
 
+  /** The same reader, each request limited to {@code requestTimeout}. */
+  public RegistryReader withTimeout(Duration requestTimeout) {
+    return new RegistryReader(access, transports, requestTimeout, limits);
+  }
+
   /** Tags manifests on the same registries, with the same transports, limits and timeout. */
   public ManifestTagger tagger() {
     return new ManifestTagger(this::client, limits);
@@ -188,7 +193,7 @@ public final class RegistryReader {
     List<Descriptor> blobs = layers(manifest, image);
     JsonNode config = config(http, image, configDigest(manifest, image));
     JsonNode diffIds = config.path("rootfs").path("diff_ids");
-    if (diffIds.size() != blobs.size()) {
+    if (!diffIds.isArray() || diffIds.size() != blobs.size()) {
       throw new RegistryException("registry " + image.getRegistry() + " served an image " + image
           + " whose config lists " + diffIds.size() + " diff IDs for " + blobs.size()
           + " layers", null);

@@ -246,12 +246,12 @@ class GitlabDefaultsTest {
   }
 
   @Test
-  void aJobTakesLayersFromItsOwnTagsThenItsDefaultBranchAndLatest() {
+  void aJobTakesLayersFromItsCommitItsBranchItsDefaultBranchThenItsOtherTags() {
     Map<String, String> env = branchJob("feature/Login", "feature-login");
     Target target = Target.parse(PROJECT + ":0.1.0", List.of("1a2b3c4d", "feature-login"));
 
-    assertEquals(List.of(PROJECT + ":0.1.0", PROJECT + ":1a2b3c4d", PROJECT + ":feature-login",
-        PROJECT + ":main", PROJECT + ":latest"), GitlabDefaults.cacheFrom(target, env));
+    assertEquals(List.of(PROJECT + ":1a2b3c4d", PROJECT + ":feature-login", PROJECT + ":main",
+        PROJECT + ":latest", PROJECT + ":0.1.0"), GitlabDefaults.cacheFrom(target, env));
   }
 
   @Test
@@ -260,8 +260,8 @@ class GitlabDefaultsTest {
     env.put("CI_DEFAULT_BRANCH", "Release/2024.x");
     Target target = Target.parse(PROJECT + ":latest", List.of());
 
-    assertEquals(List.of(PROJECT + ":latest", PROJECT + ":release-2024-x"),
-        GitlabDefaults.cacheFrom(target, env));
+    assertEquals(List.of(PROJECT + ":1a2b3c4d", PROJECT + ":main", PROJECT + ":release-2024-x",
+        PROJECT + ":latest"), GitlabDefaults.cacheFrom(target, env));
     assertEquals("a".repeat(62), GitlabDefaults.slug("-" + "A".repeat(70)));
     assertEquals("x-y", GitlabDefaults.slug("__x__y__".replace("__", "_")));
   }

@@ -1,0 +1,129 @@
+package dev.relpack.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.Blobs;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Random;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A blob is taken from an earlier image only when it is byte for byte what compressing the layer
+ * here gives: the same content under another compression would change the image's digest.
+ */
+class GzipMatchTest {
+  @TempDir Path work;
+
+  /** Half text, half noise, larger than the compressed prefix, as a real layer is. */
+  private static byte[] content(int size, long seed) {
+    byte[] bytes = new byte[size];
+    Random random = new Random(seed);
+    for (int i = 0; i < size; i++) {
+      bytes[i] = (byte) (i % 1024 < 512 ? 'a' + (i * 7 + i / 100) % 26 : random.nextInt());
+    }
+    return bytes;
+  }
+
+  private static byte[] gzip(byte[] content, int level) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(bytes) {
+      {
+        def.setLevel(level);
+      }
+    }) {
+      out.write(content);
+    }
+    return bytes.toByteArray();
+  }
+
+  private Optional<String> difference(byte[] blob, byte[] content) throws Exception {
+    Path file = Files.write(work.resolve("blob-" + System.nanoTime()), blob);
+    Blob tar = Blobs.from(new java.io.ByteArrayInputStream(content));
+    return GzipMatch.difference(file, tar);
+  }
+
+  @Test
+  void whatThisJvmsGzipMakesOfTheContentMatches() throws Exception {
+    for (int size : new int[] {0, 100, GzipMatch.PREFIX - 1, 3 * GzipMatch.PREFIX + 5}) {
+      byte[] content = content(size, size);
+      assertEquals(Optional.empty(),
+          difference(gzip(content, Deflater.DEFAULT_COMPRESSION), content), "size " + size);
+    }
+  }
+
+  @Test
+  void theSameContentCompressedAtAnotherLevelDoesNot() throws Exception {
+    int compared = 0;
+    for (int size : new int[] {5000, 3 * GzipMatch.PREFIX + 5}) {
+      byte[] content = content(size, 7);
+      for (int level : new int[] {1, 9}) {
+        byte[] blob = gzip(content, level);
+        if (Arrays.equals(blob, gzip(content, Deflater.DEFAULT_COMPRESSION))) {
+          continue; // the same bytes: the same blob, whatever the level
+        }
+        assertEquals(Optional.of("the same content compressed otherwise (another level or"
+            + " compressor)"), difference(blob, content), size + "@" + level);
+        compared++;
+      }
+    }
+    assertTrue(compared >= 3, "levels 1 and 9 gave other bytes in " + compared + " cases");
+  }
+
+  @Test
+  void otherContentOrMoreOrLessOfItDoesNot() throws Exception {
+    byte[] content = content(3 * GzipMatch.PREFIX, 1);
+    byte[] other = content.clone();
+    other[GzipMatch.PREFIX * 2] ^= 1;
+    assertEquals(Optional.of("other content from byte " + GzipMatch.PREFIX * 2),
+        difference(gzip(other, Deflater.DEFAULT_COMPRESSION), content));
+    byte[] longer = Arrays.copyOf(content, content.length + 1);
+    assertEquals(Optional.of("more content than the layer's " + content.length + " bytes"),
+        difference(gzip(longer, Deflater.DEFAULT_COMPRESSION), content));
+    byte[] shorter = Arrays.copyOf(content, content.length - 1);
+    assertTrue(difference(gzip(shorter, Deflater.DEFAULT_COMPRESSION), content).isPresent());
+  }
+
+  @Test
+  void bytesAfterTheStreamASecondMemberOrAnotherHeaderDoNot() throws Exception {
+    byte[] content = content(1000, 3);
+    byte[] blob = gzip(content, Deflater.DEFAULT_COMPRESSION);
+    byte[] appended = Arrays.copyOf(blob, blob.length + 5);
+    assertEquals(Optional.of("5 bytes after the end of its gzip stream"),
+        difference(appended, content));
+
+    byte[] first = gzip(Arrays.copyOf(content, 500), Deflater.DEFAULT_COMPRESSION);
+    byte[] second = gzip(Arrays.copyOfRange(content, 500, 1000), Deflater.DEFAULT_COMPRESSION);
+    byte[] members = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, members, first.length, second.length);
+    assertTrue(difference(members, content).isPresent());
+
+    byte[] otherHeader = blob.clone();
+    otherHeader[9] = 3; // the OS byte: Unix
+    assertEquals(Optional.of("a gzip header other than relpack's"),
+        difference(otherHeader, content));
+  }
+
+  @Test
+  void aCutOrBrokenBlobDoesNot() throws Exception {
+    byte[] content = content(1000, 4);
+    byte[] blob = gzip(content, Deflater.DEFAULT_COMPRESSION);
+    assertTrue(difference(Arrays.copyOf(blob, blob.length - 3), content).orElseThrow()
+        .contains("trailer"));
+    assertTrue(difference(Arrays.copyOf(blob, blob.length / 2), content).isPresent());
+    byte[] badCrc = blob.clone();
+    badCrc[blob.length - 8] ^= 1;
+    assertEquals(Optional.of("a gzip trailer that does not match its content"),
+        difference(badCrc, content));
+    assertEquals(Optional.of("a gzip header other than relpack's"),
+        difference("not gzip at all".getBytes(), content));
+  }
+}
