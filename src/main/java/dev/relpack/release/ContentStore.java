@@ -88,6 +88,28 @@ public final class ContentStore {
    * sources in the store, plus the digest of each unit.
    */
   public Materialized materialize(List<ReleaseFile> files) {
+    return place(files, Map.of(), this::storeCopy);
+  }
+
+  /**
+   * As {@link #materialize}, for files this build has just unpacked into a staging directory of
+   * this store, whose content is known: {@code hashes} gives the SHA-256 of each regular file by
+   * its source. A unit is moved into place (one rename) rather than copied, so the files are
+   * neither read nor written again; the staging directory is the caller's to delete afterwards.
+   * The files must be all that their directories hold and none may be a symlink, as an unpacked
+   * tarball without symlinks is once its skipped paths are deleted.
+   */
+  Materialized adopt(List<ReleaseFile> files, Map<Path, String> hashes) {
+    return place(files, hashes, this::storeByMoving);
+  }
+
+  /** Puts a unit's content under the store's staging and returns where (see {@link #publish}). */
+  @FunctionalInterface
+  private interface Stager {
+    Path stage(String unit, List<ReleaseFile> files) throws IOException;
+  }
+
+  private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes, Stager stager) {
     Map<String, List<ReleaseFile>> byUnit = new LinkedHashMap<>();
     for (ReleaseFile file : files) {
       byUnit.computeIfAbsent(unitOf(file), k -> new ArrayList<>()).add(file);
@@ -96,10 +118,10 @@ public final class ContentStore {
     Map<String, String> digests = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
-        String digest = digestOf(unit.getKey(), unit.getValue());
+        String digest = digestOf(unit.getKey(), unit.getValue(), hashes);
         Path dir = verified(unit.getKey(), digest).orElse(null);
         if (dir == null) {
-          dir = store(unit.getKey(), unit.getValue(), digest);
+          dir = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
         }
         digests.put(unit.getKey(), digest);
         for (ReleaseFile file : unit.getValue()) {
@@ -162,8 +184,12 @@ public final class ContentStore {
     return path.equals(unit) ? "" : path.substring(unit.length() + 1);
   }
 
-  /** Digest of a unit's content: relative paths, kinds, exec bits and file hashes, in order. */
-  private static String digestOf(String unit, List<ReleaseFile> files) throws IOException {
+  /**
+   * Digest of a unit's content: relative paths, kinds, exec bits and file hashes, in order. A
+   * file's hash is taken from {@code hashes} (by source) when there, else read from the file.
+   */
+  private static String digestOf(String unit, List<ReleaseFile> files, Map<Path, String> hashes)
+      throws IOException {
     StringBuilder manifest = new StringBuilder();
     for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
       String rel = inUnit(unit, file.path());
@@ -171,10 +197,15 @@ public final class ContentStore {
         manifest.append("d ").append(rel).append('\n');
       } else {
         manifest.append("f ").append(rel).append(file.executable() ? " x " : " - ")
-            .append(Sha256.of(file.source())).append('\n');
+            .append(hashOf(file.source(), hashes)).append('\n');
       }
     }
     return Sha256.of(manifest.toString());
+  }
+
+  private static String hashOf(Path source, Map<Path, String> hashes) throws IOException {
+    String known = hashes.get(source);
+    return known != null ? known : Sha256.of(source);
   }
 
   /**
@@ -236,7 +267,8 @@ public final class ContentStore {
     FileTrees.deleteRecursively(aside);
   }
 
-  private Path store(String unit, List<ReleaseFile> files, String digest) throws IOException {
+  /** Copies a unit's files into a new staging directory. */
+  private Path storeCopy(String unit, List<ReleaseFile> files) throws IOException {
     Path staging = newStagingDirectory();
     try {
       for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
@@ -249,10 +281,44 @@ public final class ContentStore {
           Files.setPosixFilePermissions(target, PosixModes.forFile(file.executable()));
         }
       }
+      return staging;
+    } catch (IOException | RuntimeException e) {
+      FileTrees.deleteRecursively(staging);
+      throw e;
+    }
+  }
+
+  /**
+   * The directory of a unit that has one of its own ({@code bin}, {@code erts-X},
+   * {@code lib/APP-VSN}) as it is; the files of the others (the top level's, {@code lib}'s own)
+   * moved into a new staging directory, since their directory holds other units too.
+   */
+  private Path storeByMoving(String unit, List<ReleaseFile> files) throws IOException {
+    if (!unit.isEmpty() && !unit.equals("lib")) {
+      return files.stream().filter(f -> f.path().equals(unit)).findFirst()
+          .orElseThrow(() -> new IOException("unit " + unit + " has no directory"))
+          .source();
+    }
+    Path staging = newStagingDirectory();
+    for (ReleaseFile file : files) {
+      if (!file.directory()) {
+        Files.move(file.source(), staging.resolve(inUnit(unit, file.path())));
+      }
+    }
+    return staging;
+  }
+
+  /**
+   * Renames a unit's staged directory to its digest's name: at once, whole, so concurrent and
+   * interrupted builds never see half a unit. When the name is already taken, another build
+   * stored the unit first and the staged copy is deleted.
+   */
+  private Path publish(Path staged, String digest) throws IOException {
+    try {
       Files.createDirectories(units);
       Path dir = units.resolve(digest);
       try {
-        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staged, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("the cache needs atomic renames within " + units.getParent(), e);
       } catch (FileSystemException e) {
@@ -264,7 +330,7 @@ public final class ContentStore {
       }
       return dir;
     } finally {
-      FileTrees.deleteRecursively(staging); // gone if it was moved; a leftover if not
+      FileTrees.deleteRecursively(staged); // gone if it was moved; a leftover if not
     }
   }
 

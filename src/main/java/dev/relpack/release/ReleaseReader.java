@@ -10,11 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Reads a release from a directory or a tarball into a {@link Release} whose files sit in the
@@ -75,6 +77,31 @@ public final class ReleaseReader {
 
   private record Stored(Release release, Map<String, String> unitDigests) {}
 
+  /**
+   * Inspects a release just unpacked into staging, without symlinks, and moves its units into the
+   * content store: its files were hashed as they were written, so they are not read again. What
+   * the release leaves out (its runtime leftovers) is deleted first, so each unit's directory
+   * holds the unit and nothing else.
+   */
+  private Stored adoptUnpacked(Path root, String display, Map<Path, String> hashes)
+      throws IOException {
+    Release release = ReleaseInspector.inspect(ReleaseTree.of(root), display);
+    Predicate<String> leftover = RuntimeLeftovers.of(release);
+    List<String> skipped = new ArrayList<>();
+    List<ReleaseFile> files = ReleaseTreeWalker.walk(root, display, path -> {
+      boolean skip = leftover.test(path);
+      if (skip) {
+        skipped.add(path);
+      }
+      return skip;
+    }, limits);
+    for (String path : skipped) {
+      FileTrees.deleteRecursively(root.resolve(path));
+    }
+    ContentStore.Materialized stored = store.adopt(files, hashes);
+    return new Stored(release.withFiles(stored.files()), stored.unitDigests());
+  }
+
   private Release readTarball(Path tarball) {
     String display = tarball.toString();
     try {
@@ -88,10 +115,12 @@ public final class ReleaseReader {
         AtomicFiles.write(memo, digest);
         return release.withFiles(indexed.get());
       }
-      Path staging = store.newStagingDirectory();
+      Path staging = store.newStagingDirectory().toRealPath();
       try {
-        TarballExtractor.extract(tarball, staging, limits);
-        Stored stored = readAndStore(releaseRoot(staging), display);
+        TarballExtractor.Unpacked unpacked = TarballExtractor.extract(tarball, staging, limits);
+        Path root = releaseRoot(staging);
+        Stored stored = unpacked.symlinks() ? readAndStore(root, display)
+            : adoptUnpacked(root, display, unpacked.fileHashes());
         writeIndex(digest, stored.unitDigests());
         AtomicFiles.write(memo, digest); // only for tarballs that read well
         return stored.release();

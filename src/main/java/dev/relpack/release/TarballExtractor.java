@@ -3,6 +3,7 @@ package dev.relpack.release;
 import dev.relpack.io.BoundedTarInputStream;
 import dev.relpack.io.Printable;
 import dev.relpack.io.PosixModes;
+import dev.relpack.io.Sha256;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
 import java.io.BufferedInputStream;
@@ -14,8 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * reached through a symlink, symlinks and hard links that resolve outside the release, devices and
  * fifos, and more bytes or entries than the limits allow (checked from the headers, before any data
  * is written). Symlinks are created last, after every file, so no write can follow one.
+ *
+ * <p>Each file is hashed as it is written, so the content store need not read it again
+ * ({@link Unpacked#fileHashes()}).
  */
 final class TarballExtractor {
   /** Linux's NAME_MAX. */
@@ -45,6 +52,11 @@ final class TarballExtractor {
   private final Map<String, String> symlinks = new LinkedHashMap<>();
   private final Set<String> files = new HashSet<>();
   private final Set<String> directories = new HashSet<>();
+  /** Directories known to exist under dest: creating each once saves a failing mkdir per file. */
+  private final Set<Path> created = new HashSet<>();
+  private final Map<Path, String> hashes = new HashMap<>();
+  private final MessageDigest digest = Sha256.newDigest();
+  private final byte[] buffer = new byte[64 * 1024];
   private long bytes;
   private int entries;
 
@@ -54,9 +66,20 @@ final class TarballExtractor {
     this.limits = limits;
   }
 
+  /**
+   * What an extraction wrote.
+   *
+   * @param fileHashes the SHA-256 of each regular file written, by its path under the destination
+   *     as given (hard links included, as the copies they became)
+   * @param symlinks whether the tarball held symlinks (created under the destination)
+   */
+  record Unpacked(Map<Path, String> fileHashes, boolean symlinks) {}
+
   /** Extracts {@code tarball} into {@code dest}, which must exist and be empty. */
-  static void extract(Path tarball, Path dest, ExtractionLimits limits) {
-    new TarballExtractor(tarball, dest, limits).run();
+  static Unpacked extract(Path tarball, Path dest, ExtractionLimits limits) {
+    TarballExtractor extractor = new TarballExtractor(tarball, dest, limits);
+    extractor.run();
+    return new Unpacked(Map.copyOf(extractor.hashes), !extractor.symlinks.isEmpty());
   }
 
   private void run() {
@@ -103,7 +126,7 @@ final class TarballExtractor {
     }
     if (entry.isDirectory()) {
       directories.add(name);
-      Files.createDirectories(dest.resolve(name));
+      createDirectories(dest.resolve(name));
     } else if (entry.isSymbolicLink()) {
       requireNew(name);
       requireShortPath(entry.getLinkName());
@@ -125,19 +148,31 @@ final class TarballExtractor {
     Path target = dest.resolve(name);
     OutputStream out;
     try {
-      Files.createDirectories(target.getParent());
+      createDirectories(target.getParent());
       out = Files.newOutputStream(target);
     } catch (IOException e) {
       throw new InternalException("cannot unpack into the cache " + dest + ": " + e.getMessage(), e);
     }
+    long copied = 0;
     try (out) {
-      long copied = tar.transferTo(out);
-      if (copied != entry.getSize()) {
-        throw bad("entry " + name + " is truncated");
+      for (int n; (n = tar.read(buffer)) > 0; copied += n) {
+        digest.update(buffer, 0, n);
+        out.write(buffer, 0, n);
       }
     }
+    if (copied != entry.getSize()) {
+      throw bad("entry " + name + " is truncated");
+    }
     setModeAndTime(target, (entry.getMode() & 0111) != 0, entry.getLastModifiedTime());
+    hashes.put(target, HexFormat.of().formatHex(digest.digest()));
     files.add(name);
+  }
+
+  /** As {@link Files#createDirectories}, skipping the directories this extraction made. */
+  private void createDirectories(Path dir) throws IOException {
+    if (created.add(dir)) {
+      Files.createDirectories(dir);
+    }
   }
 
   private void copyHardLink(String name, String linkName) throws IOException {
@@ -150,9 +185,10 @@ final class TarballExtractor {
     Path source = dest.resolve(target);
     countBytes(Files.size(source), name);
     Path copy = dest.resolve(name);
-    Files.createDirectories(copy.getParent());
+    createDirectories(copy.getParent());
     Files.deleteIfExists(copy);
     Files.copy(source, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    hashes.put(copy, hashes.get(source));
     files.add(name);
   }
 
@@ -166,7 +202,7 @@ final class TarballExtractor {
         throw bad("symlink " + name + " -> " + target + " points outside the release");
       }
       Path path = dest.resolve(name);
-      Files.createDirectories(path.getParent());
+      createDirectories(path.getParent());
       Files.createSymbolicLink(path, Path.of(target));
       created.add(path);
     }

@@ -157,6 +157,50 @@ class ReleaseReaderTest {
   }
 
   @Test
+  void anUnpackedTarballsLeftoversAreDeletedNotMovedIntoTheStore() throws Exception {
+    Path dir = Testdata.kind("distillery");
+    List<String> warnings = new java.util.ArrayList<>();
+    ReleaseReader reader = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warnings::add);
+    Release fromTar = reader.read(tarOf(dir));
+    Path releases = byPath(fromTar).get("releases").source();
+    assertFalse(Files.exists(releases.resolve("0.2.0/shop.tar.gz")), "moved with its unit");
+    assertTrue(Files.isRegularFile(releases.resolve("0.2.0/shop.rel")));
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+    // the directory finds the same units in the store, and finds them matching their digests
+    assertEquals(fromTar.files(), reader.read(dir).files());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aChangedUnitMetWhileUnpackingIsReportedAndReplacedByTheUnpackedOne() throws Exception {
+    Release first = read(Testdata.demoTarball());
+    Path beam = first.files().stream().filter(f -> f.path().endsWith("ebin/demo.app"))
+        .findFirst().orElseThrow().source();
+    String genuine = Files.readString(beam);
+    Files.writeString(beam, "planted");
+    dev.relpack.io.FileTrees.deleteRecursively(cache.resolve("tarballs")); // unpacked again
+    List<String> warnings = new java.util.ArrayList<>();
+    Release again = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warnings::add)
+        .read(Testdata.demoTarball());
+    assertEquals(first.files(), again.files());
+    assertEquals(genuine, Files.readString(beam));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(beam.getParent().getParent().getFileName().toString()),
+        warnings.get(0));
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+  }
+
+  @Test
+  void twoUnitsWithTheSameContentInOneTarballShareOneStoredDirectory() throws Exception {
+    Path copy = copyOf(Testdata.kind("relx"));
+    Trees.copy(copy.resolve("lib/api-3.1.0"), copy.resolve("lib/twin-3.1.0"));
+    Map<String, ReleaseFile> files = byPath(read(tarOf(copy)));
+    assertEquals(files.get("lib/api-3.1.0").source(), files.get("lib/twin-3.1.0").source());
+    assertTrue(Files.isRegularFile(files.get("lib/twin-3.1.0/ebin/api_mod.beam").source()));
+    assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
+  }
+
+  @Test
   void stagingLeftByKilledBuildsIsSweptOnceItIsADayOld() throws Exception {
     Path old = Files.createDirectories(cache.resolve("tmp/left-by-a-killed-build"));
     Path recent = Files.createDirectories(cache.resolve("tmp/another-build-running-now"));
@@ -312,6 +356,14 @@ class ReleaseReaderTest {
     e = assertThrows(BadInputException.class,
         () -> new ReleaseReader(cache, small, warning -> {}).read(Testdata.kind("relx")));
     assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  /** The directory packed as a release tarball is, its content at the top. */
+  private Path tarOf(Path dir) throws Exception {
+    Path tarball = work.resolve(dir.getFileName() + "-packed.tar.gz");
+    assertEquals(0, new ProcessBuilder("tar", "-czf", tarball.toString(), "-C", dir.toString(), ".")
+        .inheritIO().start().waitFor());
+    return tarball;
   }
 
   private Path copyOf(Path fixture) throws IOException {
