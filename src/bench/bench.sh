@@ -125,8 +125,8 @@ umoci init --layout "$work/layout" >/dev/null
 umoci new --image "$work/layout:base" >/dev/null
 umoci unpack --rootless --image "$work/layout:base" "$work/bundle" >/dev/null
 rootfs="$work/bundle/rootfs"
-{ find "$work/rel-cold" "$scale_dir" -type f -exec sh -c '[ "$(head -c4 "$1" | od -An -c | tr -d " ")" = 177ELF ] && ldd "$1"' _ {} \; 2>/dev/null \
-    | grep -o '/[^ ]*'
+{ find "$work/rel-cold" "$scale_dir" -type f \( -name '*.so' -o -perm -100 \) -exec ldd {} + 2>/dev/null \
+    | awk '/=> \// { print $3 } /^\t\// { print $1 }'
   ls /usr/lib/x86_64-linux-gnu/libssl.so.3 2>/dev/null || true
 } | sort -u | while read -r lib; do cp -L --parents "$lib" "$rootfs"; done
 mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp"
@@ -245,8 +245,7 @@ warm_and_change() { # prefix tarball release-dir project
       "buildah_build ${prefix}warm $n $dir $work/s-$prefix b-${prefix}warm:1"
     n=$((n + 1))
   done
-  # the release directory as mix left it, built once: a developer's previous build
-  mix_release "$project"
+  # the release directory as mix last left it, built once: a developer's previous build
   relpack - 0 "$project/_build/prod/rel/demo" "$work/c-$prefix" "$work/st-$prefix" "r-${prefix}warm:1"
   n=1
   while [ $n -le "$RUNS" ]; do
