@@ -46,7 +46,8 @@ final class GzipMatch {
         return Optional.of("a gzip header other than relpack's");
       }
       try (Inflated inflated = new Inflated(file);
-          Witness witness = new Witness(new ComparingOutputStream(inflated))) {
+          Witness witness = new Witness(new ComparingOutputStream(inflated));
+          Witness.Ending ending = witness::end) {
         try {
           tar.writeTo(witness);
         } catch (ComparingOutputStream.Mismatch e) {
@@ -142,10 +143,19 @@ final class GzipMatch {
       length += count;
     }
 
-    /** Ends the deflater; the tar's comparison stream is the caller's to close. */
+    /** Nothing: the tar's writer closes its stream when done, and the deflater is still needed. */
     @Override
-    public void close() {
+    public void close() {}
+
+    /** Frees the deflater. */
+    void end() {
       deflater.end();
+    }
+
+    /** {@link #end} for try-with-resources. */
+    interface Ending extends AutoCloseable {
+      @Override
+      void close();
     }
 
     private void drain() {

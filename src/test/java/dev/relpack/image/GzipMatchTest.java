@@ -47,7 +47,21 @@ class GzipMatchTest {
 
   private Optional<String> difference(byte[] blob, byte[] content) throws Exception {
     Path file = Files.write(work.resolve("blob-" + System.nanoTime()), blob);
-    Blob tar = Blobs.from(new java.io.ByteArrayInputStream(content));
+    // as jib's layer writer does, it closes the stream it was given when done
+    Blob tar = new Blob() {
+      @Override
+      public com.google.cloud.tools.jib.blob.BlobDescriptor writeTo(java.io.OutputStream out)
+          throws java.io.IOException {
+        Blobs.from(new java.io.ByteArrayInputStream(content)).writeTo(out);
+        out.close();
+        return null;
+      }
+
+      @Override
+      public boolean isRetryable() {
+        return true;
+      }
+    };
     return GzipMatch.difference(file, tar);
   }
 
