@@ -31,15 +31,19 @@ class LayerReuseTest {
         new LayerEntry(file, "/app/lib/demo-0.1.0/ebin/demo.beam", false, false))));
   }
 
-  @Test
-  void theDiffIdIsTheOneJibRecordsWhenItCompressesTheLayer() throws Exception {
-    FileEntriesLayer layer = layer("-module(demo).");
+  /** The layer as jib compresses it into its cache at {@code work/cache}, selector and all. */
+  private CachedLayer compressedByJib(FileEntriesLayer layer) throws Exception {
     Cache cache = Cache.withDirectory(work.resolve("cache"));
     ImmutableList<com.google.cloud.tools.jib.api.buildplan.FileEntry> entries =
         ImmutableList.copyOf(layer.getEntries());
+    return cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+  }
 
-    CachedLayer compressed =
-        cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+  @Test
+  void theDiffIdIsTheOneJibRecordsWhenItCompressesTheLayer() throws Exception {
+    FileEntriesLayer layer = layer("-module(demo).");
+
+    CachedLayer compressed = compressedByJib(layer);
 
     assertEquals(compressed.getDiffId().toString(), LayerReuse.diffId(layer));
     assertNotEquals(LayerReuse.diffId(layer), LayerReuse.diffId(layer("-module(other).")));
@@ -48,11 +52,7 @@ class LayerReuseTest {
   @Test
   void jibFindsALayerUnderTheSelectorRelpackWritesForIt() throws Exception {
     FileEntriesLayer layer = layer("-module(demo).");
-    Cache cache = Cache.withDirectory(work.resolve("cache"));
-    ImmutableList<com.google.cloud.tools.jib.api.buildplan.FileEntry> entries =
-        ImmutableList.copyOf(layer.getEntries());
-    CachedLayer written =
-        cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+    CachedLayer written = compressedByJib(layer);
     Path selectors = work.resolve("cache/selectors");
 
     Optional<DescriptorDigest> selector = LayerReuse.selector(layer);
