@@ -116,8 +116,8 @@ final class BuildCommand implements Callable<Integer> {
 
   @Option(names = "--cache-from", paramLabel = "IMAGE",
       description = "Take unchanged layers from this earlier image instead of compressing them"
-          + " (repeatable: the first that exists; default in a GitLab CI job: the target's own"
-          + " tags, then its default branch's and latest).")
+          + " (repeatable: the first that exists; default in a GitLab CI job: the target"
+          + " repository's commit, branch, default-branch and latest tags, then its other tags).")
   List<String> cacheFrom = new ArrayList<>();
 
   @Option(names = "--no-cache-from", description = "Take no layers from earlier images.")

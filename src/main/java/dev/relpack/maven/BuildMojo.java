@@ -146,8 +146,8 @@ public final class BuildMojo extends AbstractMojo {
 
   /**
    * Images to take unchanged layers from instead of compressing them, the first that exists
-   * (default in a GitLab CI job: the target's own tags, then its default branch's and
-   * {@code latest}).
+   * (default in a GitLab CI job: the target repository's commit, branch, default-branch and
+   * {@code latest} tags, then its other tags).
    */
   @Parameter(property = "relpack.cacheFrom")
   List<String> cacheFrom;
