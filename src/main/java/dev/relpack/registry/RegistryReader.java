@@ -344,12 +344,7 @@ public final class RegistryReader {
       throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
           + response.status() + " for " + what, null);
     }
-    String served = "sha256:" + Sha256.of(response.body());
-    if (!served.equals(digest)) {
-      throw new RegistryException("registry " + image.getRegistry() + " served " + what
-          + " with content whose digest is " + served, null);
-    }
-    return json(response.body(), what, image);
+    return json(http.requireDigest(response, digest, what), what, image);
   }
 
   private static JsonNode json(byte[] body, String what, ImageReference image) {
