@@ -108,7 +108,7 @@ final class LayerCache {
    * @return whether one was removed
    */
   boolean evictIfCorrupt(String digest) throws IOException {
-    String hex = digest.substring(digest.indexOf(':') + 1);
+    String hex = hex(digest);
     List<Path> files = new ArrayList<>(); // layers/DIGEST/DIFF_ID and local/DIFF_ID/DIGEST
     for (Path cache : List.of(application, base)) {
       Path layer = cache.resolve("layers").resolve(hex);
@@ -224,7 +224,12 @@ final class LayerCache {
   /** Whether jib's cache {@code application} has an entry for the blob {@code digest}. */
   static boolean exists(Path application, String digest) {
     return Files.exists(application.resolve("layers")
-        .resolve(digest.substring(digest.indexOf(':') + 1)), LinkOption.NOFOLLOW_LINKS);
+        .resolve(hex(digest)), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** A digest's hex part ({@code sha256:HEX}), as jib names its cache entries. */
+  static String hex(String digest) {
+    return digest.substring(digest.indexOf(':') + 1);
   }
 
   static Cache cache(Path directory) throws IOException {

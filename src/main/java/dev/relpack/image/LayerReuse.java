@@ -287,7 +287,7 @@ public final class LayerReuse {
     Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
     try {
       Files.createDirectories(staging);
-      Path blob = staging.resolve(hex(tar.diffId()));
+      Path blob = staging.resolve(LayerCache.hex(tar.diffId()));
       try {
         registry.blob(previous.image(), previous.credential(), layer.blob(),
             body -> Files.copy(body, blob));
@@ -303,7 +303,7 @@ public final class LayerReuse {
       if (!wanted.getAsBoolean()) {
         return Optional.of("the time for taking layers ran out");
       }
-      Path target = application.resolve("layers").resolve(hex(digest));
+      Path target = application.resolve("layers").resolve(LayerCache.hex(digest));
       Files.createDirectories(target.getParent());
       try {
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -323,7 +323,7 @@ public final class LayerReuse {
     Path selectors = application.resolve("selectors");
     Files.createDirectories(selectors);
     Path temporary = application.resolve("tmp").resolve("selector-" + UUID.randomUUID());
-    Files.write(temporary, hex(digest).getBytes(StandardCharsets.UTF_8));
+    Files.write(temporary, LayerCache.hex(digest).getBytes(StandardCharsets.UTF_8));
     Files.move(temporary, selectors.resolve(selector.getHash()), StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
   }
@@ -376,9 +376,5 @@ public final class LayerReuse {
     } catch (ExecutionException e) {
       throw new IOException(e.getCause());
     }
-  }
-
-  private static String hex(String digest) {
-    return digest.substring(digest.indexOf(':') + 1);
   }
 }
