@@ -1,6 +1,7 @@
 package dev.relpack.format;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The one change relpack makes to the image jib built: jib-core writes {@code "author":"Jib"} on
@@ -123,6 +126,51 @@ public final class ConfigRewrite {
       throw new IOException("the manifest has no config descriptor with a digest and a size");
     }
     return apply(manifest, splices);
+  }
+
+  /**
+   * The manifest with {@code annotations} added as its top-level {@code annotations} object (keys
+   * sorted), written just before its closing brace; every other byte stays. A manifest that has
+   * annotations already (jib writes none) keeps them and gets none of these: relpack does not
+   * merge into what another tool wrote.
+   *
+   * @param manifest an OCI image manifest
+   * @param annotations what to add; none leaves the manifest as it is
+   * @return the annotated manifest, or {@code manifest} itself when nothing was added
+   * @throws IOException when {@code manifest} is not a JSON object
+   */
+  public static byte[] annotate(byte[] manifest, Map<String, String> annotations)
+      throws IOException {
+    if (annotations.isEmpty()) {
+      return manifest;
+    }
+    long closing;
+    boolean hasFields = false;
+    try (JsonParser parser = JSON.createParser(manifest)) {
+      requireObject(parser, "manifest");
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        if (parser.currentName().equals("annotations")) {
+          return manifest;
+        }
+        hasFields = true;
+        parser.nextToken();
+        parser.skipChildren();
+      }
+      closing = parser.currentTokenLocation().getByteOffset();
+    }
+    ByteArrayOutputStream object = new ByteArrayOutputStream();
+    try (JsonGenerator out = JSON.createGenerator(object)) {
+      out.writeStartObject();
+      for (Map.Entry<String, String> entry : new TreeMap<>(annotations).entrySet()) {
+        out.writeStringField(entry.getKey(), entry.getValue());
+      }
+      out.writeEndObject();
+    }
+    byte[] field = ((hasFields ? "," : "") + "\"annotations\":").getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream insert = new ByteArrayOutputStream();
+    insert.writeBytes(field);
+    insert.writeBytes(object.toByteArray());
+    return apply(manifest, List.of(new Splice(closing, 0, insert.toByteArray())));
   }
 
   private static void requireObject(JsonParser parser, String what) throws IOException {

@@ -38,4 +38,23 @@ public record ImageSpec(
     ports = List.copyOf(ports);
     labels = new TreeMap<>(labels);
   }
+
+  /** The labels that OCI defines as manifest annotations too, so rebase and update tools find them. */
+  private static final List<String> ANNOTATED =
+      List.of("org.opencontainers.image.base.name", "org.opencontainers.image.base.digest");
+
+  /**
+   * The manifest's annotations: the base's name and digest, as the labels give them, when the
+   * base is a registry image (rebase and update tools read them from the manifest, where OCI
+   * defines them, and pull the base by them). A host, scratch, {@code tar:} or {@code oci:} base
+   * is no reference such a tool could pull: its labels say what it was, and no annotation does.
+   */
+  public SortedMap<String, String> annotations() {
+    SortedMap<String, String> annotations = new TreeMap<>();
+    if (!(base.source() instanceof BaseImage.RegistrySource)) {
+      return annotations;
+    }
+    ANNOTATED.stream().filter(labels::containsKey).forEach(k -> annotations.put(k, labels.get(k)));
+    return annotations;
+  }
 }

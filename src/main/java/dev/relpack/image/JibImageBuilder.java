@@ -231,6 +231,11 @@ public final class JibImageBuilder {
     }
 
     @Override
+    public java.util.Map<String, String> annotations() {
+      return spec.annotations();
+    }
+
+    @Override
     public RegistryCredentials credentials() {
       return settings.credentials();
     }

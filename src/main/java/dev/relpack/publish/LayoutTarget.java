@@ -72,7 +72,8 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
       session.requireWanted();
       Files.createDirectories(dir);
       JsonNode manifest = OciLayoutWriter.add(tmp, dir, tags, indexTurn(session),
-          session.listener()::warn, config -> ConfigRewrite.authors(config, session.addedLayers()));
+          session.listener()::warn, config -> ConfigRewrite.authors(config, session.addedLayers()),
+          session.annotations());
       Path manifestBlob = OciLayoutNames.blob(dir, manifest.path("digest").asText());
       JsonNode written = new ObjectMapper().readTree(manifestBlob.toFile());
       List<TargetSession.Blob> layers = new ArrayList<>();

@@ -69,7 +69,8 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     ConfigReplacer.Image replaced;
     try {
       replaced = replacer.replace(pushed,
-          config -> ConfigRewrite.authors(config, session.addedLayers()), tags);
+          config -> ConfigRewrite.authors(config, session.addedLayers()), session.annotations(),
+          tags);
     } catch (RelpackException e) {
       // a registry with immutable tags refuses the second manifest: jib's image stands, whole
       session.listener().warn("pushed " + pushed.digest() + " but cannot name relpack in its"

@@ -23,6 +23,9 @@ public interface TargetSession extends TargetAccess {
    */
   int addedLayers();
 
+  /** What the image's manifest is annotated with ({@link dev.relpack.format.ConfigRewrite#annotate}). */
+  java.util.Map<String, String> annotations();
+
   /**
    * Fails when the build has been given up (its registry phase ran out of time) while jib
    * went on: called just before a target puts what jib wrote in place, so it never does.

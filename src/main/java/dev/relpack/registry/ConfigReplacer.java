@@ -10,6 +10,7 @@ import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
@@ -132,12 +133,14 @@ public final class ConfigReplacer {
   }
 
   /**
-   * Replaces the config of {@code pushed} by what {@code change} makes of it, and tags the new
-   * manifest with each of {@code tags}. When {@code change} changes nothing, nothing is written.
+   * Replaces the config of {@code pushed} by what {@code change} makes of it, adds
+   * {@code annotations} to its manifest ({@link ConfigRewrite#annotate}), and tags the new
+   * manifest with each of {@code tags}. When neither changes anything, nothing is written.
    *
    * @throws RegistryException when the registry refuses the upload or a tag
    */
-  public Image replace(Pushed pushed, Change change, List<String> tags) {
+  public Image replace(Pushed pushed, Change change, Map<String, String> annotations,
+      List<String> tags) {
     RegistryHttp http = pushed.http;
     String registry = http.registry();
     String name = pushed.name;
@@ -145,11 +148,12 @@ public final class ConfigReplacer {
     byte[] newManifest;
     try {
       changed = change.apply(pushed.config);
-      if (changed == pushed.config) {
+      newManifest = ConfigRewrite.annotate(changed == pushed.config ? pushed.manifest
+          : ConfigRewrite.configDescriptor(pushed.manifest, "sha256:" + Sha256.of(changed),
+              changed.length), annotations);
+      if (newManifest == pushed.manifest) {
         return new Image(pushed.digest, pushed.configDigest, pushed.layers);
       }
-      newManifest = ConfigRewrite.configDescriptor(pushed.manifest, "sha256:" + Sha256.of(changed),
-          changed.length);
     } catch (IOException e) {
       throw new RegistryException("registry " + registry + " served the manifest "
           + pushed.digest + " of " + name + " or its config in a form relpack cannot change: "

@@ -90,6 +90,10 @@ class BaseSourcesIT {
     JsonNode labels = Skopeo.config("docker://" + target).path("config").path("Labels");
     assertEquals(baseRef, labels.path("org.opencontainers.image.base.name").asText());
     assertEquals(baseDigest, labels.path("org.opencontainers.image.base.digest").asText());
+    // the manifest names the base as well, where OCI defines these (rebase and update tools)
+    JsonNode annotations = Skopeo.manifest("docker://" + target).path("annotations");
+    assertEquals(baseRef, annotations.path("org.opencontainers.image.base.name").asText());
+    assertEquals(baseDigest, annotations.path("org.opencontainers.image.base.digest").asText());
     JsonNode layers = new ObjectMapper().readTree(work.resolve("m.json").toFile()).path("layers");
     assertEquals("base", layers.get(0).path("name").asText());
     String baseLayer = Skopeo.manifest("docker://" + baseRef).path("layers").get(0).path("digest").asText();
@@ -206,6 +210,8 @@ class BaseSourcesIT {
     assertEquals(baseDigest, labels.path("org.opencontainers.image.base.digest").asText());
     assertEquals(registry.address() + "/base/os",
         labels.path("org.opencontainers.image.base.name").asText());
+    JsonNode annotations = Skopeo.manifest("oci:" + out + ":img").path("annotations");
+    assertEquals(baseDigest, annotations.path("org.opencontainers.image.base.digest").asText());
   }
 
   @Test
@@ -216,6 +222,8 @@ class BaseSourcesIT {
     JsonNode labels = Skopeo.config("oci:" + out + ":img").path("config").path("Labels");
     assertEquals("scratch", labels.path("org.opencontainers.image.base.name").asText());
     assertTrue(labels.path("org.opencontainers.image.base.digest").isMissingNode());
+    // no base a tool could pull: nothing in the manifest
+    assertTrue(Skopeo.manifest("oci:" + out + ":img").path("annotations").isMissingNode());
     assertEquals(5, Skopeo.inspect("oci:" + out + ":img").path("Layers").size());
   }
 

@@ -74,4 +74,26 @@ class ConfigRewriteTest {
         () -> ConfigRewrite.configDescriptor(bytes("[]"), D2, 1));
     assertThrows(IOException.class, () -> ConfigRewrite.authors(bytes("[1]"), 1));
   }
+
+  @Test
+  void annotationsGoBeforeTheClosingBraceSortedAndEscapedEveryOtherByteStays() throws IOException {
+    String manifest = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D1 + "\"},\"layers\":[]}";
+    java.util.Map<String, String> annotations = new java.util.LinkedHashMap<>();
+    annotations.put("z.last", "a \"quoted\" name");
+    annotations.put("a.first", D2);
+    assertEquals("{\"schemaVersion\":2,\"config\":{\"digest\":\"" + D1 + "\"},\"layers\":[]"
+        + ",\"annotations\":{\"a.first\":\"" + D2 + "\",\"z.last\":\"a \\\"quoted\\\" name\"}}",
+        text(ConfigRewrite.annotate(bytes(manifest), annotations)));
+    assertEquals("{ \"annotations\":{\"k\":\"v\"}}",
+        text(ConfigRewrite.annotate(bytes("{ }"), java.util.Map.of("k", "v"))));
+  }
+
+  @Test
+  void aManifestWithAnnotationsOrNoneToAddIsReturnedAsItIs() throws IOException {
+    byte[] annotated = bytes("{\"schemaVersion\":2,\"annotations\":{\"theirs\":\"x\"}}");
+    assertSame(annotated, ConfigRewrite.annotate(annotated, java.util.Map.of("k", "v")));
+    byte[] plain = bytes("{\"schemaVersion\":2}");
+    assertSame(plain, ConfigRewrite.annotate(plain, java.util.Map.of()));
+    assertThrows(IOException.class, () -> ConfigRewrite.annotate(bytes("[1]"), java.util.Map.of("k", "v")));
+  }
 }

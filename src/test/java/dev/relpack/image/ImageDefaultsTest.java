@@ -143,6 +143,23 @@ class ImageDefaultsTest {
   }
 
   @Test
+  void aRegistryBaseIsNamedInTheManifestAnnotationsAsInItsLabelsOtherBasesAreNot() throws Exception {
+    Release demo = read(Testdata.demoTarball());
+    LayerPlan plan = LayerPlanner.plan(demo, new AppRoles(Set.of("demo"), Set.of()));
+    String digest = fakeDigest("base");
+    ImageSpec onRegistry = ImageDefaults.spec(demo, plan, registryBase(digest), plain(), Map.of(),
+        "amd64");
+    assertEquals(Map.of(OCI + "base.name", "registry.example.com/base/os:1",
+        OCI + "base.digest", digest), onRegistry.annotations());
+    // a label the user sets is what the annotation says too: one name for the base, not two
+    ImageSpec renamed = ImageDefaults.spec(demo, plan, registryBase(digest),
+        options(Map.of(), Map.of(OCI + "base.name", "mirror.example.com/os:1")), Map.of(), "amd64");
+    assertEquals("mirror.example.com/os:1", renamed.annotations().get(OCI + "base.name"));
+    assertEquals(Map.of(), ImageDefaults.spec(demo, plan, scratch(), plain(), Map.of(), "amd64")
+        .annotations());
+  }
+
+  @Test
   void aBaseWithoutDigestGetsNoDigestLabel() {
     Map<String, String> labels = ImageDefaults.labels(kind("relx"), scratch(), plain(), Map.of());
     assertEquals("scratch", labels.get(OCI + "base.name"));

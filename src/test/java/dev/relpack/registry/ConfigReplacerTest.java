@@ -124,6 +124,6 @@ class ConfigReplacerTest {
         Optional.of(Credential.from("ci", "s3cret")), digest);
     return replacer.replace(pushed,
         bytes -> new String(bytes, StandardCharsets.UTF_8).replace("Jib", "relpack")
-            .getBytes(StandardCharsets.UTF_8), tags);
+            .getBytes(StandardCharsets.UTF_8), java.util.Map.of(), tags);
   }
 }

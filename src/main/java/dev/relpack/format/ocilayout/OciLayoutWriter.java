@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.nio.file.LinkOption;
 import java.security.DigestInputStream;
@@ -57,7 +58,7 @@ public final class OciLayoutWriter {
   /** Adds the image in {@code ociTar} as it is; see the overload below. */
   public static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
       Consumer<String> warn) throws IOException {
-    return add(ociTar, layout, tags, turn, warn, config -> config);
+    return add(ociTar, layout, tags, turn, warn, config -> config, Map.of());
   }
 
   /** How the image's config changes on its way into the layout; returns its argument if not. */
@@ -68,13 +69,15 @@ public final class OciLayoutWriter {
 
   /**
    * Adds the image in {@code ociTar} to {@code layout} under {@code tags}, its config changed by
-   * {@code change}; returns the descriptor of the manifest the tags point at. Blobs are
+   * {@code change} and its manifest given {@code annotations}; returns the descriptor of the manifest the tags point at. Blobs are
    * content-addressed and written atomically, so only the index needs {@code turn}. When the
-   * config changes, jib's config and manifest are not written: the layout holds only the image
-   * as changed, and a layout built from the same input has the same digest as a push of it.
+   * config or manifest changes, jib's config and manifest are not written: the layout holds only
+   * the image as changed, and a layout built from the same input has the same digest as a push
+   * of it.
    */
   public static JsonNode add(Path ociTar, Path layout, List<String> tags, IndexTurn turn,
-      Consumer<String> warn, ConfigChange change) throws IOException {
+      Consumer<String> warn, ConfigChange change, Map<String, String> annotations)
+      throws IOException {
     Path blobs = layout.resolve(OciLayoutNames.BLOBS);
     Files.createDirectories(blobs);
     byte[] indexBytes = entry(ociTar, OciLayoutNames.INDEX);
@@ -89,11 +92,13 @@ public final class OciLayoutWriter {
     String configHash = hash(JSON.readTree(manifestBytes).path("config").path("digest").asText());
     byte[] config = required(entry(ociTar, BLOB_PREFIX + configHash), configHash);
     byte[] changed = change.apply(config);
-    boolean replaced = changed != config;
+    byte[] newManifest = ConfigRewrite.annotate(changed == config ? manifestBytes
+        : ConfigRewrite.configDescriptor(manifestBytes, "sha256:" + Sha256.of(changed),
+            changed.length), annotations);
+    boolean replaced = newManifest != manifestBytes;
     writeBlobs(ociTar, blobs, replaced ? Set.of(manifestHash, configHash) : Set.of(), warn);
     if (replaced) {
       String newConfig = "sha256:" + Sha256.of(changed);
-      byte[] newManifest = ConfigRewrite.configDescriptor(manifestBytes, newConfig, changed.length);
       writeBlob(new ByteArrayInputStream(changed), blobs.resolve(hash(newConfig)), warn);
       String newDigest = "sha256:" + Sha256.of(newManifest);
       writeBlob(new ByteArrayInputStream(newManifest), blobs.resolve(hash(newDigest)), warn);
