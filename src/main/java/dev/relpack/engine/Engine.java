@@ -32,6 +32,7 @@ import dev.relpack.registry.RegistryHosts;
 import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TlsTrust;
+import dev.relpack.release.MixProject;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
@@ -297,11 +298,18 @@ public final class Engine {
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()));
     BaseImage base = RegistryDeadline.of(timeout, registryOf(baseSpec.registryImage()), trust)
         .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
-    ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base, options,
+    ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base,
+        options.withDefaultLabels(projectLabels(loaded.project())),
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
             registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
+  }
+
+  /** Labels the project's own files give: its licenses, from mix.exs's Hex package metadata. */
+  private static Map<String, String> projectLabels(Optional<MixProject> project) {
+    return project.flatMap(MixProject::licenseExpression)
+        .map(l -> Map.of("org.opencontainers.image.licenses", l)).orElse(Map.of());
   }
 
   /**

@@ -20,8 +20,12 @@ import java.util.function.Consumer;
 public final class ReleaseLoader {
   private ReleaseLoader() {}
 
-  /** A release and how its files are layered. */
-  public record Loaded(Release release, LayerPlan plan) {}
+  /**
+   * A release and how its files are layered.
+   *
+   * @param project the mix project it was made from, when the request named one
+   */
+  public record Loaded(Release release, LayerPlan plan, Optional<MixProject> project) {}
 
   /**
    * @param made where the release step said it put the release, when it ran
@@ -38,7 +42,7 @@ public final class ReleaseLoader {
     Release release = new ReleaseReader(CacheDirectory.root(request.cacheDir()),
         ExtractionLimits.DEFAULT, warn).read(path);
     return new Loaded(release,
-        LayerPlanner.plan(release, roles(release, project, request.apps())));
+        LayerPlanner.plan(release, roles(release, project, request.apps())), project);
   }
 
   private static AppRoles roles(Release release, Optional<MixProject> project, List<String> apps) {

@@ -73,4 +73,14 @@ public record ImageOptions(
     }
     return Integer.parseInt(matcher.group(1)) + "/" + (matcher.group(3) == null ? "tcp" : matcher.group(3));
   }
+
+  /**
+   * These options with {@code defaults} under the user's labels: a label the user gave wins.
+   * For what relpack learns from the project (its licenses) rather than from the user.
+   */
+  public ImageOptions withDefaultLabels(Map<String, String> defaults) {
+    Map<String, String> merged = new java.util.TreeMap<>(defaults);
+    merged.putAll(labels);
+    return new ImageOptions(appRoot, user, ports, env, merged);
+  }
 }

@@ -41,6 +41,9 @@ class ProjectReleaseIT {
   void theReleaseIsMadeFromTheProjectsCodeAndTheImageServesIt() throws Exception {
     DemoProject project = DemoProject.copyTo(work.resolve("fresh"));
     project.changeOneModule("fresh-from-mix");
+    Path mixExs = project.dir().resolve("mix.exs");
+    Files.writeString(mixExs, Files.readString(mixExs).replace("app: :demo,",
+        "app: :demo,\n      package: [licenses: [\"Apache-2.0\"]],"));
     assertFalse(Files.exists(project.dir().resolve("_build")), "no release made beforehand");
     String to = registry.address() + "/project/demo:1";
     Command.Result built = new Relpack(work.resolve("home")).succeed("build", "--project-dir",
@@ -50,6 +53,10 @@ class ProjectReleaseIT {
     assertTrue(built.stderr().contains("  mix | "), "mix's own lines, prefixed: " + built.stderr());
     assertTrue(built.stderr().lines().anyMatch(l -> l.matches("Made the release in \\d+\\.\\d s")),
         built.stderr());
+
+    // the project's Hex metadata names its license: the image says it too
+    assertEquals("Apache-2.0", Skopeo.config("docker://" + to).path("config").path("Labels")
+        .path("org.opencontainers.image.licenses").asText());
 
     Path layout = work.resolve("fresh-layout");
     Skopeo.copy("docker://" + to, "oci:" + layout + ":run");
