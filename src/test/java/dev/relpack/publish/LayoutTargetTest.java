@@ -120,4 +120,32 @@ class LayoutTargetTest {
         () -> archive.tag("sha256:" + "a".repeat(64), List.of("2"), access(new ArrayList<>())));
     assertTrue(e.getMessage().startsWith("tar:"), e.getMessage());
   }
+
+  @Test
+  void nothingIsAttachedToAManifestTheLayoutDoesNotHold() throws Exception {
+    Path layout = Files.createDirectories(work.resolve("layout"));
+    Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
+    LayoutTarget target = new LayoutTarget(layout, List.of("x"));
+    String missing = "sha256:" + "a".repeat(64);
+
+    BadInputException e = assertThrows(BadInputException.class, () -> target.attach(missing,
+        Attachment.cycloneDx("{}".getBytes(StandardCharsets.UTF_8)), access(new ArrayList<>())));
+
+    assertEquals("oci:" + layout + " holds no intact manifest " + missing + " to attach to",
+        e.getMessage());
+    assertEquals("{\"schemaVersion\":2,\"manifests\":[]}",
+        Files.readString(layout.resolve("index.json")));
+    assertTrue(Files.notExists(layout.resolve("blobs")), "no blob written either");
+  }
+
+  @Test
+  void aDockerArchiveHoldsNoAttachmentAndNothingIsWritten() throws Exception {
+    Path file = work.resolve("a.tar");
+    ArchiveTarget archive = new ArchiveTarget(file, List.of("1"));
+
+    assertEquals(java.util.Optional.empty(), archive.attach("sha256:" + "a".repeat(64),
+        Attachment.spdx("{}".getBytes(StandardCharsets.UTF_8)), access(new ArrayList<>())));
+    assertTrue(Files.notExists(file));
+  }
 }
