@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.Sha256;
-import dev.relpack.registry.RegistryReader;
-import dev.relpack.testsupport.RecordingReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,28 +28,7 @@ class LayoutTargetTest {
 
   /** A layout's locks and listener; a layout reads no registry. */
   private TargetAccess access(List<String> warnings) throws IOException {
-    Path locks = Files.createDirectories(work.resolve("locks"));
-    return new TargetAccess() {
-      @Override
-      public Path locks() {
-        return locks;
-      }
-
-      @Override
-      public RegistryCredentials credentials() {
-        return new RegistryCredentials(Map.of(), work, warnings::add);
-      }
-
-      @Override
-      public RegistryReader registry() {
-        throw new AssertionError("a layout reads no registry");
-      }
-
-      @Override
-      public BuildListener listener() {
-        return new RecordingReporter(warnings);
-      }
-    };
+    return TestAccess.layout(Files.createDirectories(work.resolve("locks")), work, warnings);
   }
 
   /** Puts {@code json} in the layout's blobs; its digest. */

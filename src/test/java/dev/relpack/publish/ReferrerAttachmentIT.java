@@ -7,14 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.ImageReference;
-import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.io.Sha256;
-import dev.relpack.registry.ReadLimits;
-import dev.relpack.registry.RegistryAccess;
-import dev.relpack.registry.RegistryProbe;
-import dev.relpack.registry.RegistryReader;
 import dev.relpack.testsupport.Command;
-import dev.relpack.testsupport.RecordingReporter;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Skopeo;
@@ -233,31 +227,7 @@ class ReferrerAttachmentIT {
   }
 
   private TargetAccess access(List<String> warnings) throws IOException {
-    RegistryReader reader = new RegistryReader(new RegistryAccess(false),
-        registry -> RegistryProbe.Transport.HTTP, Duration.ofSeconds(30), ReadLimits.DEFAULT);
-    RegistryCredentials credentials = new RegistryCredentials(Map.of(), work.resolve("home"),
-        warnings::add);
-    Path locks = Files.createDirectories(work.resolve("locks"));
-    return new TargetAccess() {
-      @Override
-      public Path locks() {
-        return locks;
-      }
-
-      @Override
-      public RegistryCredentials credentials() {
-        return credentials;
-      }
-
-      @Override
-      public RegistryReader registry() {
-        return reader;
-      }
-
-      @Override
-      public BuildListener listener() {
-        return new RecordingReporter(warnings);
-      }
-    };
+    return TestAccess.registries(Files.createDirectories(work.resolve("locks")), Map.of(),
+        work.resolve("home"), warnings);
   }
 }
