@@ -8,6 +8,8 @@ public final class MediaTypes {
   public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+  /** The empty descriptor's: a blob of {@code {}} where a descriptor is required but unused. */
+  public static final String OCI_EMPTY = "application/vnd.oci.empty.v1+json";
   public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
   public static final String DOCKER_MANIFEST =
       "application/vnd.docker.distribution.manifest.v2+json";

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -215,5 +216,15 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
     out.putArchiveEntry(entry);
     out.write(content);
     out.closeArchiveEntry();
+  }
+
+  /**
+   * A docker-archive holds images and their names, nothing that refers to them: nothing is
+   * written, and the caller says the artifact was not attached.
+   */
+  @Override
+  public Optional<String> attach(String subjectDigest, Attachment attachment,
+      TargetAccess access) {
+    return Optional.empty();
   }
 }

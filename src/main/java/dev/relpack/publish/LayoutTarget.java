@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.TarImage;
 import dev.relpack.error.BadInputException;
 import dev.relpack.format.ConfigRewrite;
+import dev.relpack.format.referrers.ArtifactManifest;
 import dev.relpack.format.ocilayout.OciLayoutNames;
 import dev.relpack.format.ocilayout.OciLayoutWriter;
 import dev.relpack.io.ExclusiveLock;
@@ -21,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -93,25 +96,58 @@ public record LayoutTarget(Path dir, List<String> tags) implements Target {
    */
   @Override
   public void tag(String digest, List<String> tags, TargetAccess access) throws IOException {
+    ArtifactManifest.Descriptor manifest = held(digest, "to tag");
+    ObjectNode descriptor = new ObjectMapper().createObjectNode()
+        .put("mediaType", manifest.mediaType()).put("digest", digest).put("size", manifest.size());
+    try (Closeable mine = indexTurn(access).take()) {
+      OciLayoutWriter.writeIndex(dir, descriptor, tags);
+    }
+  }
+
+  /**
+   * Writes the empty config, the artifact and its manifest into the layout's blobs, and lists
+   * the manifest in index.json without a ref name: tools that look for referrers in a layout
+   * (oras) read index.json for manifests whose {@code subject} is the image. The image's entries
+   * and any other referrers stay.
+   */
+  @Override
+  public Optional<String> attach(String subjectDigest, Attachment attachment,
+      TargetAccess access) throws IOException {
+    ArtifactManifest manifest = ArtifactManifest.of(attachment.artifactType(),
+        attachment.mediaType(), attachment.content(), held(subjectDigest, "to attach to"));
+    Consumer<String> warn = access.listener()::warn;
+    // blobs first, the index last: a reader never finds an entry whose blobs are missing
+    OciLayoutWriter.addBlob(dir, ArtifactManifest.emptyContent(), warn);
+    OciLayoutWriter.addBlob(dir, attachment.content(), warn);
+    OciLayoutWriter.addBlob(dir, manifest.bytes(), warn);
+    try (Closeable mine = indexTurn(access).take()) {
+      OciLayoutWriter.addReferrer(dir, manifest.referrer());
+    }
+    return Optional.of(manifest.descriptor().digest());
+  }
+
+  /**
+   * The descriptor of a manifest or index the layout holds intact, with its own media type.
+   *
+   * @param purpose what it is wanted for, for the message when it is not there
+   */
+  private ArtifactManifest.Descriptor held(String digest, String purpose) throws IOException {
     if (!digest.matches("sha256:[0-9a-f]{64}")) {
       throw new IllegalArgumentException("not a sha256 digest: " + digest);
     }
     Path blob = OciLayoutNames.blob(dir, digest);
     if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS) || !Sha256.of(blob).equals(
         digest.substring("sha256:".length()))) {
-      throw new BadInputException(display() + " holds no intact manifest " + digest + " to tag");
+      throw new BadInputException(display() + " holds no intact manifest " + digest + " "
+          + purpose);
     }
     JsonNode manifest = new ObjectMapper().readTree(blob.toFile());
     String mediaType = manifest == null ? "" : manifest.path("mediaType").asText("");
     if (mediaType.isEmpty()) {
       throw new BadInputException(display() + ": blob " + digest + " is not a manifest or index"
-          + " with a media type; it cannot be tagged");
+          + " with a media type: nothing " + purpose);
     }
-    ObjectNode descriptor = new ObjectMapper().createObjectNode().put("mediaType", mediaType)
-        .put("digest", digest).put("size", Files.size(blob));
-    try (Closeable mine = indexTurn(access).take()) {
-      OciLayoutWriter.writeIndex(dir, descriptor, tags);
-    }
+    return new ArtifactManifest.Descriptor(mediaType, digest, Files.size(blob));
   }
 
   /**

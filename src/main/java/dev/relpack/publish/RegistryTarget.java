@@ -7,7 +7,9 @@ import com.google.cloud.tools.jib.api.JibContainerBuilder;
 import com.google.cloud.tools.jib.api.RegistryImage;
 import dev.relpack.error.RelpackException;
 import dev.relpack.format.ConfigRewrite;
+import dev.relpack.format.referrers.ReferrersIndex;
 import dev.relpack.registry.ConfigReplacer;
+import dev.relpack.registry.ReferrerAttacher;
 import dev.relpack.registry.RegistryReader;
 import java.util.List;
 import java.util.Optional;
@@ -92,5 +94,25 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     access.registry().tagger().tag(image,
         access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
         digest, tags);
+  }
+
+  /**
+   * Through the referrers API when the registry has it, else the referrers tag ({@link
+   * dev.relpack.registry.ReferrerAttacher}).
+   */
+  @Override
+  public Optional<String> attach(String subjectDigest, Attachment attachment,
+      TargetAccess access) {
+    ReferrerAttacher.Attached attached = access.registry().referrers().attach(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        subjectDigest, attachment.artifactType(), attachment.mediaType(), attachment.content());
+    access.listener().debug("attached " + attachment.artifactType() + " " + attached.digest()
+        + " to " + reference(subjectDigest) + " (" + switch (attached.listing()) {
+          case REFERRERS_API -> "listed by the registry's referrers API";
+          case REFERRERS_TAG -> "added to the referrers tag " + ReferrersIndex.tag(subjectDigest);
+          case ALREADY_LISTED -> "the referrers tag " + ReferrersIndex.tag(subjectDigest)
+              + " listed it already";
+        } + ")");
+    return Optional.of(attached.digest());
   }
 }

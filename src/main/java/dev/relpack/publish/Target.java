@@ -66,6 +66,21 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
         + " written");
   }
 
+  /**
+   * Puts {@code attachment} next to the image or index {@code subjectDigest} this target already
+   * holds, as an OCI 1.1 referrer: an artifact manifest whose {@code subject} is that manifest,
+   * listed where clients look for referrers (a registry's referrers API or its referrers tag
+   * {@code sha256-<hex>}; a layout's {@code index.json}), beside any referrers already there.
+   * Attaching the same bytes again adds nothing.
+   *
+   * @param subjectDigest the manifest or index, {@code sha256:...}, as {@link #write} returned it
+   * @param access the credentials, registries and locks of the build
+   * @return the artifact manifest's digest; empty when the target cannot hold one (a
+   *     docker-archive), in which case nothing was written
+   */
+  Optional<String> attach(String subjectDigest, Attachment attachment, TargetAccess access)
+      throws Exception;
+
   static Target parse(String to, List<String> extraTags) {
     if (to == null || to.isBlank()) {
       throw new BadInputException("{to} is empty; give a registry reference, tar:PATH or oci:DIR");

@@ -160,7 +160,7 @@ public final class ConfigReplacer {
           + e.getMessage(), e);
     }
     String newConfig = "sha256:" + Sha256.of(changed);
-    upload(http, changed, newConfig, "the config " + newConfig + " to " + name, registry);
+    http.uploadBlob(changed, newConfig, "the config " + newConfig + " to " + name);
     String newDigest = "sha256:" + Sha256.of(newManifest);
     // by digest first: a registry that refuses it has moved no tag yet
     http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,
@@ -179,39 +179,10 @@ public final class ConfigReplacer {
     return new Image(newDigest, newConfig, pushed.layers);
   }
 
-  /**
-   * A monolithic upload: POST to start it, PUT the whole blob to where the registry said; none
-   * when the registry has the blob already (the same release pushed again).
-   */
-  private static void upload(RegistryHttp http, byte[] blob, String digest, String what,
-      String registry) {
-    if (http.head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
-      return;
-    }
-    RegistryHttp.Response started = http.post("blobs/uploads/", "starting to upload " + what);
-    requireSuccess(started, "starting to upload " + what, registry);
-    String location = started.location();
-    if (location == null || location.isBlank()) {
-      throw new RegistryException("registry " + registry + " started an upload of " + what
-          + " without saying where to send it (no Location)", null);
-    }
-    String target = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
-    requireSuccess(http.putAt(target, "application/octet-stream", blob, "uploading " + what),
-        "uploading " + what, registry);
-  }
-
   private static byte[] verified(RegistryHttp http, RegistryHttp.Response response,
       String digest, String what) {
-    requireSuccess(response, "reading " + what, http.registry());
+    http.requireSuccess(response, "reading " + what);
     return http.requireDigest(response, digest, what);
-  }
-
-  private static void requireSuccess(RegistryHttp.Response response, String doing,
-      String registry) {
-    if (response.status() / 100 != 2) {
-      throw new RegistryException("registry " + registry + " answered HTTP " + response.status()
-          + " to " + doing, null);
-    }
   }
 
   private static JsonNode parse(byte[] manifest, String what, String registry) {

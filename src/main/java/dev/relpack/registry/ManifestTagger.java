@@ -1,11 +1,8 @@
 package dev.relpack.registry;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.error.RegistryException;
-import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -17,7 +14,6 @@ import java.util.regex.Pattern;
  * several pushed after its images, is tagged this way; nothing is uploaded again.
  */
 public final class ManifestTagger {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients;
@@ -58,28 +54,9 @@ public final class ManifestTagger {
           + " for " + what + ", which was to be tagged", null);
     }
     byte[] body = http.requireDigest(manifest, digest, what);
-    String mediaType = mediaType(manifest, what, registry);
+    String mediaType = http.manifestMediaType(manifest, what);
     for (String tag : tags) {
       http.putManifest(tag, mediaType, body, digest, what + " as " + name + ":" + tag);
     }
-  }
-
-  /** The manifest's own media type, else the one the registry served it as. */
-  private static String mediaType(RegistryHttp.Response manifest, String what, String registry) {
-    try {
-      JsonNode json = JSON.readTree(manifest.body());
-      String own = json == null ? "" : json.path("mediaType").asText("");
-      if (!own.isEmpty()) {
-        return own;
-      }
-    } catch (IOException e) {
-      throw new RegistryException("registry " + registry + " served " + what
-          + " that is not JSON", e);
-    }
-    if (manifest.contentType() == null || manifest.contentType().isBlank()) {
-      throw new RegistryException("registry " + registry + " served " + what
-          + " with no media type, in the manifest or its Content-Type", null);
-    }
-    return manifest.contentType().split(";", 2)[0].trim();
   }
 }

@@ -66,8 +66,11 @@ final class RegistryHttp {
    *
    * @param digest the {@code Docker-Content-Digest} the registry sent, or null
    * @param location the {@code Location} the registry sent with a 2xx answer, or null
+   * @param subject the {@code OCI-Subject} the registry sent with a 2xx answer, or null: a
+   *     registry with the referrers API names the subject of a manifest it stored this way
    */
-  record Response(int status, byte[] body, String contentType, String digest, String location) {}
+  record Response(int status, byte[] body, String contentType, String digest, String location,
+      String subject) {}
 
   /** What is sent: GET with what is accepted, or PUT with a body of a type. */
   private record Request(String method, String accept, String contentType, byte[] body) {
@@ -155,8 +158,10 @@ final class RegistryHttp {
   /**
    * PUTs {@code manifest} (whose digest is {@code digest}) under {@code reference}, a tag or the
    * digest itself, and checks the registry says it stored that content.
+   *
+   * @return the registry's answer (2xx)
    */
-  void putManifest(String reference, String mediaType, byte[] manifest, String digest,
+  Response putManifest(String reference, String mediaType, byte[] manifest, String digest,
       String what) {
     Response put = put("manifests/" + reference, mediaType, manifest, what);
     if (put.status() / 100 != 2) {
@@ -167,6 +172,59 @@ final class RegistryHttp {
       throw new RegistryException("registry " + registry + " stored " + what
           + " under the digest " + Printable.of(put.digest()), null);
     }
+    return put;
+  }
+
+  /**
+   * Uploads {@code blob} (whose digest is {@code digest}) in one piece: POST to start, PUT the
+   * whole blob to where the registry said; nothing when the registry has it already.
+   *
+   * @param what the blob, for messages ("the config sha256:... to reg/x")
+   */
+  void uploadBlob(byte[] blob, String digest, String what) {
+    if (head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
+      return;
+    }
+    Response started = post("blobs/uploads/", "starting to upload " + what);
+    requireSuccess(started, "starting to upload " + what);
+    String location = started.location();
+    if (location == null || location.isBlank()) {
+      throw new RegistryException("registry " + registry + " started an upload of " + what
+          + " without saying where to send it (no Location)", null);
+    }
+    String target = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    requireSuccess(putAt(target, "application/octet-stream", blob, "uploading " + what),
+        "uploading " + what);
+  }
+
+  /** Throws unless {@code response} is 2xx. */
+  void requireSuccess(Response response, String doing) {
+    if (response.status() / 100 != 2) {
+      throw new RegistryException("registry " + registry + " answered HTTP " + response.status()
+          + " to " + doing, null);
+    }
+  }
+
+  /**
+   * The media type of a manifest the registry served: its own {@code mediaType}, else the
+   * {@code Content-Type} it was served as (skopeo pushes OCI manifests without the field).
+   */
+  String manifestMediaType(Response manifest, String what) {
+    try {
+      JsonNode json = JSON.readTree(manifest.body());
+      String own = json == null ? "" : json.path("mediaType").asText("");
+      if (!own.isEmpty()) {
+        return own;
+      }
+    } catch (IOException e) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " that is not JSON", e);
+    }
+    if (manifest.contentType() == null || manifest.contentType().isBlank()) {
+      throw new RegistryException("registry " + registry + " served " + what
+          + " with no media type, in the manifest or its Content-Type", null);
+    }
+    return manifest.contentType().split(";", 2)[0].trim();
   }
 
   /** host[:port] of the registry. */
@@ -272,16 +330,16 @@ final class RegistryHttp {
         }
         if (status == 401 && mayAuthenticate) {
           authenticate(connection.getHeaderField("WWW-Authenticate"), what);
-          return new Response(status, new byte[0], null, null, null);
+          return new Response(status, new byte[0], null, null, null, null);
         }
         if (status / 100 != 2) {
-          return new Response(status, new byte[0], null, null, null);
+          return new Response(status, new byte[0], null, null, null, null);
         }
         try (InputStream body = connection.getInputStream()) {
           return new Response(status, reader.read(body, connection.getContentLengthLong(),
               deadline), connection.getContentType(),
               connection.getHeaderField("Docker-Content-Digest"),
-              connection.getHeaderField("Location"));
+              connection.getHeaderField("Location"), connection.getHeaderField("OCI-Subject"));
         }
       } finally {
         // never drain what is left of a body: it may be endless

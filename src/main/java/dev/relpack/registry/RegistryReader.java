@@ -69,6 +69,11 @@ public final class RegistryReader {
     return new ConfigReplacer(this::client, limits);
   }
 
+  /** Attaches artifacts to manifests on the same registries, with the same transports and limits. */
+  public ReferrerAttacher referrers() {
+    return new ReferrerAttacher(this::client, limits);
+  }
+
   /** A manifest's digest and, for image manifests, its layers. */
   public record Manifest(String digest, List<Descriptor> layers) {}
 

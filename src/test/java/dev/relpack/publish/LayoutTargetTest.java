@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.Sha256;
-import dev.relpack.registry.RegistryReader;
-import dev.relpack.testsupport.RecordingReporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,28 +28,7 @@ class LayoutTargetTest {
 
   /** A layout's locks and listener; a layout reads no registry. */
   private TargetAccess access(List<String> warnings) throws IOException {
-    Path locks = Files.createDirectories(work.resolve("locks"));
-    return new TargetAccess() {
-      @Override
-      public Path locks() {
-        return locks;
-      }
-
-      @Override
-      public RegistryCredentials credentials() {
-        return new RegistryCredentials(Map.of(), work, warnings::add);
-      }
-
-      @Override
-      public RegistryReader registry() {
-        throw new AssertionError("a layout reads no registry");
-      }
-
-      @Override
-      public BuildListener listener() {
-        return new RecordingReporter(warnings);
-      }
-    };
+    return TestAccess.layout(Files.createDirectories(work.resolve("locks")), work, warnings);
   }
 
   /** Puts {@code json} in the layout's blobs; its digest. */
@@ -119,5 +95,33 @@ class LayoutTargetTest {
     UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
         () -> archive.tag("sha256:" + "a".repeat(64), List.of("2"), access(new ArrayList<>())));
     assertTrue(e.getMessage().startsWith("tar:"), e.getMessage());
+  }
+
+  @Test
+  void nothingIsAttachedToAManifestTheLayoutDoesNotHold() throws Exception {
+    Path layout = Files.createDirectories(work.resolve("layout"));
+    Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    Files.writeString(layout.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[]}");
+    LayoutTarget target = new LayoutTarget(layout, List.of("x"));
+    String missing = "sha256:" + "a".repeat(64);
+
+    BadInputException e = assertThrows(BadInputException.class, () -> target.attach(missing,
+        Attachment.cycloneDx("{}".getBytes(StandardCharsets.UTF_8)), access(new ArrayList<>())));
+
+    assertEquals("oci:" + layout + " holds no intact manifest " + missing + " to attach to",
+        e.getMessage());
+    assertEquals("{\"schemaVersion\":2,\"manifests\":[]}",
+        Files.readString(layout.resolve("index.json")));
+    assertTrue(Files.notExists(layout.resolve("blobs")), "no blob written either");
+  }
+
+  @Test
+  void aDockerArchiveHoldsNoAttachmentAndNothingIsWritten() throws Exception {
+    Path file = work.resolve("a.tar");
+    ArchiveTarget archive = new ArchiveTarget(file, List.of("1"));
+
+    assertEquals(java.util.Optional.empty(), archive.attach("sha256:" + "a".repeat(64),
+        Attachment.spdx("{}".getBytes(StandardCharsets.UTF_8)), access(new ArrayList<>())));
+    assertTrue(Files.notExists(file));
   }
 }

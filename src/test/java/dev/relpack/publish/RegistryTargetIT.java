@@ -5,16 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.tools.jib.api.ImageReference;
-import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.RegistryException;
-import dev.relpack.registry.ReadLimits;
-import dev.relpack.registry.RegistryAccess;
-import dev.relpack.registry.RegistryProbe;
-import dev.relpack.registry.RegistryReader;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
-import dev.relpack.testsupport.Skopeo;
-import dev.relpack.testsupport.RecordingReporter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,30 +110,6 @@ class RegistryTargetIT {
   }
 
   private TargetAccess access(Map<String, String> env, List<String> warnings) {
-    RegistryReader reader = new RegistryReader(new RegistryAccess(false),
-        registry -> RegistryProbe.Transport.HTTP, Duration.ofSeconds(30), ReadLimits.DEFAULT);
-    RegistryCredentials credentials = new RegistryCredentials(env, work.resolve("home"),
-        warnings::add);
-    return new TargetAccess() {
-      @Override
-      public Path locks() {
-        return work;
-      }
-
-      @Override
-      public RegistryCredentials credentials() {
-        return credentials;
-      }
-
-      @Override
-      public RegistryReader registry() {
-        return reader;
-      }
-
-      @Override
-      public BuildListener listener() {
-        return new RecordingReporter(warnings);
-      }
-    };
+    return TestAccess.registries(work, env, work.resolve("home"), warnings);
   }
 }

@@ -22,7 +22,7 @@ import java.util.HexFormat;
 import java.util.function.Consumer;
 import dev.relpack.format.ConfigRewrite;
 import dev.relpack.format.CorruptBlobException;
-import dev.relpack.format.MediaTypes;
+import dev.relpack.format.referrers.ReferrersIndex;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Sha256;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -189,11 +189,7 @@ public final class OciLayoutWriter {
   /** Points each of {@code tags} at {@code manifest} (a descriptor) in the layout's index. */
   public static void writeIndex(Path layout, JsonNode manifest, List<String> tags)
       throws IOException {
-    Path indexFile = layout.resolve(OciLayoutNames.INDEX);
-    ObjectNode index = Files.exists(indexFile)
-        ? (ObjectNode) JSON.readTree(indexFile.toFile())
-        : JSON.createObjectNode().put("schemaVersion", 2)
-            .put("mediaType", MediaTypes.OCI_INDEX);
+    ObjectNode index = readIndex(layout);
     ArrayNode kept = JSON.createArrayNode();
     for (JsonNode existing : index.path("manifests")) {
       String ref = existing.path("annotations").path(OciLayoutNames.REF_NAME).asText("");
@@ -210,7 +206,50 @@ public final class OciLayoutWriter {
       kept.add(entry);
     }
     index.set("manifests", kept);
-    AtomicFiles.write(indexFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+    writeIndex(layout, index);
   }
 
+  /**
+   * Stores {@code content} as a blob of the layout (kept if it is there intact), for a manifest
+   * relpack writes itself: an artifact and its manifest.
+   */
+  public static void addBlob(Path layout, byte[] content, Consumer<String> warn)
+      throws IOException {
+    writeBlob(new ByteArrayInputStream(content),
+        layout.resolve(OciLayoutNames.BLOBS).resolve(Sha256.of(content)), warn);
+  }
+
+  /**
+   * Lists {@code referrer}, a manifest whose {@code subject} is in the layout, in the layout's
+   * index without a ref name, as image layout 1.1 lets an index list auxiliary descriptors and
+   * as oras keeps referrers in a layout; every other entry stays. The caller holds the index's
+   * turn.
+   *
+   * @return whether it was added (false when the index lists that manifest already)
+   */
+  public static boolean addReferrer(Path layout, ObjectNode referrer) throws IOException {
+    ObjectNode index = readIndex(layout);
+    if (!ReferrersIndex.add(index, referrer)) {
+      return false;
+    }
+    writeIndex(layout, index);
+    return true;
+  }
+
+  private static ObjectNode readIndex(Path layout) throws IOException {
+    Path indexFile = layout.resolve(OciLayoutNames.INDEX);
+    if (!Files.exists(indexFile)) {
+      return ReferrersIndex.empty();
+    }
+    JsonNode index = JSON.readTree(indexFile.toFile());
+    if (index == null || !index.isObject()) {
+      throw new IOException(indexFile + " is not a JSON object");
+    }
+    return (ObjectNode) index;
+  }
+
+  private static void writeIndex(Path layout, ObjectNode index) throws IOException {
+    AtomicFiles.write(layout.resolve(OciLayoutNames.INDEX),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+  }
 }

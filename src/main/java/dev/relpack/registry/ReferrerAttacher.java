@@ -1,0 +1,156 @@
+package dev.relpack.registry;
+
+import com.google.cloud.tools.jib.api.Credential;
+import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.error.RegistryException;
+import dev.relpack.format.MediaTypes;
+import dev.relpack.format.referrers.ArtifactManifest;
+import dev.relpack.format.referrers.ReferrersIndex;
+import dev.relpack.io.Sha256;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+
+/**
+ * Attaches an artifact (an SBOM) to a manifest a registry holds, as an OCI 1.1 referrer: uploads
+ * the empty config and the artifact, PUTs the artifact manifest by digest, and, unless the
+ * registry answers that PUT with {@code OCI-Subject} (it has the referrers API and lists the
+ * manifest itself), adds it to the list under the referrers tag ({@code sha256-<hex>}), keeping
+ * every other entry of that list.
+ *
+ * <p>That list is read, changed and written back, and the registry API has no lock: two clients
+ * adding at once can each write a list without the other's entry. After its PUT this reads the
+ * list again and, when its entry is gone (another client wrote over it), adds it again, a few
+ * times at most. It cannot see that its own PUT replaced a list another client had just written;
+ * that client, if it checks as this does, puts its entry back.
+ */
+public final class ReferrerAttacher {
+  private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+  /** How often the list is written before another client writing over it is given up on. */
+  static final int LIST_ATTEMPTS = 3;
+
+  private final BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients;
+  private final ReadLimits limits;
+
+  /**
+   * @param clients a client for a repository, with the reader's transports, access and timeout
+   */
+  ReferrerAttacher(BiFunction<ImageReference, Optional<Credential>, RegistryHttp> clients,
+      ReadLimits limits) {
+    this.clients = clients;
+    this.limits = limits;
+  }
+
+  /** How the registry lists the artifact manifest by its subject. */
+  public enum Listing {
+    /** The registry has the referrers API and said so ({@code OCI-Subject}). */
+    REFERRERS_API,
+    /** The artifact manifest was added to the list under the referrers tag. */
+    REFERRERS_TAG,
+    /** The list under the referrers tag had it already (the same artifact attached before). */
+    ALREADY_LISTED
+  }
+
+  /**
+   * @param digest the artifact manifest's digest
+   * @param listing how the registry lists it by its subject
+   */
+  public record Attached(String digest, Listing listing) {}
+
+  /**
+   * Attaches {@code content} to the manifest {@code subjectDigest} of {@code repository}.
+   *
+   * @param artifactType the artifact manifest's {@code artifactType}
+   * @param mediaType the media type of {@code content}, its one layer
+   * @throws RegistryException when the registry does not hold the subject, refuses an upload or
+   *     a PUT, holds something else than an image index under the referrers tag, or another
+   *     client keeps writing over the list
+   */
+  public Attached attach(ImageReference repository, Optional<Credential> credential,
+      String subjectDigest, String artifactType, String mediaType, byte[] content) {
+    if (!SHA256.matcher(subjectDigest).matches()) {
+      throw new IllegalArgumentException("not a sha256 digest: " + subjectDigest);
+    }
+    String name = repository.getRegistry() + "/" + repository.getRepository();
+    RegistryHttp http = clients.apply(repository, credential);
+    ArtifactManifest manifest = ArtifactManifest.of(artifactType, mediaType, content,
+        subject(http, subjectDigest, name));
+    http.uploadBlob(ArtifactManifest.emptyContent(), ArtifactManifest.EMPTY.digest(),
+        "the empty config " + ArtifactManifest.EMPTY.digest() + " to " + name);
+    String layer = manifest.layer().digest();
+    http.uploadBlob(content, layer, "the " + artifactType + " " + layer + " to " + name);
+    String digest = manifest.descriptor().digest();
+    RegistryHttp.Response put = http.putManifest(digest, MediaTypes.OCI_MANIFEST,
+        manifest.bytes(), digest, "the " + artifactType + " manifest " + digest + " of " + name);
+    if (subjectDigest.equals(put.subject())) {
+      return new Attached(digest, Listing.REFERRERS_API);
+    }
+    return new Attached(digest, list(http, manifest, subjectDigest, name));
+  }
+
+  /** The descriptor of the subject as the registry holds it: its media type and real size. */
+  private ArtifactManifest.Descriptor subject(RegistryHttp http, String digest, String name) {
+    String what = "the manifest " + digest + " of " + name;
+    RegistryHttp.Response response = http.get("manifests/" + digest,
+        RegistryReader.MANIFEST_TYPES, limits.manifest(), what);
+    if (response.status() / 100 != 2) {
+      throw new RegistryException("registry " + http.registry() + " answered HTTP "
+          + response.status() + " for " + what + ", to which an artifact was to be attached",
+          null);
+    }
+    byte[] body = http.requireDigest(response, digest, what);
+    return new ArtifactManifest.Descriptor(http.manifestMediaType(response, what), digest,
+        body.length);
+  }
+
+  /** Adds the manifest to the list under the referrers tag, as the distribution spec says. */
+  private Listing list(RegistryHttp http, ArtifactManifest manifest, String subjectDigest,
+      String name) {
+    String tag = ReferrersIndex.tag(subjectDigest);
+    String what = "the referrers list " + name + ":" + tag;
+    String digest = manifest.descriptor().digest();
+    for (int attempt = 1; ; attempt++) {
+      Optional<byte[]> changed;
+      try {
+        changed = ReferrersIndex.add(read(http, tag, what), manifest.referrer());
+      } catch (ReferrersIndex.NotAnIndexException e) {
+        throw new RegistryException("registry " + http.registry() + " holds " + e.getMessage()
+            + " as " + what + ", not an image index; relpack leaves it as it is, and the artifact "
+            + digest + " is in the repository but not listed", null);
+      } catch (IOException e) {
+        throw new RegistryException("cannot add to " + what + ": " + e.getMessage(), e);
+      }
+      if (changed.isEmpty()) {
+        return attempt == 1 ? Listing.ALREADY_LISTED : Listing.REFERRERS_TAG;
+      }
+      byte[] list = changed.get();
+      http.putManifest(tag, MediaTypes.OCI_INDEX, list, "sha256:" + Sha256.of(list), what);
+      Optional<byte[]> after = read(http, tag, what);
+      try {
+        if (after.isPresent()
+            && ReferrersIndex.lists(ReferrersIndex.parse(after.get()), digest)) {
+          return Listing.REFERRERS_TAG;
+        }
+      } catch (ReferrersIndex.NotAnIndexException e) {
+        // another client wrote something else there meanwhile: the next round says so
+      }
+      if (attempt == LIST_ATTEMPTS) {
+        throw new RegistryException("registry " + http.registry() + ": another client wrote over "
+            + what + " each of " + LIST_ATTEMPTS + " times relpack added the artifact " + digest
+            + " to it; attach it again when that client is done", null);
+      }
+    }
+  }
+
+  /** The list under the referrers tag, or none when the tag does not exist (404). */
+  private Optional<byte[]> read(RegistryHttp http, String tag, String what) {
+    RegistryHttp.Response response = http.get("manifests/" + tag, RegistryReader.MANIFEST_TYPES,
+        limits.manifest(), what);
+    if (response.status() == 404) {
+      return Optional.empty();
+    }
+    http.requireSuccess(response, "reading " + what);
+    return Optional.of(response.body());
+  }
+}
