@@ -29,7 +29,7 @@ public final class HexPackages {
    * the app, and may be quoted ({@code :"name"}).
    */
   private static final Pattern HEX_ENTRY = Pattern.compile(
-      "^\\s*\"([a-z_][a-zA-Z0-9_]*)\":\\s*\\{:hex,\\s*:\"?([a-zA-Z0-9_]+)\"?,\\s*\"([^\"]+)\"(.*)$",
+      "^\\s*(?:%\\{\\s*)?\"([a-z_][a-zA-Z0-9_]*)\":\\s*\\{:hex,\\s*:\"?([a-zA-Z0-9_]+)\"?,\\s*\"([^\"]+)\"(.*)$",
       Pattern.MULTILINE);
   /** The repository, after the dependency list and before the outer checksum. */
   private static final Pattern REPO = Pattern.compile("\\],\\s*\"([^\"]+)\",\\s*\"[0-9a-fA-F]+\"\\}");
