@@ -59,9 +59,13 @@ final class Purl {
 
   /**
    * {@code pkg:oci/NAME@sha256%3A...?repository_url=REGISTRY/REPOSITORY}: NAME is the
-   * repository's last segment, as the oci type defines it.
+   * repository's last segment, as the oci type defines it; Docker Hub is {@code docker.io}.
    */
   static String oci(String registryRepository, String digest) {
+    // Docker Hub's API host, as jib names it, is docker.io in purls as in image names
+    if (registryRepository.startsWith("registry-1.docker.io/")) {
+      registryRepository = "docker.io/" + registryRepository.substring("registry-1.docker.io/".length());
+    }
     String name = registryRepository.substring(registryRepository.lastIndexOf('/') + 1);
     return "pkg:oci/" + encode(name.toLowerCase(java.util.Locale.ROOT)) + "@" + encode(digest)
         + qualifiers(Map.of("repository_url", registryRepository));

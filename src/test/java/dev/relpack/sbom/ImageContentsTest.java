@@ -87,7 +87,7 @@ class ImageContentsTest {
     Sbom sbom = image();
     SbomComponent base = byName(sbom, Kind.CONTAINER).get("debian:12-slim");
     assertEquals(Optional.of("pkg:oci/debian@sha256%3A" + SbomFixture.OTHER_DIGEST.substring(7)
-        + "?repository_url=registry-1.docker.io/library/debian"), base.purl());
+        + "?repository_url=docker.io/library/debian"), base.purl());
     assertEquals(Optional.of(SbomFixture.OTHER_DIGEST.substring(7)), base.sha256());
     SbomComponent os = byName(sbom, Kind.OPERATING_SYSTEM).get("debian");
     assertEquals(Optional.of("12"), os.version());

@@ -47,6 +47,8 @@ class PurlTest {
         Purl.hex(Optional.of("acme"), "secret_sauce", "2.0.0"));
     assertEquals("pkg:oci/debian@sha256%3Aabc?repository_url=registry.example.com/library/debian",
         Purl.oci("registry.example.com/library/debian", "sha256:abc"));
+    assertEquals("pkg:oci/debian@sha256%3Aabc?repository_url=docker.io/library/debian",
+        Purl.oci("registry-1.docker.io/library/debian", "sha256:abc"), "as users name Docker Hub");
   }
 
   /** A second, independent reader: packageurl-java reads each back to the same parts. */
