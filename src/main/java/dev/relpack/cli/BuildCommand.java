@@ -110,6 +110,18 @@ final class BuildCommand implements Callable<Integer> {
           + " RELPACK_TAGS as KEY=VALUE lines (GitLab's dotenv report).")
   Path dotenv;
 
+  @Option(names = "--sbom", paramLabel = "FILE",
+      description = "Write the image's SBOM here: the release, ERTS, every application with"
+          + " its purl, native code, the base and its OS packages.")
+  Path sbom;
+
+  @Option(names = "--sbom-format", paramLabel = "cyclonedx|spdx",
+      description = "CycloneDX 1.5 JSON (default) or SPDX 2.3 JSON.")
+  String sbomFormat;
+
+  @Option(names = "--no-sbom", description = "Attach no SBOM to the image.")
+  boolean noSbom;
+
   @Option(names = "--cache-dir", paramLabel = "DIR",
       description = "Cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack).")
   Path cacheDir;
@@ -156,6 +168,7 @@ final class BuildCommand implements Callable<Integer> {
         .release(release).projectDir(projectDir).apps(apps).from(from).to(to).imageName(imageName).tags(tags)
         .ports(ports).env(env).labels(labels).user(user).appRoot(appRoot).insecure(insecure)
         .registryCas(registryCas).digestFile(digestFile).metadataFile(metadata).dotenvFile(dotenv)
+        .sbomFile(sbom).sbomFormat(sbomFormat).attachSbom(!noSbom)
         .cacheDir(cacheDir).cacheFrom(cacheFrom).cacheFromDefaults(!noCacheFrom).check(!noCheck).timeoutSeconds(timeoutSeconds)
         .releaseStep(new ReleaseStep(!noRelease, java.util.Optional.ofNullable(mixEnv),
             !noDepsGet, java.util.Optional.ofNullable(releaseName),

@@ -12,6 +12,7 @@ import dev.relpack.layers.PlannedLayer;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseApp;
 import dev.relpack.report.Sizes;
+import dev.relpack.sbom.Sbom;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +46,15 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON, for machines.")
   boolean json;
 
+  @Option(names = "--sbom",
+      description = "Print the release's SBOM (what its image would hold, without the base)"
+          + " instead of its facts.")
+  boolean sbom;
+
+  @Option(names = "--sbom-format", paramLabel = "cyclonedx|spdx",
+      description = "With --sbom: CycloneDX 1.5 JSON (default) or SPDX 2.3 JSON.")
+  String sbomFormat;
+
   @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors.")
   boolean verbose;
 
@@ -55,8 +65,15 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     BuildRequest request = releaseOptions.into(BuildRequest.builder(context.env(), context.home()))
-        .apps(apps).appRoot(appRoot).cacheDir(cacheDir)
+        .apps(apps).appRoot(appRoot).cacheDir(cacheDir).sbomFormat(sbomFormat)
         .build();
+    if (sbom) {
+      Sbom document = new Engine(context.machineRoot())
+          .sbom(request, new PlainReporter(context.err(), false, verbose));
+      context.out().writeBytes(request.sbomFormat().write(document));
+      context.out().flush();
+      return 0;
+    }
     Inspection inspection = new Engine(context.machineRoot())
         .inspect(request, new PlainReporter(context.err(), false, verbose));
     if (json) {

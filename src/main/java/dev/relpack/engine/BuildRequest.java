@@ -3,6 +3,7 @@ package dev.relpack.engine;
 import dev.relpack.auth.RegistryLogin;
 import dev.relpack.error.BadInputException;
 import dev.relpack.image.ImageOptions;
+import dev.relpack.sbom.SbomFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,10 @@ import java.util.Optional;
  * @param dotenvFile where to write the image as KEY=VALUE lines for a CI job's dotenv report
  * @param logins registry logins the front end knows of (Maven's settings.xml servers), tried
  *     after every source relpack reads itself
+ * @param sbomFile where to write the image's SBOM
+ * @param sbomFormat the form of the SBOM, in that file and attached to the image
+ * @param attachSbom whether a registry or {@code oci:} target gets the SBOM as a referrer of
+ *     the image
  */
 public record BuildRequest(
     Optional<Path> release,
@@ -52,7 +57,10 @@ public record BuildRequest(
     ReleaseStep releaseStep,
     List<RegistryLogin> logins,
     List<String> cacheFrom,
-    boolean cacheFromDefaults) {
+    boolean cacheFromDefaults,
+    Optional<Path> sbomFile,
+    SbomFormat sbomFormat,
+    boolean attachSbom) {
 
   /**
    * How long each registry phase of a build (probing, reading the base, building and pushing)
@@ -125,6 +133,9 @@ public record BuildRequest(
     private List<RegistryLogin> logins = List.of();
     private List<String> cacheFrom = List.of();
     private boolean cacheFromDefaults = true;
+    private Path sbomFile;
+    private SbomFormat sbomFormat = SbomFormat.CYCLONEDX;
+    private boolean attachSbom = true;
 
     private Builder(Map<String, String> environment, Path home) {
       this.environment = Map.copyOf(environment);
@@ -258,13 +269,36 @@ public record BuildRequest(
       return this;
     }
 
+    /** Where to write the image's SBOM; null for nowhere. */
+    public Builder sbomFile(Path value) {
+      sbomFile = value;
+      return this;
+    }
+
+    /**
+     * {@code cyclonedx} (the default, for null) or {@code spdx}.
+     *
+     * @throws BadInputException for any other name
+     */
+    public Builder sbomFormat(String value) {
+      sbomFormat = SbomFormat.parse(value);
+      return this;
+    }
+
+    /** Whether the SBOM is attached to the image as a referrer (the default). */
+    public Builder attachSbom(boolean value) {
+      attachSbom = value;
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(Optional.ofNullable(release), Optional.ofNullable(projectDir), apps,
           from, to, Optional.ofNullable(imageName), tags, ports, env, labels, user, appRoot, insecure, registryCas,
           Optional.ofNullable(digestFile), Optional.ofNullable(metadataFile),
           Optional.ofNullable(dotenvFile),
           cacheDir != null ? cacheDir : CacheDirectory.defaultFor(environment, home), check,
-          environment, home, timeout, releaseStep, logins, cacheFrom, cacheFromDefaults);
+          environment, home, timeout, releaseStep, logins, cacheFrom, cacheFromDefaults,
+          Optional.ofNullable(sbomFile), sbomFormat, attachSbom);
     }
   }
 

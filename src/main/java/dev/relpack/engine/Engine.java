@@ -6,6 +6,7 @@ import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.base.BaseContext;
 import dev.relpack.base.BaseSpec;
+import dev.relpack.base.OsInventory;
 import dev.relpack.elf.NativeCode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
@@ -22,6 +23,7 @@ import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.LayerReuse;
 import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
+import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Printable;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.PushAccess;
@@ -35,6 +37,11 @@ import dev.relpack.registry.TlsTrust;
 import dev.relpack.release.MixProject;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
+import dev.relpack.layers.LayerPlan;
+import dev.relpack.sbom.HexPackages;
+import dev.relpack.sbom.ImageContents;
+import dev.relpack.sbom.Sbom;
+import dev.relpack.sbom.SbomBase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,9 +189,14 @@ public final class Engine {
     try {
       MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile(),
           plan.request().dotenvFile());
+      if (plan.request().sbomFile().isPresent()) {
+        AtomicFiles.write(plan.request().sbomFile().get(), plan.request().sbomFormat()
+            .write(sbom(plan.request(), plan.release(), plan.layers(), plan.appRoot(),
+                Optional.of(base), Optional.of(image.digest()))));
+      }
     } catch (IOException e) {
-      throw new InternalException("built " + report.reference() + " but cannot write the digest"
-          + " or metadata file: " + e.getMessage(), e);
+      throw new InternalException("built " + report.reference() + " but cannot write the digest,"
+          + " metadata or SBOM file: " + e.getMessage(), e);
     }
     return report;
   }
@@ -206,6 +218,60 @@ public final class Engine {
         .forEach(f -> files.put(f.path(), f.source()));
     return new Inspection(release, loaded.plan(), NativeCode.of(files),
         List.of(root + "/" + release.startScript()), List.of(release.startCommand()));
+  }
+
+  /**
+   * The SBOM of the release a request names, as {@code inspect} shows it: nothing is built, no
+   * registry is asked, and so no base is in it.
+   *
+   * @param request the release (or its project, whose mix.lock names its Hex packages)
+   * @param reporter where warnings go
+   * @return the release's part of what its image would hold
+   */
+  public Sbom sbom(BuildRequest request, Reporter reporter) {
+    ReleaseLoader.Loaded loaded = ReleaseLoader.load(request, Optional.empty(), reporter::warn);
+    String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
+        Map.of()).appRoot();
+    try {
+      return sbom(request, loaded.release(), loaded.plan(), root, Optional.empty(),
+          Optional.empty());
+    } catch (IOException e) {
+      throw new InternalException("cannot read the release for its SBOM: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What an image holds, or would: the release, its applications (Hex packages from the
+   * project's mix.lock), its native code, and the base. An image's SBOM takes its serial number
+   * from the image digest; without an image, from the release's content.
+   *
+   * @param base the built image's base; empty before there is an image
+   * @param digest the built image's digest; empty before there is an image
+   */
+  private static Sbom sbom(BuildRequest request, Release release, LayerPlan layers,
+      String appRoot, Optional<BaseImage> base, Optional<String> digest) throws IOException {
+    Map<String, HexPackages.HexPackage> hex = Map.of();
+    Optional<Path> project = request.projectDir().filter(dir -> !ReleaseStep.rebar3(dir));
+    if (project.isPresent()) {
+      try {
+        hex = HexPackages.read(project.get());
+      } catch (IOException e) {
+        throw new BadInputException(Input.PROJECT_DIR + " " + project.get()
+            + ": cannot read its mix.lock (" + e.getMessage() + ")", e);
+      }
+    }
+    ImageContents contents = new ImageContents(release, layers, hex, appRoot);
+    if (digest.isEmpty()) {
+      return contents.ofRelease(request.environment(), ToolVersion.full());
+    }
+    // The base's os-release and package database are not read yet: every base says nothing
+    // here until the base package's inventory reader (registry, tar: and oci: bases from the
+    // file tree the boot check builds, host from the files it copied) gives its OsInventory.
+    Optional<SbomBase> sbomBase = base.filter(b -> !(b.source() instanceof BaseImage.ScratchSource))
+        .map(b -> new SbomBase(b.name(), b.digest(), b.source() instanceof
+            BaseImage.RegistrySource r ? Optional.of(r.pinned().getRegistry() + "/"
+            + r.pinned().getRepository()) : Optional.empty(), OsInventory.empty()));
+    return contents.ofImage(digest.get(), sbomBase, request.environment(), ToolVersion.full());
   }
 
   /**
@@ -330,6 +396,7 @@ public final class Engine {
     request.digestFile().ifPresent(f -> requireParent(f, "{digest-file}"));
     request.metadataFile().ifPresent(f -> requireParent(f, "{metadata}"));
     request.dotenvFile().ifPresent(f -> requireParent(f, "{dotenv}"));
+    request.sbomFile().ifPresent(f -> requireParent(f, "{sbom}"));
     return target;
   }
 

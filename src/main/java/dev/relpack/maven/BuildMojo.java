@@ -140,6 +140,21 @@ public final class BuildMojo extends AbstractMojo {
   @Parameter(property = "relpack.dotenvFile")
   File dotenvFile;
 
+  /**
+   * Where to write the image's SBOM: the release, ERTS, every application with its purl, native
+   * code, the base and its OS packages.
+   */
+  @Parameter(property = "relpack.sbomFile")
+  File sbomFile;
+
+  /** {@code cyclonedx} (CycloneDX 1.5 JSON, the default) or {@code spdx} (SPDX 2.3 JSON). */
+  @Parameter(property = "relpack.sbomFormat")
+  String sbomFormat;
+
+  /** Attach no SBOM to the image. */
+  @Parameter(property = "relpack.noSbom", defaultValue = "false")
+  boolean noSbom;
+
   /** relpack's cache (default: $XDG_CACHE_HOME/relpack or ~/.cache/relpack). */
   @Parameter(property = "relpack.cacheDir")
   File cacheDir;
@@ -191,6 +206,7 @@ public final class BuildMojo extends AbstractMojo {
       createParent(digestFile);
       createParent(metadataFile);
       createParent(dotenvFile);
+      createParent(sbomFile);
       targetFile().ifPresent(this::createParent);
       BuildReport report = new Engine(Path.of("/")).run(request, reporter);
       MavenSummary.log(report, getLog());
@@ -207,6 +223,7 @@ public final class BuildMojo extends AbstractMojo {
         .appRoot(appRoot).insecure(insecure).registryCas(paths(registryCas))
         .digestFile(path(digestFile)).metadataFile(path(metadataFile))
         .dotenvFile(path(dotenvFile)).cacheDir(path(cacheDir))
+        .sbomFile(path(sbomFile)).sbomFormat(sbomFormat).attachSbom(!noSbom)
         .cacheFrom(cacheFrom).cacheFromDefaults(!noCacheFrom)
         .check(!noCheck).timeoutSeconds(timeout)
         .releaseStep(new ReleaseStep(!noRelease, Optional.ofNullable(mixEnv), !noDepsGet,

@@ -22,7 +22,8 @@ final class MavenWording {
       Map.entry(Input.APP_ROOT, "appRoot"), Map.entry(Input.INSECURE, "insecure"),
       Map.entry(Input.REGISTRY_CA, "registryCas"), Map.entry(Input.DIGEST_FILE, "digestFile"),
       Map.entry(Input.METADATA, "metadataFile"),
-      Map.entry(Input.DOTENV, "dotenvFile"), Map.entry(Input.CACHE_DIR, "cacheDir"),
+      Map.entry(Input.DOTENV, "dotenvFile"), Map.entry(Input.SBOM, "sbomFile"),
+      Map.entry(Input.SBOM_FORMAT, "sbomFormat"), Map.entry(Input.NO_SBOM, "noSbom"), Map.entry(Input.CACHE_DIR, "cacheDir"),
       Map.entry(Input.CACHE_FROM, "cacheFrom"), Map.entry(Input.NO_CACHE_FROM, "noCacheFrom"),
       Map.entry(Input.TIMEOUT, "timeout"), Map.entry(Input.NO_CHECK, "noCheck")));
 

@@ -39,6 +39,24 @@ class BuildRequestTest {
   }
 
   @Test
+  void theSbomIsCycloneDxAndAttachedUnlessTheRequestSaysOtherwise() {
+    BuildRequest defaults = BuildRequest.builder(Map.of(), Path.of("/h")).sbomFormat(null).build();
+    assertEquals(dev.relpack.sbom.SbomFormat.CYCLONEDX, defaults.sbomFormat());
+    assertTrue(defaults.attachSbom());
+    assertTrue(defaults.sbomFile().isEmpty());
+    BuildRequest spdx = BuildRequest.builder(Map.of(), Path.of("/h")).sbomFormat("SPDX")
+        .attachSbom(false).sbomFile(Path.of("sbom.json")).build();
+    assertEquals(dev.relpack.sbom.SbomFormat.SPDX, spdx.sbomFormat());
+    assertFalse(spdx.attachSbom());
+    assertEquals(Optional.of(Path.of("sbom.json")), spdx.sbomFile());
+    dev.relpack.error.BadInputException wrong = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.relpack.error.BadInputException.class,
+        () -> BuildRequest.builder(Map.of(), Path.of("/h")).sbomFormat("syft"));
+    assertEquals("{sbom-format} syft: give cyclonedx (CycloneDX 1.5 JSON) or spdx (SPDX 2.3 JSON)",
+        wrong.getMessage());
+  }
+
+  @Test
   void itsTextNeverHoldsTheEnvironment() {
     BuildRequest request = new BuildRequest(Optional.of(Path.of("rel")), Optional.empty(), List.of(),
         "host", "registry.example.com/app", Optional.empty(), List.of(), List.of(), List.of(), List.of(),
@@ -46,7 +64,7 @@ class BuildRequestTest {
         true, Map.of("CI_REGISTRY_PASSWORD", "hunter2", "CI_JOB_TOKEN", "tok-123"), Path.of("/h"),
         BuildRequest.DEFAULT_TIMEOUT, ReleaseStep.NONE,
         List.of(new dev.relpack.auth.RegistryLogin("r.example.com", "u", "s3cret-pw", "settings")),
-        List.of(), true);
+        List.of(), true, Optional.empty(), dev.relpack.sbom.SbomFormat.CYCLONEDX, true);
     String text = request.toString();
     assertTrue(text.contains("registry.example.com/app"), text);
     assertFalse(text.contains("hunter2") || text.contains("tok-123"), text);
