@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param baseSpec the base the request names
  * @param base that base, resolved and pinned to a digest where it has one
  * @param spec everything that decides the image, and so its digest
+ * @param sbom the image's SBOM as far as it is decided before the image exists; empty when the
+ *     build neither writes one ({@code --sbom}) nor attaches one (a target that can hold it,
+ *     without {@code --no-sbom})
  * @param appRoot where the release lies in the image
  * @param target where the image goes; empty for a plan made only to check the base
  * @param registries how this build reaches its registries
@@ -40,6 +43,7 @@ public record BuildPlan(
     BaseSpec baseSpec,
     BaseImage base,
     ImageSpec spec,
+    Optional<SbomPlan> sbom,
     String appRoot,
     Optional<Target> target,
     Registries registries,

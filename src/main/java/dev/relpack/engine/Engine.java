@@ -21,8 +21,11 @@ import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.LayerReuse;
+import dev.relpack.publish.Attachment;
+import dev.relpack.publish.BuildListener;
 import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
+import dev.relpack.publish.TargetAccess;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Printable;
 import dev.relpack.io.WritableDirectory;
@@ -184,21 +187,69 @@ public final class Engine {
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     ImageResult image = building.run("building " + target.display(),
         () -> builder.build(plan.spec(), target, reused.layers()));
+    Optional<byte[]> sbom = plan.sbom().map(s -> sbomDocument(plan, s, image.digest()));
+    Optional<String> referrer = sbom.filter(s -> plan.request().attachSbom())
+        .flatMap(document -> attach(plan, target, image.digest(), document, reporter));
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
-        Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep());
+        Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep(), referrer);
     try {
       MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile(),
           plan.request().dotenvFile());
       if (plan.request().sbomFile().isPresent()) {
-        AtomicFiles.write(plan.request().sbomFile().get(), plan.request().sbomFormat()
-            .write(sbom(plan.request(), plan.release(), plan.layers(), plan.appRoot(),
-                Optional.of(base), Optional.of(image.digest()))));
+        AtomicFiles.write(plan.request().sbomFile().get(), sbom.orElseThrow());
       }
     } catch (IOException e) {
       throw new InternalException("built " + report.reference() + " but cannot write the digest,"
           + " metadata or SBOM file: " + e.getMessage(), e);
     }
     return report;
+  }
+
+  private static byte[] sbomDocument(BuildPlan plan, SbomPlan sbom, String digest) {
+    try {
+      return plan.request().sbomFormat().write(sbom.of(digest, plan.request().environment()));
+    } catch (IOException e) {
+      throw new InternalException("built " + digest + " but cannot read the release again for"
+          + " its SBOM: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Attaches the SBOM to the image as an OCI referrer, in a registry phase of its own: the image
+   * is complete and tagged by then, so a registry that refuses the referrer fails the build
+   * (exit 4) with the image in place, and the message says so.
+   */
+  private static Optional<String> attach(BuildPlan plan, Target target, String digest,
+      byte[] document, Reporter reporter) {
+    BuildPlan.Registries registries = plan.registries();
+    TargetAccess access = new TargetAccess() {
+      @Override
+      public Path locks() {
+        return plan.cacheRoot().resolve("locks");
+      }
+
+      @Override
+      public RegistryCredentials credentials() {
+        return registries.credentials();
+      }
+
+      @Override
+      public RegistryReader registry() {
+        return registries.reader();
+      }
+
+      @Override
+      public BuildListener listener() {
+        return reporter;
+      }
+    };
+    String mediaType = plan.request().sbomFormat().mediaType();
+    Optional<String> referrer = RegistryDeadline.of(plan.request().timeout(),
+            registries(plan.target(), plan.baseSpec()), registries.trust())
+        .run("attaching the SBOM to " + target.reference(digest),
+            () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
+    referrer.ifPresent(r -> reporter.debug("attached the SBOM to " + digest + " as " + r));
+    return referrer;
   }
 
   /**
@@ -233,23 +284,20 @@ public final class Engine {
     String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
         Map.of()).appRoot();
     try {
-      return sbom(request, loaded.release(), loaded.plan(), root, Optional.empty(),
-          Optional.empty());
+      return imageContents(request, loaded, root).ofRelease(request.environment(),
+          ToolVersion.full());
     } catch (IOException e) {
       throw new InternalException("cannot read the release for its SBOM: " + e.getMessage(), e);
     }
   }
 
   /**
-   * What an image holds, or would: the release, its applications (Hex packages from the
-   * project's mix.lock), its native code, and the base. An image's SBOM takes its serial number
-   * from the image digest; without an image, from the release's content.
-   *
-   * @param base the built image's base; empty before there is an image
-   * @param digest the built image's digest; empty before there is an image
+   * What an image of the release holds, for its SBOM: the release, its applications (Hex
+   * packages from the project's mix.lock, read now so a bad one fails before any work) and its
+   * native code.
    */
-  private static Sbom sbom(BuildRequest request, Release release, LayerPlan layers,
-      String appRoot, Optional<BaseImage> base, Optional<String> digest) throws IOException {
+  private static ImageContents imageContents(BuildRequest request, ReleaseLoader.Loaded loaded,
+      String appRoot) {
     Map<String, HexPackages.HexPackage> hex = Map.of();
     Optional<Path> project = request.projectDir().filter(dir -> !ReleaseStep.rebar3(dir));
     if (project.isPresent()) {
@@ -260,18 +308,26 @@ public final class Engine {
             + ": cannot read its mix.lock (" + e.getMessage() + ")", e);
       }
     }
-    ImageContents contents = new ImageContents(release, layers, hex, appRoot);
-    if (digest.isEmpty()) {
-      return contents.ofRelease(request.environment(), ToolVersion.full());
+    return new ImageContents(loaded.release(), loaded.plan(), hex, appRoot);
+  }
+
+  /**
+   * The SBOM as far as the plan decides it, when the build writes or attaches one: the image's
+   * contents and its base, with what the base's package database says.
+   */
+  private static Optional<SbomPlan> sbomPlan(BuildRequest request, Optional<Target> target,
+      ReleaseLoader.Loaded loaded, String appRoot, BaseImage base) {
+    boolean wanted = target.isPresent() && (request.sbomFile().isPresent()
+        || (request.attachSbom() && target.get().holdsReferrers()));
+    if (!wanted) {
+      return Optional.empty();
     }
-    // The base's os-release and package database are not read yet: every base says nothing
-    // here until the base package's inventory reader (registry, tar: and oci: bases from the
-    // file tree the boot check builds, host from the files it copied) gives its OsInventory.
-    Optional<SbomBase> sbomBase = base.filter(b -> !(b.source() instanceof BaseImage.ScratchSource))
+    Optional<SbomBase> sbomBase = Optional.of(base)
+        .filter(b -> !(b.source() instanceof BaseImage.ScratchSource))
         .map(b -> new SbomBase(b.name(), b.digest(), b.source() instanceof
             BaseImage.RegistrySource r ? Optional.of(r.pinned().getRegistry() + "/"
             + r.pinned().getRepository()) : Optional.empty(), OsInventory.empty()));
-    return contents.ofImage(digest.get(), sbomBase, request.environment(), ToolVersion.full());
+    return Optional.of(new SbomPlan(imageContents(request, loaded, appRoot), sbomBase));
   }
 
   /**
@@ -367,7 +423,9 @@ public final class Engine {
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base,
         options.withDefaultLabels(projectLabels(loaded.project())),
         request.environment(), base.architecture().orElse(baseContext.architecture()));
-    return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, options.appRoot(),
+    Optional<SbomPlan> sbom = sbomPlan(request, tagged, loaded, options.appRoot(), base);
+    return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
+        options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
             registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
   }

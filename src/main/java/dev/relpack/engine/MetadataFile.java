@@ -45,6 +45,7 @@ final class MetadataFile {
           .put("delivery", layer.delivery().name().toLowerCase(Locale.ROOT));
       layer.uncompressedSize().ifPresent(bytes -> node.put("uncompressedSize", bytes));
     }
+    report.sbomReferrer().ifPresent(r -> root.put("sbomReferrer", r));
     root.put("uploadedBytes", report.image().uploadedBytes());
     root.put("uploadedBlobs", report.image().uploadedBlobs());
     root.put("seconds", report.elapsed().toMillis() / 1000.0);

@@ -227,4 +227,9 @@ public record ArchiveTarget(Path file, List<String> tags) implements Target {
       TargetAccess access) {
     return Optional.empty();
   }
+
+  @Override
+  public boolean holdsReferrers() {
+    return false;
+  }
 }

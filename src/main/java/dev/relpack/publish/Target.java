@@ -81,6 +81,11 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   Optional<String> attach(String subjectDigest, Attachment attachment, TargetAccess access)
       throws Exception;
 
+  /** Whether {@link #attach} can put anything here: a docker-archive holds one image and no more. */
+  default boolean holdsReferrers() {
+    return true;
+  }
+
   static Target parse(String to, List<String> extraTags) {
     if (to == null || to.isBlank()) {
       throw new BadInputException("{to} is empty; give a registry reference, tar:PATH or oci:DIR");

@@ -50,6 +50,7 @@ public final class BuildText {
     lines.add("  tags: " + String.join(", ", report.image().tags()));
     lines.add("  base: " + report.base().name()
         + report.base().digest().map(d -> "@" + d).orElse(""));
+    report.sbomReferrer().ifPresent(r -> lines.add("  sbom: attached as " + r));
     if (target instanceof ArchiveTarget) {
       // docker load says "Loaded image: NAME:TAG"; docker images shows this, cut to 12 digits
       lines.add("  image ID: " + report.image().imageId() + " (docker load names it "

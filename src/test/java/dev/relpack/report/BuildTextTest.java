@@ -56,7 +56,7 @@ class BuildTextTest {
     ImageResult image = new ImageResult("sha256:" + "e".repeat(64), "sha256:" + "f".repeat(64),
         target.tags(), layers, uploaded, blobs);
     return new BuildReport(release, new LayerPlan(List.of()), base, target, image,
-        Duration.ofMillis(8600), Optional.empty());
+        Duration.ofMillis(8600), Optional.empty(), Optional.empty());
   }
 
   @Test
