@@ -76,10 +76,11 @@ class GitlabPipelinesIT {
     String image = registry.projectImage();
     String digest = deployedDigest(pipeline, image);
     String sha = shortSha(pipeline);
-    assertEquals(Set.of("0.1.0", sha, "main", "latest"), tags(image));
-    for (String tag : tags(image)) {
+    assertEquals(Set.of("0.1.0", sha, "main", "latest"), imageTags(image));
+    for (String tag : imageTags(image)) {
       assertEquals(digest, digestOf(image + ":" + tag), tag);
     }
+    assertSbom(pipeline, image, digest);
     assertTrue(pipeline.jobLog("container").contains("boots the release"),
         "the boot check ran before the push:\n" + pipeline.jobLog("container"));
     assertBoots(image + "@" + digest, "two-jobs");
@@ -92,9 +93,10 @@ class GitlabPipelinesIT {
     assertPassed(run);
     String image = registry.projectImage();
     String digest = deployedDigest(pipeline, image);
-    assertEquals(Set.of("0.1.0", shortSha(pipeline), "v0.1.0"), tags(image),
+    assertEquals(Set.of("0.1.0", shortSha(pipeline), "v0.1.0"), imageTags(image),
         "a tag pipeline pushes no latest and no branch tag");
     assertEquals(digest, digestOf(image + ":v0.1.0"));
+    assertSbom(pipeline, image, digest);
     assertBoots(image + "@" + digest, "debian");
   }
 
@@ -105,7 +107,8 @@ class GitlabPipelinesIT {
     assertPassed(run);
     String image = registry.projectImage();
     String digest = deployedDigest(pipeline, image);
-    assertEquals(Set.of("0.1.0", shortSha(pipeline), "main", "latest"), tags(image));
+    assertEquals(Set.of("0.1.0", shortSha(pipeline), "main", "latest"), imageTags(image));
+    assertSbom(pipeline, image, digest);
     assertBoots(image + "@" + digest, "alpine");
   }
 
@@ -166,6 +169,33 @@ class GitlabPipelinesIT {
   private static String shortSha(GitlabCiLocal pipeline) {
     return Command.run(List.of("git", "rev-parse", "--short=8", "HEAD"), Map.of(),
         Duration.ofSeconds(30), pipeline.project()).requireSuccess().stdout().trim();
+  }
+
+  /**
+   * The job left the SBOM it names in its cyclonedx report, for the image it pushed, and the
+   * registry lists that SBOM as the image's referrer under the referrers tag, the only tag
+   * besides the image's own.
+   */
+  private void assertSbom(GitlabCiLocal pipeline, String image, String digest) throws IOException {
+    JsonNode sbom = new ObjectMapper().readTree(
+        pipeline.jobFile("container", "gl-sbom-relpack.cdx.json").toFile());
+    assertEquals("CycloneDX", sbom.path("bomFormat").asText());
+    assertEquals("demo", sbom.path("metadata").path("component").path("name").asText());
+    String referrersTag = "sha256-" + digest.substring("sha256:".length());
+    Set<String> all = tags(image);
+    assertTrue(all.contains(referrersTag), () -> "no referrers tag: " + all);
+    JsonNode referrers = new ObjectMapper().readTree(skopeo("inspect", "--raw",
+        "--tls-verify=false", "--creds", JOB_USER + ":" + jobToken(),
+        "docker://" + image + ":" + referrersTag));
+    assertEquals("application/vnd.cyclonedx+json",
+        referrers.path("manifests").get(0).path("artifactType").asText(), referrers.toString());
+  }
+
+  /** The image's tags: every tag but the referrers tag ({@code sha256-<hex>}). */
+  private Set<String> imageTags(String image) throws IOException {
+    Set<String> tags = tags(image);
+    tags.removeIf(tag -> tag.startsWith("sha256-"));
+    return tags;
   }
 
   private Set<String> tags(String image) throws IOException {
