@@ -15,6 +15,7 @@ import dev.relpack.error.CheckFailedException;
 import dev.relpack.error.Input;
 import dev.relpack.error.InternalException;
 import dev.relpack.error.RegistryException;
+import dev.relpack.error.RelpackException;
 import dev.relpack.image.ImageDefaults;
 import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
@@ -215,9 +216,9 @@ public final class Engine {
   }
 
   /**
-   * Attaches the SBOM to the image as an OCI referrer, in a registry phase of its own: the image
-   * is complete and tagged by then, so a registry that refuses the referrer fails the build
-   * (exit 4) with the image in place, and the message says so.
+   * Attaches the SBOM to the image as an OCI referrer, in a registry phase of its own. The image
+   * is complete and tagged by then, and attaching is what every build does unasked: a registry
+   * that refuses the referrer (or its list) costs a warning, not the build.
    */
   private static Optional<String> attach(BuildPlan plan, Target target, String digest,
       byte[] document, Reporter reporter) {
@@ -244,10 +245,18 @@ public final class Engine {
       }
     };
     String mediaType = plan.request().sbomFormat().mediaType();
-    Optional<String> referrer = RegistryDeadline.of(plan.request().timeout(),
-            registries(plan.target(), plan.baseSpec()), registries.trust())
-        .run("attaching the SBOM to " + target.reference(digest),
-            () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
+    Optional<String> referrer;
+    try {
+      referrer = RegistryDeadline.of(plan.request().timeout(),
+              registries(plan.target(), plan.baseSpec()), registries.trust())
+          .run("attaching the SBOM to " + target.reference(digest),
+              () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
+    } catch (RelpackException e) {
+      reporter.warn("built " + target.reference(digest) + " but did not attach its SBOM: "
+          + e.getMessage() + " (" + Input.NO_SBOM + " attaches none; " + Input.SBOM
+          + " FILE writes it to a file)");
+      return Optional.empty();
+    }
     referrer.ifPresent(r -> reporter.debug("attached the SBOM to " + digest + " as " + r));
     return referrer;
   }

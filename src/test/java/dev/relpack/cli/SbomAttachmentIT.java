@@ -158,4 +158,26 @@ class SbomAttachmentIT {
     assertFalse(built.stdout().contains("sbom:"), built.stdout());
     assertTrue(JSON.readTree(archiveMetadata.toFile()).path("sbomReferrer").isMissingNode());
   }
+
+  @Test
+  void aReferrersTagThatIsNoListCostsAWarningNotTheBuild() throws Exception {
+    String to = registry.address() + "/taken/app:1";
+    Path metadata = work.resolve("taken.json");
+    build("--to", to, "--no-sbom", "--metadata", metadata.toString());
+    String digest = JSON.readTree(metadata.toFile()).path("digest").asText();
+    // another tool put an image, not a referrers list, under the image's referrers tag
+    String referrersTag = registry.address() + "/taken/app:sha256-" + hex(digest);
+    Skopeo.copy("docker://" + to, "docker://" + referrersTag);
+    String foreign = Skopeo.inspect("docker://" + referrersTag).path("Digest").asText();
+
+    Command.Result built = build("--to", to, "--metadata", metadata.toString());
+    assertTrue(built.stderr().lines().anyMatch(l -> l.startsWith("warning: built " + registry.address()
+        + "/taken/app@" + digest + " but did not attach its SBOM: ") && l.contains("--no-sbom")),
+        built.stderr());
+    assertFalse(built.stderr().contains("Exception"), built.stderr());
+    assertTrue(JSON.readTree(metadata.toFile()).path("sbomReferrer").isMissingNode());
+    assertEquals(digest, Skopeo.inspect("docker://" + to).path("Digest").asText());
+    assertEquals(foreign, Skopeo.inspect("docker://" + referrersTag).path("Digest").asText(),
+        "what another tool put there is left as it was");
+  }
 }
