@@ -35,8 +35,8 @@ import java.util.function.Consumer;
  * shell and the utilities release scripts call (busybox when the machine has it), the interpreters
  * named by the release's scripts, /etc/passwd and /etc/group with the runtime user, /tmp (1777),
  * the CA bundle, and what scanners read ({@link HostPackages}: os-release and the records of the
- * packages owning those files). The archive is cached under a key made of the files' identities, so an unchanged
- * machine gives the same base, byte for byte, without rebuilding it. What the machine lacks is
+ * packages owning those files). The archive is cached under a key made of the files' identities,
+ * so an unchanged machine gives the same base, byte for byte, without rebuilding it. What the machine lacks is
  * left out here and named by the boot check, which judges this base by the same rules as any
  * other.
  */

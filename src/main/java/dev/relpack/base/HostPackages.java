@@ -1,6 +1,7 @@
 package dev.relpack.base;
 
 import dev.relpack.base.OsInventory.OsPackage;
+import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.elf.RootFileSystem;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -20,7 +21,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.stream.Stream;
 
 /**
  * What the host base tells scanners about its files: the machine's {@code os-release} and
@@ -43,7 +43,7 @@ final class HostPackages {
   /** Directory links followed into aliases, at most this deep (/lib64 -> usr/lib64 -> ...). */
   private static final int MAX_ALIAS_ROUNDS = 4;
 
-  private final Path machine;
+  private final MachineFileSystem files;
   private final Consumer<String> warn;
 
   /**
@@ -51,7 +51,7 @@ final class HostPackages {
    * @param warn told, in one line, about a database that cannot be used
    */
   HostPackages(Path machine, Consumer<String> warn) {
-    this.machine = machine;
+    this.files = new MachineFileSystem(machine);
     this.warn = warn;
   }
 
@@ -70,30 +70,32 @@ final class HostPackages {
         copied.put(file.path(), file.path());
       }
     }
-    List<File> files = new ArrayList<>();
+    List<File> written = new ArrayList<>();
     Optional<OsInventory.OsRelease> os = Optional.empty();
     // written as a regular file: on Debian /etc/os-release links to ../usr/lib/os-release
     Optional<String> osRelease = firstRegularFile(
         List.of(PackageDatabase.OS_RELEASE, PackageDatabase.OS_RELEASE_FALLBACK));
-    if (osRelease.isPresent()) {
-      byte[] content = readBounded(osRelease.get());
-      files.add(new File(PackageDatabase.OS_RELEASE, content));
+    Optional<String> osText = osRelease.isEmpty() ? Optional.empty() : small(osRelease.get());
+    if (osText.isPresent()) {
+      written.add(new File(PackageDatabase.OS_RELEASE, bytes(osText.get())));
       copied.put(PackageDatabase.OS_RELEASE, realPath(osRelease.get()));
-      os = PackageDatabase.osRelease(new String(content, StandardCharsets.ISO_8859_1));
+      os = PackageDatabase.osRelease(osText.get());
     }
     for (String releaseFile : RELEASE_FILES) {
-      if (isRegularFile(releaseFile)) {
-        files.add(new File(releaseFile, readBounded(releaseFile)));
+      Optional<String> text = files.isRegularFile(releaseFile) ? small(releaseFile)
+          : Optional.empty();
+      if (text.isPresent()) {
+        written.add(new File(releaseFile, bytes(text.get())));
         copied.put(releaseFile, realPath(releaseFile));
       }
     }
     Map<String, Set<String>> names = names(copied, aliases(entries));
     Set<String> owned = new TreeSet<>();
     List<OsPackage> packages = new ArrayList<>();
-    dpkg(names, owned, packages).ifPresent(files::add);
-    apk(names, owned, packages).ifPresent(files::add);
+    dpkg(names, owned, packages).ifPresent(written::add);
+    apk(names, owned, packages).ifPresent(written::add);
     List<String> unowned = copied.keySet().stream().filter(path -> !owned.contains(path)).toList();
-    return new Metadata(files, new OsInventory(os, PackageDatabase.sorted(packages), unowned));
+    return new Metadata(written, new OsInventory(os, PackageDatabase.sorted(packages), unowned));
   }
 
   /**
@@ -109,10 +111,13 @@ final class HostPackages {
     }
     // "NAME" or "NAME:ARCH" -> the image paths of the copied files its list names
     Map<String, Set<String>> listed = new HashMap<>();
-    for (String list : listFiles()) {
+    for (String list : files.list(DPKG_INFO)) {
+      if (!list.endsWith(".list")) {
+        continue;
+      }
       String owner = list.substring(0, list.length() - ".list".length());
       try (BufferedReader lines = Files.newBufferedReader(
-          onMachine(DPKG_INFO + "/" + list), StandardCharsets.ISO_8859_1)) {
+          files.onMachine(DPKG_INFO + "/" + list), StandardCharsets.ISO_8859_1)) {
         for (String line; (line = lines.readLine()) != null; ) {
           Set<String> paths = names.get(line);
           if (paths != null) {
@@ -232,8 +237,10 @@ final class HostPackages {
    */
   private Map<String, Set<String>> aliases(List<RootfsEntry> entries) throws IOException {
     Set<String> links = new TreeSet<>();
-    try (Stream<Path> top = Files.list(machine)) {
-      top.filter(Files::isSymbolicLink).forEach(p -> links.add("/" + p.getFileName()));
+    for (String name : files.list("/")) {
+      if (Files.isSymbolicLink(files.onMachine("/" + name))) {
+        links.add("/" + name);
+      }
     }
     for (RootfsEntry entry : entries) {
       if (entry instanceof RootfsEntry.Symlink link) {
@@ -242,62 +249,48 @@ final class HostPackages {
     }
     Map<String, Set<String>> aliases = new TreeMap<>();
     for (String link : links) {
-      if (Files.isDirectory(onMachine(link))) {
+      if (files.isDirectory(link)) {
         aliases.computeIfAbsent(realPath(link), d -> new TreeSet<>()).add(link);
       }
     }
     return aliases;
   }
 
-  /** The names of dpkg's file lists, sorted. */
-  private List<String> listFiles() throws IOException {
-    Path info = onMachine(DPKG_INFO);
-    if (!Files.isDirectory(info)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.list(info)) {
-      return files.map(p -> p.getFileName().toString()).filter(name -> name.endsWith(".list"))
-          .sorted().toList();
-    }
-  }
-
   /** A database's text, one char a byte; empty (and said) when it is too large to read. */
   private Optional<String> database(String path) throws IOException {
-    if (!isRegularFile(path)) {
+    if (!files.isRegularFile(path)) {
       return Optional.empty();
     }
-    if (Files.size(onMachine(path)) > PackageDatabase.MAX_DATABASE_BYTES) {
+    Optional<String> text = files.text(path, PackageDatabase.MAX_DATABASE_BYTES);
+    if (text.isEmpty()) {
       warn.accept("this machine's " + path + " is larger than "
           + (PackageDatabase.MAX_DATABASE_BYTES >> 20) + " MiB; the host base carries no package"
           + " database, and scanners will find no packages in it");
-      return Optional.empty();
     }
-    return Optional.of(Files.readString(onMachine(path), StandardCharsets.ISO_8859_1));
+    return text;
   }
 
-  /** A small file's bytes (os-release and the release files are a few hundred bytes). */
-  private byte[] readBounded(String path) throws IOException {
-    Path file = onMachine(path);
-    if (Files.size(file) > RootFileSystem.MAX_TEXT_BYTES) {
-      throw new IOException(path + " on this machine is larger than "
-          + RootFileSystem.MAX_TEXT_BYTES + " bytes");
+  /** os-release or a release file: a few hundred bytes; one larger is left out, and said. */
+  private Optional<String> small(String path) throws IOException {
+    Optional<String> text = files.text(path);
+    if (text.isEmpty()) {
+      warn.accept("this machine's " + path + " is larger than " + RootFileSystem.MAX_TEXT_BYTES
+          + " bytes; the host base leaves it out");
     }
-    return Files.readAllBytes(file);
+    return text;
+  }
+
+  private static byte[] bytes(String oneCharAByte) {
+    return oneCharAByte.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private Optional<String> firstRegularFile(List<String> paths) {
-    return paths.stream().filter(this::isRegularFile).findFirst();
+    return paths.stream().filter(files::isRegularFile).findFirst();
   }
 
-  private boolean isRegularFile(String path) {
-    return Files.isRegularFile(onMachine(path));
-  }
-
+  /** The real path of a file that exists. */
   private String realPath(String path) throws IOException {
-    return "/" + machine.toRealPath().relativize(onMachine(path).toRealPath());
+    return files.realPath(path).orElseThrow(() -> new IOException(path + " vanished"));
   }
 
-  private Path onMachine(String absolute) {
-    return machine.resolve(absolute.substring(1));
-  }
 }
