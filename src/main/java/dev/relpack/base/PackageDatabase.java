@@ -82,9 +82,11 @@ public final class PackageDatabase {
     if (name.isEmpty() || version.isEmpty() || !installed(record.dpkgField("Status"))) {
       return Optional.empty();
     }
-    // "Source: glibc (2.36-9)" names the source package's version when it differs
+    // "Source: glibc (2.36-9)" names the source package's version when it differs (cut with
+    // indexOf: a regex with \s* backtracks quadratically on a hostile line of blanks)
     Optional<String> source = record.dpkgField("Source")
-        .map(value -> value.replaceFirst("\\s*\\(.*$", "")).filter(value -> !value.isEmpty());
+        .map(value -> value.indexOf('(') < 0 ? value : value.substring(0, value.indexOf('(')))
+        .map(String::trim).filter(value -> !value.isEmpty());
     return Optional.of(new OsPackage(PackageKind.DPKG, name.get(), version.get(),
         record.dpkgField("Architecture").orElse(""), source, Optional.empty()));
   }

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reads bases' package databases as their layers make them, through the layer index. */
@@ -151,6 +152,16 @@ class PackageDatabaseTest {
         .file("lib/apk/db/installed", "P:\nV:1\n\nV:2\n\nP:only-name\n\n\n\n"));
     assertEquals(Optional.empty(), inventory.os(), "an os-release without ID names nothing");
     assertEquals(List.of(dpkg("good", "2", null)), inventory.packages());
+  }
+
+  @Test
+  @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a regex is not interruptible
+  void aSourceLineOfMillionsOfBlanksIsReadInLinearTime() throws Exception {
+    String blanks = " ".repeat(4 << 20);
+    OsInventory inventory = read(new LayerTar().file("var/lib/dpkg/status",
+        "Package: p\nVersion: 1\nArchitecture: amd64\nSource: a" + blanks + "b" + blanks
+            + "(1)\n"));
+    assertEquals(Optional.of("a" + blanks + "b"), inventory.packages().get(0).source());
   }
 
   @Test
