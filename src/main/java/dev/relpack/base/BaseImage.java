@@ -43,10 +43,18 @@ public record BaseImage(String name, Optional<String> digest, Source source, Lis
    * needs from; the check asks the machine, so what is missing is named as the machine lacks it.
    *
    * @param path the directories a command is looked up in, in order
+   * @param inventory the os-release and packages the base carries for scanners, and the files
+   *     it copied that no package owns (for the SBOM, which need not read the machine again)
    */
-  public record MachineContents(Path root, List<String> path) implements Contents {
+  public record MachineContents(Path root, List<String> path, OsInventory inventory)
+      implements Contents {
     public MachineContents {
       path = List.copyOf(path);
+    }
+
+    /** A machine whose package metadata is not wanted (tests of other things). */
+    public MachineContents(Path root, List<String> path) {
+      this(root, path, OsInventory.empty());
     }
   }
 

@@ -33,9 +33,10 @@ import java.util.function.Consumer;
  * A base made from this machine's own files, for building where the release was built: the
  * dynamic loader and every shared library the release's ELF files need (transitively), a POSIX
  * shell and the utilities release scripts call (busybox when the machine has it), the interpreters
- * named by the release's scripts, /etc/passwd and /etc/group with the runtime user, /tmp (1777) and
- * the CA bundle. The archive is cached under a key made of the files' identities, so an unchanged
- * machine gives the same base, byte for byte, without rebuilding it. What the machine lacks is
+ * named by the release's scripts, /etc/passwd and /etc/group with the runtime user, /tmp (1777),
+ * the CA bundle, and what scanners read ({@link HostPackages}: os-release and the records of the
+ * packages owning those files). The archive is cached under a key made of the files' identities,
+ * so an unchanged machine gives the same base, byte for byte, without rebuilding it. What the machine lacks is
  * left out here and named by the boot check, which judges this base by the same rules as any
  * other.
  */
@@ -91,9 +92,13 @@ final class HostBase {
     addInterpreters(release, options.appRoot(), rootfs, needing);
     addLibraries(rootfs, needing, releaseElf, reference);
     addSystemFiles(rootfs, options.user());
+    HostPackages.Metadata metadata = new HostPackages(machine, warn).of(rootfs.entries());
+    for (HostPackages.File file : metadata.files()) {
+      rootfs.generated(file.path(), file.content(), 0644);
+    }
     String architecture = reference == null ? ElfFile.thisMachine()
         : reference.ociArchitecture().orElse(ElfFile.thisMachine());
-    return cachedArchive(rootfs.entries(), architecture);
+    return cachedArchive(rootfs.entries(), architecture, metadata.inventory());
   }
 
   private void addShellAndUtilities(Rootfs rootfs, List<Needing> needing) throws IOException {
@@ -265,8 +270,8 @@ final class HostBase {
    * archive base on every build), plus the machine's regular files as a layer of their own, which
    * jib caches by path and mtime. Both are reused when the machine's files have not changed.
    */
-  private BaseImage cachedArchive(List<RootfsEntry> entries, String architecture)
-      throws IOException {
+  private BaseImage cachedArchive(List<RootfsEntry> entries, String architecture,
+      OsInventory inventory) throws IOException {
     Path dir = cacheRoot.resolve("bases");
     Files.createDirectories(dir);
     String key = identity(entries, architecture);
@@ -292,7 +297,7 @@ final class HostBase {
         .map(f -> new BaseImage.BaseFile(f.source(), f.path(), (f.mode() & 0111) != 0))
         .toList();
     return new BaseImage("host", digest, new BaseImage.ArchiveSource(archive), files,
-        Optional.of(architecture), new BaseImage.MachineContents(machine, PATH_DIRS));
+        Optional.of(architecture), new BaseImage.MachineContents(machine, PATH_DIRS, inventory));
   }
 
   /** The entries of the base's archive layer, in order. */
@@ -336,7 +341,9 @@ final class HostBase {
 
   private static String describe(List<RootfsEntry> entries, String architecture, boolean content)
       throws IOException {
-    StringBuilder text = new StringBuilder("relpack-host-base 2 ").append(architecture).append('\n');
+    // 3: os-release and the package database; generated files (the database among them) count
+    // by content, so a package upgrade that changes a copied file's record changes the key
+    StringBuilder text = new StringBuilder("relpack-host-base 3 ").append(architecture).append('\n');
     for (RootfsEntry entry : entries) {
       text.append(entry.path()).append(' ');
       if (entry instanceof RootfsEntry.RegularFile file) {

@@ -288,8 +288,8 @@ public final class ImageFileTree implements RootFileSystem {
   }
 
   @Override
-  public Optional<String> text(String absolute) {
-    return file(absolute).flatMap(RegularFile::text);
+  public Optional<String> text(String absolute, long maxBytes) {
+    return file(absolute).filter(file -> file.size() <= maxBytes).flatMap(RegularFile::text);
   }
 
   @Override

@@ -26,7 +26,8 @@ public record LayerIndex(String digest, List<Entry> entries) {
   /**
    * @param mode permission bits (07777)
    * @param elf what the loader reads of it, when it is an ELF file the reader could parse
-   * @param text its content, for the few configuration files the loader and the check read
+   * @param text its content, for the few configuration files the loader and the check read and
+   *     the package databases the SBOM reads
    */
   public record RegularFile(String path, int mode, long size, Optional<ElfFile> elf,
       Optional<String> text) implements Entry {

@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 final class LayerIndexCodec {
   /** Bumped whenever the layout or what the indexer records changes; older files are re-made. */
-  static final int VERSION = 1;
+  static final int VERSION = 2;
   private static final byte[] MAGIC = "RELPKIDX".getBytes(StandardCharsets.US_ASCII);
   private static final int FILE = 0;
   private static final int DIRECTORY = 1;

@@ -35,9 +35,10 @@ import org.apache.commons.compress.utils.SeekableInMemoryByteChannel;
 
 /**
  * Reads one layer's tar, as a stream, into a {@link LayerIndex}. Only metadata is kept, plus the
- * ELF facts of ELF files and the text of the loader's few configuration files; file content is
- * read entry by entry and dropped, so a layer of any size costs memory in proportion to its
- * number of entries, and a hostile layer is stopped at {@link #MAX_ENTRIES} entries and
+ * ELF facts of ELF files, the text of the loader's few configuration files and of the package
+ * databases ({@link PackageDatabase}); file content is read entry by entry and dropped, so a
+ * layer of any size costs memory in proportion to its number of entries and kept texts, and a
+ * hostile layer is stopped at {@link #MAX_ENTRIES} entries and
  * {@link #MAX_INDEX_CHARS} characters of names, link targets, texts and library names.
  */
 public final class LayerIndexer {
@@ -85,7 +86,7 @@ public final class LayerIndexer {
   }
 
   /** Whether the loader or the check reads the file's text, so the index keeps it. */
-  static boolean keepsText(String path) {
+  private static boolean keepsText(String path) {
     if (TEXT_FILES.contains(path)) {
       return true;
     }
@@ -93,6 +94,17 @@ public final class LayerIndexer {
     String name = LayerPaths.name(path);
     return parent.equals("/etc/ld.so.conf.d")
         || parent.equals("/etc") && name.startsWith("ld-musl-") && name.endsWith(".path");
+  }
+
+  /**
+   * The longest text the index keeps of the file: package databases (read for the image's
+   * SBOM) are larger than configuration files; 0 for a file whose text is not kept.
+   */
+  static long textLimit(String path) {
+    if (PackageDatabase.isDatabaseFile(path)) {
+      return PackageDatabase.MAX_DATABASE_BYTES;
+    }
+    return keepsText(path) ? RootFileSystem.MAX_TEXT_BYTES : 0;
   }
 
   /**
@@ -232,7 +244,8 @@ public final class LayerIndexer {
         throws IOException {
       Optional<String> text = Optional.empty();
       Optional<ElfFile> elf = Optional.empty();
-      if (keepsText(path) && size <= RootFileSystem.MAX_TEXT_BYTES) {
+      long textLimit = textLimit(path);
+      if (textLimit > 0 && size <= textLimit) {
         text = Optional.of(new String(exactly(content, (int) size), StandardCharsets.ISO_8859_1));
         charge(size);
       } else if (size >= ELF_MAGIC.length && size <= MAX_ELF_BYTES) {

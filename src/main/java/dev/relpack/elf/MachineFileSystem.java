@@ -65,9 +65,9 @@ public final class MachineFileSystem implements RootFileSystem {
   }
 
   @Override
-  public Optional<String> text(String absolute) throws IOException {
+  public Optional<String> text(String absolute, long maxBytes) throws IOException {
     Path file = onMachine(absolute);
-    if (!Files.isRegularFile(file) || Files.size(file) > MAX_TEXT_BYTES) {
+    if (!Files.isRegularFile(file) || Files.size(file) > maxBytes) {
       return Optional.empty();
     }
     return Optional.of(Files.readString(file, StandardCharsets.ISO_8859_1));

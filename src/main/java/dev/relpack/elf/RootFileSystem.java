@@ -33,7 +33,17 @@ public interface RootFileSystem {
    * The text of a small regular file (a loader configuration, {@code /etc/os-release}); empty
    * when there is none or it is longer than {@link #MAX_TEXT_BYTES}.
    */
-  Optional<String> text(String absolute) throws IOException;
+  default Optional<String> text(String absolute) throws IOException {
+    return text(absolute, MAX_TEXT_BYTES);
+  }
+
+  /**
+   * The text of a regular file of at most {@code maxBytes} bytes, one char a byte (ISO-8859-1,
+   * so the bytes come back unchanged); empty when there is none or it is longer. A caller that
+   * needs more than {@link #MAX_TEXT_BYTES} (a package database) names its own bound; an image's
+   * tree holds only the texts its layer index kept.
+   */
+  Optional<String> text(String absolute, long maxBytes) throws IOException;
 
   /** The names in the directory the path leads to, sorted; empty when it is no directory. */
   List<String> list(String directory) throws IOException;

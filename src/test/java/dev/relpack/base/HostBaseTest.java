@@ -7,6 +7,7 @@ import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.elf.MachineFileSystem;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,7 @@ import dev.relpack.testsupport.Testdata;
 import dev.relpack.testsupport.Trees;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,8 +67,9 @@ class HostBaseTest {
     for (TarArchiveEntry entry : skeleton.values()) {
       assertEquals(0, entry.getLongUserId());
       assertEquals(0, entry.getModTime().getTime());
-      assertTrue(entry.isDirectory() || entry.isSymbolicLink() || entry.getName().startsWith("etc/"),
-          "only the skeleton is in the archive: " + entry.getName());
+      assertTrue(entry.isDirectory() || entry.isSymbolicLink() || entry.getName().startsWith("etc/")
+          || entry.getName().equals("var/lib/dpkg/status"),
+          "only the skeleton and generated files are in the archive: " + entry.getName());
     }
     assertEquals(List.of(), warnings);
   }
@@ -153,6 +156,78 @@ class HostBaseTest {
     assertEquals(List.of("ERTS 99.0: needed by releases/2.0.0/platform.rel; the release has no"
         + " ERTS (include_erts: false) and the base's Erlang in /usr/lib/erlang has erts-13.1.5"),
         hostCheck(other, otherBase).problems().stream().map(Problem::message).toList());
+  }
+
+  @Test
+  void carriesTheMachinesOsReleaseAndTheRecordsOfThePackagesOwningItsFiles() throws Exception {
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
+    BaseImage base = hostBase().build(demo, new HostBase.Options("/app", "65534:65534"));
+    Path archive = ((BaseImage.ArchiveSource) base.source()).tar();
+    byte[] osRelease = layerFile(archive, "etc/os-release");
+    assertArrayEquals(Files.readAllBytes(Path.of("/etc/os-release")), osRelease,
+        "a regular file with the content behind the machine's link");
+    OsInventory inventory = ((BaseImage.MachineContents) base.contents()).inventory();
+    String status = new String(layerFile(archive, "var/lib/dpkg/status"), StandardCharsets.ISO_8859_1);
+    assertEquals(inventory.packages(), PackageDatabase.dpkg(status), "the inventory is what is written");
+    List<String> names = inventory.packages().stream().map(OsInventory.OsPackage::name).toList();
+    assertTrue(names.containsAll(List.of("libc6", "libssl3", "base-files")), names.toString());
+    assertTrue(names.size() < 40, "only owners of copied files, not the machine's many: " + names);
+    assertEquals("debian", inventory.os().orElseThrow().id());
+  }
+
+  @Test
+  void anUpgradeOfAPackageOwningACopiedFileChangesTheBaseAndOfAnotherDoesNot() throws Exception {
+    Path machine = work.resolve("machine");
+    Files.createDirectories(machine.resolve("usr/bin"));
+    Files.createDirectories(machine.resolve("var/lib/dpkg/info"));
+    Files.createDirectories(machine.resolve("etc"));
+    Files.createSymbolicLink(machine.resolve("bin"), Path.of("usr/bin"));
+    Files.writeString(machine.resolve("usr/bin/busybox"), "not really busybox");
+    Files.writeString(machine.resolve("etc/os-release"), "ID=debian\nVERSION_ID=12\n");
+    Files.writeString(machine.resolve("var/lib/dpkg/info/busybox-static.list"), "/bin/busybox\n");
+    Files.writeString(machine.resolve("var/lib/dpkg/info/zlib1g:amd64.list"), "/lib/libz.so.1\n");
+    Path status = machine.resolve("var/lib/dpkg/status");
+    Files.writeString(status, "Package: busybox-static\nVersion: 1\nArchitecture: amd64\n\n"
+        + "Package: zlib1g\nVersion: 1\nArchitecture: amd64\n");
+    Release demo = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.demoTarball());
+    HostBase host = new HostBase(machine, cache, warnings::add, List.of("/usr/bin/busybox"));
+    HostBase.Options options = new HostBase.Options("/app", "65534:65534");
+
+    BaseImage first = host.build(demo, options);
+    Path archive = ((BaseImage.ArchiveSource) first.source()).tar();
+    assertEquals("Package: busybox-static\nVersion: 1\nArchitecture: amd64\n\n",
+        new String(layerFile(archive, "var/lib/dpkg/status"), StandardCharsets.UTF_8));
+    assertEquals(List.of("/etc/os-release"),
+        ((BaseImage.MachineContents) first.contents()).inventory().unownedFiles(),
+        "no list here names os-release; busybox is owned through /bin -> usr/bin");
+
+    Files.writeString(status, Files.readString(status).replace("zlib1g\nVersion: 1", "zlib1g\nVersion: 2"));
+    assertEquals(first, host.build(demo, options), "zlib1g owns nothing the base holds");
+
+    Files.writeString(status, Files.readString(status).replace("static\nVersion: 1", "static\nVersion: 2"));
+    BaseImage upgraded = host.build(demo, options);
+    assertTrue(!upgraded.digest().equals(first.digest()), "a new record, a new base");
+    assertEquals("Package: busybox-static\nVersion: 2\nArchitecture: amd64\n\n", new String(
+        layerFile(((BaseImage.ArchiveSource) upgraded.source()).tar(), "var/lib/dpkg/status"),
+        StandardCharsets.UTF_8));
+  }
+
+  /** The bytes of one file of the archive's layers. */
+  private static byte[] layerFile(Path dockerArchive, String name) throws Exception {
+    try (TarArchiveInputStream outer = new TarArchiveInputStream(
+        new BufferedInputStream(Files.newInputStream(dockerArchive)))) {
+      for (TarArchiveEntry e; (e = outer.getNextEntry()) != null; ) {
+        if (e.getName().endsWith(".tar.gz")) {
+          TarArchiveInputStream inner = new TarArchiveInputStream(new GZIPInputStream(outer));
+          for (TarArchiveEntry f; (f = inner.getNextEntry()) != null; ) {
+            if (f.getName().equals(name) && f.isFile()) {
+              return inner.readAllBytes();
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError(name + " is not a file of " + dockerArchive);
   }
 
   private static void deleteTree(Path dir) throws Exception {

@@ -119,7 +119,7 @@ class LayerIndexerTest {
   }
 
   @Test
-  void textIsKeptForTheLoadersFilesOnly() throws IOException {
+  void textIsKeptForTheLoadersFilesAndPackageDatabasesOnly() throws IOException {
     LayerIndex index = index(new LayerTar()
         .file("etc/os-release", "ID=alpine\n")
         .file("usr/lib/os-release", "ID=debian\n")
@@ -131,15 +131,19 @@ class LayerIndexerTest {
         .file("etc/passwd", "root:x:0:0::/root:/bin/sh\n")
         .file("etc/ld.so.conf.d/sub/deeper.conf", "/nested\n")
         .file("var/lib/dpkg/status", "Package: libc6\n")
+        .file("var/lib/dpkg/status.d/libssl3", "Package: libssl3\n")
+        .file("var/lib/dpkg/status.d/libssl3.md5sums", "0 usr/lib/libssl.so.3\n")
+        .file("var/lib/dpkg/info/libc6.list", "/lib/libc.so.6\n")
         .file("lib/apk/db/installed", "P:musl\n"));
     for (String kept : List.of("/etc/os-release", "/usr/lib/os-release", "/etc/ld.so.conf",
         "/etc/ld.so.conf.d/libc.conf", "/etc/ld-musl-x86_64.path", "/etc/alpine-release",
-        "/etc/debian_version")) {
+        "/etc/debian_version", "/var/lib/dpkg/status", "/var/lib/dpkg/status.d/libssl3",
+        "/lib/apk/db/installed")) {
       assertTrue(file(index, kept).text().isPresent(), kept);
     }
     assertEquals(Optional.of("ID=alpine\n"), file(index, "/etc/os-release").text());
     for (String dropped : List.of("/etc/passwd", "/etc/ld.so.conf.d/sub/deeper.conf",
-        "/var/lib/dpkg/status", "/lib/apk/db/installed")) {
+        "/var/lib/dpkg/status.d/libssl3.md5sums", "/var/lib/dpkg/info/libc6.list")) {
       assertEquals(Optional.empty(), file(index, dropped).text(), dropped);
     }
   }
@@ -147,8 +151,14 @@ class LayerIndexerTest {
   @Test
   void textLongerThanTheLimitIsNotKept() throws IOException {
     byte[] big = new byte[RootFileSystem.MAX_TEXT_BYTES + 1];
-    LayerIndex index = index(new LayerTar().file("etc/os-release", big, 0644));
+    LayerIndex index = index(new LayerTar().file("etc/os-release", big, 0644)
+        .file("var/lib/dpkg/status", big, 0644));
     assertEquals(Optional.empty(), file(index, "/etc/os-release").text());
+    assertEquals(big.length, file(index, "/var/lib/dpkg/status").text().orElseThrow().length(),
+        "a package database has a larger bound of its own");
+    byte[] huge = new byte[(int) PackageDatabase.MAX_DATABASE_BYTES + 1];
+    index = index(new LayerTar().file("var/lib/dpkg/status", huge, 0644));
+    assertEquals(Optional.empty(), file(index, "/var/lib/dpkg/status").text());
   }
 
   @Test

@@ -1,0 +1,296 @@
+package dev.relpack.base;
+
+import dev.relpack.base.OsInventory.OsPackage;
+import dev.relpack.elf.MachineFileSystem;
+import dev.relpack.elf.RootFileSystem;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * What the host base tells scanners about its files: the machine's {@code os-release} and
+ * distribution release file, and a package database holding exactly the machine's packages that
+ * own a file the base copied, their records byte for byte as the machine has them, sorted by name
+ * then architecture (dpkg's {@code status}, read by dpkg-query and Trivy alike; Alpine's
+ * {@code installed}). A copied file no package owns is named in the inventory instead, so the
+ * SBOM can list it as such.
+ *
+ * <p>Owners are found by the path a package's file list gives. On merged-/usr machines that path
+ * may differ from the copied file's ({@code /lib/x86_64-linux-gnu/libc.so.6} listed,
+ * {@code /usr/lib/x86_64-linux-gnu/libc.so.6} copied): a copied file is known by its real path
+ * and by every path leading to it through a directory link of the machine's root or of the base.
+ */
+final class HostPackages {
+  static final String DPKG_INFO = "/var/lib/dpkg/info";
+  /** What scanners name the distribution by besides os-release: Trivy needs debian_version. */
+  static final List<String> RELEASE_FILES =
+      List.of("/etc/debian_version", "/etc/lsb-release", "/etc/alpine-release");
+  /** Directory links followed into aliases, at most this deep (/lib64 -> usr/lib64 -> ...). */
+  private static final int MAX_ALIAS_ROUNDS = 4;
+
+  private final MachineFileSystem files;
+  private final Consumer<String> warn;
+
+  /**
+   * @param machine the machine's root
+   * @param warn told, in one line, about a database that cannot be used
+   */
+  HostPackages(Path machine, Consumer<String> warn) {
+    this.files = new MachineFileSystem(machine);
+    this.warn = warn;
+  }
+
+  /** A file the base gets: its path in the image and its bytes. */
+  record File(String path, byte[] content) {}
+
+  /** The files to add to the base and the inventory they describe. */
+  record Metadata(List<File> files, OsInventory inventory) {}
+
+  /** The metadata for a base made of {@code entries} (copied regular files count, not links). */
+  Metadata of(List<RootfsEntry> entries) throws IOException {
+    // image path -> the machine's real path of the file copied there
+    Map<String, String> copied = new TreeMap<>();
+    for (RootfsEntry entry : entries) {
+      if (entry instanceof RootfsEntry.RegularFile file) {
+        copied.put(file.path(), file.path());
+      }
+    }
+    List<File> written = new ArrayList<>();
+    Optional<OsInventory.OsRelease> os = Optional.empty();
+    // written as a regular file: on Debian /etc/os-release links to ../usr/lib/os-release
+    Optional<String> osRelease = firstRegularFile(
+        List.of(PackageDatabase.OS_RELEASE, PackageDatabase.OS_RELEASE_FALLBACK));
+    Optional<String> osText = osRelease.isEmpty() ? Optional.empty() : small(osRelease.get());
+    if (osText.isPresent()) {
+      written.add(new File(PackageDatabase.OS_RELEASE, bytes(osText.get())));
+      copied.put(PackageDatabase.OS_RELEASE, realPath(osRelease.get()));
+      os = PackageDatabase.osRelease(osText.get());
+    }
+    for (String releaseFile : RELEASE_FILES) {
+      Optional<String> text = files.isRegularFile(releaseFile) ? small(releaseFile)
+          : Optional.empty();
+      if (text.isPresent()) {
+        written.add(new File(releaseFile, bytes(text.get())));
+        copied.put(releaseFile, realPath(releaseFile));
+      }
+    }
+    Map<String, Set<String>> names = names(copied, aliases(entries));
+    Set<String> owned = new TreeSet<>();
+    List<OsPackage> packages = new ArrayList<>();
+    dpkg(names, owned, packages).ifPresent(written::add);
+    apk(names, owned, packages).ifPresent(written::add);
+    List<String> unowned = copied.keySet().stream().filter(path -> !owned.contains(path)).toList();
+    return new Metadata(written, new OsInventory(os, PackageDatabase.sorted(packages), unowned));
+  }
+
+  /**
+   * dpkg's {@code status} with the records of the packages whose {@code info/NAME.list} (or
+   * {@code NAME:ARCH.list}) names a copied file; empty when the machine has no dpkg.
+   */
+  private Optional<File> dpkg(Map<String, Set<String>> names, Set<String> owned,
+      List<OsPackage> packages) throws IOException {
+    String status = PackageDatabase.DPKG_STATUS;
+    Optional<String> database = database(status);
+    if (database.isEmpty()) {
+      return Optional.empty();
+    }
+    // "NAME" or "NAME:ARCH" -> the image paths of the copied files its list names
+    Map<String, Set<String>> listed = new HashMap<>();
+    for (String list : files.list(DPKG_INFO)) {
+      if (!list.endsWith(".list")) {
+        continue;
+      }
+      String owner = list.substring(0, list.length() - ".list".length());
+      try (BufferedReader lines = Files.newBufferedReader(
+          files.onMachine(DPKG_INFO + "/" + list), StandardCharsets.ISO_8859_1)) {
+        for (String line; (line = lines.readLine()) != null; ) {
+          Set<String> paths = names.get(line);
+          if (paths != null) {
+            listed.computeIfAbsent(owner, o -> new TreeSet<>()).addAll(paths);
+          }
+        }
+      }
+    }
+    List<DatabaseRecord> records = new ArrayList<>();
+    for (DatabaseRecord record : DatabaseRecord.split(database.get())) {
+      Optional<OsPackage> found = PackageDatabase.dpkgPackage(record);
+      if (found.isEmpty()) {
+        continue;
+      }
+      OsPackage pkg = found.get();
+      Set<String> paths = new TreeSet<>();
+      paths.addAll(listed.getOrDefault(pkg.name(), Set.of()));
+      paths.addAll(listed.getOrDefault(pkg.name() + ":" + pkg.architecture(), Set.of()));
+      if (!paths.isEmpty()) {
+        owned.addAll(paths);
+        records.add(record);
+        packages.add(pkg);
+      }
+    }
+    return Optional.of(new File(status, joined(records, record -> record.dpkgField("Package"),
+        record -> record.dpkgField("Architecture"))));
+  }
+
+  /**
+   * apk's {@code installed} with the records whose {@code F:} (directory) and {@code R:} (file)
+   * lines name a copied file; empty when the machine has no apk database.
+   */
+  private Optional<File> apk(Map<String, Set<String>> names, Set<String> owned,
+      List<OsPackage> packages) throws IOException {
+    String installed = PackageDatabase.APK_INSTALLED;
+    Optional<String> database = database(installed);
+    if (database.isEmpty()) {
+      return Optional.empty();
+    }
+    List<DatabaseRecord> records = new ArrayList<>();
+    for (DatabaseRecord record : DatabaseRecord.split(database.get())) {
+      Optional<OsPackage> found = PackageDatabase.apkPackage(record);
+      if (found.isEmpty()) {
+        continue;
+      }
+      Set<String> paths = new TreeSet<>();
+      String directory = "";
+      for (String line : record.lines()) {
+        if (line.startsWith("F:")) {
+          directory = line.substring(2);
+        } else if (line.startsWith("R:")) {
+          String path = directory.isEmpty() ? "/" + line.substring(2)
+              : "/" + directory + "/" + line.substring(2);
+          paths.addAll(names.getOrDefault(path, Set.of()));
+        }
+      }
+      if (!paths.isEmpty()) {
+        owned.addAll(paths);
+        records.add(record);
+        packages.add(found.get());
+      }
+    }
+    return Optional.of(new File(installed, joined(records, record -> record.apkField('P'),
+        record -> record.apkField('A'))));
+  }
+
+  /** Records sorted by name then architecture, each followed by the blank line ending it. */
+  private static byte[] joined(List<DatabaseRecord> records,
+      Function<DatabaseRecord, Optional<String>> name,
+      Function<DatabaseRecord, Optional<String>> architecture) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    records.stream()
+        .sorted(Comparator.comparing((DatabaseRecord r) -> name.apply(r).orElse(""))
+            .thenComparing(r -> architecture.apply(r).orElse(""))
+            .thenComparing(DatabaseRecord::text))
+        .forEach(record -> {
+          out.writeBytes(record.bytes());
+          out.write('\n');
+        });
+    return out.toByteArray();
+  }
+
+  /**
+   * Every name a package list may give each copied file: its real path, and the paths leading to
+   * it through the directory links {@code aliases} (link path by the real directory it leads to).
+   *
+   * @return name -> the image paths of the copied files it names
+   */
+  private static Map<String, Set<String>> names(Map<String, String> copied,
+      Map<String, Set<String>> aliases) {
+    Map<String, Set<String>> names = new HashMap<>();
+    copied.forEach((imagePath, real) -> {
+      Set<String> all = new LinkedHashSet<>(List.of(real, imagePath));
+      for (int round = 0; round < MAX_ALIAS_ROUNDS; round++) {
+        Set<String> more = new LinkedHashSet<>();
+        for (String name : all) {
+          aliases.forEach((directory, links) -> {
+            if (name.startsWith(directory + "/")) {
+              links.forEach(link -> more.add(link + name.substring(directory.length())));
+            }
+          });
+        }
+        if (!all.addAll(more)) {
+          break;
+        }
+      }
+      all.forEach(name -> names.computeIfAbsent(name, n -> new TreeSet<>()).add(imagePath));
+    });
+    return names;
+  }
+
+  /**
+   * The directory links through which a package may name a file: those at the machine's root
+   * ({@code /lib -> usr/lib} on merged-/usr systems) and those the base copied.
+   *
+   * @return the real directory -> the link paths leading to it
+   */
+  private Map<String, Set<String>> aliases(List<RootfsEntry> entries) throws IOException {
+    Set<String> links = new TreeSet<>();
+    for (String name : files.list("/")) {
+      if (Files.isSymbolicLink(files.onMachine("/" + name))) {
+        links.add("/" + name);
+      }
+    }
+    for (RootfsEntry entry : entries) {
+      if (entry instanceof RootfsEntry.Symlink link) {
+        links.add(link.path());
+      }
+    }
+    Map<String, Set<String>> aliases = new TreeMap<>();
+    for (String link : links) {
+      if (files.isDirectory(link)) {
+        aliases.computeIfAbsent(realPath(link), d -> new TreeSet<>()).add(link);
+      }
+    }
+    return aliases;
+  }
+
+  /** A database's text, one char a byte; empty (and said) when it is too large to read. */
+  private Optional<String> database(String path) throws IOException {
+    if (!files.isRegularFile(path)) {
+      return Optional.empty();
+    }
+    Optional<String> text = files.text(path, PackageDatabase.MAX_DATABASE_BYTES);
+    if (text.isEmpty()) {
+      warn.accept("this machine's " + path + " is larger than "
+          + (PackageDatabase.MAX_DATABASE_BYTES >> 20) + " MiB; the host base carries no package"
+          + " database, and scanners will find no packages in it");
+    }
+    return text;
+  }
+
+  /** os-release or a release file: a few hundred bytes; one larger is left out, and said. */
+  private Optional<String> small(String path) throws IOException {
+    Optional<String> text = files.text(path);
+    if (text.isEmpty()) {
+      warn.accept("this machine's " + path + " is larger than " + RootFileSystem.MAX_TEXT_BYTES
+          + " bytes; the host base leaves it out");
+    }
+    return text;
+  }
+
+  private static byte[] bytes(String oneCharAByte) {
+    return oneCharAByte.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private Optional<String> firstRegularFile(List<String> paths) {
+    return paths.stream().filter(files::isRegularFile).findFirst();
+  }
+
+  /** The real path of a file that exists. */
+  private String realPath(String path) throws IOException {
+    return files.realPath(path).orElseThrow(() -> new IOException(path + " vanished"));
+  }
+
+}
