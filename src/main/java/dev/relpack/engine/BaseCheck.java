@@ -5,6 +5,8 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.base.ImageFileTree;
 import dev.relpack.base.LayerIndexCache;
 import dev.relpack.base.LayerIndexer;
+import dev.relpack.base.OsInventory;
+import dev.relpack.base.PackageDatabase;
 import dev.relpack.boot.BootCheck;
 import dev.relpack.boot.CheckedBase;
 import dev.relpack.boot.Distribution;
@@ -48,19 +50,39 @@ final class BaseCheck {
     }
   }
 
+  /**
+   * What the base's os-release and package database say, for the SBOM: the host base's from the
+   * files it wrote, any other's from the same file tree the check reads (its layer indexes are
+   * cached, so the check and this read the layers once between them).
+   */
+  OsInventory inventory(BaseImage base) {
+    if (base.contents() instanceof BaseImage.MachineContents machine) {
+      return machine.inventory();
+    }
+    try {
+      BaseFiles baseFiles = ((BaseImage.LayerContents) base.contents()).source().files();
+      return PackageDatabase.read(tree(baseFiles));
+    } catch (IOException e) {
+      throw new InternalException("cannot read the package database of the base " + base.name()
+          + ": " + e.getMessage(), e);
+    }
+  }
+
   private CheckedBase checked(BaseImage base, Map<String, String> env) throws IOException {
     if (base.contents() instanceof BaseImage.MachineContents machine) {
       MachineFileSystem files = new MachineFileSystem(machine.root());
       return new CheckedBase(base.name(), files, machine.path(), Distribution.of(files), true);
     }
-    BaseImage.LayerContents image = (BaseImage.LayerContents) base.contents();
-    Path work = cacheRoot.resolve("tmp");
-    Files.createDirectories(work);
-    BaseFiles baseFiles = image.source().files();
-    ImageFileTree files = new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn)
-        .tree(baseFiles.layers());
+    BaseFiles baseFiles = ((BaseImage.LayerContents) base.contents()).source().files();
+    ImageFileTree files = tree(baseFiles);
     return new CheckedBase(base.name(), files, path(env, baseFiles.path()),
         Distribution.of(files), false);
+  }
+
+  private ImageFileTree tree(BaseFiles baseFiles) throws IOException {
+    Path work = cacheRoot.resolve("tmp");
+    Files.createDirectories(work);
+    return new LayerIndexCache(cacheRoot, new LayerIndexer(work), warn).tree(baseFiles.layers());
   }
 
   /** The image's PATH: the user's or the base's, else what container runtimes default to. */

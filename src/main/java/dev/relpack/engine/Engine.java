@@ -324,19 +324,29 @@ public final class Engine {
    * The SBOM as far as the plan decides it, when the build writes or attaches one: the image's
    * contents and its base, with what the base's package database says.
    */
-  private static Optional<SbomPlan> sbomPlan(BuildRequest request, Optional<Target> target,
-      ReleaseLoader.Loaded loaded, String appRoot, BaseImage base) {
+  private Optional<SbomPlan> sbomPlan(BuildRequest request, Optional<Target> target,
+      ReleaseLoader.Loaded loaded, String appRoot, BaseImage base, BaseSpec baseSpec,
+      Path cacheRoot, TlsTrust trust, Reporter reporter) {
     boolean wanted = target.isPresent() && (request.sbomFile().isPresent()
         || (request.attachSbom() && target.get().holdsReferrers()));
     if (!wanted) {
       return Optional.empty();
     }
-    Optional<SbomBase> sbomBase = Optional.of(base)
-        .filter(b -> !(b.source() instanceof BaseImage.ScratchSource))
-        .map(b -> new SbomBase(b.name(), b.digest(), b.source() instanceof
-            BaseImage.RegistrySource r ? Optional.of(r.pinned().getRegistry() + "/"
-            + r.pinned().getRepository()) : Optional.empty(), OsInventory.empty()));
-    return Optional.of(new SbomPlan(imageContents(request, loaded, appRoot), sbomBase));
+    ImageContents contents = imageContents(request, loaded, appRoot);
+    if (base.source() instanceof BaseImage.ScratchSource) {
+      return Optional.of(new SbomPlan(contents, Optional.empty()));
+    }
+    // a registry base's layers may not be in the cache yet (the check, when it runs, reads the
+    // same ones): a registry phase of its own
+    OsInventory inventory = RegistryDeadline.of(request.timeout(),
+            registryOf(baseSpec.registryImage()), trust)
+        .run("reading the package database of the base " + request.from(),
+            () -> new BaseCheck(machineRoot, cacheRoot, reporter::warn).inventory(base));
+    Optional<String> repository = base.source() instanceof BaseImage.RegistrySource r
+        ? Optional.of(r.pinned().getRegistry() + "/" + r.pinned().getRepository())
+        : Optional.empty();
+    return Optional.of(new SbomPlan(contents,
+        Optional.of(new SbomBase(base.name(), base.digest(), repository, inventory))));
   }
 
   /**
@@ -432,7 +442,8 @@ public final class Engine {
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base,
         options.withDefaultLabels(projectLabels(loaded.project())),
         request.environment(), base.architecture().orElse(baseContext.architecture()));
-    Optional<SbomPlan> sbom = sbomPlan(request, tagged, loaded, options.appRoot(), base);
+    Optional<SbomPlan> sbom = sbomPlan(request, tagged, loaded, options.appRoot(), base,
+        baseSpec, cacheRoot, trust, reporter);
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,

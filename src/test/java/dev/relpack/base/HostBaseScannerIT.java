@@ -46,7 +46,8 @@ class HostBaseScannerIT {
   static void buildAndUnpack() {
     Path layout = work.resolve("layout");
     new Relpack(work.resolve("home")).run("build", "--release",
-        Testdata.demoTarball().toString(), "--from", "host", "--to", "oci:" + layout + ":demo")
+        Testdata.demoTarball().toString(), "--from", "host", "--to", "oci:" + layout + ":demo",
+        "--sbom", work.resolve("sbom.json").toString())
         .requireSuccess();
     Path bundle = work.resolve("bundle");
     run("umoci", "unpack", "--rootless", "--image", layout + ":demo", bundle.toString());
@@ -99,6 +100,33 @@ class HostBaseScannerIT {
     Set<String> expected = new TreeSet<>();
     written.forEach((name, version) -> expected.add(name.replaceFirst(":.*", "") + " " + version));
     assertEquals(expected, found, "every package dpkg-query reads, and nothing else");
+  }
+
+  @Test
+  void theSbomListsTheSameOsAndPackagesAndTheFilesNoPackageOwns() throws Exception {
+    JsonNode bom = JSON.readTree(work.resolve("sbom.json").toFile());
+    Set<String> packages = new TreeSet<>();
+    List<String> systems = new ArrayList<>();
+    List<String> unowned = new ArrayList<>();
+    for (JsonNode component : bom.path("components")) {
+      String purl = component.path("purl").asText();
+      if (purl.startsWith("pkg:deb/debian/")) {
+        packages.add(component.path("name").asText() + " " + component.path("version").asText());
+        assertTrue(purl.contains("distro=debian-"), purl);
+      } else if (component.path("type").asText().equals("operating-system")) {
+        systems.add(component.path("name").asText());
+      } else if (component.path("bom-ref").asText().startsWith("base-file:")) {
+        unowned.add(component.path("name").asText());
+      }
+    }
+    Set<String> expected = new TreeSet<>();
+    written.forEach((name, version) -> expected.add(name.replaceFirst(":.*", "") + " " + version));
+    assertEquals(expected, packages, "the packages the image's own database lists");
+    assertEquals(List.of("debian"), systems);
+    // the files no package owns: the copied files dpkg -S names no owner for
+    List<String> noOwner = copiedFiles().stream()
+        .filter(path -> ownersOnThisMachine(List.of(path)).isEmpty()).toList();
+    assertEquals(noOwner, unowned.stream().sorted().toList());
   }
 
   /** The image's regular files outside the release that came from this machine. */

@@ -64,7 +64,10 @@ class BaseSourcesIT {
         + " && for a in sh readlink cut sed grep awk dirname basename cat od dd date mkdir env tr head tail uname;"
         + " do ln -s busybox bin/$a; done"
         + " && printf 'root:x:0:0::/root:/bin/sh\\nnobody:x:65534:65534::/nonexistent:/bin/sh\\n' > etc/passwd"
-        + " && printf 'root:x:0:\\nnogroup:x:65534:\\n' > etc/group");
+        + " && printf 'root:x:0:\\nnogroup:x:65534:\\n' > etc/group"
+        // what scanners read: the OS and a package database naming this machine's libc
+        + " && cp -L /etc/os-release etc/os-release && mkdir -p var/lib/dpkg"
+        + " && dpkg-query -s libc6 > var/lib/dpkg/status");
     baseLayout = work.resolve("base-layout");
     sh("umoci init --layout " + baseLayout + " && umoci new --image " + baseLayout + ":os"
         + " && umoci unpack --image " + baseLayout + ":os " + work.resolve("bundle")
@@ -86,10 +89,21 @@ class BaseSourcesIT {
     String target = registry.address() + "/group/on-base:1";
     int before = registry.requests().size();
     new Relpack(work.resolve("home")).succeed("build", "--release", Testdata.demoTarball().toString(),
-        "--from", baseRef, "--to", target, "--metadata", work.resolve("m.json").toString());
+        "--from", baseRef, "--to", target, "--metadata", work.resolve("m.json").toString(),
+        "--sbom", work.resolve("sbom.json").toString());
     JsonNode labels = Skopeo.config("docker://" + target).path("config").path("Labels");
     assertEquals(baseRef, labels.path("org.opencontainers.image.base.name").asText());
     assertEquals(baseDigest, labels.path("org.opencontainers.image.base.digest").asText());
+    // the SBOM names the base by its digest, with the OS and packages its own database lists
+    JsonNode sbom = new ObjectMapper().readTree(work.resolve("sbom.json").toFile());
+    String libc = Command.run(List.of("dpkg-query", "-W", "-f=${Version}", "libc6"), Map.of(),
+        Duration.ofSeconds(30)).requireSuccess().stdout();
+    List<String> purls = sbom.path("components").findValuesAsText("purl");
+    assertTrue(purls.stream().anyMatch(p -> p.startsWith("pkg:deb/debian/libc6@")
+        && p.contains("distro=debian-")), purls.toString());
+    assertTrue(purls.stream().anyMatch(p -> p.startsWith("pkg:oci/os@"
+        + baseDigest.replace(":", "%3A"))), purls.toString());
+    assertTrue(sbom.path("components").findValuesAsText("version").contains(libc), libc);
     // the manifest names the base as well, where OCI defines these (rebase and update tools)
     JsonNode annotations = Skopeo.manifest("docker://" + target).path("annotations");
     assertEquals(baseRef, annotations.path("org.opencontainers.image.base.name").asText());
