@@ -2,13 +2,12 @@ package dev.relpack.image;
 
 import dev.relpack.base.BaseImage;
 import dev.relpack.error.BadInputException;
+import dev.relpack.io.SourceDate;
 import dev.relpack.layers.LayerPlan;
 import dev.relpack.layers.PlannedLayer;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,24 +87,7 @@ public final class ImageDefaults {
 
   /** SOURCE_DATE_EPOCH, else the commit time GitLab gives, else the epoch: never the clock. */
   static Instant created(Map<String, String> ci) {
-    Optional<String> epoch = ci("SOURCE_DATE_EPOCH", ci);
-    if (epoch.isPresent()) {
-      try {
-        return Instant.ofEpochSecond(Long.parseLong(epoch.get().trim()));
-      } catch (NumberFormatException | java.time.DateTimeException e) {
-        throw new BadInputException("SOURCE_DATE_EPOCH=" + epoch.get() + " is not a number of seconds");
-      }
-    }
-    Optional<String> commit = ci("CI_COMMIT_TIMESTAMP", ci);
-    if (commit.isPresent()) {
-      try {
-        return OffsetDateTime.parse(commit.get().trim()).toInstant();
-      } catch (DateTimeParseException e) {
-        throw new BadInputException("CI_COMMIT_TIMESTAMP=" + commit.get()
-            + " is not an ISO 8601 date-time");
-      }
-    }
-    return Instant.EPOCH;
+    return SourceDate.of(ci).orElse(Instant.EPOCH);
   }
 
   private static Optional<String> ci(String name, Map<String, String> ci) {

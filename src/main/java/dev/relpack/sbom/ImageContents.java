@@ -2,6 +2,7 @@ package dev.relpack.sbom;
 
 import dev.relpack.base.OsInventory;
 import dev.relpack.elf.ElfFile;
+import dev.relpack.io.SourceDate;
 import dev.relpack.elf.ElfFormatException;
 import dev.relpack.elf.ElfReader;
 import dev.relpack.io.Sha256;
@@ -56,14 +57,14 @@ public final class ImageContents {
    *
    * @param digest the image's manifest digest, which its serial number derives from
    * @param base the image's base; empty for scratch
-   * @param environment for the timestamp ({@link SbomTime})
+   * @param environment for the timestamp ({@link SourceDate})
    */
   public Sbom ofImage(String digest, Optional<SbomBase> base, Map<String, String> environment,
       String toolVersion) throws IOException {
     List<SbomComponent> components = releaseComponents();
     base.ifPresent(b -> components.addAll(baseComponents(b)));
     return new Sbom(subject(), components, SerialNumber.ofImage(digest),
-        SbomTime.of(environment), toolVersion, Optional.of(digest));
+        SourceDate.of(environment), toolVersion, Optional.of(digest));
   }
 
   /**
@@ -72,7 +73,7 @@ public final class ImageContents {
    */
   public Sbom ofRelease(Map<String, String> environment, String toolVersion) throws IOException {
     return new Sbom(subject(), releaseComponents(), SerialNumber.ofContent(contentDigest()),
-        SbomTime.of(environment), toolVersion, Optional.empty());
+        SourceDate.of(environment), toolVersion, Optional.empty());
   }
 
   private SbomComponent subject() {

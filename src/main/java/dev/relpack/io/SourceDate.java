@@ -1,4 +1,4 @@
-package dev.relpack.sbom;
+package dev.relpack.io;
 
 import dev.relpack.error.BadInputException;
 import java.time.DateTimeException;
@@ -9,14 +9,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * When a document says it was made: {@code SOURCE_DATE_EPOCH}, else GitLab's
- * {@code CI_COMMIT_TIMESTAMP}, else nothing. Never the clock, which would make every document
- * of the same image differ. The image's created time reads the same variables the same way.
+ * When a build says what it made was made: {@code SOURCE_DATE_EPOCH}, else GitLab's
+ * {@code CI_COMMIT_TIMESTAMP}, else nothing. Never the clock, which would make every build of
+ * the same commit differ. The image's created time and the SBOM's timestamp both read it.
  */
-final class SbomTime {
-  private SbomTime() {}
+public final class SourceDate {
+  private SourceDate() {}
 
-  static Optional<Instant> of(Map<String, String> environment) {
+  /**
+   * @param environment the build's environment variables
+   * @return the source date, when one of the two variables is set (not blank)
+   * @throws BadInputException naming the variable when its value is malformed
+   */
+  public static Optional<Instant> of(Map<String, String> environment) {
     Optional<String> epoch = set("SOURCE_DATE_EPOCH", environment);
     if (epoch.isPresent()) {
       try {

@@ -1,4 +1,4 @@
-package dev.relpack.sbom;
+package dev.relpack.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,29 +9,29 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class SbomTimeTest {
+class SourceDateTest {
   @Test
   void noSourceDateIsNoTimestampNeverTheClock() {
-    assertEquals(Optional.empty(), SbomTime.of(Map.of()));
-    assertEquals(Optional.empty(), SbomTime.of(Map.of("SOURCE_DATE_EPOCH", " ")));
+    assertEquals(Optional.empty(), SourceDate.of(Map.of()));
+    assertEquals(Optional.empty(), SourceDate.of(Map.of("SOURCE_DATE_EPOCH", " ")));
   }
 
   @Test
   void sourceDateEpochBeforeTheCommitTime() {
     assertEquals(Optional.of(Instant.parse("2024-01-01T00:00:00Z")),
-        SbomTime.of(Map.of("SOURCE_DATE_EPOCH", "1704067200",
+        SourceDate.of(Map.of("SOURCE_DATE_EPOCH", "1704067200",
             "CI_COMMIT_TIMESTAMP", "2025-05-05T10:00:00+02:00")));
     assertEquals(Optional.of(Instant.parse("2025-05-05T08:00:00Z")),
-        SbomTime.of(Map.of("CI_COMMIT_TIMESTAMP", "2025-05-05T10:00:00+02:00")));
+        SourceDate.of(Map.of("CI_COMMIT_TIMESTAMP", "2025-05-05T10:00:00+02:00")));
   }
 
   @Test
   void aMalformedDateIsBadInputNamingTheVariable() {
     assertEquals("SOURCE_DATE_EPOCH=yesterday is not a number of seconds",
         assertThrows(BadInputException.class,
-            () -> SbomTime.of(Map.of("SOURCE_DATE_EPOCH", "yesterday"))).getMessage());
+            () -> SourceDate.of(Map.of("SOURCE_DATE_EPOCH", "yesterday"))).getMessage());
     assertEquals("CI_COMMIT_TIMESTAMP=May 5 is not an ISO 8601 date-time",
         assertThrows(BadInputException.class,
-            () -> SbomTime.of(Map.of("CI_COMMIT_TIMESTAMP", "May 5"))).getMessage());
+            () -> SourceDate.of(Map.of("CI_COMMIT_TIMESTAMP", "May 5"))).getMessage());
   }
 }
