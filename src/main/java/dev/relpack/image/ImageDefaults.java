@@ -1,7 +1,6 @@
 package dev.relpack.image;
 
 import dev.relpack.base.BaseImage;
-import dev.relpack.error.BadInputException;
 import dev.relpack.io.SourceDate;
 import dev.relpack.layers.LayerPlan;
 import dev.relpack.layers.PlannedLayer;
