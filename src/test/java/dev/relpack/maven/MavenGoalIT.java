@@ -54,7 +54,7 @@ class MavenGoalIT {
     String to = registry.address() + "/maven/sample:1";
     Command.Result result = maven.run(project, "package", "-Drelpack.to=" + to);
     assertSucceeded(result);
-    assertEquals(List.of("0.1.0", "1"), registry.tags("maven/sample").stream().sorted().toList());
+    assertEquals(List.of("0.1.0", "1"), registry.imageTags("maven/sample").stream().sorted().toList());
     String digest = Files.readString(project.resolve("target/image.digest")).strip();
     assertEquals(digest, built(result).group(2), "the digest file holds what the log says");
 
@@ -76,7 +76,7 @@ class MavenGoalIT {
         "-Drelpack.release=" + Testdata.demoTarball(), "-Drelpack.to=" + to,
         "-Drelpack.tags=a,b", "-Drelpack.dotenvFile=reports/image.env");
     assertSucceeded(result);
-    assertEquals(List.of("1", "a", "b"), registry.tags("maven/nopom").stream().sorted().toList());
+    assertEquals(List.of("1", "a", "b"), registry.imageTags("maven/nopom").stream().sorted().toList());
     assertTrue(Files.readString(empty.resolve("reports/image.env")).contains(
         "RELPACK_IMAGE_WITH_DIGEST=" + registry.address() + "/maven/nopom@"
             + built(result).group(2) + "\n"),
@@ -103,7 +103,7 @@ class MavenGoalIT {
         "-Drelpack.env=PHX_SERVER=true,POOL_SIZE=10", "-Drelpack.label=team=web");
     assertSucceeded(result);
     assertEquals(List.of("0.1.0", "4f1c2e9a", "latest", "main"),
-        registry.tags("group/project/worker").stream().sorted().toList());
+        registry.imageTags("group/project/worker").stream().sorted().toList());
     assertEquals(registry.address() + "/group/project/worker", built(result).group(1));
     // what a pipeline without a pom gives for -e and -l (the README's Phoenix hint)
     JsonNode config = Skopeo.config("docker://" + registry.address() + "/group/project/worker:main")

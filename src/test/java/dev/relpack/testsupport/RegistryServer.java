@@ -165,6 +165,14 @@ public final class RegistryServer implements AutoCloseable {
    * The tags of {@code repository}, asked of the registry itself ({@code /v2/NAME/tags/list});
    * empty when the registry does not know the repository. Plain HTTP only.
    */
+  /**
+   * The tags of {@code repository} that name images: every tag but the referrers tags
+   * ({@code sha256-HEX}) that list the SBOMs relpack attaches.
+   */
+  public List<String> imageTags(String repository) {
+    return tags(repository).stream().filter(tag -> !tag.startsWith("sha256-")).toList();
+  }
+
   public List<String> tags(String repository) {
     try {
       HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
