@@ -3,7 +3,6 @@ package dev.relpack.base;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -51,12 +50,17 @@ record DatabaseRecord(String text) {
    * and trimmed, decoded as UTF-8; empty when the record has no such field or it is blank.
    */
   Optional<String> dpkgField(String name) {
-    String wanted = name.toLowerCase(Locale.ROOT) + ":";
-    for (String line : lines()) {
-      if (!line.startsWith(" ") && !line.startsWith("\t")
-          && line.toLowerCase(Locale.ROOT).startsWith(wanted)) {
-        return value(line.substring(wanted.length()));
+    // line by line without splitting the record or lowercasing its lines: a machine's status
+    // has a thousand records, each asked for a few fields, on every host build
+    int start = 0;
+    while (start < text.length()) {
+      int newline = text.indexOf('\n', start);
+      int end = newline < 0 ? text.length() : newline;
+      if (end - start > name.length() && text.charAt(start + name.length()) == ':'
+          && text.regionMatches(true, start, name, 0, name.length())) {
+        return value(text.substring(start + name.length() + 1, end));
       }
+      start = end + 1;
     }
     return Optional.empty();
   }

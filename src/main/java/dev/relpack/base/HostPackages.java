@@ -3,15 +3,17 @@ package dev.relpack.base;
 import dev.relpack.base.OsInventory.OsPackage;
 import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.elf.RootFileSystem;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -109,25 +113,15 @@ final class HostPackages {
     if (database.isEmpty()) {
       return Optional.empty();
     }
-    // "NAME" or "NAME:ARCH" -> the image paths of the copied files its list names
-    Map<String, Set<String>> listed = new HashMap<>();
-    for (String list : files.list(DPKG_INFO)) {
-      if (!list.endsWith(".list")) {
-        continue;
-      }
-      String owner = list.substring(0, list.length() - ".list".length());
-      try (BufferedReader lines = Files.newBufferedReader(
-          files.onMachine(DPKG_INFO + "/" + list), StandardCharsets.ISO_8859_1)) {
-        for (String line; (line = lines.readLine()) != null; ) {
-          Set<String> paths = names.get(line);
-          if (paths != null) {
-            listed.computeIfAbsent(owner, o -> new TreeSet<>()).addAll(paths);
-          }
-        }
-      }
-    }
+    Map<String, Set<String>> listed = listed(names);
+    // the names of the packages that own a copied file: only their records are parsed whole
+    Set<String> owners = new HashSet<>();
+    listed.keySet().forEach(owner -> owners.add(owner.replaceFirst(":.*", "")));
     List<DatabaseRecord> records = new ArrayList<>();
     for (DatabaseRecord record : DatabaseRecord.split(database.get())) {
+      if (!record.dpkgField("Package").filter(owners::contains).isPresent()) {
+        continue;
+      }
       Optional<OsPackage> found = PackageDatabase.dpkgPackage(record);
       if (found.isEmpty()) {
         continue;
@@ -144,6 +138,55 @@ final class HostPackages {
     }
     return Optional.of(new File(status, joined(records, record -> record.dpkgField("Package"),
         record -> record.dpkgField("Architecture"))));
+  }
+
+  /**
+   * {@code "NAME"} or {@code "NAME:ARCH"} -> the image paths of the copied files its
+   * {@code info/NAME.list} names. A machine's lists hold some 100,000 lines (8 MB) and a build
+   * looks for a hundred of them, on every build: each list is read as bytes, on both cores, and
+   * a line becomes a String only when its length and hash are those of a name looked for (the
+   * hash of a line's ISO-8859-1 bytes is the hash of the String they decode to).
+   */
+  private Map<String, Set<String>> listed(Map<String, Set<String>> names) throws IOException {
+    Set<Integer> hashes = new HashSet<>();
+    BitSet lengths = new BitSet();
+    names.keySet().forEach(name -> {
+      hashes.add(name.hashCode());
+      lengths.set(name.length());
+    });
+    Map<String, Set<String>> listed = new ConcurrentHashMap<>();
+    List<String> lists = files.list(DPKG_INFO).stream().filter(l -> l.endsWith(".list")).toList();
+    try {
+      lists.parallelStream().forEach(list -> {
+        String owner = list.substring(0, list.length() - ".list".length());
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(files.onMachine(DPKG_INFO + "/" + list));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        int start = 0;
+        while (start < bytes.length) {
+          int end = start;
+          int hash = 0;
+          while (end < bytes.length && bytes[end] != '\n') {
+            hash = 31 * hash + (bytes[end] & 0xff);
+            end++;
+          }
+          if (lengths.get(end - start) && hashes.contains(hash)) {
+            Set<String> paths =
+                names.get(new String(bytes, start, end - start, StandardCharsets.ISO_8859_1));
+            if (paths != null) {
+              listed.computeIfAbsent(owner, o -> new ConcurrentSkipListSet<>()).addAll(paths);
+            }
+          }
+          start = end + 1;
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return listed;
   }
 
   /**
