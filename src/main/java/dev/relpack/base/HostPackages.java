@@ -147,7 +147,13 @@ final class HostPackages {
    * a line becomes a String only when its length and hash are those of a name looked for (the
    * hash of a line's ISO-8859-1 bytes is the hash of the String they decode to).
    */
-  private Map<String, Set<String>> listed(Map<String, Set<String>> names) throws IOException {
+  private Map<String, Set<String>> listed(Map<String, Set<String>> machineNames)
+      throws IOException {
+    // dpkg's lists hold a path's bytes (UTF-8 on any machine today); they are read one char a
+    // byte, so the names looked for are spelled the same way
+    Map<String, Set<String>> names = new HashMap<>();
+    machineNames.forEach((name, paths) -> names.put(
+        new String(name.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1), paths));
     Set<Integer> hashes = new HashSet<>();
     BitSet lengths = new BitSet();
     names.keySet().forEach(name -> {

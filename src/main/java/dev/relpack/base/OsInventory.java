@@ -13,18 +13,29 @@ import java.util.Optional;
  * @param packages its packages, sorted by name then version
  * @param unownedFiles absolute paths in the image of files no package owns (host base only;
  *     empty for image bases, whose files relpack did not choose), sorted
+ * @param unread why the packages listed are not all the base has, when they are not: a
+ *     database too large to read, or a base whose layers were not read; empty when complete
  */
 public record OsInventory(Optional<OsRelease> os, List<OsPackage> packages,
-    List<String> unownedFiles) {
+    List<String> unownedFiles, Optional<String> unread) {
 
   public OsInventory {
     packages = List.copyOf(packages);
     unownedFiles = List.copyOf(unownedFiles);
   }
 
+  public OsInventory(Optional<OsRelease> os, List<OsPackage> packages, List<String> unownedFiles) {
+    this(os, packages, unownedFiles, Optional.empty());
+  }
+
   /** A base that says nothing: scratch, or an image without os-release or package database. */
   public static OsInventory empty() {
     return new OsInventory(Optional.empty(), List.of(), List.of());
+  }
+
+  /** A base whose packages were not read, and why (said in the SBOM, so none is not "none"). */
+  public static OsInventory unread(String why) {
+    return new OsInventory(Optional.empty(), List.of(), List.of(), Optional.of(why));
   }
 
   /**

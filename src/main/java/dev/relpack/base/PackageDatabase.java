@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -55,15 +56,31 @@ public final class PackageDatabase {
     Optional<OsRelease> os = files.text(OS_RELEASE).or(() -> text(files, OS_RELEASE_FALLBACK))
         .flatMap(PackageDatabase::osRelease);
     List<OsPackage> packages = new ArrayList<>();
-    files.text(DPKG_STATUS, MAX_DATABASE_BYTES).ifPresent(text -> packages.addAll(dpkg(text)));
+    List<String> tooLarge = new ArrayList<>();
+    List<String> dpkgFiles = new ArrayList<>(List.of(DPKG_STATUS));
     for (String name : files.list(DPKG_STATUS_DIR)) {
       if (!name.endsWith(MD5SUMS)) {
-        files.text(DPKG_STATUS_DIR + "/" + name, MAX_DATABASE_BYTES)
-            .ifPresent(text -> packages.addAll(dpkg(text)));
+        dpkgFiles.add(DPKG_STATUS_DIR + "/" + name);
       }
     }
-    files.text(APK_INSTALLED, MAX_DATABASE_BYTES).ifPresent(text -> packages.addAll(apk(text)));
-    return new OsInventory(os, sorted(packages), List.of());
+    for (String path : dpkgFiles) {
+      database(files, path, tooLarge).ifPresent(text -> packages.addAll(dpkg(text)));
+    }
+    database(files, APK_INSTALLED, tooLarge).ifPresent(text -> packages.addAll(apk(text)));
+    Optional<String> unread = tooLarge.isEmpty() ? Optional.empty()
+        : Optional.of("its package database " + String.join(", ", tooLarge) + " is over "
+            + (MAX_DATABASE_BYTES >> 20) + " MiB and was not read");
+    return new OsInventory(os, sorted(packages), List.of(), unread);
+  }
+
+  /** A database's text; a file there that is too large to read is noted in {@code tooLarge}. */
+  private static Optional<String> database(RootFileSystem files, String path,
+      List<String> tooLarge) throws IOException {
+    Optional<String> text = files.text(path, MAX_DATABASE_BYTES);
+    if (text.isEmpty() && files.isRegularFile(path)) {
+      tooLarge.add(path);
+    }
+    return text;
   }
 
   /** The packages dpkg records as installed, in the database's order. */
@@ -136,7 +153,13 @@ public final class PackageDatabase {
 
   /** Packages sorted by name, version, architecture, then kind: one order for any database. */
   static List<OsPackage> sorted(List<OsPackage> packages) {
-    return packages.stream().sorted(Comparator.comparing(OsPackage::name)
+    // once each: a package in both status and status.d, or recorded twice, is one package
+    Map<String, OsPackage> once = new TreeMap<>();
+    for (OsPackage pkg : packages) {
+      once.putIfAbsent(String.join("\0", pkg.kind().name(), pkg.name(), pkg.version(),
+          pkg.architecture()), pkg);
+    }
+    return once.values().stream().sorted(Comparator.comparing(OsPackage::name)
         .thenComparing(OsPackage::version).thenComparing(OsPackage::architecture)
         .thenComparing(OsPackage::kind)).toList();
   }

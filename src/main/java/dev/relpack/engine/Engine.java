@@ -188,7 +188,16 @@ public final class Engine {
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     ImageResult image = building.run("building " + target.display(),
         () -> builder.build(plan.spec(), target, reused.layers()));
-    Optional<byte[]> sbom = plan.sbom().map(s -> sbomDocument(plan, s, image.digest()));
+    Optional<byte[]> sbom = Optional.empty();
+    RelpackException sbomFailure = null;
+    try {
+      sbom = plan.sbom().map(s -> sbomDocument(plan, s, image.digest()));
+    } catch (RelpackException e) {
+      // the image is pushed: its digest and metadata files are written all the same
+      sbomFailure = e;
+      reporter.warn("built " + target.reference(image.digest()) + " but made no SBOM of it: "
+          + e.getMessage());
+    }
     Optional<String> referrer = sbom.filter(s -> plan.request().attachSbom())
         .flatMap(document -> attach(plan, target, image.digest(), document, reporter));
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
@@ -196,12 +205,15 @@ public final class Engine {
     try {
       MetadataFile.writeAll(report, plan.request().digestFile(), plan.request().metadataFile(),
           plan.request().dotenvFile());
-      if (plan.request().sbomFile().isPresent()) {
-        AtomicFiles.write(plan.request().sbomFile().get(), sbom.orElseThrow());
+      if (plan.request().sbomFile().isPresent() && sbom.isPresent()) {
+        AtomicFiles.write(plan.request().sbomFile().get(), sbom.get());
       }
     } catch (IOException e) {
       throw new InternalException("built " + report.reference() + " but cannot write the digest,"
           + " metadata or SBOM file: " + e.getMessage(), e);
+    }
+    if (sbomFailure != null && plan.request().sbomFile().isPresent()) {
+      throw sbomFailure; // asked for by name: the build fails, with everything else written
     }
     return report;
   }
@@ -210,8 +222,8 @@ public final class Engine {
     try {
       return plan.request().sbomFormat().write(sbom.of(digest, plan.request().environment()));
     } catch (IOException e) {
-      throw new InternalException("built " + digest + " but cannot read the release again for"
-          + " its SBOM: " + e.getMessage(), e);
+      throw new InternalException("cannot read the release again for its SBOM: "
+          + e.getMessage(), e);
     }
   }
 
@@ -251,7 +263,7 @@ public final class Engine {
               registries(plan.target(), plan.baseSpec()), registries.trust())
           .run("attaching the SBOM to " + target.reference(digest),
               () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
-    } catch (RelpackException e) {
+    } catch (RegistryException e) {
       reporter.warn("built " + target.reference(digest) + " but did not attach its SBOM: "
           + e.getMessage() + " (" + Input.NO_SBOM + " attaches none; " + Input.SBOM
           + " FILE writes it to a file)");
@@ -336,17 +348,39 @@ public final class Engine {
     if (base.source() instanceof BaseImage.ScratchSource) {
       return Optional.of(new SbomPlan(contents, Optional.empty()));
     }
-    // a registry base's layers may not be in the cache yet (the check, when it runs, reads the
-    // same ones): a registry phase of its own
-    OsInventory inventory = RegistryDeadline.of(request.timeout(),
-            registryOf(baseSpec.registryImage()), trust)
-        .run("reading the package database of the base " + request.from(),
-            () -> new BaseCheck(machineRoot, cacheRoot, reporter::warn).inventory(base));
+    OsInventory inventory = inventory(request, base, baseSpec, cacheRoot, trust, reporter);
     Optional<String> repository = base.source() instanceof BaseImage.RegistrySource r
         ? Optional.of(r.pinned().getRegistry() + "/" + r.pinned().getRepository())
         : Optional.empty();
     return Optional.of(new SbomPlan(contents,
         Optional.of(new SbomBase(base.name(), base.digest(), repository, inventory))));
+  }
+
+  /**
+   * What the base's package database says, for the SBOM. An image base's layers are read for it
+   * (the check reads the same ones, from the cache, after): not when the check is off and only
+   * the attached SBOM would use them, as a build without the check reads no base layer; and a
+   * base whose database cannot be read costs a warning, never the build. Either way the SBOM
+   * says its packages were not read.
+   */
+  private OsInventory inventory(BuildRequest request, BaseImage base, BaseSpec baseSpec,
+      Path cacheRoot, TlsTrust trust, Reporter reporter) {
+    boolean image = base.contents() instanceof BaseImage.LayerContents;
+    if (image && !request.check() && request.sbomFile().isEmpty()) {
+      return OsInventory.unread("the boot check was off, so the base's layers were not read");
+    }
+    OsInventory inventory;
+    try {
+      inventory = RegistryDeadline.of(request.timeout(), registryOf(baseSpec.registryImage()),
+              trust)
+          .run("reading the package database of the base " + request.from(),
+              () -> new BaseCheck(machineRoot, cacheRoot, reporter::warn).inventory(base));
+    } catch (RelpackException e) {
+      inventory = OsInventory.unread(e.getMessage());
+    }
+    inventory.unread().ifPresent(why -> reporter.warn("the SBOM lists no OS packages of the base "
+        + base.name() + ": " + why));
+    return inventory;
   }
 
   /**

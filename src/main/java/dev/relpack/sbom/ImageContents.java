@@ -146,10 +146,13 @@ public final class ImageContents {
   private static List<SbomComponent> baseComponents(SbomBase base) {
     List<SbomComponent> components = new ArrayList<>();
     Optional<String> purl = base.digest().flatMap(d -> base.repository().map(r -> Purl.oci(r, d)));
+    OsInventory inventory = base.inventory();
+    // a base whose packages were not all read says so: no packages listed is not "no packages"
+    List<Property> baseProperties = inventory.unread()
+        .map(why -> List.of(new Property("relpack:os:packages-unread", why))).orElse(List.of());
     components.add(new SbomComponent(purl.orElse("base:" + base.name()), Kind.CONTAINER,
         base.name(), Optional.empty(), purl, List.of(),
-        base.digest().map(d -> d.substring(d.indexOf(':') + 1)), List.of()));
-    OsInventory inventory = base.inventory();
+        base.digest().map(d -> d.substring(d.indexOf(':') + 1)), baseProperties));
     inventory.os().ifPresent(os -> components.add(new SbomComponent(
         "os:" + os.id() + os.versionId().map(v -> "@" + v).orElse(""), Kind.OPERATING_SYSTEM,
         os.id(), os.versionId(), Optional.empty(), List.of(), Optional.empty(),

@@ -2,6 +2,7 @@ package dev.relpack.base;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.base.OsInventory.OsPackage;
@@ -136,6 +137,26 @@ class HostPackagesTest {
     assertTrue(new String(files.get("/etc/os-release"), StandardCharsets.UTF_8)
         .contains("ID=debian\n"), "the content behind the machine's link");
     assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aFileWhoseNameIsNotAsciiIsFoundInTheListThatNamesItsUtf8Bytes() throws Exception {
+    // file names as UTF-8, as relpack's own JVM has them (it sets C.UTF-8 when the locale is not)
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")));
+    debianMachine();
+    write("usr/share/zoneinfo/Amérique", "tz");
+    // dpkg's lists hold a path's bytes; UTF-8 on any machine today
+    Files.write(machine.resolve("var/lib/dpkg/info/busybox-static.list"),
+        "/bin\n/bin/busybox\n/usr/share/zoneinfo/Amérique\n".getBytes(StandardCharsets.UTF_8));
+    Rootfs rootfs = new Rootfs(machine);
+    rootfs.copyFromMachine("/usr/share/zoneinfo/Amérique");
+    OsInventory inventory = new HostPackages(machine, warnings::add).of(rootfs.entries())
+        .inventory();
+    assertTrue(inventory.packages().stream().anyMatch(p -> p.name().equals("busybox-static")),
+        inventory.toString());
+    assertFalse(inventory.unownedFiles().contains("/usr/share/zoneinfo/Amérique"),
+        inventory.unownedFiles().toString());
   }
 
   @Test

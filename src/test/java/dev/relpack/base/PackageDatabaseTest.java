@@ -135,8 +135,21 @@ class PackageDatabaseTest {
     Arrays.fill(tooBig, (byte) 'x');
     byte[] record = "Package: a\nVersion: 1\n\n".getBytes(StandardCharsets.US_ASCII);
     System.arraycopy(record, 0, tooBig, 0, record.length);
-    assertEquals(List.of(), read(new LayerTar().file("var/lib/dpkg/status", tooBig, 0644))
-        .packages(), "past the bound the database is not read at all");
+    OsInventory unread = read(new LayerTar().file("var/lib/dpkg/status", tooBig, 0644));
+    assertEquals(List.of(), unread.packages(), "past the bound the database is not read at all");
+    // and it says so: an SBOM must not pass this off as a base without packages
+    assertEquals(Optional.of("its package database /var/lib/dpkg/status is over 16 MiB and was"
+        + " not read"), unread.unread());
+  }
+
+  @Test
+  void aPackageInBothStatusAndStatusDIsOnePackage() throws Exception {
+    String libssl = "Package: libssl3\nStatus: install ok installed\nVersion: 3.0.15\n"
+        + "Architecture: amd64\n";
+    OsInventory inventory = read(new LayerTar().file("var/lib/dpkg/status", libssl + "\n" + libssl)
+        .file("var/lib/dpkg/status.d/libssl3", libssl));
+    assertEquals(List.of("libssl3"), inventory.packages().stream().map(OsPackage::name).toList());
+    assertEquals(Optional.empty(), inventory.unread());
   }
 
   @Test

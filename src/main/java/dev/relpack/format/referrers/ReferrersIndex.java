@@ -67,12 +67,17 @@ public final class ReferrersIndex {
    * already names the same digest (duplicates are what the spec asks clients not to make).
    *
    * @return whether it was added
+   * @throws NotAnIndexException when {@code index} has {@code manifests} that are not a list:
+   *     replacing them would drop what another tool wrote
    */
-  public static boolean add(ObjectNode index, ObjectNode referrer) {
+  public static boolean add(ObjectNode index, ObjectNode referrer) throws NotAnIndexException {
     if (lists(index, referrer.path("digest").asText())) {
       return false;
     }
     JsonNode manifests = index.path("manifests");
+    if (!manifests.isArray() && !manifests.isMissingNode()) {
+      throw new NotAnIndexException("an index whose manifests are not a list");
+    }
     ArrayNode entries = manifests.isArray() ? (ArrayNode) manifests : index.putArray("manifests");
     entries.add(referrer.deepCopy());
     return true;

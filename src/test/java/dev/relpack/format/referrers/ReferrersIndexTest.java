@@ -76,6 +76,15 @@ class ReferrersIndexTest {
   }
 
   @Test
+  void anIndexWhoseManifestsAreNoListIsRefusedNotReplaced() throws Exception {
+    // an oci: layout's index.json is given to add() as it is: nothing in it may be dropped
+    ObjectNode odd = (ObjectNode) JSON.readTree("{\"schemaVersion\":2,\"manifests\":{\"x\":1}}");
+    assertThrows(ReferrersIndex.NotAnIndexException.class,
+        () -> ReferrersIndex.add(odd, referrer("a")));
+    assertEquals("{\"x\":1}", odd.path("manifests").toString());
+  }
+
+  @Test
   void aReferrerListedAlreadyIsNotAddedTwice() throws Exception {
     byte[] once = ReferrersIndex.add(Optional.of(FOREIGN.getBytes(StandardCharsets.UTF_8)),
         referrer("a")).orElseThrow();
