@@ -41,7 +41,6 @@ import dev.relpack.registry.TlsTrust;
 import dev.relpack.release.MixProject;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
-import dev.relpack.layers.LayerPlan;
 import dev.relpack.sbom.HexPackages;
 import dev.relpack.sbom.ImageContents;
 import dev.relpack.sbom.Sbom;
