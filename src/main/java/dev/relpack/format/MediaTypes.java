@@ -18,5 +18,10 @@ public final class MediaTypes {
   public static final String DOCKER_LAYER_GZIP =
       "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
+  /** A CycloneDX JSON document (an SBOM), as artifact and layer media type alike. */
+  public static final String CYCLONEDX_JSON = "application/vnd.cyclonedx+json";
+  /** An SPDX JSON document (an SBOM). */
+  public static final String SPDX_JSON = "application/spdx+json";
+
   private MediaTypes() {}
 }

@@ -1,5 +1,6 @@
 package dev.relpack.publish;
 
+import dev.relpack.format.MediaTypes;
 import java.util.Arrays;
 
 /**
@@ -11,9 +12,9 @@ import java.util.Arrays;
  */
 public record Attachment(String artifactType, String mediaType, byte[] content) {
   /** The media type (and artifact type) of a CycloneDX JSON document. */
-  public static final String CYCLONEDX_JSON = "application/vnd.cyclonedx+json";
+  public static final String CYCLONEDX_JSON = MediaTypes.CYCLONEDX_JSON;
   /** The media type (and artifact type) of an SPDX JSON document. */
-  public static final String SPDX_JSON = "application/spdx+json";
+  public static final String SPDX_JSON = MediaTypes.SPDX_JSON;
 
   public Attachment {
     if (artifactType == null || artifactType.isBlank() || mediaType == null

@@ -2,15 +2,16 @@ package dev.relpack.sbom;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.Input;
+import dev.relpack.format.MediaTypes;
 import dev.relpack.io.Printable;
 import java.util.Locale;
 
 /** The forms an SBOM is written in, each with the media type that names it. */
 public enum SbomFormat {
   /** CycloneDX 1.5 JSON, the default: what GitLab's dependency list reads. */
-  CYCLONEDX("cyclonedx", "application/vnd.cyclonedx+json"),
+  CYCLONEDX("cyclonedx", MediaTypes.CYCLONEDX_JSON),
   /** SPDX 2.3 JSON. */
-  SPDX("spdx", "application/spdx+json");
+  SPDX("spdx", MediaTypes.SPDX_JSON);
 
   private final String key;
   private final String mediaType;
