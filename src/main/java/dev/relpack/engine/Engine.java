@@ -23,7 +23,7 @@ import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.LayerReuse;
 import dev.relpack.publish.Attachment;
-import dev.relpack.publish.BuildListener;
+import dev.relpack.publish.BuildAccess;
 import dev.relpack.publish.GitlabDefaults;
 import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
@@ -234,27 +234,8 @@ public final class Engine {
   private static Optional<String> attach(BuildPlan plan, Target target, String digest,
       byte[] document, Reporter reporter) {
     BuildPlan.Registries registries = plan.registries();
-    TargetAccess access = new TargetAccess() {
-      @Override
-      public Path locks() {
-        return plan.cacheRoot().resolve("locks");
-      }
-
-      @Override
-      public RegistryCredentials credentials() {
-        return registries.credentials();
-      }
-
-      @Override
-      public RegistryReader registry() {
-        return registries.reader();
-      }
-
-      @Override
-      public BuildListener listener() {
-        return reporter;
-      }
-    };
+    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
+        registries.credentials(), registries.reader(), reporter);
     String mediaType = plan.request().sbomFormat().mediaType();
     Optional<String> referrer;
     try {
@@ -304,7 +285,7 @@ public final class Engine {
     String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
         Map.of()).appRoot();
     try {
-      return imageContents(request, loaded, root).ofRelease(request.environment(),
+      return imageContents(loaded, root).ofRelease(request.environment(),
           ToolVersion.full());
     } catch (IOException e) {
       throw new InternalException("cannot read the release for its SBOM: " + e.getMessage(), e);
@@ -316,10 +297,10 @@ public final class Engine {
    * packages from the project's mix.lock, read now so a bad one fails before any work) and its
    * native code.
    */
-  private static ImageContents imageContents(BuildRequest request, ReleaseLoader.Loaded loaded,
-      String appRoot) {
+  private static ImageContents imageContents(ReleaseLoader.Loaded loaded, String appRoot) {
     Map<String, HexPackages.HexPackage> hex = Map.of();
-    Optional<Path> project = request.projectDir().filter(dir -> !ReleaseStep.rebar3(dir));
+    // the mix project the release was loaded with (a rebar3 project has none)
+    Optional<Path> project = loaded.project().map(MixProject::dir);
     if (project.isPresent()) {
       try {
         hex = HexPackages.read(project.get());
@@ -343,7 +324,7 @@ public final class Engine {
     if (!wanted) {
       return Optional.empty();
     }
-    ImageContents contents = imageContents(request, loaded, appRoot);
+    ImageContents contents = imageContents(loaded, appRoot);
     if (base.source() instanceof BaseImage.ScratchSource) {
       return Optional.of(new SbomPlan(contents, Optional.empty()));
     }
