@@ -53,12 +53,7 @@ final class JvmArchives {
   static Optional<JvmArchives> forUser(Map<String, String> env, Path home) {
     String xdg = env.get("XDG_STATE_HOME");
     Path state = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : home.resolve(".local/state");
-    try {
-      int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-      return Optional.of(new JvmArchives(state.resolve("relpack/jvm"), uid));
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return processUid().map(uid -> new JvmArchives(state.resolve("relpack/jvm"), uid));
   }
 
   Path dir() {
@@ -138,7 +133,7 @@ final class JvmArchives {
     }
   }
 
-  private static String crc32c(Path file) throws IOException {
+  static String crc32c(Path file) throws IOException {
     CRC32C crc = new CRC32C();
     try (FileChannel channel = FileChannel.open(file)) {
       ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
@@ -163,14 +158,28 @@ final class JvmArchives {
 
   /** Owned by this user, not a symlink, and writable by nobody else. */
   private boolean isPrivate(Path path) {
+    return ownedAndUnshared(path, Set.of(uid));
+  }
+
+  /** Not a symlink, owned by one of these user ids, and writable by no group and no other user. */
+  static boolean ownedAndUnshared(Path path, Set<Integer> owners) {
     try {
       PosixFileAttributes attrs =
           Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      return !attrs.isSymbolicLink() && owner == uid
+      return !attrs.isSymbolicLink() && owners.contains(owner)
           && attrs.permissions().stream().noneMatch(OTHERS_WRITE::contains);
     } catch (IOException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /** This process's user id, read from /proc (no native call); empty where it cannot be. */
+  static Optional<Integer> processUid() {
+    try {
+      return Optional.of((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 }

@@ -48,7 +48,8 @@ final class Relaunch {
       }
       Optional<JvmArchives> archives = JvmArchives.forUser(env, home);
       String name = archiveName(launch.get());
-      Optional<Path> archive = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile);
+      Optional<Path> archive = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile)
+          .or(() -> PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions()));
       Path classList = null;
       if (archive.isEmpty() && archives.isPresent()
           && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
@@ -116,35 +117,52 @@ final class Relaunch {
       String[] all = arguments.get();
       for (int i = 0; i < all.length; i++) {
         if (all[i].equals("-jar") && i + 1 < all.length) {
-          return Optional.of(new Launch(java.get(), options, Path.of(all[i + 1]).toAbsolutePath()));
+          // the real path: an archive records the jar's path, and the packaged one is made with it
+          return Optional.of(new Launch(java.get(), options, realPath(Path.of(all[i + 1]))));
         }
         options.add(all[i]);
       }
       return Optional.empty(); // not started with -jar (tests, IDEs): stay in this JVM
     }
+
+    private static Path realPath(Path jar) {
+      try {
+        return jar.toRealPath();
+      } catch (IOException e) {
+        return jar.toAbsolutePath();
+      }
+    }
   }
 
   /**
    * The archive fits one JDK build, one jar and one set of JVM options exactly; the name says
-   * which. It is a static archive (JDK classes too), which a JVM that cannot map it ignores
-   * together with the JDK's own, so it names the JDK's module image as well as its version.
-   * FNV-1a, not SHA-256: setting up the JDK's security providers would cost this short-lived JVM
-   * ~50 ms, and a collision is harmless (the JVM checks an archive against the JDK and jar).
+   * which. FNV-1a, not SHA-256: setting up the JDK's security providers would cost this
+   * short-lived JVM ~50 ms, and a collision is harmless (the JVM checks an archive against the JDK
+   * and jar).
    */
   private static String archiveName(Launch launch) throws IOException {
-    BasicFileAttributes jar = Files.readAttributes(launch.jar(), BasicFileAttributes.class);
-    BasicFileAttributes modules = Files.readAttributes(
-        Path.of(System.getProperty("java.home"), "lib", "modules"), BasicFileAttributes.class);
-    String identity = String.join("\n", System.getProperty("java.home"),
-        System.getProperty("java.vm.version"), String.valueOf(modules.size()),
-        String.valueOf(modules.lastModifiedTime().toMillis()), launch.jar().toString(),
-        String.valueOf(jar.size()), String.valueOf(jar.lastModifiedTime().toMillis()),
-        String.join("\n", launch.jvmOptions()));
     long hash = 0xcbf29ce484222325L;
-    for (byte b : identity.getBytes(StandardCharsets.UTF_8)) {
+    for (byte b : identity(launch.jar(), launch.jvmOptions()).getBytes(StandardCharsets.UTF_8)) {
       hash = (hash ^ (b & 0xff)) * 0x100000001b3L;
     }
     return "relpack-" + Long.toHexString(hash) + ".jsa";
+  }
+
+  /**
+   * What an archive is made for: this JDK, the jar (its real path, size and mtime) and the JVM
+   * options. It is a static archive (JDK classes too), which a JVM that cannot map it ignores
+   * together with the JDK's own, so it names the JDK's module image as well as its version.
+   */
+  static String identity(Path jar, List<String> jvmOptions) throws IOException {
+    BasicFileAttributes jarAttributes = Files.readAttributes(jar, BasicFileAttributes.class);
+    BasicFileAttributes modules = Files.readAttributes(
+        Path.of(System.getProperty("java.home"), "lib", "modules"), BasicFileAttributes.class);
+    return String.join("\n", System.getProperty("java.home"),
+        System.getProperty("java.vm.version"), String.valueOf(modules.size()),
+        String.valueOf(modules.lastModifiedTime().toMillis()), jar.toString(),
+        String.valueOf(jarAttributes.size()),
+        String.valueOf(jarAttributes.lastModifiedTime().toMillis()),
+        String.join("\n", jvmOptions));
   }
 
   /**

@@ -80,6 +80,30 @@ class JvmArchiveIT {
     assertTrue(result.stdout().contains("sha256:"), result.stdout());
   }
 
+  /**
+   * The archive {@code mvn package} leaves beside the jar is used when the jar's directory is
+   * as private as the jar (whoever could write it could replace the jar), never when others can
+   * write that directory.
+   */
+  @Test
+  void anArchiveBesideTheJarRunsOnlyFromADirectoryNoOneElseCanWrite() throws Exception {
+    Path evil = maliciousArchive();
+    Path beside = PackagedArchive.archiveFor(jar);
+    Files.copy(evil, beside);
+    PackagedArchive.writeRecord(beside, jar.toRealPath(), beside.resolveSibling("relpack.jsa.id"));
+
+    Files.setPosixFilePermissions(jar.getParent(), PosixFilePermissions.fromString("rwxrwxr-x"));
+    Command.Result result = build(work.resolve("out1"));
+    result.requireSuccess();
+    assertFalse(Files.exists(marker), "the planted archive ran its code: " + result.stderr());
+    assertTrue(result.stdout().contains("sha256:"), result.stdout());
+
+    // the control: the same archive in a private directory is taken, so the test above can fail
+    Files.setPosixFilePermissions(jar.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    build(work.resolve("out2"));
+    assertTrue(Files.exists(marker), "an archive beside the jar in a private directory is used");
+  }
+
   @Test
   void aDamagedArchiveOfItsOwnIsIgnored() throws Exception {
     build(work.resolve("out1")).requireSuccess();

@@ -1,0 +1,152 @@
+package dev.relpack.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The JVM class-data archive made when the jar is packaged ({@code mvn package} runs
+ * {@link #main}), so that the first build, and every build of a CI job that keeps no state, starts
+ * with relpack's classes already parsed and verified. It lies beside the jar ({@code relpack.jsa}),
+ * with a file recording what it was made for ({@code relpack.jsa.id}: its CRC32C, the JDK, the
+ * jar's real path, size and mtime), and the launcher uses it only while all of that still holds,
+ * the JVM has no options of the user's, and the jar's directory, the archive and its record are
+ * owned by this user or root and writable by no one else: an archive is code. Otherwise the
+ * launcher falls back to the archive it makes per user ({@link JvmArchives}).
+ */
+final class PackagedArchive {
+  private static final String ID = ".id";
+
+  private PackagedArchive() {}
+
+  /** The archive beside {@code jar}, if it was made for this JDK, this jar and these options. */
+  static Optional<Path> beside(Path jar, List<String> jvmOptions) {
+    Path archive = archiveFor(jar);
+    Path record = jar.resolveSibling(archive.getFileName() + ID);
+    Optional<Integer> uid = JvmArchives.processUid();
+    if (!jvmOptions.isEmpty() || uid.isEmpty() || !Files.isRegularFile(record)) {
+      return Optional.empty();
+    }
+    Set<Integer> owners = Set.copyOf(List.of(uid.get(), 0)); // root owns what a root build made
+    if (!JvmArchives.ownedAndUnshared(jar.getParent(), owners)
+        || !JvmArchives.ownedAndUnshared(archive, owners)
+        || !JvmArchives.ownedAndUnshared(record, owners)) {
+      return Optional.empty();
+    }
+    try {
+      String expected = record(JvmArchives.crc32c(archive), Relaunch.identity(jar, List.of()));
+      return Files.readString(record).equals(expected) ? Optional.of(archive) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** {@code relpack.jsa} for {@code relpack.jar}. */
+  static Path archiveFor(Path jar) {
+    String name = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+    return jar.resolveSibling(name + ".jsa");
+  }
+
+  private static String record(String crc32c, String identity) {
+    return "crc32c " + crc32c + "\n" + identity + "\n";
+  }
+
+  /** Writes {@code to}: what {@code archive} was made for, {@code jar} as it is now. */
+  static void writeRecord(Path archive, Path jar, Path to) throws IOException {
+    Files.writeString(to, record(JvmArchives.crc32c(archive), Relaunch.identity(jar, List.of())),
+        StandardCharsets.UTF_8);
+  }
+
+  /**
+   * {@code PackagedArchive JAR RELEASE}: trains on RELEASE ({@link ArchiveTraining}) in a JVM
+   * with the launcher's flags that records the classes it loads, has the JDK dump them, checks
+   * the archive maps, and puts it beside JAR. Never fails the packaging: without an archive
+   * builds only start slower, so a failure is one warning line.
+   */
+  public static void main(String[] args) {
+    long start = System.nanoTime();
+    try {
+      Path jar = Path.of(args[0]).toRealPath();
+      Path archive = make(jar, Path.of(args[1]));
+      System.out.printf("relpack: made the JVM class-data archive %s (%d MB) in %.1f s%n",
+          archive, Files.size(archive) >> 20, (System.nanoTime() - start) / 1e9);
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      System.out.println("relpack: warning: made no JVM class-data archive (" + e.getMessage()
+          + "); builds start about a second slower");
+    }
+    System.exit(0);
+  }
+
+  private static Path make(Path jar, Path release) throws IOException, InterruptedException {
+    Path archive = archiveFor(jar);
+    Path record = jar.resolveSibling(archive.getFileName() + ID);
+    Files.deleteIfExists(record);
+    Files.deleteIfExists(archive);
+    Path work = jar.resolveSibling("archive-training");
+    deleteTree(work);
+    Files.createDirectories(work);
+    try {
+      Path classList = work.resolve("classes.lst");
+      List<String> train = java(jar);
+      train.addAll(List.of("-XX:DumpLoadedClassList=" + classList,
+          "-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(), ArchiveTraining.class.getName(),
+          work.toString(), release.toAbsolutePath().toString()));
+      run(train, work, "the training build");
+      Path dumped = work.resolve("relpack.jsa");
+      List<String> dump = java(jar);
+      dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+          "-XX:SharedArchiveFile=" + dumped, "-cp", jar.toString()));
+      run(dump, work, "the JDK's dump");
+      List<String> mapCheck = java(jar);
+      mapCheck.addAll(List.of("-XX:SharedArchiveFile=" + dumped, "-Xshare:on", "-cp",
+          jar.toString(), "-version"));
+      run(mapCheck, work, "mapping the archive");
+      Path recorded = work.resolve("relpack.jsa.id");
+      writeRecord(dumped, jar, recorded);
+      Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(recorded, record, StandardCopyOption.ATOMIC_MOVE);
+      return archive;
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  /** This JVM's java with the launcher's flags. */
+  private static List<String> java(Path jar) {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElseThrow());
+    command.addAll(Relaunch.FLAGS);
+    return command;
+  }
+
+  private static void run(List<String> command, Path work, String what)
+      throws IOException, InterruptedException {
+    Path output = work.resolve("output.txt");
+    Process process = new ProcessBuilder(command).directory(work.toFile())
+        .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    if (process.waitFor() != 0) {
+      List<String> lines = Files.readAllLines(output);
+      throw new IOException(what + " failed: "
+          + String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size())));
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+}
