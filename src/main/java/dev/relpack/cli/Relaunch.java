@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs {@code build} in a second JVM started with flags a short-lived CLI needs: the C1 compiler
  * only (on two cores the C2 compiler threads compete with the build itself) and the serial
- * collector, plus an application class-data archive of relpack's own classes once one exists.
- * {@code java -jar} cannot pass JVM flags, so the launcher does. The archive is asked for by the
- * first build whose cache already held an earlier build (so a CI job without a kept cache never
+ * collector, plus a class-data archive of relpack's own classes: the one {@code mvn package} left
+ * beside the jar when it fits ({@link PackagedArchive}), else one of this user's once one exists.
+ * {@code java -jar} cannot pass JVM flags, so the launcher does. A user's archive is asked for by
+ * the first build whose cache already held an earlier build (so a CI job without a kept cache never
  * makes one): that build records the names of the classes it loads, and once it has returned
  * {@link ArchiveMaker} makes the archive in the background, so no build waits for it. It is kept
  * in this user's private state directory, never in the shared cache ({@link JvmArchives}), and

@@ -2,6 +2,7 @@ package dev.relpack.release;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -94,6 +95,34 @@ class ContentStoreTest {
     Files.createSymbolicLink(source(stored, "lib/app-1.0").resolve("ebin/link"), Path.of("/etc/passwd"));
     assertEquals(Optional.empty(), store.load(stored.unitDigests()));
     assertEquals(3, warnings.size(), warnings.toString());
+  }
+
+  /** Materializing compares the stored unit with the release's files instead of hashing it. */
+  @Test
+  void materializingFindsAPlantedFileALostExecBitOrASymlinkAndRestoresTheUnit() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Files.writeString(source(stored, "lib/app-1.0").resolve("ebin/extra.beam"), "planted");
+    ContentStore.Materialized again = store.materialize(release);
+    assertFalse(Files.exists(source(again, "lib/app-1.0").resolve("ebin/extra.beam")));
+
+    Files.setPosixFilePermissions(source(again, "bin/app"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    again = store.materialize(release);
+    assertTrue(Files.isExecutable(source(again, "bin/app")));
+
+    Files.createSymbolicLink(source(again, "lib/app-1.0").resolve("ebin/link"), Path.of("/etc/passwd"));
+    again = store.materialize(release);
+    assertFalse(Files.exists(source(again, "lib/app-1.0").resolve("ebin/link"),
+        java.nio.file.LinkOption.NOFOLLOW_LINKS));
+
+    Files.delete(source(again, "lib/app-1.0/ebin/app.beam"));
+    again = store.materialize(release);
+    assertTrue(Files.exists(source(again, "lib/app-1.0/ebin/app.beam")));
+    assertEquals(4, warnings.size(), warnings.toString());
+    assertEquals(stored.unitDigests(), again.unitDigests());
+
+    store.materialize(release);
+    assertEquals(4, warnings.size(), "an intact unit is taken without a word: " + warnings);
   }
 
   private static Path source(ContentStore.Materialized stored, String path) {
