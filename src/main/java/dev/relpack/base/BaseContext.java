@@ -27,7 +27,20 @@ public record BaseContext(
     String appRoot,
     String user,
     boolean check,
-    Optional<String> nativeArchitecture) {
+    Optional<String> nativeArchitecture,
+    Optional<Path> privateState) {
+
+  /**
+   * @param privateState a directory only this user can write, for what must not live in the
+   *     shared cache (the host base's record of which packages own which files); none to keep
+   *     nothing there
+   */
+  public BaseContext(Path cacheRoot, Path machineRoot, RegistryReader registry,
+      RegistryCredentials credentials, Consumer<LogEvent> log, Release release, String appRoot,
+      String user, boolean check, Optional<String> nativeArchitecture) {
+    this(cacheRoot, machineRoot, registry, credentials, log, release, appRoot, user, check,
+        nativeArchitecture, Optional.empty());
+  }
 
   /** The platform to pick from a multi-platform base: the release's, else this machine's. */
   public String architecture() {

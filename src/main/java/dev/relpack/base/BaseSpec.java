@@ -91,6 +91,7 @@ public sealed interface BaseSpec {
     public BaseImage resolve(BaseContext context) throws IOException {
       return new HostBase(context.machineRoot(), context.cacheRoot(),
           message -> context.log().accept(LogEvent.warn(message)))
+          .withPrivateState(context.privateState())
           .build(context.release(),
               new HostBase.Options(context.appRoot(), context.user()));
     }

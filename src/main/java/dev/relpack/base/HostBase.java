@@ -58,6 +58,7 @@ final class HostBase {
   private final Path cacheRoot;
   private final Consumer<String> warn;
   private final List<String> busyboxLocations;
+  private final Optional<Path> privateState;
 
   /**
    * @param machine the root of the machine to take files from ({@code /})
@@ -70,10 +71,21 @@ final class HostBase {
 
   /** @param busyboxLocations where to look for busybox; none to use the machine's own tools */
   HostBase(Path machine, Path cacheRoot, Consumer<String> warn, List<String> busyboxLocations) {
+    this(machine, cacheRoot, warn, busyboxLocations, Optional.empty());
+  }
+
+  private HostBase(Path machine, Path cacheRoot, Consumer<String> warn,
+      List<String> busyboxLocations, Optional<Path> privateState) {
     this.machine = machine;
     this.cacheRoot = cacheRoot;
     this.warn = warn;
     this.busyboxLocations = List.copyOf(busyboxLocations);
+    this.privateState = privateState;
+  }
+
+  /** This base, remembering in {@code privateState} which packages own the files it copies. */
+  HostBase withPrivateState(Optional<Path> privateState) {
+    return new HostBase(machine, cacheRoot, warn, busyboxLocations, privateState);
   }
 
   /** The options that change the base: where the app goes and who runs it. */
@@ -92,7 +104,9 @@ final class HostBase {
     addInterpreters(release, options.appRoot(), rootfs, needing);
     addLibraries(rootfs, needing, releaseElf, reference);
     addSystemFiles(rootfs, options.user());
-    HostPackages.Metadata metadata = new HostPackages(machine, warn).of(rootfs.entries());
+    HostPackages.Metadata metadata = new HostPackages(machine, warn)
+        .rememberingIn(privateState.map(dir -> dir.resolve("host-packages")))
+        .of(rootfs.entries());
     for (HostPackages.File file : metadata.files()) {
       rootfs.generated(file.path(), file.content(), 0644);
     }

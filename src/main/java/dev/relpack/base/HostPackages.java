@@ -4,6 +4,11 @@ import dev.relpack.base.OsInventory.OsPackage;
 import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.elf.RootFileSystem;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.LinkOption;
+import dev.relpack.io.Sha256;
+import dev.relpack.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -49,14 +54,31 @@ final class HostPackages {
 
   private final MachineFileSystem files;
   private final Consumer<String> warn;
+  private final Optional<Path> memos;
 
   /**
    * @param machine the machine's root
    * @param warn told, in one line, about a database that cannot be used
    */
   HostPackages(Path machine, Consumer<String> warn) {
-    this.files = new MachineFileSystem(machine);
+    this(new MachineFileSystem(machine), warn, Optional.empty());
+  }
+
+  private HostPackages(MachineFileSystem files, Consumer<String> warn, Optional<Path> memos) {
+    this.files = files;
     this.warn = warn;
+    this.memos = memos;
+  }
+
+  /**
+   * These lookups, remembering which packages own the files looked for in {@code memos}: a
+   * directory of this user's private state, never the shared cache (a record there could hide
+   * a package from scanners). A record is keyed by the identity of dpkg's status and of its
+   * info directory (size, times, inode: dpkg replaces both on every change) and by the names
+   * looked for, so it is used only while nothing dpkg knows has changed.
+   */
+  HostPackages rememberingIn(Optional<Path> memos) {
+    return new HostPackages(files, warn, memos);
   }
 
   /** A file the base gets: its path in the image and its bytes. */
@@ -154,6 +176,17 @@ final class HostPackages {
     Map<String, Set<String>> names = new HashMap<>();
     machineNames.forEach((name, paths) -> names.put(
         new String(name.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1), paths));
+    Optional<Path> memo = memo(names.keySet());
+    Optional<Map<String, Set<String>>> remembered = memo.flatMap(m -> remembered(m, names));
+    if (remembered.isPresent()) {
+      return remembered.get();
+    }
+    Map<String, Set<String>> listed = scan(names);
+    memo.ifPresent(m -> remember(m, listed, names));
+    return listed;
+  }
+
+  private Map<String, Set<String>> scan(Map<String, Set<String>> names) throws IOException {
     Set<Integer> hashes = new HashSet<>();
     BitSet lengths = new BitSet();
     names.keySet().forEach(name -> {
@@ -193,6 +226,80 @@ final class HostPackages {
       throw e.getCause();
     }
     return listed;
+  }
+
+  /** Where the owners of {@code names} are remembered, if anywhere: see {@link #rememberingIn}. */
+  private Optional<Path> memo(Set<String> names) {
+    if (memos.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      StringBuilder key = new StringBuilder("1\n");
+      for (String path : List.of(PackageDatabase.DPKG_STATUS, DPKG_INFO)) {
+        Map<String, Object> unix = Files.readAttributes(files.onMachine(path),
+            "unix:size,lastModifiedTime,ctime,ino,dev");
+        key.append(path).append(' ').append(new TreeMap<>(unix)).append('\n');
+      }
+      new TreeSet<>(names).forEach(name -> key.append(name).append('\n'));
+      return Optional.of(memos.get().resolve(Sha256.of(key.toString())));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The owners remembered in {@code memo}, when it is this user's alone and reads whole. */
+  private static Optional<Map<String, Set<String>>> remembered(Path memo,
+      Map<String, Set<String>> names) {
+    try {
+      if (!Files.isRegularFile(memo, LinkOption.NOFOLLOW_LINKS) || !isPrivate(memo.getParent())
+          || !isPrivate(memo)) {
+        return Optional.empty();
+      }
+      Map<String, Set<String>> listed = new HashMap<>();
+      for (String line : Files.readAllLines(memo, StandardCharsets.ISO_8859_1)) {
+        int tab = line.indexOf('\t');
+        Set<String> paths = tab < 0 ? null : names.get(line.substring(tab + 1));
+        if (paths == null) {
+          return Optional.empty(); // not written by this version for these names
+        }
+        listed.computeIfAbsent(line.substring(0, tab), o -> new TreeSet<>()).addAll(paths);
+      }
+      return Optional.of(listed);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Keeps the owners found, {@code OWNER<TAB>NAME} a line; a failure to keep them is no matter. */
+  private static void remember(Path memo, Map<String, Set<String>> listed,
+      Map<String, Set<String>> names) {
+    StringBuilder text = new StringBuilder();
+    for (Map.Entry<String, Set<String>> name : new TreeMap<>(names).entrySet()) {
+      new TreeMap<>(listed).forEach((owner, paths) -> {
+        if (paths.containsAll(name.getValue()) && !name.getValue().isEmpty()) {
+          text.append(owner).append('\t').append(name.getKey()).append('\n');
+        }
+      });
+    }
+    try {
+      Files.createDirectories(memo.getParent(), PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+      if (isPrivate(memo.getParent())) {
+        AtomicFiles.write(memo, text.toString().getBytes(StandardCharsets.ISO_8859_1));
+        Files.setPosixFilePermissions(memo, PosixFilePermissions.fromString("rw-------"));
+      }
+    } catch (IOException | RuntimeException e) {
+      // the next build looks again
+    }
+  }
+
+  /** Owned by this process's user and writable by no one else. */
+  private static boolean isPrivate(Path path) throws IOException {
+    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    Set<PosixFilePermission> modes = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
+    return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid
+        && !modes.contains(PosixFilePermission.GROUP_WRITE)
+        && !modes.contains(PosixFilePermission.OTHERS_WRITE);
   }
 
   /**

@@ -160,6 +160,40 @@ class HostPackagesTest {
   }
 
   @Test
+  void theOwnersAreRememberedPrivatelyUntilDpkgChangesAndNeverFromAStateOthersCanWrite()
+      throws Exception {
+    debianMachine();
+    Path memos = machine.resolve("private-state/host-packages"); // no file the base takes
+    Rootfs rootfs = new Rootfs(machine);
+    rootfs.copyFromMachine("/usr/lib/x86_64-linux-gnu/libz.so.1");
+    HostPackages remembering = new HostPackages(machine, warnings::add).rememberingIn(
+        Optional.of(memos));
+    List<String> first = List.of("base-files", "zlib1g");
+    assertEquals(first, names(remembering.of(rootfs.entries())));
+    assertEquals(1, Files.list(memos).count(), Files.list(memos).toList().toString());
+    // a list changed in place, dpkg's status and directory untouched: the record is used
+    Path list = machine.resolve("var/lib/dpkg/info/busybox-static.list");
+    Files.writeString(list, "/bin\n/bin/busybox\n/usr/lib/x86_64-linux-gnu/libz.so.1\n");
+    assertEquals(first, names(remembering.of(rootfs.entries())));
+    // a state directory others can write is not believed: the lists are read again
+    Files.setPosixFilePermissions(memos, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rwxrwxrwx"));
+    List<String> now = List.of("base-files", "busybox-static", "zlib1g");
+    assertEquals(now, names(remembering.of(rootfs.entries())));
+    Files.setPosixFilePermissions(memos, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rwx------"));
+    // dpkg rewrites its status on every change: the record is for another database now
+    Files.setLastModifiedTime(machine.resolve("var/lib/dpkg/status"),
+        java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+    assertEquals(now, names(remembering.of(rootfs.entries())));
+    assertTrue(Files.exists(list));
+  }
+
+  private static List<String> names(HostPackages.Metadata metadata) {
+    return metadata.inventory().packages().stream().map(OsPackage::name).toList();
+  }
+
+  @Test
   void theInventoryNamesTheOsThePackagesAndTheFilesNoPackageOwns() throws Exception {
     debianMachine();
     OsInventory inventory = debianBase().inventory();
