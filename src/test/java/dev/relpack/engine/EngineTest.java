@@ -52,7 +52,9 @@ class EngineTest {
     RecordingReporter planning = new RecordingReporter();
     BuildPlan plan = engine.plan(request("planned"), planning);
 
-    assertEquals(List.of("cache"), namesIn(work), "only the cache: no layout, digest or metadata");
+    // the cache, and the user's private state (which packages own the host base's files)
+    assertEquals(List.of("cache", "home"), namesIn(work), "no layout, digest or metadata");
+    assertEquals(List.of("host-packages"), namesIn(work.resolve("home/.local/state/relpack")));
     assertTrue(plan.target().orElseThrow() instanceof LayoutTarget);
     assertEquals("demo", plan.release().name());
     assertEquals(plan.base(), plan.spec().base());
@@ -62,7 +64,7 @@ class EngineTest {
     Verdict verdict = engine.check(plan, planning);
     assertTrue(verdict.fits(), "the demo release boots on the machine it was built on: "
         + verdict.problems());
-    assertEquals(List.of("cache"), namesIn(work), "checking writes nothing either");
+    assertEquals(List.of("cache", "home"), namesIn(work), "checking writes nothing either");
 
     BuildReport published = engine.publish(plan, new RecordingReporter());
     BuildReport ran = engine.run(request("ran"), new RecordingReporter());
@@ -97,7 +99,7 @@ class EngineTest {
         assertThrows(BadInputException.class, () -> engine.publish(plan, new RecordingReporter()));
     assertEquals("this build plan was made without a target, to check the base; plan it with a"
         + " target to publish it", refused.getMessage());
-    assertEquals(List.of("cache"), namesIn(work), "no digest file, no image");
+    assertEquals(List.of("cache", "home"), namesIn(work), "no digest file, no image");
   }
 
   @Test
