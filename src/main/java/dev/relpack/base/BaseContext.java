@@ -16,6 +16,9 @@ import java.util.function.Consumer;
  * @param machineRoot the root of the machine {@code --from host} takes files from
  * @param nativeArchitecture the OCI architecture of the release's native code (ERTS, NIFs); empty
  *     when it has none
+ * @param privateState a directory only this user can write, for what must not live in the
+ *     shared cache (the host base's record of which packages own which files); empty to keep
+ *     nothing there
  */
 public record BaseContext(
     Path cacheRoot,
@@ -30,11 +33,7 @@ public record BaseContext(
     Optional<String> nativeArchitecture,
     Optional<Path> privateState) {
 
-  /**
-   * @param privateState a directory only this user can write, for what must not live in the
-   *     shared cache (the host base's record of which packages own which files); none to keep
-   *     nothing there
-   */
+  /** A context without a private state directory: nothing is remembered outside the cache. */
   public BaseContext(Path cacheRoot, Path machineRoot, RegistryReader registry,
       RegistryCredentials credentials, Consumer<LogEvent> log, Release release, String appRoot,
       String user, boolean check, Optional<String> nativeArchitecture) {
