@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -132,7 +133,11 @@ final class PackagedArchive {
     Path output = work.resolve("output.txt");
     Process process = new ProcessBuilder(command).directory(work.toFile())
         .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    if (process.waitFor() != 0) {
+    if (!process.waitFor(5, TimeUnit.MINUTES)) { // ~15 s on 2 cores: a hang must not hang mvn
+      process.destroyForcibly();
+      throw new IOException(what + " took more than 5 minutes; stopped it");
+    }
+    if (process.exitValue() != 0) {
       List<String> lines = Files.readAllLines(output);
       throw new IOException(what + " failed: "
           + String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size())));
