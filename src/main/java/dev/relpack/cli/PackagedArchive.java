@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -79,8 +80,13 @@ final class PackagedArchive {
       Path archive = make(jar, Path.of(args[1]));
       System.out.printf("relpack: made the JVM class-data archive %s (%d MB) in %.1f s%n",
           archive, Files.size(archive) >> 20, (System.nanoTime() - start) / 1e9);
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      System.out.println("relpack: warning: made no JVM class-data archive (" + e.getMessage()
+      if (beside(jar, List.of()).isEmpty()) {
+        System.out.println("relpack: warning: the launcher will not use " + archive + ": "
+            + jar.getParent() + " or the archive can be written by others (a umask of 002?);"
+            + " make them writable by their owner only");
+      }
+    } catch (Throwable e) { // never fail the package: without an archive builds start slower
+      System.out.println("relpack: warning: made no JVM class-data archive (" + e
           + "); builds start about a second slower");
     }
     System.exit(0);
@@ -112,11 +118,17 @@ final class PackagedArchive {
       run(mapCheck, work, "mapping the archive");
       Path recorded = work.resolve("relpack.jsa.id");
       writeRecord(dumped, jar, recorded);
+      Files.setPosixFilePermissions(dumped, PosixFilePermissions.fromString("r--r--r--"));
+      Files.setPosixFilePermissions(recorded, PosixFilePermissions.fromString("rw-r--r--"));
       Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE);
       Files.move(recorded, record, StandardCopyOption.ATOMIC_MOVE);
       return archive;
     } finally {
-      deleteTree(work);
+      try {
+        deleteTree(work);
+      } catch (IOException e) {
+        // a leftover under target/, which mvn clean removes
+      }
     }
   }
 
@@ -134,7 +146,7 @@ final class PackagedArchive {
     Process process = new ProcessBuilder(command).directory(work.toFile())
         .redirectErrorStream(true).redirectOutput(output.toFile()).start();
     if (!process.waitFor(5, TimeUnit.MINUTES)) { // ~15 s on 2 cores: a hang must not hang mvn
-      process.destroyForcibly();
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new IOException(what + " took more than 5 minutes; stopped it");
     }
     if (process.exitValue() != 0) {

@@ -49,8 +49,10 @@ final class Relaunch {
       }
       Optional<JvmArchives> archives = JvmArchives.forUser(env, home);
       String name = archiveName(launch.get());
-      Optional<Path> archive = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile)
-          .or(() -> PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions()));
+      Optional<Path> own = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile);
+      own.ifPresent(Relaunch::markInUse);
+      Optional<Path> archive =
+          own.or(() -> PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions()));
       Path classList = null;
       if (archive.isEmpty() && archives.isPresent()
           && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
@@ -60,9 +62,9 @@ final class Relaunch {
       int status = runChild(launch.get(), archive, classList, errorDir, args);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
-        Files.deleteIfExists(archive.get());
         System.err.println("relpack: the JVM crashed using its class-data archive " + archive.get()
-            + "; removed it, building again without it");
+            + (removeQuietly(archive.get()) ? "; removed it" : "; could not remove it (remove it"
+                + " yourself, or package relpack again)") + ", building again without it");
         status = runChild(launch.get(), Optional.empty(), null, errorDir, args);
       }
       if (classList != null) {
@@ -84,7 +86,6 @@ final class Relaunch {
       // Not -XX:+VerifySharedSpaces: it checksums the JDK's own archive too, costing about as much
       // CPU as the archive saves; JvmArchives checks this one's CRC32C instead.
       command.add("-XX:SharedArchiveFile=" + archive.get());
-      Files.setLastModifiedTime(archive.get(), FileTime.from(Instant.now())); // in use: keep it
     } else if (classList != null) {
       command.add("-XX:DumpLoadedClassList=" + classList); // names only: costs the build ~nothing
     }
@@ -98,6 +99,27 @@ final class Relaunch {
       child.environment().put("LC_ALL", "C.UTF-8");
     }
     return waitFor(child.start());
+  }
+
+  /**
+   * A user's archive is dropped after a month unused; each use says it is used. The packaged one
+   * is not touched: it may be root's, or on a read-only file system.
+   */
+  private static void markInUse(Path archive) {
+    try {
+      Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
+    } catch (IOException e) {
+      // only its age is wrong: it may be dropped a month early and made again
+    }
+  }
+
+  private static boolean removeQuietly(Path archive) {
+    try {
+      Files.deleteIfExists(archive);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Killed by SIGSEGV, SIGBUS or SIGABRT (the shell's 128 + signal). */

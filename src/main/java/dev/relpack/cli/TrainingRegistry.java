@@ -50,7 +50,7 @@ final class TrainingRegistry implements AutoCloseable {
 
   /** Listening on a free loopback port until closed. */
   static TrainingRegistry start() throws IOException {
-    InetAddress loopback = InetAddress.getLoopbackAddress();
+    InetAddress loopback = InetAddress.getByName("127.0.0.1"); // the address builds are given
     HttpServer server = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
     TrainingRegistry registry = new TrainingRegistry(server, new ServerSocket(0, 50, loopback));
     server.createContext("/v2/", registry::handle);

@@ -35,9 +35,10 @@ import java.util.stream.Stream;
  * tarball. Units are written to a temporary directory and renamed into place, so concurrent builds
  * and interrupted ones never see half a unit.
  *
- * <p>The cache may be shared with other jobs and is not trusted: a unit is hashed again each time
- * it is used, and one whose content no longer gives its name is reported, removed and stored anew
- * from the release.
+ * <p>The cache may be shared with other jobs and is not trusted: a unit is checked each time it is
+ * used, compared byte for byte with the release's files when they are at hand, else hashed again,
+ * and one whose content no longer gives its name is reported, removed and stored anew from the
+ * release.
  */
 public final class ContentStore {
   private final Path units;
@@ -86,8 +87,9 @@ public final class ContentStore {
 
   /**
    * As {@link #verified}, for a unit whose files are at hand: the stored unit must hold exactly
-   * {@code files}, byte for byte, which proves it has their digest as surely as hashing it again
-   * would, at a fraction of the cost (this JVM hashes without the processor's SHA instructions).
+   * {@code files}, byte for byte, as they are now (whose digest was just taken), which is as
+   * strong as hashing it again and a fraction of the cost (this JVM hashes without the
+   * processor's SHA instructions).
    */
   private Optional<Path> matching(String name, String digest, List<ReleaseFile> files)
       throws IOException {
@@ -112,16 +114,16 @@ public final class ContentStore {
       throws IOException {
     Map<String, ReleaseFile> expected = new java.util.HashMap<>();
     for (ReleaseFile file : files) {
-      expected.put(inUnit(unit, file.path()), file);
+      if (expected.put(inUnit(unit, file.path()), file) != null) {
+        return false; // a path twice: nothing a store holds can match that
+      }
     }
     List<Path> paths;
+    List<Boolean> same;
     try (Stream<Path> walk = Files.walk(dir)) {
       paths = walk.toList();
-    }
-    List<Boolean> same;
-    try {
       same = paths.parallelStream().map(path -> sameEntry(unit, dir, path, expected)).toList();
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException | IOException e) {
       return false; // unreadable: stored again
     }
     long listed = paths.stream().filter(p -> !(unit.isEmpty() && p.equals(dir))).count();
@@ -146,6 +148,7 @@ public final class ContentStore {
       }
       return attrs.isRegularFile() && !file.directory()
           && PosixModes.isExecutable(attrs) == file.executable()
+          && attrs.size() == Files.size(file.source())
           && Files.mismatch(path, file.source()) == -1;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -167,8 +167,17 @@ class ArchiveMakerIT {
 
   /** Live processes started from this test's jar: makers and the JVMs they run. */
   private Stream<ProcessHandle> ours() {
+    String real = realJar(); // what the launcher hands its children
     return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
-        .filter(p -> args(p).contains(jar.toString()));
+        .filter(p -> args(p).contains(jar.toString()) || args(p).contains(real));
+  }
+
+  private String realJar() {
+    try {
+      return jar.toRealPath().toString();
+    } catch (java.io.IOException e) {
+      return jar.toString(); // the jar is gone: its processes name the path they were given
+    }
   }
 
   private static String args(ProcessHandle process) {

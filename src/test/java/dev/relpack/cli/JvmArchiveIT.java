@@ -126,9 +126,12 @@ class JvmArchiveIT {
 
   /** The background maker's own work done (ArchiveMakerIT tests that it is in the background). */
   @AfterEach
-  void awaitMakers() {
-    ProcessHandle.allProcesses().filter(p -> String.join(" ", p.info().arguments()
-        .orElse(new String[0])).contains(jar.toString())).forEach(p -> p.onExit().join());
+  void awaitMakers() throws IOException {
+    String real = jar.toRealPath().toString(); // what the launcher hands its children
+    ProcessHandle.allProcesses().filter(p -> {
+      String args = String.join(" ", p.info().arguments().orElse(new String[0]));
+      return args.contains(jar.toString()) || args.contains(real);
+    }).forEach(p -> p.onExit().join());
   }
 
   /** The archive the second build asked for, once its maker has made it. */

@@ -2,6 +2,7 @@ package dev.relpack.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.Testdata;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +27,11 @@ class PackagedArchiveIT {
   private static final Path JAR = Path.of(System.getProperty("relpack.jar", "target/relpack.jar"));
 
   @TempDir Path work;
+
+  @BeforeEach
+  void archiveMade() {
+    assumeFalse(Boolean.getBoolean("relpack.archive.skip"), "-Drelpack.archive.skip: none made");
+  }
 
   @Test
   void theFirstBuildLoadsRelpackFromTheArchiveMadeAtPackageTime() throws Exception {
