@@ -3,8 +3,9 @@ package dev.relpack.cli;
 import java.nio.file.Path;
 
 /**
- * The jar's entry point. It stays small on purpose: for {@code build} it only starts the tuned
- * JVM ({@link Relaunch}) and waits, so it must not load picocli or the rest of relpack first.
+ * The jar's entry point. It stays small on purpose: for {@code build} and {@code check} it only
+ * starts the tuned JVM ({@link Relaunch}) and waits, so it must not load picocli or the rest of
+ * relpack first.
  */
 public final class Launcher {
   private Launcher() {}
