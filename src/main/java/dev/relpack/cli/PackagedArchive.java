@@ -102,17 +102,17 @@ final class PackagedArchive {
     Files.createDirectories(work);
     try {
       Path classList = work.resolve("classes.lst");
-      List<String> train = java(jar);
+      List<String> train = tunedJava();
       train.addAll(List.of("-XX:DumpLoadedClassList=" + classList,
           "-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(), ArchiveTraining.class.getName(),
           work.toString(), release.toAbsolutePath().toString()));
       run(train, work, "the training build");
       Path dumped = work.resolve("relpack.jsa");
-      List<String> dump = java(jar);
+      List<String> dump = tunedJava();
       dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
           "-XX:SharedArchiveFile=" + dumped, "-cp", jar.toString()));
       run(dump, work, "the JDK's dump");
-      List<String> mapCheck = java(jar);
+      List<String> mapCheck = tunedJava();
       mapCheck.addAll(List.of("-XX:SharedArchiveFile=" + dumped, "-Xshare:on", "-cp",
           jar.toString(), "-version"));
       run(mapCheck, work, "mapping the archive");
@@ -133,7 +133,7 @@ final class PackagedArchive {
   }
 
   /** This JVM's java with the launcher's flags. */
-  private static List<String> java(Path jar) {
+  private static List<String> tunedJava() {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.addAll(Relaunch.FLAGS);
