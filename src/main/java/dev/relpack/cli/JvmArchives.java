@@ -1,5 +1,6 @@
 package dev.relpack.cli;
 
+import dev.relpack.engine.StateDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -51,9 +52,8 @@ final class JvmArchives {
    * process's user id cannot be told (then no archive is used at all).
    */
   static Optional<JvmArchives> forUser(Map<String, String> env, Path home) {
-    String xdg = env.get("XDG_STATE_HOME");
-    Path state = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : home.resolve(".local/state");
-    return processUid().map(uid -> new JvmArchives(state.resolve("relpack/jvm"), uid));
+    Path dir = StateDirectory.of(env, home).resolve("jvm");
+    return processUid().map(uid -> new JvmArchives(dir, uid));
   }
 
   Path dir() {

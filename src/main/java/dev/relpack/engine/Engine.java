@@ -452,7 +452,7 @@ public final class Engine {
         event -> report(reporter, event), release, options.appRoot(), options.user(),
         request.check(), NativeCode.architecture(release.files().stream()
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()),
-        Optional.of(privateState(request)));
+        Optional.of(StateDirectory.of(request.environment(), request.home())));
     BaseImage base = RegistryDeadline.of(timeout, registryOf(baseSpec.registryImage()), trust)
         .run("reading the base " + request.from(), () -> resolve(baseSpec, baseContext));
     ImageSpec spec = ImageDefaults.spec(release, loaded.plan(), base,
@@ -464,17 +464,6 @@ public final class Engine {
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
             registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
-  }
-
-  /**
-   * This user's own state directory ({@code $XDG_STATE_HOME/relpack}, else
-   * {@code ~/.local/state/relpack}): for what must not live in the cache other jobs can write.
-   */
-  private static Path privateState(BuildRequest request) {
-    String xdg = request.environment().get("XDG_STATE_HOME");
-    Path state = xdg != null && xdg.startsWith("/") ? Path.of(xdg)
-        : request.home().resolve(".local/state");
-    return state.resolve("relpack");
   }
 
   /** Labels the project's own files give: its licenses, from mix.exs's Hex package metadata. */
