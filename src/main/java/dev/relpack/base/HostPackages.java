@@ -5,10 +5,10 @@ import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.elf.RootFileSystem;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.LinkOption;
 import dev.relpack.io.Sha256;
 import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -251,8 +251,8 @@ final class HostPackages {
   private static Optional<Map<String, Set<String>>> remembered(Path memo,
       Map<String, Set<String>> names) {
     try {
-      if (!Files.isRegularFile(memo, LinkOption.NOFOLLOW_LINKS) || !isPrivate(memo.getParent())
-          || !isPrivate(memo)) {
+      if (!Files.isRegularFile(memo, LinkOption.NOFOLLOW_LINKS)
+          || !PrivatePaths.mine(memo.getParent()) || !PrivatePaths.mine(memo)) {
         return Optional.empty();
       }
       Map<String, Set<String>> listed = new HashMap<>();
@@ -284,22 +284,13 @@ final class HostPackages {
     try {
       Files.createDirectories(memo.getParent(), PosixFilePermissions.asFileAttribute(
           PosixFilePermissions.fromString("rwx------")));
-      if (isPrivate(memo.getParent())) {
+      if (PrivatePaths.mine(memo.getParent())) {
         AtomicFiles.write(memo, text.toString().getBytes(StandardCharsets.ISO_8859_1));
         Files.setPosixFilePermissions(memo, PosixFilePermissions.fromString("rw-------"));
       }
     } catch (IOException | RuntimeException e) {
       // the next build looks again
     }
-  }
-
-  /** Owned by this process's user and writable by no one else. */
-  private static boolean isPrivate(Path path) throws IOException {
-    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    Set<PosixFilePermission> modes = Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS);
-    return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid
-        && !modes.contains(PosixFilePermission.GROUP_WRITE)
-        && !modes.contains(PosixFilePermission.OTHERS_WRITE);
   }
 
   /**

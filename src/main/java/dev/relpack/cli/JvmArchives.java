@@ -1,6 +1,7 @@
 package dev.relpack.cli;
 
 import dev.relpack.engine.StateDirectory;
+import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,7 +14,6 @@ import java.util.zip.CRC32C;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
@@ -36,8 +36,6 @@ final class JvmArchives {
   private static final Duration LEFTOVER_AGE = Duration.ofDays(1);
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(
-      PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
 
   private final Path dir;
   private final int uid;
@@ -53,7 +51,7 @@ final class JvmArchives {
    */
   static Optional<JvmArchives> forUser(Map<String, String> env, Path home) {
     Path dir = StateDirectory.of(env, home).resolve("jvm");
-    return processUid().map(uid -> new JvmArchives(dir, uid));
+    return PrivatePaths.processUid().map(uid -> new JvmArchives(dir, uid));
   }
 
   Path dir() {
@@ -158,28 +156,6 @@ final class JvmArchives {
 
   /** Owned by this user, not a symlink, and writable by nobody else. */
   private boolean isPrivate(Path path) {
-    return ownedAndUnshared(path, Set.of(uid));
-  }
-
-  /** Not a symlink, owned by one of these user ids, and writable by no group and no other user. */
-  static boolean ownedAndUnshared(Path path, Set<Integer> owners) {
-    try {
-      PosixFileAttributes attrs =
-          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      return !attrs.isSymbolicLink() && owners.contains(owner)
-          && attrs.permissions().stream().noneMatch(OTHERS_WRITE::contains);
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  /** This process's user id, read from /proc (no native call); empty where it cannot be. */
-  static Optional<Integer> processUid() {
-    try {
-      return Optional.of((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return PrivatePaths.ownedAndUnshared(path, Set.of(uid));
   }
 }

@@ -1,5 +1,6 @@
 package dev.relpack.cli;
 
+import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,14 +34,14 @@ final class PackagedArchive {
   static Optional<Path> beside(Path jar, List<String> jvmOptions) {
     Path archive = archiveFor(jar);
     Path record = jar.resolveSibling(archive.getFileName() + ID);
-    Optional<Integer> uid = JvmArchives.processUid();
+    Optional<Integer> uid = PrivatePaths.processUid();
     if (!jvmOptions.isEmpty() || uid.isEmpty() || !Files.isRegularFile(record)) {
       return Optional.empty();
     }
     Set<Integer> owners = Set.copyOf(List.of(uid.get(), 0)); // root owns what a root build made
-    if (!JvmArchives.ownedAndUnshared(jar.getParent(), owners)
-        || !JvmArchives.ownedAndUnshared(archive, owners)
-        || !JvmArchives.ownedAndUnshared(record, owners)) {
+    if (!PrivatePaths.ownedAndUnshared(jar.getParent(), owners)
+        || !PrivatePaths.ownedAndUnshared(archive, owners)
+        || !PrivatePaths.ownedAndUnshared(record, owners)) {
       return Optional.empty();
     }
     try {

@@ -1,0 +1,49 @@
+package dev.relpack.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Whether a file or directory can only have been written by given users: what relpack asks of
+ * anything it keeps outside the shared cache and believes later (the JVM archives, the host
+ * base's package owners).
+ */
+public final class PrivatePaths {
+  private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(
+      PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+
+  private PrivatePaths() {}
+
+  /** Not a symlink, owned by one of these user ids, and writable by no group and no other user. */
+  public static boolean ownedAndUnshared(Path path, Set<Integer> owners) {
+    try {
+      PosixFileAttributes attrs =
+          Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return !attrs.isSymbolicLink() && owners.contains(owner)
+          && attrs.permissions().stream().noneMatch(OTHERS_WRITE::contains);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Owned by this process's user alone, as {@link #ownedAndUnshared}; false if it cannot tell. */
+  public static boolean mine(Path path) {
+    return processUid().map(uid -> ownedAndUnshared(path, Set.of(uid))).orElse(false);
+  }
+
+  /** This process's user id, read from /proc (no native call); empty where it cannot be. */
+  public static Optional<Integer> processUid() {
+    try {
+      return Optional.of((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}
