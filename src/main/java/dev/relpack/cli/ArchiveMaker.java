@@ -89,8 +89,8 @@ final class ArchiveMaker {
         FileLock lock = channel.lock()) {
       if (archives.trusted(name).isEmpty()) {
         Path dumped = dir.resolve(name + "." + ProcessHandle.current().pid() + ".tmp");
-        if (run(dump(options, classList, dumped)) == 0 && Files.isRegularFile(dumped)
-            && run(mapCheck(options, dumped)) == 0) {
+        if (run(dump(options, classList, dumped, jar())) == 0 && Files.isRegularFile(dumped)
+            && run(mapCheck(options, dumped, jar())) == 0) {
           archives.keep(dumped, name);
         }
         Files.deleteIfExists(dumped);
@@ -101,10 +101,10 @@ final class ArchiveMaker {
   }
 
   /** The JDK's static dump of the listed classes, with the flags the archive will be used with. */
-  private static List<String> dump(List<String> options, Path classList, Path archive) {
+  static List<String> dump(List<String> options, Path classList, Path archive, String jar) {
     List<String> command = tunedJava(options);
     command.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
-        "-XX:SharedArchiveFile=" + archive, "-cp", jar()));
+        "-XX:SharedArchiveFile=" + archive, "-cp", jar));
     return command;
   }
 
@@ -113,15 +113,15 @@ final class ArchiveMaker {
    * -Xshare:auto an archive that does not map costs more than having none: the JVM then runs
    * without the JDK's own archive too.
    */
-  private static List<String> mapCheck(List<String> options, Path archive) {
+  static List<String> mapCheck(List<String> options, Path archive, String jar) {
     List<String> command = tunedJava(options);
-    command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-cp", jar(),
+    command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-cp", jar,
         "-version"));
     return command;
   }
 
   /** This JVM's java with the launcher's flags and the user's options. */
-  private static List<String> tunedJava(List<String> options) {
+  static List<String> tunedJava(List<String> options) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
     command.addAll(Relaunch.FLAGS);
@@ -129,6 +129,7 @@ final class ArchiveMaker {
     return command;
   }
 
+  /** The jar this maker runs from, which the archive is for. */
   private static String jar() {
     return System.getProperty("java.class.path");
   }

@@ -1,5 +1,6 @@
 package dev.relpack.cli;
 
+import dev.relpack.io.FileTrees;
 import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,13 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The JVM class-data archive made when the jar is packaged ({@code mvn package} runs
@@ -99,24 +97,19 @@ final class PackagedArchive {
     Files.deleteIfExists(record);
     Files.deleteIfExists(archive);
     Path work = jar.resolveSibling("archive-training");
-    deleteTree(work);
+    FileTrees.deleteRecursively(work);
     Files.createDirectories(work);
     try {
       Path classList = work.resolve("classes.lst");
-      List<String> train = tunedJava();
+      List<String> train = ArchiveMaker.tunedJava(List.of());
       train.addAll(List.of("-XX:DumpLoadedClassList=" + classList,
           "-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(), ArchiveTraining.class.getName(),
           work.toString(), release.toAbsolutePath().toString()));
       run(train, work, "the training build");
       Path dumped = work.resolve("relpack.jsa");
-      List<String> dump = tunedJava();
-      dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
-          "-XX:SharedArchiveFile=" + dumped, "-cp", jar.toString()));
-      run(dump, work, "the JDK's dump");
-      List<String> mapCheck = tunedJava();
-      mapCheck.addAll(List.of("-XX:SharedArchiveFile=" + dumped, "-Xshare:on", "-cp",
-          jar.toString(), "-version"));
-      run(mapCheck, work, "mapping the archive");
+      run(ArchiveMaker.dump(List.of(), classList, dumped, jar.toString()), work,
+          "the JDK's dump");
+      run(ArchiveMaker.mapCheck(List.of(), dumped, jar.toString()), work, "mapping the archive");
       Path recorded = work.resolve("relpack.jsa.id");
       writeRecord(dumped, jar, recorded);
       Files.setPosixFilePermissions(dumped, PosixFilePermissions.fromString("r--r--r--"));
@@ -126,19 +119,11 @@ final class PackagedArchive {
       return archive;
     } finally {
       try {
-        deleteTree(work);
+        FileTrees.deleteRecursively(work);
       } catch (IOException e) {
         // a leftover under target/, which mvn clean removes
       }
     }
-  }
-
-  /** This JVM's java with the launcher's flags. */
-  private static List<String> tunedJava() {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.addAll(Relaunch.FLAGS);
-    return command;
   }
 
   private static void run(List<String> command, Path work, String what)
@@ -154,17 +139,6 @@ final class PackagedArchive {
       List<String> lines = Files.readAllLines(output);
       throw new IOException(what + " failed: "
           + String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size())));
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(dir)) {
-      for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
     }
   }
 }
