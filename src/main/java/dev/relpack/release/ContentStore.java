@@ -72,17 +72,7 @@ public final class ContentStore {
    * still gives that digest; a unit that does not is reported and removed.
    */
   Optional<Path> verified(String name, String digest) throws IOException {
-    Path dir = units.resolve(digest);
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return Optional.empty();
-    }
-    if (storedDigest(name, dir).filter(digest::equals).isPresent()) {
-      return Optional.of(dir);
-    }
-    warn.accept("cache entry " + dir + " does not match its digest (changed or corrupt);"
-        + " storing it again from the release");
-    evict(dir);
-    return Optional.empty();
+    return intact(digest, dir -> storedDigest(name, dir).filter(digest::equals).isPresent());
   }
 
   /**
@@ -93,11 +83,22 @@ public final class ContentStore {
    */
   private Optional<Path> matching(String name, String digest, List<ReleaseFile> files)
       throws IOException {
+    return intact(digest, dir -> holdsExactly(name, dir, files));
+  }
+
+  /** How a stored unit's directory is found to still hold what its name says. */
+  @FunctionalInterface
+  private interface UnitCheck {
+    boolean holds(Path dir) throws IOException;
+  }
+
+  /** The unit stored under {@code digest} if it passes {@code check}; else reported and removed. */
+  private Optional<Path> intact(String digest, UnitCheck check) throws IOException {
     Path dir = units.resolve(digest);
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
-    if (holdsExactly(name, dir, files)) {
+    if (check.holds(dir)) {
       return Optional.of(dir);
     }
     warn.accept("cache entry " + dir + " does not match its digest (changed or corrupt);"
