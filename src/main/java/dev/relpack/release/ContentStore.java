@@ -38,11 +38,13 @@ import java.util.stream.Stream;
  * <p>The cache may be shared with other jobs and is not trusted: a unit is checked each time it is
  * used, compared byte for byte with the release's files when they are at hand, else hashed again,
  * and one whose content no longer gives its name is reported, removed and stored anew from the
- * release.
+ * release. Only a unit that looks exactly as it did when last found intact, by the record of
+ * that in this user's private state ({@link UnitSeals}), is taken without reading it.
  */
 public final class ContentStore {
   private final Path units;
   private final Path tmp;
+  private final UnitSeals seals;
   private final Consumer<String> warn;
 
   /**
@@ -51,8 +53,24 @@ public final class ContentStore {
    * @param warn told about each unit found changed in the cache
    */
   public ContentStore(Path root, Consumer<String> warn) {
+    this(root, Optional.empty(), warn);
+  }
+
+  /**
+   * A store whose units, once hashed intact, are not hashed again while they look the same
+   * ({@link UnitSeals}).
+   *
+   * @param seals where those looks are kept: a directory of this user's private state, never the
+   *     cache
+   */
+  public ContentStore(Path root, Optional<Path> seals, Consumer<String> warn) {
+    this(root, new UnitSeals(seals), warn);
+  }
+
+  ContentStore(Path root, UnitSeals seals, Consumer<String> warn) {
     this.units = root.resolve("units");
     this.tmp = root.resolve("tmp");
+    this.seals = seals;
     this.warn = warn;
   }
 
@@ -72,7 +90,8 @@ public final class ContentStore {
    * still gives that digest; a unit that does not is reported and removed.
    */
   Optional<Path> verified(String name, String digest) throws IOException {
-    return intact(digest, dir -> storedDigest(name, dir).filter(digest::equals).isPresent());
+    return intact(digest, dir -> seals.unchanged(digest, dir)
+        || sealedIf(digest, dir, storedDigest(name, dir).filter(digest::equals).isPresent()));
   }
 
   /**
@@ -83,7 +102,16 @@ public final class ContentStore {
    */
   private Optional<Path> matching(String name, String digest, List<ReleaseFile> files)
       throws IOException {
-    return intact(digest, dir -> holdsExactly(name, dir, files));
+    return intact(digest, dir -> seals.unchanged(digest, dir)
+        || sealedIf(digest, dir, holdsExactly(name, dir, files)));
+  }
+
+  /** {@code intact}, after sealing the unit when it is, so its next use need not read it. */
+  private boolean sealedIf(String digest, Path dir, boolean intact) {
+    if (intact) {
+      seals.seal(digest, dir);
+    }
+    return intact;
   }
 
   /** How a stored unit's directory is found to still hold what its name says. */

@@ -34,7 +34,16 @@ public final class ReleaseReader {
    * @param warn told about content found changed in the cache (it is then read again)
    */
   public ReleaseReader(Path cacheRoot, ExtractionLimits limits, Consumer<String> warn) {
-    this.store = new ContentStore(cacheRoot, warn);
+    this(cacheRoot, Optional.empty(), limits, warn);
+  }
+
+  /**
+   * @param seals a directory of this user's private state where the store records how each unit
+   *     looked when last found intact ({@link UnitSeals}); empty to hash every unit each time
+   */
+  public ReleaseReader(Path cacheRoot, Optional<Path> seals, ExtractionLimits limits,
+      Consumer<String> warn) {
+    this.store = new ContentStore(cacheRoot, seals, warn);
     this.tarballIndex = cacheRoot.resolve("tarballs");
     this.limits = limits;
   }

