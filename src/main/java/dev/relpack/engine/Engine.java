@@ -29,6 +29,7 @@ import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Printable;
+import dev.relpack.io.TreeSeals;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.PushAccess;
 import dev.relpack.registry.ReadLimits;
@@ -185,7 +186,9 @@ public final class Engine {
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
-        Duration.ofSeconds(1), building), reporter);
+        Duration.ofSeconds(1), building, new TreeSeals(Optional.of(StateDirectory.of(
+            plan.request().environment(), plan.request().home()).resolve("layer-seals")))),
+        reporter);
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     ImageResult image = building.run("building " + target.display(),
         () -> builder.build(plan.spec(), target, reused.layers()));

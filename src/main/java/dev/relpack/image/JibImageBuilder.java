@@ -25,6 +25,7 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.error.InternalException;
 import dev.relpack.error.RegistryException;
 import dev.relpack.error.RelpackException;
+import dev.relpack.io.TreeSeals;
 import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
@@ -63,10 +64,12 @@ public final class JibImageBuilder {
    * @param firstRetryDelay wait before retrying a build the registry refused with 429 or 5xx
    * @param phase the registry phase the build runs in: jib runs on its threads, and nothing is
    *     put in place once it has expired
+   * @param layerSeals how cached layers found intact looked then, so that an unchanged one is not
+   *     hashed again before a push ({@link TreeSeals}, in this user's private state)
    */
   public record Settings(Path cacheRoot, String toolVersion, boolean allowInsecure,
       boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
-      RegistryDeadline phase) {}
+      RegistryDeadline phase, TreeSeals layerSeals) {}
 
   public JibImageBuilder(Settings settings, ImageListener listener) {
     this.settings = settings;
@@ -85,7 +88,7 @@ public final class JibImageBuilder {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
-        settings.cacheRoot().resolve("tmp"), listener);
+        settings.cacheRoot().resolve("tmp"), settings.layerSeals(), listener);
     Set<String> evicted = new HashSet<>();
     Map<String, Long> contentBytes = new HashMap<>();
     spec.layers().forEach(layer -> contentBytes.put(layer.name(), layer.contentBytes()));

@@ -12,6 +12,7 @@ import com.google.common.collect.ImmutableList; // the type jib's Cache.retrieve
 import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
+import dev.relpack.io.TreeSeals;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,7 @@ final class LayerCache {
   private final Path application;
   private final Path base;
   private final Path staging;
+  private final TreeSeals seals;
   private final BuildListener listener;
 
   /**
@@ -56,9 +58,19 @@ final class LayerCache {
    * @param staging scratch space on the same file system, for taking entries out of use
    */
   LayerCache(Path application, Path base, Path staging, BuildListener listener) {
+    this(application, base, staging, new TreeSeals(Optional.empty()), listener);
+  }
+
+  /**
+   * @param seals how entries found intact looked then, in this user's private state: an entry
+   *     that still looks so is not hashed again ({@link TreeSeals})
+   */
+  LayerCache(Path application, Path base, Path staging, TreeSeals seals,
+      BuildListener listener) {
     this.application = application;
     this.base = base;
     this.staging = staging;
+    this.seals = seals;
     this.listener = listener;
   }
 
@@ -139,12 +151,17 @@ final class LayerCache {
 
   /** Whether the entry is intact; one that is not is reported and removed. */
   private boolean checkEntry(Path dir, Path file, DescriptorDigest digest) throws IOException {
-    if (!matches(file, digest.getHash())) {
+    String hex = digest.getHash();
+    if (seals.unchanged(hex, dir)) {
+      return true; // hashed intact before, and no byte of it changed since
+    }
+    if (!matches(file, hex)) {
       listener.warn("cache entry " + dir + " does not match its digest (changed or corrupt);"
           + " building it again");
       remove(dir);
       return false;
     }
+    seals.seal(hex, dir);
     return true;
   }
 

@@ -4,6 +4,7 @@ import dev.relpack.io.PosixModes;
 import dev.relpack.error.InternalException;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
+import dev.relpack.io.TreeSeals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -39,12 +40,12 @@ import java.util.stream.Stream;
  * used, compared byte for byte with the release's files when they are at hand, else hashed again,
  * and one whose content no longer gives its name is reported, removed and stored anew from the
  * release. Only a unit that looks exactly as it did when last found intact, by the record of
- * that in this user's private state ({@link UnitSeals}), is taken without reading it.
+ * that in this user's private state ({@link TreeSeals}), is taken without reading it.
  */
 public final class ContentStore {
   private final Path units;
   private final Path tmp;
-  private final UnitSeals seals;
+  private final TreeSeals seals;
   private final Consumer<String> warn;
 
   /**
@@ -58,16 +59,16 @@ public final class ContentStore {
 
   /**
    * A store whose units, once hashed intact, are not hashed again while they look the same
-   * ({@link UnitSeals}).
+   * ({@link TreeSeals}).
    *
    * @param seals where those looks are kept: a directory of this user's private state, never the
    *     cache
    */
   public ContentStore(Path root, Optional<Path> seals, Consumer<String> warn) {
-    this(root, new UnitSeals(seals), warn);
+    this(root, new TreeSeals(seals), warn);
   }
 
-  ContentStore(Path root, UnitSeals seals, Consumer<String> warn) {
+  ContentStore(Path root, TreeSeals seals, Consumer<String> warn) {
     this.units = root.resolve("units");
     this.tmp = root.resolve("tmp");
     this.seals = seals;

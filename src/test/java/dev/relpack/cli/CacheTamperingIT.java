@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.io.Sha256;
+import dev.relpack.io.TreeSeals;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
@@ -12,10 +13,14 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +66,49 @@ class CacheTamperingIT {
   }
 
   @Test
+  void aUnitSealedAsIntactIsStillCaughtWhenAFileChangesKeepingItsSizeModeAndMtime()
+      throws Exception {
+    String cache = "sealed";
+    build(cache, "oci:" + work.resolve("sealed-first"), List.of());
+    Path units = cacheRoot(cache).resolve("units");
+    Path beam = first(units, p -> p.toString().endsWith(".beam"));
+    Path unit = units.resolve(units.relativize(beam).getName(0));
+    awaitSettled(unit);
+    build(cache, "oci:" + work.resolve("sealed-second"), List.of());
+    assertTrue(Files.isRegularFile(Relpack.STATE.resolve("relpack/unit-seals")
+        .resolve(unit.getFileName().toString())), "the unit, hashed intact, was sealed");
+
+    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(beam);
+    FileTime modified = Files.getLastModifiedTime(beam);
+    flipByteNearEnd(beam);
+    Files.setPosixFilePermissions(beam, mode);
+    Files.setLastModifiedTime(beam, modified);
+    Built again = build(cache, "oci:" + work.resolve("sealed-again"), List.of());
+
+    assertWarned(again, unit);
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  /**
+   * Until every entry of {@code tree} is older than {@link TreeSeals#SETTLED}, the age at which a
+   * build seals what it finds intact.
+   */
+  private static void awaitSettled(Path tree) throws Exception {
+    Instant newest = Instant.EPOCH;
+    try (Stream<Path> walk = Files.walk(tree)) {
+      for (Path path : walk.toList()) {
+        FileTime changed = (FileTime) Files.getAttribute(path, "unix:ctime",
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        newest = changed.toInstant().isAfter(newest) ? changed.toInstant() : newest;
+      }
+    }
+    Instant settled = newest.plus(TreeSeals.SETTLED).plusMillis(100);
+    while (Instant.now().isBefore(settled)) {
+      Thread.sleep(Math.max(1, Duration.between(Instant.now(), settled).toMillis()));
+    }
+  }
+
+  @Test
   void aChangedLayerInJibsCacheIsReportedAndBuiltAgainForAnOciLayout() throws Exception {
     String cache = "jib-oci";
     build(cache, "oci:" + work.resolve("jib-oci-warm"), List.of());
@@ -94,6 +142,34 @@ class CacheTamperingIT {
     build(cache, image + ":warm", List.of());
     Path layer = tamperLargestLayer(cache);
 
+    Built again = build(cache, image + ":again", List.of());
+
+    assertWarned(again, layer.getParent());
+    assertEquals(cleanDigest, again.digest());
+  }
+
+  @Test
+  void aLayerSealedAsIntactIsStillCaughtBeforeAPushWhenItChangesKeepingItsSizeModeAndMtime()
+      throws Exception {
+    String cache = "jib-sealed";
+    String image = registry.address() + "/tampering/sealed";
+    build(cache, image + ":first", List.of());
+    Path layers = cacheRoot(cache).resolve("jib/application/layers");
+    awaitSettled(layers);
+    build(cache, image + ":second", List.of());
+    try (Stream<Path> entries = Files.list(layers)) {
+      for (Path entry : entries.toList()) {
+        assertTrue(Files.isRegularFile(Relpack.STATE.resolve("relpack/layer-seals")
+            .resolve(entry.getFileName().toString())), entry + ", hashed intact, was sealed");
+      }
+    }
+
+    Path layer = largestLayer(cache);
+    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(layer);
+    FileTime modified = Files.getLastModifiedTime(layer);
+    flipByteNearEnd(layer);
+    Files.setPosixFilePermissions(layer, mode);
+    Files.setLastModifiedTime(layer, modified);
     Built again = build(cache, image + ":again", List.of());
 
     assertWarned(again, layer.getParent());
@@ -167,14 +243,16 @@ class CacheTamperingIT {
 
   /** Changes the biggest blob in jib's cache of relpack's layers; returns it. */
   private static Path tamperLargestLayer(String cache) throws IOException {
-    Path layers = cacheRoot(cache).resolve("jib/application/layers");
-    Path largest;
-    try (Stream<Path> files = Files.walk(layers)) {
-      largest = files.filter(Files::isRegularFile)
-          .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
-    }
+    Path largest = largestLayer(cache);
     flipByteNearEnd(largest);
     return largest;
+  }
+
+  private static Path largestLayer(String cache) throws IOException {
+    try (Stream<Path> files = Files.walk(cacheRoot(cache).resolve("jib/application/layers"))) {
+      return files.filter(Files::isRegularFile)
+          .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
+    }
   }
 
   private static void flipByteNearEnd(Path file) throws IOException {

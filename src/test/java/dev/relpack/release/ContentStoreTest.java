@@ -1,5 +1,7 @@
 package dev.relpack.release;
 
+import dev.relpack.io.TreeSeals;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -71,7 +73,7 @@ class ContentStoreTest {
   @Test
   void aUnitSealedWhenFoundIntactIsStillCaughtOnceChanged() throws Exception {
     Path seals = work.resolve("state/unit-seals");
-    ContentStore sealing = new ContentStore(work.resolve("cache"), new UnitSeals(Optional.of(seals),
+    ContentStore sealing = new ContentStore(work.resolve("cache"), new TreeSeals(Optional.of(seals),
         java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
         warnings::add);
     ContentStore.Materialized stored = sealing.materialize(release);

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /** Runs {@code java -jar target/relpack.jar}, exactly as a user does. */
 public final class Relpack {
-  private static final Path STATE = Path.of("target/it-state").toAbsolutePath();
+  /** The state directory (XDG_STATE_HOME) every run shares: see {@link #environment}. */
+  public static final Path STATE = Path.of("target/it-state").toAbsolutePath();
   private final Path home;
   private final Map<String, String> env = new HashMap<>();
   private final List<String> jvmOptions = new ArrayList<>();

@@ -1,4 +1,4 @@
-package dev.relpack.release;
+package dev.relpack.io;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,12 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A seal stands for a unit only while every entry looks as it did; anything else means hashing
  * again. "Now" is a minute ahead, so the files just written here have settled.
  */
-class UnitSealsTest {
+class TreeSealsTest {
   private static final String DIGEST = "a".repeat(64);
   @TempDir Path work;
   private Path unit;
   private Path sealsDir;
-  private UnitSeals seals;
+  private TreeSeals seals;
 
   @BeforeEach
   void aSealedUnit() throws Exception {
@@ -33,7 +33,7 @@ class UnitSealsTest {
     Files.writeString(unit.resolve("app.beam"), "genuine code");
     unit = unit.getParent();
     sealsDir = work.resolve("state/unit-seals");
-    seals = new UnitSeals(Optional.of(sealsDir), minuteAhead());
+    seals = new TreeSeals(Optional.of(sealsDir), minuteAhead());
     seals.seal(DIGEST, unit);
   }
 
@@ -77,7 +77,7 @@ class UnitSealsTest {
 
   @Test
   void aUnitJustWrittenIsNotSealedUntilItHasSettled() throws Exception {
-    UnitSeals now = new UnitSeals(Optional.of(work.resolve("other-seals")));
+    TreeSeals now = new TreeSeals(Optional.of(work.resolve("other-seals")));
     now.seal(DIGEST, unit);
 
     assertFalse(now.unchanged(DIGEST, unit));
@@ -94,7 +94,7 @@ class UnitSealsTest {
 
   @Test
   void withoutAStateDirectoryNothingIsSealed() {
-    UnitSeals none = new UnitSeals(Optional.empty(), minuteAhead());
+    TreeSeals none = new TreeSeals(Optional.empty(), minuteAhead());
     none.seal(DIGEST, unit);
 
     assertFalse(none.unchanged(DIGEST, unit));

@@ -1,8 +1,5 @@
-package dev.relpack.release;
+package dev.relpack.io;
 
-import dev.relpack.io.AtomicFiles;
-import dev.relpack.io.PrivatePaths;
-import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,36 +17,45 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * What each stored unit looked like, file by file, when it was last hashed and found intact, kept
- * in this user's private state directory and never in the shared cache. A unit whose entries all
- * still have the same paths, types, modes, sizes, inodes, modification and change times is the
- * one that was hashed, and is not hashed again (git trusts its index the same way): changing a
- * file's bytes, through any of its links, sets its change time, which only root can set back,
- * and replacing a file gives another inode. A unit is sealed only once every entry is older than
- * {@link #SETTLED}, so a change made within a coarse file system's time stamp of its hashing
- * cannot look like the sealed state. Without the state directory, or when it is not this user's
- * alone, every unit is hashed as before.
+ * What each cache entry (a file tree: a release unit, a jib layer) looked like, entry by entry,
+ * when it was last hashed and found intact, kept in this user's private state directory and
+ * never in the shared cache. A tree whose entries all still have the same paths, types, modes,
+ * sizes, inodes, modification and change times is the one that was hashed, and need not be
+ * hashed again (git trusts its index the same way): changing a file's bytes, through any of its
+ * links, sets its change time, which only root can set back, and replacing a file gives another
+ * inode. A tree is sealed only once every entry is older than {@link #SETTLED}, so a change made
+ * within a coarse file system's time stamp of its hashing cannot look like the sealed state.
+ * Without the state directory, or when it is not this user's alone, nothing is sealed.
  */
-final class UnitSeals {
-  static final Duration SETTLED = Duration.ofSeconds(2);
+public final class TreeSeals {
+  /** How old every entry of a tree must be before it is sealed. */
+  public static final Duration SETTLED = Duration.ofSeconds(2);
+  private static final java.util.regex.Pattern HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
   private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime";
   private final Optional<Path> dir;
   private final Clock clock;
 
   /** @param dir where seals are kept (made 0700 when first needed); empty for none */
-  UnitSeals(Optional<Path> dir) {
+  public TreeSeals(Optional<Path> dir) {
     this(dir, Clock.systemUTC());
   }
 
-  /** @param clock what "now" is when deciding whether a unit has settled */
-  UnitSeals(Optional<Path> dir, Clock clock) {
+  /** @param clock what "now" is when deciding whether a tree has settled */
+  public TreeSeals(Optional<Path> dir, Clock clock) {
     this.dir = dir;
     this.clock = clock;
   }
 
-  /** Whether the unit in {@code unitDir} looks exactly as it did when sealed as {@code digest}. */
-  boolean unchanged(String digest, Path unitDir) {
+  /**
+   * Whether {@code tree} looks exactly as it did when sealed as {@code digest}.
+   *
+   * @param digest the hex digest the tree was found to have (names its seal)
+   */
+  public boolean unchanged(String digest, Path tree) {
     if (dir.isEmpty()) {
+      return false;
+    }
+    if (!HEX.matcher(digest).matches()) {
       return false;
     }
     Path seal = dir.get().resolve(digest);
@@ -59,19 +65,19 @@ final class UnitSeals {
         return false;
       }
       String sealed = Files.readString(seal, StandardCharsets.US_ASCII);
-      return sealed.equals(look(unitDir).fingerprint());
+      return sealed.equals(look(tree).fingerprint());
     } catch (IOException | RuntimeException e) {
       return false; // hashed again: a seal is only ever a shortcut
     }
   }
 
-  /** Seals a unit just hashed and found to be {@code digest}, if all of it has settled. */
-  void seal(String digest, Path unitDir) {
-    if (dir.isEmpty()) {
+  /** Seals a tree just hashed and found to be {@code digest}, if all of it has settled. */
+  public void seal(String digest, Path tree) {
+    if (dir.isEmpty() || !HEX.matcher(digest).matches()) {
       return;
     }
     try {
-      Look look = look(unitDir);
+      Look look = look(tree);
       if (look.newest().isAfter(clock.instant().minus(SETTLED))) {
         return; // the next use hashes it, and seals it then
       }
@@ -88,9 +94,9 @@ final class UnitSeals {
   }
 
   /** Every entry's path and attributes, as one digest, and the newest time stamp among them. */
-  private static Look look(Path unitDir) throws IOException {
+  private static Look look(Path tree) throws IOException {
     List<Path> paths;
-    try (Stream<Path> walk = Files.walk(unitDir)) {
+    try (Stream<Path> walk = Files.walk(tree)) {
       paths = new ArrayList<>(walk.toList());
     }
     paths.sort(null);
@@ -101,7 +107,7 @@ final class UnitSeals {
           Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       FileTime modified = (FileTime) attributes.get("lastModifiedTime");
       FileTime changed = (FileTime) attributes.get("ctime");
-      text.append(unitDir.relativize(path)).append('\0').append(attributes.get("mode"))
+      text.append(tree.relativize(path)).append('\0').append(attributes.get("mode"))
           .append(' ').append(attributes.get("size")).append(' ').append(attributes.get("ino"))
           .append(' ').append(attributes.get("dev")).append(' ').append(modified.toInstant())
           .append(' ').append(changed.toInstant()).append('\n');
