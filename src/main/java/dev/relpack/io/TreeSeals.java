@@ -1,6 +1,7 @@
 package dev.relpack.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -100,25 +102,39 @@ public final class TreeSeals {
       paths = new ArrayList<>(walk.toList());
     }
     paths.sort(null);
-    StringBuilder text = new StringBuilder();
-    Instant newest = Instant.EPOCH;
-    for (Path path : paths) {
-      Map<String, Object> attributes =
-          Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-      FileTime modified = (FileTime) attributes.get("lastModifiedTime");
-      FileTime changed = (FileTime) attributes.get("ctime");
-      text.append(tree.relativize(path)).append('\0').append(attributes.get("mode"))
-          .append(' ').append(attributes.get("size")).append(' ').append(attributes.get("ino"))
-          .append(' ').append(attributes.get("dev")).append(' ').append(modified.toInstant())
-          .append(' ').append(changed.toInstant()).append('\n');
-      newest = max(newest, max(modified.toInstant(), changed.toInstant()));
+    List<Entry> entries;
+    try {
+      // one stat each, on every core: a 5,000-file release is read in a fraction of its hashing
+      entries = paths.parallelStream().map(path -> entry(tree, path)).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
-    return new Look(Sha256.of(text.toString()), newest);
+    StringBuilder text = new StringBuilder();
+    long newest = Long.MIN_VALUE;
+    for (Entry entry : entries) {
+      text.append(entry.line());
+      newest = Math.max(newest, entry.newest());
+    }
+    return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest));
   }
 
-  private static Instant max(Instant a, Instant b) {
-    return a.isAfter(b) ? a : b;
+  /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
+  private static Entry entry(Path tree, Path path) {
+    try {
+      Map<String, Object> attributes =
+          Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+      long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+      long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
+      String line = tree.relativize(path) + "\0" + attributes.get("mode") + ' '
+          + attributes.get("size") + ' ' + attributes.get("ino") + ' ' + attributes.get("dev")
+          + ' ' + modified + ' ' + changed + '\n';
+      return new Entry(line, Math.max(modified, changed));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
+
+  private record Entry(String line, long newest) {}
 
   private record Look(String fingerprint, Instant newest) {}
 }
