@@ -5,9 +5,11 @@ import dev.relpack.release.ReleaseApp;
 import dev.relpack.release.ReleaseFile;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Decides which file goes to which layer. A change to one module of the project's own app then
@@ -19,11 +21,14 @@ public final class LayerPlanner {
   public static LayerPlan plan(Release release, AppRoles roles) {
     Map<LayerKind, List<ReleaseFile>> files = new EnumMap<>(LayerKind.class);
     Map<LayerKind, TreeSet<String>> apps = new EnumMap<>(LayerKind.class);
+    // each lib/ directory is decided once, not once per file (5,000 files, 100 apps at scale)
+    Map<String, LayerKind> libDirectories = new HashMap<>();
     for (ReleaseFile file : release.files()) {
       if (file.path().equals("lib")) {
         continue; // a bare parent directory: each layer adds it as needed
       }
-      LayerKind kind = layerOf(file, release, roles);
+      LayerKind kind = layerOf(file, libDirectories, dir -> kindOf(appOf(dir, release), release,
+          roles));
       files.computeIfAbsent(kind, k -> new ArrayList<>()).add(file);
       if (kind.compareTo(LayerKind.OTP) >= 0 && kind != LayerKind.RELEASE) {
         apps.computeIfAbsent(kind, k -> new TreeSet<>()).add(file.path().split("/")[1]);
@@ -40,7 +45,8 @@ public final class LayerPlanner {
     return new LayerPlan(layers);
   }
 
-  private static LayerKind layerOf(ReleaseFile file, Release release, AppRoles roles) {
+  private static LayerKind layerOf(ReleaseFile file, Map<String, LayerKind> libDirectories,
+      Function<String, LayerKind> libDirectoryKind) {
     String[] parts = file.path().split("/", 3);
     if (parts[0].startsWith("erts-")) {
       return LayerKind.ERTS;
@@ -48,7 +54,11 @@ public final class LayerPlanner {
     if (!parts[0].equals("lib") || parts.length < 2) {
       return LayerKind.RELEASE;
     }
-    ReleaseApp app = appOf(parts[1], release);
+    return libDirectories.computeIfAbsent(parts[1], libDirectoryKind);
+  }
+
+  /** The layer of an application's files: the project's own, OTP's and Elixir's, or a dependency. */
+  private static LayerKind kindOf(ReleaseApp app, Release release, AppRoles roles) {
     if (roles.own().contains(app.name()) && !roles.locked().contains(app.name())) {
       return LayerKind.APP;
     }

@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -134,8 +135,9 @@ final class ReleaseTreeWalker {
 
   private static List<Path> sortedChildren(Path dir) throws IOException {
     try (Stream<Path> children = Files.list(dir)) {
-      return children.sorted((a, b) -> a.getFileName().toString()
-          .compareTo(b.getFileName().toString())).toList();
+      // each name made once, not twice per comparison (a directory of 1,000 files: 20,000)
+      return children.map(child -> Map.entry(child.getFileName().toString(), child))
+          .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
