@@ -151,17 +151,13 @@ final class LayerCache {
 
   /** Whether the entry is intact; one that is not is reported and removed. */
   private boolean checkEntry(Path dir, Path file, DescriptorDigest digest) throws IOException {
-    String hex = digest.getHash();
-    if (seals.unchanged(hex, dir)) {
-      return true; // hashed intact before, and no byte of it changed since
-    }
-    if (!matches(file, hex)) {
+    // not hashed again when sealed as found intact and unchanged since
+    if (!seals.holds(digest.getHash(), dir, () -> matches(file, digest.getHash()))) {
       listener.warn("cache entry " + dir + " does not match its digest (changed or corrupt);"
           + " building it again");
       remove(dir);
       return false;
     }
-    seals.seal(hex, dir);
     return true;
   }
 

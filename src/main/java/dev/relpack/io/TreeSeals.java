@@ -48,41 +48,53 @@ public final class TreeSeals {
     this.clock = clock;
   }
 
+  /** A full check of a tree's content, such as hashing it. */
+  @FunctionalInterface
+  public interface ContentCheck {
+    boolean holds() throws IOException;
+  }
+
   /**
-   * Whether {@code tree} looks exactly as it did when sealed as {@code digest}.
+   * Whether {@code tree} holds what {@code digest} names: at once when it looks exactly as it did
+   * when sealed so, else by {@code check}, after which a tree found intact is sealed, if it has
+   * settled and did not change while it was checked (a change during a long hash could otherwise
+   * be sealed as the state that was hashed).
    *
-   * @param digest the hex digest the tree was found to have (names its seal)
+   * @param digest the hex digest the tree is stored under (names its seal)
    */
-  public boolean unchanged(String digest, Path tree) {
-    if (dir.isEmpty()) {
+  public boolean holds(String digest, Path tree, ContentCheck check) throws IOException {
+    Optional<Look> before = dir.isPresent() && HEX.matcher(digest).matches()
+        ? lookQuietly(tree) : Optional.empty();
+    if (before.isPresent() && before.get().fingerprint().equals(sealedFingerprint(digest).orElse(null))) {
+      return true;
+    }
+    Instant checking = clock.instant();
+    if (!check.holds()) {
       return false;
     }
-    if (!HEX.matcher(digest).matches()) {
-      return false;
+    if (before.isPresent() && before.get().newest().isBefore(checking.minus(SETTLED))
+        && before.equals(lookQuietly(tree))) {
+      seal(digest, before.get());
     }
+    return true;
+  }
+
+  /** The fingerprint sealed under {@code digest}, if this user alone could have written it. */
+  private Optional<String> sealedFingerprint(String digest) {
     Path seal = dir.get().resolve(digest);
     try {
       if (!Files.isRegularFile(seal, LinkOption.NOFOLLOW_LINKS) || !PrivatePaths.mine(dir.get())
           || !PrivatePaths.mine(seal)) {
-        return false;
+        return Optional.empty();
       }
-      String sealed = Files.readString(seal, StandardCharsets.US_ASCII);
-      return sealed.equals(look(tree).fingerprint());
+      return Optional.of(Files.readString(seal, StandardCharsets.US_ASCII));
     } catch (IOException | RuntimeException e) {
-      return false; // hashed again: a seal is only ever a shortcut
+      return Optional.empty(); // checked in full: a seal is only ever a shortcut
     }
   }
 
-  /** Seals a tree just hashed and found to be {@code digest}, if all of it has settled. */
-  public void seal(String digest, Path tree) {
-    if (dir.isEmpty() || !HEX.matcher(digest).matches()) {
-      return;
-    }
+  private void seal(String digest, Look look) {
     try {
-      Look look = look(tree);
-      if (look.newest().isAfter(clock.instant().minus(SETTLED))) {
-        return; // the next use hashes it, and seals it then
-      }
       Files.createDirectories(dir.get(), PosixFilePermissions.asFileAttribute(
           PosixFilePermissions.fromString("rwx------")));
       if (PrivatePaths.mine(dir.get())) {
@@ -91,7 +103,15 @@ public final class TreeSeals {
         Files.setPosixFilePermissions(seal, PosixFilePermissions.fromString("rw-------"));
       }
     } catch (IOException | RuntimeException e) {
-      // not sealed: the next use hashes the unit again
+      // not sealed: the next use checks the tree in full, and seals it then
+    }
+  }
+
+  private static Optional<Look> lookQuietly(Path tree) {
+    try {
+      return Optional.of(look(tree));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // the full check will say what is wrong with the tree
     }
   }
 

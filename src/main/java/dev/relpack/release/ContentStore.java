@@ -91,8 +91,8 @@ public final class ContentStore {
    * still gives that digest; a unit that does not is reported and removed.
    */
   Optional<Path> verified(String name, String digest) throws IOException {
-    return intact(digest, dir -> seals.unchanged(digest, dir)
-        || sealedIf(digest, dir, storedDigest(name, dir).filter(digest::equals).isPresent()));
+    return intact(digest, dir -> seals.holds(digest, dir,
+        () -> storedDigest(name, dir).filter(digest::equals).isPresent()));
   }
 
   /**
@@ -103,16 +103,7 @@ public final class ContentStore {
    */
   private Optional<Path> matching(String name, String digest, List<ReleaseFile> files)
       throws IOException {
-    return intact(digest, dir -> seals.unchanged(digest, dir)
-        || sealedIf(digest, dir, holdsExactly(name, dir, files)));
-  }
-
-  /** {@code intact}, after sealing the unit when it is, so its next use need not read it. */
-  private boolean sealedIf(String digest, Path dir, boolean intact) {
-    if (intact) {
-      seals.seal(digest, dir);
-    }
-    return intact;
+    return intact(digest, dir -> seals.holds(digest, dir, () -> holdsExactly(name, dir, files)));
   }
 
   /** How a stored unit's directory is found to still hold what its name says. */

@@ -1,10 +1,13 @@
 package dev.relpack.io;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -17,24 +20,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A seal stands for a unit only while every entry looks as it did; anything else means hashing
- * again. "Now" is a minute ahead, so the files just written here have settled.
+ * A seal stands for a full check only while every entry of the tree looks as it did; anything
+ * else means checking again. "Now" is a minute ahead, so the files just written here have
+ * settled.
  */
 class TreeSealsTest {
   private static final String DIGEST = "a".repeat(64);
   @TempDir Path work;
-  private Path unit;
+  private Path tree;
   private Path sealsDir;
   private TreeSeals seals;
+  private int checks;
 
   @BeforeEach
-  void aSealedUnit() throws Exception {
-    unit = Files.createDirectories(work.resolve("units/" + DIGEST + "/ebin"));
-    Files.writeString(unit.resolve("app.beam"), "genuine code");
-    unit = unit.getParent();
-    sealsDir = work.resolve("state/unit-seals");
+  void aSealedTree() throws Exception {
+    tree = Files.createDirectories(work.resolve("units/" + DIGEST + "/ebin")).getParent();
+    Files.writeString(tree.resolve("ebin/app.beam"), "genuine code");
+    sealsDir = work.resolve("state/seals");
     seals = new TreeSeals(Optional.of(sealsDir), minuteAhead());
-    seals.seal(DIGEST, unit);
+    assertTrue(seals.holds(DIGEST, tree, this::check));
+    assertEquals(1, checks, "the first use is checked in full");
+  }
+
+  private boolean check() {
+    checks++;
+    return true;
   }
 
   private static Clock minuteAhead() {
@@ -42,61 +52,81 @@ class TreeSealsTest {
   }
 
   @Test
-  void anUntouchedUnitIsTheSealedOne() {
-    assertTrue(seals.unchanged(DIGEST, unit));
-    assertFalse(seals.unchanged("b".repeat(64), unit), "a seal is for its own digest only");
+  void anUntouchedTreeIsTheSealedOneAndNotCheckedAgain() throws Exception {
+    assertTrue(seals.holds(DIGEST, tree, this::check));
+    assertEquals(1, checks);
+    assertTrue(seals.holds("b".repeat(64), tree, this::check));
+    assertEquals(2, checks, "a seal is for its own digest only");
   }
 
   @Test
-  void changedBytesOfTheSameSizeWithTheModificationTimeSetBackAreSeen() throws Exception {
-    Path beam = unit.resolve("ebin/app.beam");
+  void changedBytesOfTheSameSizeWithTheModificationTimeSetBackAreCheckedAndRefused()
+      throws Exception {
+    Path beam = tree.resolve("ebin/app.beam");
     FileTime modified = Files.getLastModifiedTime(beam);
     Files.writeString(beam, "planted code");
     Files.setLastModifiedTime(beam, modified);
 
-    assertFalse(seals.unchanged(DIGEST, unit));
+    assertFalse(seals.holds(DIGEST, tree, () -> false));
   }
 
   @Test
-  void anAddedFileALostExecBitOrAReplacedFileAreSeen() throws Exception {
-    Path added = unit.resolve("ebin/extra.beam");
+  void anAddedFileALostExecBitOrAReplacedFileAreEachCheckedAgain() throws Exception {
+    Path added = tree.resolve("ebin/extra.beam");
     Files.writeString(added, "x");
-    assertFalse(seals.unchanged(DIGEST, unit));
+    assertFalse(seals.holds(DIGEST, tree, () -> false), "a file added");
     Files.delete(added);
 
-    Path beam = unit.resolve("ebin/app.beam");
+    Path beam = tree.resolve("ebin/app.beam");
     Files.setPosixFilePermissions(beam, PosixFilePermissions.fromString("rwxr-xr-x"));
-    assertFalse(seals.unchanged(DIGEST, unit));
+    assertFalse(seals.holds(DIGEST, tree, () -> false), "an exec bit");
     Files.setPosixFilePermissions(beam, PosixFilePermissions.fromString("rw-r--r--"));
 
     Path copy = work.resolve("copy");
-    Files.copy(beam, copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-    Files.move(copy, beam, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    assertFalse(seals.unchanged(DIGEST, unit), "a file replaced by a copy of itself");
+    Files.copy(beam, copy, StandardCopyOption.COPY_ATTRIBUTES);
+    Files.move(copy, beam, StandardCopyOption.REPLACE_EXISTING);
+    assertFalse(seals.holds(DIGEST, tree, () -> false), "a file replaced by a copy of itself");
   }
 
   @Test
-  void aUnitJustWrittenIsNotSealedUntilItHasSettled() throws Exception {
+  void aTreeJustWrittenIsNotSealedUntilItHasSettled() throws Exception {
     TreeSeals now = new TreeSeals(Optional.of(work.resolve("other-seals")));
-    now.seal(DIGEST, unit);
+    now.holds(DIGEST, tree, this::check);
+    now.holds(DIGEST, tree, this::check);
 
-    assertFalse(now.unchanged(DIGEST, unit));
+    assertEquals(3, checks);
     assertFalse(Files.exists(work.resolve("other-seals/" + DIGEST)));
   }
 
   @Test
-  void sealsOthersCanWriteAreNotBelieved() throws Exception {
-    assertTrue(seals.unchanged(DIGEST, unit)); // the control: the same seal, while private
-    Files.setPosixFilePermissions(sealsDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+  void aTreeThatChangesWhileItIsCheckedIsNotSealed() throws Exception {
+    TreeSeals other = new TreeSeals(Optional.of(work.resolve("other-seals")), minuteAhead());
+    Path beam = tree.resolve("ebin/app.beam");
+    other.holds(DIGEST, tree, () -> {
+      Files.writeString(beam, "planted code"); // after its bytes were read, say
+      return true;
+    });
 
-    assertFalse(seals.unchanged(DIGEST, unit));
+    assertFalse(Files.exists(work.resolve("other-seals/" + DIGEST)));
+    assertTrue(other.holds(DIGEST, tree, this::check));
+    assertEquals(2, checks, "checked in full again");
   }
 
   @Test
-  void withoutAStateDirectoryNothingIsSealed() {
-    TreeSeals none = new TreeSeals(Optional.empty(), minuteAhead());
-    none.seal(DIGEST, unit);
+  void sealsOthersCanWriteAreNotBelieved() throws Exception {
+    assertTrue(seals.holds(DIGEST, tree, this::check)); // the control: while private, believed
+    assertEquals(1, checks);
+    Files.setPosixFilePermissions(sealsDir, PosixFilePermissions.fromString("rwxrwxrwx"));
 
-    assertFalse(none.unchanged(DIGEST, unit));
+    assertFalse(seals.holds(DIGEST, tree, () -> false));
+  }
+
+  @Test
+  void withoutAStateDirectoryEveryUseIsChecked() throws IOException {
+    TreeSeals none = new TreeSeals(Optional.empty(), minuteAhead());
+    none.holds(DIGEST, tree, this::check);
+    none.holds(DIGEST, tree, this::check);
+
+    assertEquals(3, checks);
   }
 }
