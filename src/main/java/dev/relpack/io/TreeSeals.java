@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
 public final class TreeSeals {
   /** How old every entry of a tree must be before it is sealed. */
   public static final Duration SETTLED = Duration.ofSeconds(2);
-  private static final java.util.regex.Pattern HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
   private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime";
   private final Optional<Path> dir;
   private final Clock clock;
@@ -65,7 +66,8 @@ public final class TreeSeals {
   public boolean holds(String digest, Path tree, ContentCheck check) throws IOException {
     Optional<Look> before = dir.isPresent() && HEX.matcher(digest).matches()
         ? lookQuietly(tree) : Optional.empty();
-    if (before.isPresent() && before.get().fingerprint().equals(sealedFingerprint(digest).orElse(null))) {
+    if (before.isPresent()
+        && sealedFingerprint(digest).filter(before.get().fingerprint()::equals).isPresent()) {
       return true;
     }
     Instant checking = clock.instant();

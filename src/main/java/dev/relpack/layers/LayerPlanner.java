@@ -57,7 +57,7 @@ public final class LayerPlanner {
     return libDirectories.computeIfAbsent(parts[1], libDirectoryKind);
   }
 
-  /** The layer of an application's files: the project's own, OTP's and Elixir's, or a dependency. */
+  /** The layer of an application's files: the project's own, OTP and Elixir, or a dependency. */
   private static LayerKind kindOf(ReleaseApp app, Release release, AppRoles roles) {
     if (roles.own().contains(app.name()) && !roles.locked().contains(app.name())) {
       return LayerKind.APP;

@@ -39,7 +39,8 @@ public final class ReleaseReader {
 
   /**
    * @param seals a directory of this user's private state where the store records how each unit
-   *     looked when last found intact ({@link dev.relpack.io.TreeSeals}); empty to hash every unit each time
+   *     looked when last found intact ({@link dev.relpack.io.TreeSeals}); empty to hash every
+   *     unit each time
    */
   public ReleaseReader(Path cacheRoot, Optional<Path> seals, ExtractionLimits limits,
       Consumer<String> warn) {
