@@ -4,10 +4,7 @@ import dev.relpack.base.OsInventory.OsPackage;
 import dev.relpack.elf.MachineFileSystem;
 import dev.relpack.elf.RootFileSystem;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.LinkOption;
 import dev.relpack.io.Sha256;
-import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -251,12 +248,12 @@ final class HostPackages {
   private static Optional<Map<String, Set<String>>> remembered(Path memo,
       Map<String, Set<String>> names) {
     try {
-      if (!Files.isRegularFile(memo, LinkOption.NOFOLLOW_LINKS)
-          || !PrivatePaths.mine(memo.getParent()) || !PrivatePaths.mine(memo)) {
+      Optional<byte[]> kept = PrivatePaths.readMine(memo);
+      if (kept.isEmpty()) {
         return Optional.empty();
       }
       Map<String, Set<String>> listed = new HashMap<>();
-      for (String line : Files.readAllLines(memo, StandardCharsets.ISO_8859_1)) {
+      for (String line : new String(kept.get(), StandardCharsets.ISO_8859_1).lines().toList()) {
         int tab = line.indexOf('\t');
         Set<String> paths = tab < 0 ? null : names.get(line.substring(tab + 1));
         if (paths == null) {
@@ -282,12 +279,7 @@ final class HostPackages {
       });
     }
     try {
-      Files.createDirectories(memo.getParent(), PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rwx------")));
-      if (PrivatePaths.mine(memo.getParent())) {
-        AtomicFiles.write(memo, text.toString().getBytes(StandardCharsets.ISO_8859_1));
-        Files.setPosixFilePermissions(memo, PosixFilePermissions.fromString("rw-------"));
-      }
+      PrivatePaths.writeMine(memo, text.toString().getBytes(StandardCharsets.ISO_8859_1));
     } catch (IOException | RuntimeException e) {
       // the next build looks again
     }

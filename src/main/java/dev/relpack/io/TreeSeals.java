@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,13 +82,9 @@ public final class TreeSeals {
 
   /** The fingerprint sealed under {@code digest}, if this user alone could have written it. */
   private Optional<String> sealedFingerprint(String digest) {
-    Path seal = dir.get().resolve(digest);
     try {
-      if (!Files.isRegularFile(seal, LinkOption.NOFOLLOW_LINKS) || !PrivatePaths.mine(dir.get())
-          || !PrivatePaths.mine(seal)) {
-        return Optional.empty();
-      }
-      return Optional.of(Files.readString(seal, StandardCharsets.US_ASCII));
+      return PrivatePaths.readMine(dir.get().resolve(digest))
+          .map(bytes -> new String(bytes, StandardCharsets.US_ASCII));
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // checked in full: a seal is only ever a shortcut
     }
@@ -97,13 +92,8 @@ public final class TreeSeals {
 
   private void seal(String digest, Look look) {
     try {
-      Files.createDirectories(dir.get(), PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rwx------")));
-      if (PrivatePaths.mine(dir.get())) {
-        Path seal = dir.get().resolve(digest);
-        AtomicFiles.write(seal, look.fingerprint().getBytes(StandardCharsets.US_ASCII));
-        Files.setPosixFilePermissions(seal, PosixFilePermissions.fromString("rw-------"));
-      }
+      PrivatePaths.writeMine(dir.get().resolve(digest),
+          look.fingerprint().getBytes(StandardCharsets.US_ASCII));
     } catch (IOException | RuntimeException e) {
       // not sealed: the next use checks the tree in full, and seals it then
     }
