@@ -134,6 +134,21 @@ class BuildToRegistryIT {
   }
 
   @Test
+  void twoContainersOfTheImageRunSideBySideAndOutliveEachOther() throws Exception {
+    // as two replicas on one node do: each in its own network, each with its own epmd and node
+    Path layout = work.resolve("pulled-twice");
+    Skopeo.copy("docker://" + image + ":0.1.0", "oci:" + layout + ":twice");
+    try (RunningImage second = RunningImage.boot(layout, "twice", work.resolve("second"))) {
+      try (RunningImage first = RunningImage.boot(layout, "twice", work.resolve("first"))) {
+        assertEquals("hello, relpack\n", first.get("/"), first.output());
+        assertEquals("hello, relpack\n", second.get("/"), second.output());
+      }
+      assertEquals("hello, relpack\n", second.get("/"), "the first one's exit stopped the second");
+      assertEquals(0, second.terminate(Duration.ofSeconds(30)), second.output());
+    }
+  }
+
+  @Test
   void argumentsGivenToTheImageReplaceItsCommandAndGoToTheReleaseScript() throws Exception {
     Path layout = work.resolve("pulled-for-eval");
     Skopeo.copy("docker://" + image + ":0.1.0", "oci:" + layout + ":eval");

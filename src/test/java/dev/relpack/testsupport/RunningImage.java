@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * An image from an OCI layout, unpacked with umoci and started with bubblewrap the way a container
  * runtime would: its entrypoint as PID 1, its env, user and working directory, a read-only root
- * with a writable tmpfs on /tmp, sharing the network so tests reach it on loopback.
+ * with a writable tmpfs on /tmp, sharing the network so tests reach it on loopback (with an epmd
+ * port of its own, as its own network would give it).
  */
 public final class RunningImage implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -98,6 +99,11 @@ public final class RunningImage implements AutoCloseable {
         String[] kv = pair.asText().split("=", 2);
         command.addAll(List.of("--setenv", kv[0], kv[1]));
       }
+      // A container has its own network, so its own epmd on 4369. These sandboxes share the
+      // host's, and two images booting at once (failsafe runs two classes at a time) met on one
+      // epmd: the one that started it took it down on exit, and the other failed to register
+      // ("register/listen error: econnrefused"). A port of its own keeps each one apart.
+      command.addAll(List.of("--setenv", "ERL_EPMD_PORT", String.valueOf(FreePort.find())));
       return new Sandbox(process, List.copyOf(command));
     }
   }
