@@ -1,6 +1,5 @@
 package dev.relpack.image;
 
-import com.google.cloud.tools.jib.blob.Blob;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -37,8 +36,14 @@ final class GzipMatch {
 
   private GzipMatch() {}
 
+  /** Writes a layer's tar to a stream. */
+  @FunctionalInterface
+  interface TarBytes {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
   /** @return how the blob differs from what the tar compresses to, if it does */
-  static Optional<String> difference(Path gzip, Blob tar) throws IOException {
+  static Optional<String> difference(Path gzip, TarBytes tar) throws IOException {
     byte[] header = header();
     try (InputStream file = new BufferedInputStream(Files.newInputStream(gzip), 1 << 16)) {
       byte[] read = file.readNBytes(header.length);

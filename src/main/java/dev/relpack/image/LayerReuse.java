@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
@@ -17,6 +18,7 @@ import dev.relpack.format.MediaTypes;
 import dev.relpack.io.FileTrees;
 import dev.relpack.publish.BuildListener;
 import dev.relpack.registry.RegistryReader;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.reflect.Method;
@@ -26,6 +28,7 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +45,10 @@ import java.util.function.BooleanSupplier;
  * them again: what a CI job with no cache of its own needs, when the registry holds the image of
  * the previous pipeline.
  *
- * <p>For each layer jib's cache lacks, the layer's uncompressed digest (its diff ID) is computed
- * with jib's own layer writer, without compressing. A layer of the previous image with that diff
+ * <p>For each layer jib's cache lacks, the layer's tar is written once with jib's own layer
+ * writer, without compressing, beside where its blob would be fetched to: that gives its
+ * uncompressed digest (its diff ID), and the bytes a fetched blob is compared with (writing it
+ * again would hash every file and the whole tar twice more, most of the time this step takes). A layer of the previous image with that diff
  * ID, made by this same relpack line (its history entry says so: the same tar writer and the same
  * compressor, so the same compressed bytes), has its blob fetched, checked against its digest and
  * against the diff ID by decompressing it, and put in jib's cache where jib looks for this layer.
@@ -142,8 +147,8 @@ public final class LayerReuse {
   private record Read(ImageReference image, Optional<Credential> credential,
       RegistryReader.BuiltImage built) {}
 
-  /** A layer's tar as jib writes it: its digest (the diff ID) and size. */
-  private record Tar(String diffId, long size) {}
+  /** A layer's tar as jib writes it: its digest (the diff ID), size, and where it was written. */
+  private record Tar(String diffId, long size, Path file) {}
 
   private List<FileEntriesLayer> missing(ImageSpec spec) throws IOException {
     List<FileEntriesLayer> missing = new ArrayList<>();
@@ -224,8 +229,10 @@ public final class LayerReuse {
   private Optional<RegistryReader.Descriptor> takeOne(FileEntriesLayer layer,
       Map<String, RegistryReader.BuiltLayer> byDiffId, Read previous) {
     String name = layer.getName();
+    Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
     try {
-      Tar tar = tar(layer);
+      Files.createDirectories(staging);
+      Tar tar = tar(layer, staging.resolve("layer.tar"));
       RegistryReader.BuiltLayer candidate = byDiffId.get(tar.diffId());
       if (candidate == null) {
         listener.debug("layer " + name + " is not in " + previous.image()
@@ -233,7 +240,7 @@ public final class LayerReuse {
         return Optional.empty();
       }
       Optional<String> refusal = refusal(candidate, tar).or(() -> install(candidate, tar, layer,
-          previous));
+          previous, staging));
       if (refusal.isPresent()) {
         listener.debug("layer " + name + " is in " + previous.image() + ", but "
             + refusal.get() + "; compressing it");
@@ -244,6 +251,8 @@ public final class LayerReuse {
       listener.debug("layer " + name + " cannot be taken from " + previous.image() + " ("
           + e + "); compressing it");
       return Optional.empty();
+    } finally {
+      deleteQuietly(staging);
     }
   }
 
@@ -272,21 +281,19 @@ public final class LayerReuse {
   }
 
   /**
-   * Fetches the blob beside jib's layout, checks it is exactly what compressing the layer here
-   * gives, and moves it in, with the selector jib finds it by.
+   * Fetches the blob into {@code staging}, beside the layer's tar, checks it is exactly what
+   * compressing that tar gives, and moves it into jib's layout, with the selector jib finds it by.
    *
    * @return what is wrong with the blob, if anything
    */
   private Optional<String> install(RegistryReader.BuiltLayer layer, Tar tar,
-      FileEntriesLayer ours, Read previous) {
+      FileEntriesLayer ours, Read previous, Path staging) {
     Optional<DescriptorDigest> selector = selector(ours);
     if (selector.isEmpty()) {
       return Optional.of("jib's cache cannot be told of it (jib's selector is not reachable)");
     }
     String digest = layer.blob().digest();
-    Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
     try {
-      Files.createDirectories(staging);
       Path blob = staging.resolve(LayerCache.hex(tar.diffId()));
       try {
         registry.blob(previous.image(), previous.credential(), layer.blob(),
@@ -294,8 +301,7 @@ public final class LayerReuse {
       } catch (RelpackException e) {
         return Optional.of("its blob " + digest + " cannot be fetched (" + e.getMessage() + ")");
       }
-      Optional<String> different = GzipMatch.difference(blob,
-          new ReproducibleLayerBuilder(ImmutableList.copyOf(ours.getEntries())).build());
+      Optional<String> different = GzipMatch.difference(blob, out -> Files.copy(tar.file(), out));
       if (different.isPresent()) {
         return Optional.of("its blob " + digest + " holds " + different.get()
             + ", not this layer as compressed here");
@@ -303,6 +309,7 @@ public final class LayerReuse {
       if (!wanted.getAsBoolean()) {
         return Optional.of("the time for taking layers ran out");
       }
+      Files.delete(tar.file()); // jib's entry holds the blob alone
       Path target = application.resolve("layers").resolve(LayerCache.hex(digest));
       Files.createDirectories(target.getParent());
       try {
@@ -314,8 +321,6 @@ public final class LayerReuse {
       return Optional.empty();
     } catch (IOException e) {
       return Optional.of("it cannot be put in the cache (" + e.getMessage() + ")");
-    } finally {
-      deleteQuietly(staging);
     }
   }
 
@@ -328,16 +333,22 @@ public final class LayerReuse {
         StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** The digest and size of the layer's tar as jib writes it, computed without compressing. */
-  static Tar tar(FileEntriesLayer layer) throws IOException {
-    BlobDescriptor written = new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries()))
-        .build().writeTo(OutputStream.nullOutputStream());
-    return new Tar(written.getDigest().toString(), written.getSize());
+  /** The layer's tar as jib writes it, written to {@code file}, without compressing. */
+  private static Tar tar(FileEntriesLayer layer, Path file) throws IOException {
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file,
+        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
+      BlobDescriptor written = tarBlob(layer).writeTo(out);
+      return new Tar(written.getDigest().toString(), written.getSize(), file);
+    }
   }
 
   /** The layer's diff ID, as jib records it when it compresses the layer. */
   static String diffId(FileEntriesLayer layer) throws IOException {
-    return tar(layer).diffId();
+    return tarBlob(layer).writeTo(OutputStream.nullOutputStream()).getDigest().toString();
+  }
+
+  private static Blob tarBlob(FileEntriesLayer layer) throws IOException {
+    return new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build();
   }
 
   /**

@@ -62,7 +62,7 @@ class GzipMatchTest {
         return true;
       }
     };
-    return GzipMatch.difference(file, tar);
+    return GzipMatch.difference(file, tar::writeTo);
   }
 
   @Test

@@ -66,10 +66,12 @@ class LayerReuseIT {
   void layersTakenFromThePreviousImageGiveTheDigestOfAFullBuild() throws IOException {
     int before = registry.requests().size();
     Path metadata = work.resolve("taken.json");
-    Command.Result result = build(List.of("--to", repository + ":next",
+    Path cache = newCache();
+    Command.Result result = build(cache, List.of("--to", repository + ":next",
         "--cache-from", repository + ":prev", "--metadata", metadata.toString()));
 
     assertEquals(full, digest(result));
+    assertEquals(List.of(), staged(cache), "the tars and blobs staged while taking layers");
     JsonNode written = JSON.readTree(metadata.toFile());
     assertEquals(origins("reused"), origins(written));
     List<RegistryServer.Request> requests =
@@ -157,10 +159,12 @@ class LayerReuseIT {
       layers.set(3, erts);
     });
     Path metadata = work.resolve("swapped.json");
-    Command.Result result = build(List.of("--to", repository + ":from-swapped", "-v",
+    Path cache = newCache();
+    Command.Result result = build(cache, List.of("--to", repository + ":from-swapped", "-v",
         "--cache-from", repository + ":swapped", "--metadata", metadata.toString()));
 
     assertEquals(full, digest(result));
+    assertEquals(List.of(), staged(cache), "the tars and blobs staged for layers refused");
     Map<String, String> expected = origins("reused");
     expected.put("erts", "built");
     expected.put("otp", "built");
@@ -288,7 +292,11 @@ class LayerReuseIT {
 
   /** A build of the demo with a cache of its own, empty: as a CI job with no cache starts. */
   private static Command.Result build(List<String> args) {
-    List<String> command = new ArrayList<>(List.of("build", "--cache-dir", newCache().toString()));
+    return build(newCache(), args);
+  }
+
+  private static Command.Result build(Path cache, List<String> args) {
+    List<String> command = new ArrayList<>(List.of("build", "--cache-dir", cache.toString()));
     if (!args.contains("--release")) {
       command.addAll(List.of("--release", Testdata.demoTarball().toString()));
     }
@@ -303,6 +311,18 @@ class LayerReuseIT {
 
   private static Relpack relpack() {
     return new Relpack(work.resolve("home"));
+  }
+
+  /** What is left in the staging directory of jib's layers in a cache (which must have one). */
+  private static List<String> staged(Path cache) throws IOException {
+    Path tmp;
+    try (var paths = Files.walk(cache)) {
+      tmp = paths.filter(p -> p.endsWith("jib/application/tmp")).findFirst()
+          .orElseThrow(() -> new AssertionError("no jib/application/tmp in " + cache));
+    }
+    try (var entries = Files.list(tmp)) {
+      return entries.map(e -> e.getFileName().toString()).sorted().toList();
+    }
   }
 
   private static synchronized Path newCache() {
