@@ -3,7 +3,6 @@ package dev.relpack.base;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
-import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
@@ -14,15 +13,22 @@ import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.RegistryReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -77,11 +83,15 @@ public final class RegistryLayers {
     return new BaseFiles(layers, chosen.env());
   }
 
-  /** The layer, uncompressed: from jib's cache, downloaded into it first if it is not there. */
+  /** The layer, uncompressed: from jib's cache when it holds it intact, else downloaded into it. */
   private InputStream open(ImageReference image, Optional<Credential> credential,
       RegistryReader.Descriptor layer) throws IOException {
-    Path file = stored(image, credential, layer);
-    String display = "base " + image + ": layer " + layer.digest();
+    DescriptorDigest digest = digest(layer);
+    Optional<Path> found = cached(cache(), digest);
+    if (found.isEmpty()) {
+      return download(image, credential, layer, digest);
+    }
+    Path file = found.get();
     InputStream checked = new DigestVerifyingInputStream(Files.newInputStream(file),
         layer.digest(), actual -> {
           removeQuietly(file.getParent());
@@ -93,26 +103,76 @@ public final class RegistryLayers {
   }
 
   /**
-   * The file in jib's cache holding {@code layer}, compressed: one found there that matches its
-   * digest, else one downloaded now.
+   * Downloads the layer into a staging directory beside jib's layout (checked against its digest
+   * as it arrives) and reads it back uncompressed from the file it was written to, opened before
+   * the entry is put where others (the cache is shared) could change it. The uncompressed digest
+   * that names jib's entry is taken on that read, so the blob is hashed once and inflated once
+   * here; jib's own writer hashed it twice more and inflated it again. Closing the stream puts
+   * the entry in jib's layout, where jib finds it instead of downloading the layer again.
    */
-  Path stored(ImageReference image, Optional<Credential> credential,
-      RegistryReader.Descriptor layer) throws IOException {
-    Cache cache = cache();
-    DescriptorDigest digest = digest(layer);
-    Optional<Path> found = cached(cache, digest);
-    if (found.isPresent()) {
-      return found.get();
+  private InputStream download(ImageReference image, Optional<Credential> credential,
+      RegistryReader.Descriptor layer, DescriptorDigest digest) throws IOException {
+    Path staging = jibBaseCache.resolve("tmp").resolve("pull-" + UUID.randomUUID());
+    Files.createDirectories(staging);
+    try {
+      Path blob = staging.resolve("blob");
+      registry.blob(image, credential, layer, body -> Files.copy(body, blob));
+      MessageDigest diffId = Sha256.newDigest();
+      InputStream tar = new DigestInputStream(
+          LayerStreams.uncompressed(Files.newInputStream(blob), layer.digest()), diffId);
+      return new Storing(tar, diffId, staging, blob, layerDirectory(digest));
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(staging);
+      throw e;
     }
-    CachedLayer written = registry.blob(image, credential, layer,
-        body -> cache.writeCompressedLayer(Blobs.from(body)));
-    if (!written.getDigest().equals(digest)) {
-      // the stream was checked as jib read it; this is jib's own count, checked all the same
-      removeQuietly(layerDirectory(written.getDigest()));
-      throw new InternalException("jib stored " + layer.digest() + " of " + image + " as "
-          + written.getDigest() + "; removed it", null);
+  }
+
+  /** A downloaded layer's tar, put in jib's layout once it has been read to its end. */
+  private static final class Storing extends FilterInputStream {
+    private final MessageDigest diffId;
+    private final Path staging;
+    private final Path blob;
+    private final Path entry;
+    private boolean closed;
+
+    Storing(InputStream tar, MessageDigest diffId, Path staging, Path blob, Path entry) {
+      super(tar);
+      this.diffId = diffId;
+      this.staging = staging;
+      this.blob = blob;
+      this.entry = entry;
     }
-    return layerDirectory(digest).resolve(written.getDiffId().getHash());
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        in.transferTo(OutputStream.nullOutputStream()); // the rest, for the whole diff ID
+        Files.move(blob, staging.resolve(HexFormat.of().formatHex(diffId.digest())));
+        Files.createDirectories(entry.getParent());
+        Files.move(staging, entry, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+        // another build stored the same blob first
+      } catch (IOException e) {
+        // a blob that does not inflate is not stored; jib reports it if it needs the layer
+      } finally {
+        super.close();
+        deleteQuietly(staging); // gone once moved
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path staging) {
+    try {
+      if (Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+        FileTrees.deleteRecursively(staging);
+      }
+    } catch (IOException e) {
+      // a leftover in jib's staging directory costs disk space, not correctness
+    }
   }
 
   /** The cache's file for {@code digest} when it has one whose content has that digest. */

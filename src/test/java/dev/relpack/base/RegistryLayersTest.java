@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +105,40 @@ class RegistryLayersTest {
     Path jib = cacheRoot.resolve("jib/base");
     assertEquals(List.of(), entries(jib.resolve("layers")), "no layer stored");
     assertEquals(List.of(), entries(jib.resolve("tmp")), "no partial download left");
+  }
+
+  @Test
+  void aLayerReadToItsEndIsStoredInJibsLayoutUnderItsDiffId() throws Exception {
+    byte[] blob = gzip("the layer's tar");
+    serve(blob, blob, GZIP_LAYER);
+    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
+        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    Path jib = cacheRoot.resolve("jib/base");
+    try (InputStream in = layer.open()) {
+      assertEquals("the layer's tar", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      assertEquals(List.of(), entries(jib.resolve("layers")), "stored once read, not before");
+    }
+    Path entry = jib.resolve("layers").resolve(Sha256.of(blob));
+    assertEquals(List.of(entry.resolve(Sha256.of("the layer's tar"))), entries(entry));
+    assertArrayEquals(blob, Files.readAllBytes(entries(entry).get(0)));
+    assertEquals(List.of(), entries(jib.resolve("tmp")), "nothing left staged");
+  }
+
+  @Test
+  void aBlobThatMatchesItsDigestButDoesNotInflateIsNotStored() throws Exception {
+    byte[] blob = gzip("a layer cut short of its end");
+    byte[] cut = java.util.Arrays.copyOf(blob, blob.length - 12);
+    serve(cut, cut, GZIP_LAYER);
+    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
+        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    assertThrows(IOException.class, () -> {
+      try (InputStream in = layer.open()) {
+        in.readAllBytes();
+      }
+    });
+    Path jib = cacheRoot.resolve("jib/base");
+    assertEquals(List.of(), entries(jib.resolve("layers")), "no layer stored");
+    assertEquals(List.of(), entries(jib.resolve("tmp")), "nothing left staged");
   }
 
   @Test
