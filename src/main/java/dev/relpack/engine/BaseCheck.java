@@ -79,6 +79,11 @@ final class BaseCheck {
         Distribution.of(files), false);
   }
 
+  /** Reads the layers' indexes into the cache, where the check finds them. */
+  void index(BaseFiles baseFiles) throws IOException {
+    tree(baseFiles);
+  }
+
   private ImageFileTree tree(BaseFiles baseFiles) throws IOException {
     Path work = cacheRoot.resolve("tmp");
     Files.createDirectories(work);

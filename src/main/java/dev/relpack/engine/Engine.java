@@ -419,29 +419,38 @@ public final class Engine {
     RegistryDeadline probing = RegistryDeadline.of(timeout, registries(target, baseSpec), trust);
     Future<Map<String, RegistryProbe.Transport>> probed =
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout, checked));
+    Path cacheRoot = CacheDirectory.root(request.cacheDir());
+    Optional<BaseWarming> warming = request.check()
+        ? BaseWarming.start(baseSpec, probed, new BaseWarming.Reading(access, credentials,
+            cacheRoot, new BaseCheck(machineRoot, cacheRoot, reporter::warn), timeout, trust, log),
+            reporter)
+        : Optional.empty();
 
-    reporter.step("Reading release " + describe(request));
     ReleaseLoader.Loaded loaded;
+    Optional<Target> tagged;
+    Map<String, RegistryProbe.Transport> transports;
     try {
+      reporter.step("Reading release " + describe(request));
       loaded = ReleaseLoader.load(request, made.flatMap(ReleaseStep.Made::release),
           reporter::warn);
+      Release read = loaded.release();
+      tagged = withTarget
+          ? Optional.of(writableTarget(request, Optional.of(read.version()), reporter))
+          : Optional.empty();
+      reporter.step("Release " + read.name() + " " + read.version() + " ("
+          + read.kind().label() + ", ERTS " + read.ertsVersion()
+          + (read.ertsIncluded() ? "" : ", not included") + "), " + read.files().size()
+          + " files in " + loaded.plan().layers().size() + " layers");
+      transports = probing.await("checking that it answers on /v2/", probed);
     } catch (RuntimeException e) {
-      // the probe must not go on talking to registries for a build that has failed
+      // neither the probe nor the base's reading may go on for a build that has failed
       probed.cancel(true);
       probing.executor().shutdownNow();
+      warming.ifPresent(BaseWarming::cancel);
       throw e;
     }
     Release release = loaded.release();
-    Optional<Target> tagged = withTarget
-        ? Optional.of(writableTarget(request, Optional.of(release.version()), reporter))
-        : Optional.empty();
-    reporter.step("Release " + release.name() + " " + release.version() + " ("
-        + release.kind().label() + ", ERTS " + release.ertsVersion()
-        + (release.ertsIncluded() ? "" : ", not included") + "), " + release.files().size()
-        + " files in " + loaded.plan().layers().size() + " layers");
-
-    Map<String, RegistryProbe.Transport> transports =
-        probing.await("checking that it answers on /v2/", probed);
+    warming.ifPresent(BaseWarming::finish);
     boolean insecureNeeded = insecureNeeded(transports, access, target, baseSpec, credentials, log);
     // jib strips credentials from plain-HTTP requests unless told otherwise; they go over plain
     // HTTP only when every registry of the build may use it
@@ -449,7 +458,6 @@ public final class Engine {
         insecureNeeded && transports.keySet().stream().allMatch(access::allowsPlainHttp);
     RegistryReader registry = new RegistryReader(access,
         r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), timeout, ReadLimits.DEFAULT);
-    Path cacheRoot = CacheDirectory.root(request.cacheDir());
 
     reporter.step("Preparing base " + request.from());
     BaseContext baseContext = new BaseContext(cacheRoot, machineRoot, registry, credentials,

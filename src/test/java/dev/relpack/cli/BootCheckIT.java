@@ -248,9 +248,13 @@ class BootCheckIT {
     List<String> layers = Skopeo.manifest("docker://" + reference).path("layers").findValuesAsText("digest");
     try (RegistryServer target = RegistryServer.start(work.resolve("other-registry"))) {
       int before = registry.requests().size();
-      relpack().succeed("build", "--release", RELEASE, "--from", reference,
+      Command.Result build = relpack().succeed("build", "--release", RELEASE, "--from", reference,
           "--to", target.address() + "/app/demo:1", "--cache-dir",
-          work.resolve("cache-one-download").toString());
+          work.resolve("cache-one-download").toString(), "-v");
+      String log = build.stderr();
+      int readAhead = log.indexOf("layers of base " + reference + " while the release was read");
+      assertTrue(readAhead >= 0 && readAhead < log.indexOf("Preparing base"),
+          "the base's layers were read while the release was: " + log);
       List<String> gets = blobGets(before);
       for (String layer : layers) {
         assertEquals(1, gets.stream().filter(p -> p.endsWith(layer)).count(),
