@@ -16,7 +16,6 @@ import dev.relpack.registry.RegistryReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -127,12 +126,17 @@ public final class RegistryLayers {
     }
   }
 
-  /** A downloaded layer's tar, put in jib's layout once it has been read to its end. */
+  /**
+   * A downloaded layer's tar, put in jib's layout when it is closed after being read to its end.
+   * One closed before (its reader failed) is not stored: reading the rest to name it could mean
+   * inflating a hostile blob without the reader's limits.
+   */
   private static final class Storing extends FilterInputStream {
     private final MessageDigest diffId;
     private final Path staging;
     private final Path blob;
     private final Path entry;
+    private boolean ended;
     private boolean closed;
 
     Storing(InputStream tar, MessageDigest diffId, Path staging, Path blob, Path entry) {
@@ -144,13 +148,47 @@ public final class RegistryLayers {
     }
 
     @Override
+    public int read() throws IOException {
+      int b = in.read();
+      ended |= b < 0;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] bytes, int offset, int length) throws IOException {
+      int n = in.read(bytes, offset, length);
+      ended |= n < 0;
+      return n;
+    }
+
+    /** Read, not skipped: every byte must reach the diff ID. */
+    @Override
+    public long skip(long count) throws IOException {
+      if (count <= 0) {
+        return 0;
+      }
+      byte[] discarded = new byte[(int) Math.min(count, 64 * 1024)];
+      long skipped = 0;
+      while (skipped < count) {
+        int n = read(discarded, 0, (int) Math.min(discarded.length, count - skipped));
+        if (n < 0) {
+          break;
+        }
+        skipped += n;
+      }
+      return skipped;
+    }
+
+    @Override
     public void close() throws IOException {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        in.transferTo(OutputStream.nullOutputStream()); // the rest, for the whole diff ID
+        if (!ended) {
+          return;
+        }
         Files.move(blob, staging.resolve(HexFormat.of().formatHex(diffId.digest())));
         Files.createDirectories(entry.getParent());
         Files.move(staging, entry, StandardCopyOption.ATOMIC_MOVE);

@@ -125,6 +125,25 @@ class RegistryLayersTest {
   }
 
   @Test
+  void bytesSkippedStillNameTheEntryAndALayerNotReadToItsEndIsNotStored() throws Exception {
+    byte[] blob = gzip("0123456789 the layer's tar");
+    serve(blob, blob, GZIP_LAYER);
+    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
+        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    Path layers = cacheRoot.resolve("jib/base/layers");
+    try (InputStream in = layer.open()) {
+      in.read(new byte[4]); // a reader that gave up: nothing read to the end
+    }
+    assertEquals(List.of(), entries(layers), "a layer not read to its end is not stored");
+    try (InputStream in = layer.open()) {
+      assertEquals(11, in.skip(11));
+      in.readAllBytes();
+    }
+    Path entry = layers.resolve(Sha256.of(blob));
+    assertEquals(List.of(entry.resolve(Sha256.of("0123456789 the layer's tar"))), entries(entry));
+  }
+
+  @Test
   void aBlobThatMatchesItsDigestButDoesNotInflateIsNotStored() throws Exception {
     byte[] blob = gzip("a layer cut short of its end");
     byte[] cut = java.util.Arrays.copyOf(blob, blob.length - 12);
