@@ -11,9 +11,9 @@ import dev.relpack.error.InternalException;
 import dev.relpack.format.MediaTypes;
 import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.FileTrees;
+import dev.relpack.io.ReadThroughInputStream;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.RegistryReader;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryNotEmptyException;
@@ -129,9 +129,10 @@ public final class RegistryLayers {
   /**
    * A downloaded layer's tar, put in jib's layout when it is closed after being read to its end.
    * One closed before (its reader failed) is not stored: reading the rest to name it could mean
-   * inflating a hostile blob without the reader's limits.
+   * inflating a hostile blob without the reader's limits. Skipped bytes are read through, so
+   * every byte reaches the diff ID.
    */
-  private static final class Storing extends FilterInputStream {
+  private static final class Storing extends ReadThroughInputStream {
     private final MessageDigest diffId;
     private final Path staging;
     private final Path blob;
@@ -159,24 +160,6 @@ public final class RegistryLayers {
       int n = in.read(bytes, offset, length);
       ended |= n < 0;
       return n;
-    }
-
-    /** Read, not skipped: every byte must reach the diff ID. */
-    @Override
-    public long skip(long count) throws IOException {
-      if (count <= 0) {
-        return 0;
-      }
-      byte[] discarded = new byte[(int) Math.min(count, 64 * 1024)];
-      long skipped = 0;
-      while (skipped < count) {
-        int n = read(discarded, 0, (int) Math.min(discarded.length, count - skipped));
-        if (n < 0) {
-          break;
-        }
-        skipped += n;
-      }
-      return skipped;
     }
 
     @Override

@@ -111,8 +111,7 @@ class RegistryLayersTest {
   void aLayerReadToItsEndIsStoredInJibsLayoutUnderItsDiffId() throws Exception {
     byte[] blob = gzip("the layer's tar");
     serve(blob, blob, GZIP_LAYER);
-    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
-        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    BaseLayer layer = onlyLayer();
     Path jib = cacheRoot.resolve("jib/base");
     try (InputStream in = layer.open()) {
       assertEquals("the layer's tar", new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -128,8 +127,7 @@ class RegistryLayersTest {
   void bytesSkippedStillNameTheEntryAndALayerNotReadToItsEndIsNotStored() throws Exception {
     byte[] blob = gzip("0123456789 the layer's tar");
     serve(blob, blob, GZIP_LAYER);
-    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
-        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    BaseLayer layer = onlyLayer();
     Path layers = cacheRoot.resolve("jib/base/layers");
     try (InputStream in = layer.open()) {
       in.read(new byte[4]); // a reader that gave up: nothing read to the end
@@ -148,8 +146,7 @@ class RegistryLayersTest {
     byte[] blob = gzip("a layer cut short of its end");
     byte[] cut = java.util.Arrays.copyOf(blob, blob.length - 12);
     serve(cut, cut, GZIP_LAYER);
-    BaseLayer layer = new RegistryLayers(reader, cacheRoot)
-        .files(image(), Optional.empty(), "amd64").layers().get(0);
+    BaseLayer layer = onlyLayer();
     assertThrows(IOException.class, () -> {
       try (InputStream in = layer.open()) {
         in.readAllBytes();
@@ -169,6 +166,12 @@ class RegistryLayersTest {
     assertEquals("base " + image() + ": layer sha256:" + Sha256.of(zstd) + " is"
         + " application/vnd.oci.image.layer.v1.tar+zstd; jib, which relpack builds with, reads"
         + " only gzip-compressed base layers", e.getMessage());
+  }
+
+  /** The layer of the image {@link #serve} serves. */
+  private BaseLayer onlyLayer() throws Exception {
+    return new RegistryLayers(reader, cacheRoot).files(image(), Optional.empty(), "amd64")
+        .layers().get(0);
   }
 
   private static List<Path> entries(Path dir) throws IOException {
