@@ -38,9 +38,14 @@ final class BaseWarming {
     this.reporter = reporter;
   }
 
-  /** What reading the base needs, known before the release is read. */
+  /**
+   * What reading the base needs, known before the release is read.
+   *
+   * @param memo where the base's manifests and config go once read, for the check's own reading
+   */
   record Reading(RegistryAccess access, RegistryCredentials credentials, Path cacheRoot,
-      BaseCheck check, Duration timeout, TlsTrust trust, Consumer<LogEvent> log) {}
+      BaseCheck check, Duration timeout, TlsTrust trust, Consumer<LogEvent> log,
+      RegistryReader.Memo memo) {}
 
   /**
    * Starts reading {@code base} once the registries are probed, when it is a registry image and
@@ -60,7 +65,7 @@ final class BaseWarming {
       Map<String, RegistryProbe.Transport> transports = probed.get();
       RegistryReader reader = new RegistryReader(reading.access(),
           r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), reading.timeout(),
-          ReadLimits.DEFAULT);
+          ReadLimits.DEFAULT).withMemo(reading.memo());
       BaseFiles files = new RegistryLayers(reader, reading.cacheRoot()).files(image,
           reading.credentials().credential(image, reading.log()), architecture.get());
       reading.check().index(files);

@@ -420,10 +420,12 @@ public final class Engine {
     Future<Map<String, RegistryProbe.Transport>> probed =
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout, checked));
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
+    // the base is read twice, ahead and for the check: its manifests and config are fetched once
+    RegistryReader.Memo baseReads = new RegistryReader.Memo();
     Optional<BaseWarming> warming = request.check()
         ? BaseWarming.start(baseSpec, probed, new BaseWarming.Reading(access, credentials,
-            cacheRoot, new BaseCheck(machineRoot, cacheRoot, reporter::warn), timeout, trust, log),
-            reporter)
+            cacheRoot, new BaseCheck(machineRoot, cacheRoot, reporter::warn), timeout, trust, log,
+            baseReads), reporter)
         : Optional.empty();
 
     ReleaseLoader.Loaded loaded;
@@ -460,7 +462,8 @@ public final class Engine {
         r -> transports.getOrDefault(r, RegistryProbe.Transport.HTTPS), timeout, ReadLimits.DEFAULT);
 
     reporter.step("Preparing base " + request.from());
-    BaseContext baseContext = new BaseContext(cacheRoot, machineRoot, registry, credentials,
+    BaseContext baseContext = new BaseContext(cacheRoot, machineRoot,
+        registry.withMemo(baseReads), credentials,
         event -> report(reporter, event), release, options.appRoot(), options.user(),
         request.check(), NativeCode.architecture(release.files().stream()
             .filter(f -> !f.directory()).map(ReleaseFile::source).toList()),

@@ -17,7 +17,9 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -41,6 +43,7 @@ public final class RegistryReader {
   private final Function<String, RegistryProbe.Transport> transports;
   private final Duration timeout;
   private final ReadLimits limits;
+  private final Optional<Memo> memo;
 
   /**
    * @param transports how each registry answered the probe
@@ -48,15 +51,41 @@ public final class RegistryReader {
    */
   public RegistryReader(RegistryAccess access,
       Function<String, RegistryProbe.Transport> transports, Duration timeout, ReadLimits limits) {
+    this(access, transports, timeout, limits, Optional.empty());
+  }
+
+  private RegistryReader(RegistryAccess access,
+      Function<String, RegistryProbe.Transport> transports, Duration timeout, ReadLimits limits,
+      Optional<Memo> memo) {
     this.access = access;
     this.transports = transports;
     this.timeout = timeout;
     this.limits = limits;
+    this.memo = memo;
   }
 
   /** The same reader, each request limited to {@code requestTimeout}. */
   public RegistryReader withTimeout(Duration requestTimeout) {
-    return new RegistryReader(access, transports, requestTimeout, limits);
+    return new RegistryReader(access, transports, requestTimeout, limits, memo);
+  }
+
+  /**
+   * The same reader, taking manifests and configs from {@code memo} once read, by any reader
+   * sharing it: a build reads its base twice (ahead of the check, then for it), and a registry
+   * such as Docker Hub counts each manifest read as a pull. Only for images this build does not
+   * push: a tag is taken as it was first read.
+   */
+  public RegistryReader withMemo(Memo memo) {
+    return new RegistryReader(access, transports, timeout, limits, Optional.of(memo));
+  }
+
+  /**
+   * Manifests (by the tag or digest they were asked by, and by their digest) and configs (by
+   * digest) that readers sharing it have read.
+   */
+  public static final class Memo {
+    private final Map<String, Fetched> manifests = new ConcurrentHashMap<>();
+    private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
   }
 
   /** Tags manifests on the same registries, with the same transports, limits and timeout. */
@@ -324,6 +353,24 @@ public final class RegistryReader {
   private record Fetched(String digest, JsonNode json) {}
 
   private Fetched manifest(RegistryHttp http, ImageReference image) {
+    String asked = memoKey(image, image.getQualifier());
+    Optional<Fetched> known = memo.map(m -> m.manifests.get(asked));
+    if (known.isPresent()) {
+      return known.get();
+    }
+    Fetched fetched = fetchManifest(http, image);
+    memo.ifPresent(m -> {
+      m.manifests.put(asked, fetched);
+      m.manifests.put(memoKey(image, fetched.digest()), fetched);
+    });
+    return fetched;
+  }
+
+  private static String memoKey(ImageReference image, String qualifier) {
+    return image.getRegistry() + "/" + image.getRepository() + "@" + qualifier;
+  }
+
+  private Fetched fetchManifest(RegistryHttp http, ImageReference image) {
     String what = "the manifest of " + image;
     RegistryHttp.Response response =
         http.get("manifests/" + image.getQualifier(), MANIFEST_TYPES, limits.manifest(), what);
@@ -343,6 +390,17 @@ public final class RegistryReader {
   }
 
   private JsonNode config(RegistryHttp http, ImageReference image, String digest) {
+    String key = memoKey(image, digest);
+    Optional<JsonNode> known = memo.map(m -> m.configs.get(key));
+    if (known.isPresent()) {
+      return known.get();
+    }
+    JsonNode fetched = fetchConfig(http, image, digest);
+    memo.ifPresent(m -> m.configs.put(key, fetched));
+    return fetched;
+  }
+
+  private JsonNode fetchConfig(RegistryHttp http, ImageReference image, String digest) {
     String what = "the config blob " + digest + " of " + image;
     RegistryHttp.Response response = http.get("blobs/" + digest, "*/*", limits.config(), what);
     if (response.status() / 100 != 2) {

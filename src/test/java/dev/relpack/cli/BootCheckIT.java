@@ -256,6 +256,13 @@ class BootCheckIT {
       assertTrue(readAhead >= 0 && readAhead < log.indexOf("Preparing base"),
           "the base's layers were read while the release was: " + log);
       List<String> gets = blobGets(before);
+      List<RegistryServer.Request> all = registry.requests();
+      List<String> manifestGets = all.subList(before, all.size()).stream()
+          .filter(r -> r.method().equals("GET") && r.path().contains("/manifests/"))
+          .map(RegistryServer.Request::path).toList();
+      // relpack's own (ahead of the check, then from memory for it) and jib's: a registry such as
+      // Docker Hub counts each as a pull
+      assertEquals(2, manifestGets.size(), manifestGets.toString());
       for (String layer : layers) {
         assertEquals(1, gets.stream().filter(p -> p.endsWith(layer)).count(),
             layer + " downloaded once, for the check, and taken by jib from its cache: " + gets);

@@ -4,8 +4,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -90,6 +92,33 @@ class RegistryReaderTest {
     RegistryReader.Offered offered = reader.offered(image(), Optional.empty());
     assertFalse(offered.index());
     assertEquals(List.of(new Platform("arm64", "linux")), offered.platforms());
+  }
+
+  @Test
+  void readersSharingAMemoReadABasesManifestAndConfigOnceAndOthersReadThemAgain()
+      throws Exception {
+    String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":"
+        + "[\"PATH=/bin\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+    String configDigest = "sha256:" + Sha256.of(config);
+    String body = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{"
+        + "\"mediaType\":\"" + CONFIG_TYPE + "\",\"digest\":\"" + configDigest + "\",\"size\":"
+        + config.length() + "},\"layers\":[]}";
+    manifest(OCI_MANIFEST, body);
+    registry.stubFor(get(urlEqualTo("/v2/base/os/blobs/" + configDigest))
+        .willReturn(aResponse().withStatus(200).withBody(config)));
+    RegistryReader.Memo memo = new RegistryReader.Memo();
+    RegistryReader ahead = reader.withMemo(memo);
+    RegistryReader check = reader.withMemo(memo);
+
+    ahead.image(image(), Optional.empty(), "amd64"); // what reading the base ahead asks
+    RegistryReader.Offered offered = check.offered(image(), Optional.empty()); // then the check
+    ImageReference pinned = ImageReference.parse(image() + "@" + offered.digest());
+    assertEquals(List.of("PATH=/bin"), check.image(pinned, Optional.empty(), "amd64").env());
+
+    registry.verify(1, getRequestedFor(urlPathMatching("/v2/base/os/manifests/.*")));
+    registry.verify(1, getRequestedFor(urlEqualTo("/v2/base/os/blobs/" + configDigest)));
+    reader.offered(image(), Optional.empty()); // no memo: read again
+    registry.verify(2, getRequestedFor(urlPathMatching("/v2/base/os/manifests/.*")));
   }
 
   private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
