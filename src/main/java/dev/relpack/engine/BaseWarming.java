@@ -69,8 +69,9 @@ final class BaseWarming {
       BaseFiles files = new RegistryLayers(reader, reading.cacheRoot()).files(image,
           reading.credentials().credential(image, reading.log()), architecture.get());
       reading.check().index(files);
-      reporter.debug("read the " + files.layers().size() + " layers of base " + image
-          + " while the release was read");
+      int layers = files.layers().size();
+      reporter.debug("read the " + layers + (layers == 1 ? " layer" : " layers") + " of base "
+          + image + " while the release was read");
       return null;
     });
     return Optional.of(new BaseWarming(deadline, warmed, reporter));

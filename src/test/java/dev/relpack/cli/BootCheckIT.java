@@ -252,7 +252,7 @@ class BootCheckIT {
           "--to", target.address() + "/app/demo:1", "--cache-dir",
           work.resolve("cache-one-download").toString(), "-v");
       String log = build.stderr();
-      int readAhead = log.indexOf("layers of base " + reference + " while the release was read");
+      int readAhead = log.indexOf(" of base " + reference + " while the release was read");
       assertTrue(readAhead >= 0 && readAhead < log.indexOf("Preparing base"),
           "the base's layers were read while the release was: " + log);
       List<String> gets = blobGets(before);
