@@ -24,8 +24,9 @@ import java.util.function.Consumer;
  * Downloads and indexes a registry base's layers while the release is read. The boot check needs
  * both; each keeps a core busy (inflating and hashing), and with an empty cache the base is
  * nearly as much work as the release. This fills the caches the check reads (jib's base layers,
- * the layer indexes) and nothing else: whatever goes wrong is left for the check to meet again
- * and report, so it never fails a build.
+ * the layer indexes) and nothing else. Whatever goes wrong is left for the check to meet again
+ * and report, except running out of time: a registry that stalled this reading would stall the
+ * check's for as long again, so that ends the build at once.
  */
 final class BaseWarming {
   private final RegistryDeadline deadline;
@@ -86,11 +87,19 @@ final class BaseWarming {
     };
   }
 
-  /** Waits for the reading to end, however it ends. */
+  /**
+   * Waits for the reading to end.
+   *
+   * @throws dev.relpack.error.RegistryException when the base's registry did not answer within
+   *     the build's timeout
+   */
   void finish() {
     try {
       deadline.await("reading the base ahead of the check", warmed);
     } catch (RuntimeException e) {
+      if (deadline.expired()) {
+        throw e;
+      }
       reporter.debug("the base was not read ahead (" + e.getMessage() + "); reading it now");
     }
   }

@@ -48,10 +48,11 @@ import java.util.function.BooleanSupplier;
  * <p>For each layer jib's cache lacks, the layer's tar is written once with jib's own layer
  * writer, without compressing, beside where its blob would be fetched to: that gives its
  * uncompressed digest (its diff ID), and the bytes a fetched blob is compared with (writing it
- * again would hash every file and the whole tar twice more, most of the time this step takes). A layer of the previous image with that diff
- * ID, made by this same relpack line (its history entry says so: the same tar writer and the same
- * compressor, so the same compressed bytes), has its blob fetched, checked against its digest and
- * against the diff ID by decompressing it, and put in jib's cache where jib looks for this layer.
+ * again would hash every file and the whole tar twice more, most of the time this step takes).
+ * A layer of the previous image with that diff ID, made by this same relpack line (its history
+ * entry says so: the same tar writer and the same compressor, so the same compressed bytes), has
+ * its blob fetched, checked against its digest and against the diff ID by decompressing it, and
+ * put in jib's cache where jib looks for this layer.
  * jib then takes it as cached: nothing compressed, and at a registry that has the blob (the
  * previous image's own repository), nothing uploaded. The image is the same, byte for byte, as
  * one whose layers were all compressed here. Anything else (another tool or version, another
