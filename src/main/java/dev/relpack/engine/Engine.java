@@ -40,6 +40,7 @@ import dev.relpack.registry.RegistryProbe;
 import dev.relpack.registry.RegistryReader;
 import dev.relpack.registry.TlsTrust;
 import dev.relpack.release.MixProject;
+import dev.relpack.release.ContentStore;
 import dev.relpack.release.Release;
 import dev.relpack.release.ReleaseFile;
 import dev.relpack.sbom.HexPackages;
@@ -178,20 +179,19 @@ public final class Engine {
     Target target = plan.target().orElseThrow(() -> new BadInputException("this build plan was"
         + " made without a target, to check the base; plan it with a target to publish it"));
     BaseImage base = plan.base();
-    BuildPlan.Registries registries = plan.registries();
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
-    RegistryDeadline building = RegistryDeadline.of(plan.request().timeout(),
-        registries(plan.target(), plan.baseSpec()), registries.trust());
-    JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
-        plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
-        registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
-        Duration.ofSeconds(1), building, new TreeSeals(Optional.of(StateDirectory.of(
-            plan.request().environment(), plan.request().home()).resolve("layer-seals")))),
-        reporter);
-    LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
-    ImageResult image = building.run("building " + target.display(),
-        () -> builder.build(plan.spec(), target, reused.layers()));
+    KnownImages known = new KnownImages(StateDirectory.of(plan.request().environment(),
+        plan.request().home()).resolve("images"));
+    Optional<String> key = KnownImages.key(plan.spec(), target,
+        ContentStore.unitsUnder(plan.cacheRoot()));
+    Optional<ImageResult> tagged = key.flatMap(k -> known.find(k, target.tags()))
+        .flatMap(image -> tagKnown(plan, target, image, reporter));
+    ImageResult image = tagged.orElseGet(() -> {
+      ImageResult built = build(plan, target, reporter);
+      key.ifPresent(k -> known.remember(k, built));
+      return built;
+    });
     Optional<byte[]> sbom = Optional.empty();
     RelpackException sbomFailure = null;
     try {
@@ -220,6 +220,49 @@ public final class Engine {
       throw sbomFailure; // asked for by name: the build fails, with everything else written
     }
     return report;
+  }
+
+  /** Builds the image with jib, taking unchanged layers from an earlier image where it can. */
+  private static ImageResult build(BuildPlan plan, Target target, Reporter reporter) {
+    BuildPlan.Registries registries = plan.registries();
+    RegistryDeadline building = RegistryDeadline.of(plan.request().timeout(),
+        registries(plan.target(), plan.baseSpec()), registries.trust());
+    JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
+        plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
+        registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
+        Duration.ofSeconds(1), building, new TreeSeals(Optional.of(StateDirectory.of(
+            plan.request().environment(), plan.request().home()).resolve("layer-seals")))),
+        reporter);
+    LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
+    return building.run("building " + target.display(),
+        () -> builder.build(plan.spec(), target, reused.layers()));
+  }
+
+  /**
+   * Gives the target's tags to the image a build of the same inputs pushed before
+   * ({@link KnownImages}), when the registry still holds it; empty, and the image is built, when
+   * it does not or will not take the tags.
+   */
+  private static Optional<ImageResult> tagKnown(BuildPlan plan, Target target, ImageResult known,
+      Reporter reporter) {
+    BuildPlan.Registries registries = plan.registries();
+    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
+        registries.credentials(), registries.reader(), reporter);
+    try {
+      RegistryDeadline.of(plan.request().timeout(), registries(plan.target(), plan.baseSpec()),
+          registries.trust()).run("tagging " + target.reference(known.digest()),
+          () -> {
+            target.tag(known.digest(), target.tags(), access);
+            return known;
+          });
+    } catch (RelpackException e) {
+      reporter.debug("a build of these inputs pushed " + known.digest() + " before, but it"
+          + " could not be tagged (" + e.getMessage() + "); building it");
+      return Optional.empty();
+    }
+    reporter.debug("a build of these inputs pushed " + known.digest() + " before, and the"
+        + " registry holds it: tagged it, nothing built");
+    return Optional.of(known);
   }
 
   private static byte[] sbomDocument(BuildPlan plan, SbomPlan sbom, String digest) {

@@ -3,15 +3,17 @@ package dev.relpack.registry;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.error.RegistryException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
- * Gives a manifest a registry already holds further tags, as the registry API allows: GET it by
- * digest, then PUT the same bytes under each tag. An image pushed by digest, or an index of
- * several pushed after its images, is tagged this way; nothing is uploaded again.
+ * Gives a manifest a registry already holds further tags, as the registry API allows: a tag that
+ * names it already (HEAD) is left as it is; for the others, GET it by digest, then PUT the same
+ * bytes under each. An image pushed by digest, an index of several pushed after its images, or an
+ * image a build of the same inputs pushed before, is tagged this way; nothing is uploaded again.
  */
 public final class ManifestTagger {
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
@@ -47,6 +49,16 @@ public final class ManifestTagger {
     String name = registry + "/" + repository.getRepository();
     RegistryHttp http = clients.apply(repository, credential);
     String what = "the manifest " + digest + " of " + name;
+    List<String> moving = new ArrayList<>();
+    for (String tag : tags) {
+      RegistryHttp.Response tagged = http.headManifest(tag, "the tag " + name + ":" + tag);
+      if (tagged.status() / 100 != 2 || !digest.equals(tagged.digest())) {
+        moving.add(tag);
+      }
+    }
+    if (moving.isEmpty()) {
+      return; // every tag names the manifest already: it is there, and nothing is written
+    }
     RegistryHttp.Response manifest = http.get("manifests/" + digest,
         RegistryReader.MANIFEST_TYPES, limits.manifest(), what);
     if (manifest.status() / 100 != 2) {
@@ -55,7 +67,7 @@ public final class ManifestTagger {
     }
     byte[] body = http.requireDigest(manifest, digest, what);
     String mediaType = http.manifestMediaType(manifest, what);
-    for (String tag : tags) {
+    for (String tag : moving) {
       http.putManifest(tag, mediaType, body, digest, what + " as " + name + ":" + tag);
     }
   }

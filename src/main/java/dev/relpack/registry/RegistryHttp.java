@@ -100,6 +100,16 @@ final class RegistryHttp {
   }
 
   /**
+   * HEADs the manifest {@code reference} (a tag or digest), accepting what {@link #get} of a
+   * manifest accepts: whether the registry has it (2xx) and the digest it says it has.
+   */
+  Response headManifest(String reference, String what) {
+    return exchange("manifests/" + reference,
+        new Request("HEAD", RegistryReader.MANIFEST_TYPES, null, null), what,
+        (in, declaredLength, deadline) -> new byte[0]);
+  }
+
+  /**
    * PUTs {@code body} to {@code path} (under {@code /v2/<repository>/}) as {@code contentType},
    * with the same auth rules as {@link #get} (a token server asked again grants the push scope
    * the registry's challenge names). What the registry answers is not kept.

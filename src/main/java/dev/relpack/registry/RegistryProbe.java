@@ -19,6 +19,8 @@ import javax.net.ssl.SSLException;
  */
 public final class RegistryProbe {
   private static final int ATTEMPTS = 3;
+  /** How long a loopback registry is given to answer plain HTTP before TLS is tried. */
+  static final Duration PLAIN_HTTP_WAIT = Duration.ofSeconds(2);
   private final RegistryAccess access;
   private final Duration timeout;
   private final Duration firstBackoff;
@@ -64,6 +66,12 @@ public final class RegistryProbe {
   }
 
   private Transport probeOnce(String registry) throws IOException {
+    if (RegistryHosts.isLoopback(registry) && answersPlainHttp(registry)) {
+      // A port that answers plain HTTP like a registry speaks no TLS. Asking a loopback one over
+      // HTTPS first, as any other, would cost two failed handshakes and setting up the JVM's TLS
+      // (its CA store alone, ~60 ms) for a transport it would not use.
+      return Transport.HTTP;
+    }
     try {
       get("https", registry, false);
       return Transport.HTTPS;
@@ -94,6 +102,33 @@ public final class RegistryProbe {
       }
       get("http", registry, false);
       return Transport.HTTP;
+    }
+  }
+
+  /**
+   * Whether {@code /v2/} answers plain HTTP as a registry does (200, or 401 asking for
+   * credentials). A TLS port answers a plain request with 400 or hangs up, so anything else, or
+   * no answer within {@link #PLAIN_HTTP_WAIT}, leaves it to the full probe.
+   */
+  private boolean answersPlainHttp(String registry) {
+    HttpURLConnection connection;
+    try {
+      connection = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL()
+          .openConnection();
+    } catch (IOException | IllegalArgumentException e) {
+      return false;
+    }
+    int wait = (int) Math.min(timeout.toMillis(), PLAIN_HTTP_WAIT.toMillis());
+    connection.setConnectTimeout(wait);
+    connection.setReadTimeout(wait);
+    connection.setInstanceFollowRedirects(false);
+    try {
+      int status = connection.getResponseCode();
+      return status == 200 || status == 401;
+    } catch (IOException e) {
+      return false;
+    } finally {
+      connection.disconnect();
     }
   }
 

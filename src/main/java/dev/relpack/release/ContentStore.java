@@ -69,10 +69,18 @@ public final class ContentStore {
   }
 
   ContentStore(Path root, TreeSeals seals, Consumer<String> warn) {
-    this.units = root.resolve("units");
+    this.units = unitsUnder(root);
     this.tmp = root.resolve("tmp");
     this.seals = seals;
     this.warn = warn;
+  }
+
+  /**
+   * Where a store under {@code root} keeps its units: a file below it is named by its unit's
+   * content, which each build that uses the unit checks first.
+   */
+  public static Path unitsUnder(Path root) {
+    return root.resolve("units");
   }
 
   /** A fresh, empty directory on the store's file system, for staging work. */

@@ -72,6 +72,35 @@ class RegistryTargetIT {
   }
 
   @Test
+  void aTagThatNamesTheImageAlreadyIsNotWrittenAgainAndAnotherOneMoves() {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      String digest = push(registry.address() + "/app:first", List.of());
+      // the same image as a Docker manifest: another digest under the tag to move
+      Command.run(List.of("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+          "--format", "v2s2", "docker://" + registry.address() + "/app:first",
+          "docker://" + registry.address() + "/app:other"), Map.of(), Duration.ofSeconds(60))
+          .requireSuccess();
+      assertTrue(!digestOf(registry.address() + "/app:other", List.of()).equals(digest));
+      RegistryTarget target = new RegistryTarget(
+          ImageReference.of(registry.address(), "app", "first"), List.of("first"));
+      int before = registry.requests().size();
+
+      target.tag(digest, List.of("first"), access(Map.of(), new ArrayList<>()));
+      List<RegistryServer.Request> unchanged = registry.requests().subList(before,
+          registry.requests().size());
+      assertTrue(unchanged.stream().allMatch(r -> r.method().equals("HEAD")),
+          unchanged.toString());
+
+      target.tag(digest, List.of("first", "other"), access(Map.of(), new ArrayList<>()));
+      assertEquals(digest, digestOf(registry.address() + "/app:other", List.of()));
+      List<RegistryServer.Request> moved = registry.requests().subList(before,
+          registry.requests().size());
+      assertEquals(List.of("/v2/app/manifests/other"), moved.stream()
+          .filter(r -> r.method().equals("PUT")).map(RegistryServer.Request::path).toList());
+    }
+  }
+
+  @Test
   void aRegistryThatAsksForCredentialsGetsThemForThePutToo() {
     try (RegistryServer registry = RegistryServer.startWithAuth(work.resolve("registry"), "ci",
         PASSWORD)) {

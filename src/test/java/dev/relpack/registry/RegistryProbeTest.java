@@ -19,9 +19,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +72,41 @@ class RegistryProbeTest {
   void aPlainHttpRegistryOnLoopbackIsUsedOverHttpWithoutInsecure() {
     assertEquals(RegistryProbe.Transport.HTTP, probe(SECURE).probe("127.0.0.1:" + http.port()));
     http.verify(getRequestedFor(urlEqualTo("/v2/")));
+  }
+
+  @Test
+  void aPlainHttpRegistryOnLoopbackIsAskedOnceWithoutAnyTlsHandshake() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      AtomicInteger connections = new AtomicInteger();
+      AtomicInteger handshakes = new AtomicInteger();
+      Thread answering = new Thread(() -> answerEachConnection(server, connections, handshakes));
+      answering.setDaemon(true);
+      answering.start();
+      assertEquals(RegistryProbe.Transport.HTTP,
+          probe(SECURE).probe("127.0.0.1:" + server.getLocalPort()));
+      assertEquals(0, handshakes.get(), "TLS handshakes begun");
+      assertEquals(1, connections.get(), "connections");
+    }
+  }
+
+  /** Answers every connection like a plain-HTTP registry, counting those that begin with TLS. */
+  private static void answerEachConnection(ServerSocket server, AtomicInteger connections,
+      AtomicInteger handshakes) {
+    while (!server.isClosed()) {
+      try (Socket socket = server.accept()) {
+        connections.incrementAndGet();
+        byte[] first = new byte[4096];
+        int read = socket.getInputStream().read(first);
+        if (read > 0 && first[0] == 0x16) { // a TLS handshake record: a ClientHello
+          handshakes.incrementAndGet();
+        }
+        socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+            + "Docker-Distribution-API-Version: registry/2.0\r\nConnection: close\r\n\r\n{}")
+            .getBytes(StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
   }
 
   @Test

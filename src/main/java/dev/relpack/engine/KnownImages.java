@@ -1,0 +1,190 @@
+package dev.relpack.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relpack.base.BaseImage;
+import dev.relpack.image.ImageLayer;
+import dev.relpack.image.ImageResult;
+import dev.relpack.image.ImageSpec;
+import dev.relpack.image.LayerEntry;
+import dev.relpack.image.LayerResult;
+import dev.relpack.io.PrivatePaths;
+import dev.relpack.io.Sha256;
+import dev.relpack.publish.Target;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The images this user's builds pushed, each under a key made of everything that decides its
+ * bytes: the target repository, relpack's version, the pinned base, the config and every layer's
+ * files, named by the content store's units (each build checks a unit's content before it uses
+ * it, so a unit's name is its content). A build whose key is here gives the target's tags to that
+ * image, which the registry must still hold, instead of building it again: an unchanged release
+ * costs a request or two instead of jib's set-up, its blob checks and a manifest push.
+ *
+ * <p>Kept in this user's private state directory, never in the shared cache: a key planted by
+ * another job would have the build tag an image it did not build. Only registry targets on a
+ * registry or scratch base get a key: a host or archive base's files are not named by their
+ * content. An entry unused for {@link #UNUSED} is dropped.
+ */
+final class KnownImages {
+  /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
+  private static final String KEY_FORMAT = "relpack known image 1";
+  static final Duration UNUSED = Duration.ofDays(30);
+  private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
+  private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+
+  /** @param dir this user's private directory for them */
+  KnownImages(Path dir) {
+    this.dir = dir;
+  }
+
+  /** What an entry keeps: enough to report the image as a build of it would. */
+  record Entry(String digest, String imageId, List<Layer> layers) {}
+
+  /** A layer of the image as the build reported it. */
+  record Layer(String name, String digest, long size, String origin, Long uncompressedSize) {}
+
+  /**
+   * The key of the image {@code spec} makes in {@code target}, or empty when it has none: the
+   * target is not a registry, the base is not a registry image pinned by digest (or scratch), or
+   * a layer takes a file from outside the content store.
+   *
+   * @param units the content store's units ({@code ContentStore.unitsUnder})
+   */
+  static Optional<String> key(ImageSpec spec, Target target, Path units) {
+    BaseImage base = spec.base();
+    boolean pinned = base.source() instanceof BaseImage.ScratchSource
+        || (base.source() instanceof BaseImage.RegistrySource && base.digest().isPresent());
+    if (target.registryImage().isEmpty() || !pinned || !base.files().isEmpty()) {
+      return Optional.empty();
+    }
+    Path root = units.toAbsolutePath().normalize();
+    List<Object> layers = new ArrayList<>();
+    for (ImageLayer layer : spec.layers()) {
+      List<Object> entries = new ArrayList<>();
+      for (LayerEntry entry : layer.entries()) {
+        Path source = entry.source().toAbsolutePath().normalize();
+        if (!source.startsWith(root) || source.equals(root)) {
+          return Optional.empty();
+        }
+        entries.add(List.of(root.relativize(source).toString(), entry.target(),
+            entry.directory(), entry.executable()));
+      }
+      layers.add(List.of(layer.name(), entries));
+    }
+    Map<String, Object> key = new LinkedHashMap<>();
+    key.put("format", KEY_FORMAT);
+    key.put("relpack", ToolVersion.full());
+    key.put("repository", target.registryImage().get().getRegistry() + "/"
+        + target.registryImage().get().getRepository());
+    key.put("mediaTypes", target.format().name());
+    key.put("base", List.of(base.name(), base.digest().orElse(""),
+        base.source().getClass().getSimpleName(), base.architecture().orElse("")));
+    key.put("name", spec.name());
+    key.put("layers", layers);
+    key.put("entrypoint", spec.entrypoint());
+    key.put("cmd", spec.cmd());
+    key.put("environment", spec.environment());
+    key.put("ports", spec.ports());
+    key.put("user", spec.user());
+    key.put("workingDirectory", spec.workingDirectory());
+    key.put("labels", spec.labels());
+    key.put("annotations", spec.annotations());
+    key.put("created", spec.created().toString());
+    key.put("architecture", spec.architecture());
+    try {
+      return Optional.of(Sha256.of(new String(JSON.writeValueAsBytes(key),
+          java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (IOException e) {
+      return Optional.empty(); // no key: the image is built as if it were new
+    }
+  }
+
+  /**
+   * The image kept under {@code key}, as a build that found every blob in the registry reports
+   * it (nothing uploaded), with {@code tags}; empty when there is none this user alone wrote.
+   */
+  Optional<ImageResult> find(String key, List<String> tags) {
+    if (!KEY.matcher(key).matches()) {
+      return Optional.empty();
+    }
+    Path file = dir.resolve(key + ".json");
+    try {
+      Optional<byte[]> bytes = PrivatePaths.readMine(file);
+      if (bytes.isEmpty()) {
+        return Optional.empty();
+      }
+      Entry entry = JSON.readValue(bytes.get(), Entry.class);
+      Optional<ImageResult> image = result(entry, tags);
+      if (image.isPresent()) {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now())); // in use: not dropped
+      }
+      return image;
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // unreadable or unknown: the image is built, and kept anew
+    }
+  }
+
+  /**
+   * Keeps {@code image} under {@code key} and drops entries unused for {@link #UNUSED}. Failing
+   * to is harmless: the next build with this key builds the image again.
+   */
+  void remember(String key, ImageResult image) {
+    if (!KEY.matcher(key).matches() || !SHA256.matcher(image.digest()).matches()) {
+      return;
+    }
+    List<Layer> layers = image.layers().stream().map(l -> new Layer(l.name(), l.digest(),
+        l.size(), l.origin().name(), l.uncompressedSize().isPresent()
+            ? l.uncompressedSize().getAsLong() : null)).toList();
+    try {
+      PrivatePaths.writeMine(dir.resolve(key + ".json"),
+          JSON.writeValueAsBytes(new Entry(image.digest(), image.imageId(), layers)));
+      dropUnused();
+    } catch (IOException | RuntimeException e) {
+      // not kept: the next build of these inputs builds the image again
+    }
+  }
+
+  private static Optional<ImageResult> result(Entry entry, List<String> tags) {
+    if (entry.digest() == null || !SHA256.matcher(entry.digest()).matches()
+        || entry.layers() == null || entry.layers().isEmpty()) {
+      return Optional.empty();
+    }
+    List<LayerResult> layers = new ArrayList<>();
+    for (Layer layer : entry.layers()) {
+      LayerResult.Origin origin = LayerResult.Origin.valueOf(layer.origin());
+      layers.add(new LayerResult(layer.name(), layer.digest(), layer.size(),
+          origin == LayerResult.Origin.BASE ? origin : LayerResult.Origin.CACHED,
+          layer.uncompressedSize() == null ? OptionalLong.empty()
+              : OptionalLong.of(layer.uncompressedSize()),
+          LayerResult.Delivery.PRESENT));
+    }
+    return Optional.of(new ImageResult(entry.digest(), entry.imageId(), tags, layers, 0, 0));
+  }
+
+  private void dropUnused() throws IOException {
+    Instant cutoff = Instant.now().minus(UNUSED);
+    try (Stream<Path> entries = Files.list(dir)) {
+      for (Path file : entries.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+        if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+          Files.deleteIfExists(file);
+        }
+      }
+    }
+  }
+}
