@@ -96,6 +96,8 @@ public final class Engine {
    */
   public BuildReport run(BuildRequest request, Reporter reporter) {
     BuildPlan plan = plan(request, reporter);
+    // the check and the push leave a core free: the SBOM's reading of the release goes there
+    plan.sbom().ifPresent(sbom -> sbom.contents().readAhead());
     if (request.check()) {
       requireFits(check(plan, reporter), reporter);
     } else {
@@ -333,7 +335,7 @@ public final class Engine {
     String root = new ImageOptions(request.appRoot(), request.user(), List.of(), Map.of(),
         Map.of()).appRoot();
     try {
-      return imageContents(loaded, root).ofRelease(request.environment(),
+      return imageContents(loaded, root, request).ofRelease(request.environment(),
           ToolVersion.full());
     } catch (IOException e) {
       throw new InternalException("cannot read the release for its SBOM: " + e.getMessage(), e);
@@ -345,7 +347,8 @@ public final class Engine {
    * packages from the project's mix.lock, read now so a bad one fails before any work) and its
    * native code.
    */
-  private static ImageContents imageContents(ReleaseLoader.Loaded loaded, String appRoot) {
+  private static ImageContents imageContents(ReleaseLoader.Loaded loaded, String appRoot,
+      BuildRequest request) {
     Map<String, HexPackages.HexPackage> hex = Map.of();
     // the mix project the release was loaded with (a rebar3 project has none)
     Optional<Path> project = loaded.project().map(MixProject::dir);
@@ -357,7 +360,9 @@ public final class Engine {
             + ": cannot read its mix.lock (" + e.getMessage() + ")", e);
       }
     }
-    return new ImageContents(loaded.release(), loaded.plan(), hex, appRoot);
+    // the release's files are in the content store, which knows their SHA-256 already
+    ContentStore store = new ContentStore(CacheDirectory.root(request.cacheDir()), warning -> { });
+    return new ImageContents(loaded.release(), loaded.plan(), hex, appRoot, store::fileDigest);
   }
 
   /**
@@ -372,7 +377,7 @@ public final class Engine {
     if (!wanted) {
       return Optional.empty();
     }
-    ImageContents contents = imageContents(loaded, appRoot);
+    ImageContents contents = imageContents(loaded, appRoot, request);
     if (base.source() instanceof BaseImage.ScratchSource) {
       return Optional.of(new SbomPlan(contents, Optional.empty()));
     }

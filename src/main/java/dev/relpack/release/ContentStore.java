@@ -2,11 +2,13 @@ package dev.relpack.release;
 
 import dev.relpack.io.PosixModes;
 import dev.relpack.error.InternalException;
+import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.FileTrees;
 import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
@@ -19,11 +21,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -43,7 +47,11 @@ import java.util.stream.Stream;
  * that in this user's private state ({@link TreeSeals}), is taken without reading it.
  */
 public final class ContentStore {
+  private static final long MAX_LIST_BYTES = 64L << 20;
   private final Path units;
+  /** Each unit's list of files with their SHA-256 ({@link #fileDigest}), named by its digest. */
+  private final Path lists;
+  private final Map<String, Optional<Map<String, String>>> listsRead = new ConcurrentHashMap<>();
   private final Path tmp;
   private final TreeSeals seals;
   private final Consumer<String> warn;
@@ -70,6 +78,7 @@ public final class ContentStore {
 
   ContentStore(Path root, TreeSeals seals, Consumer<String> warn) {
     this.units = unitsUnder(root);
+    this.lists = root.resolve("unit-files");
     this.tmp = root.resolve("tmp");
     this.seals = seals;
     this.warn = warn;
@@ -99,8 +108,70 @@ public final class ContentStore {
    * still gives that digest; a unit that does not is reported and removed.
    */
   Optional<Path> verified(String name, String digest) throws IOException {
-    return intact(digest, dir -> seals.holds(digest, dir,
-        () -> storedDigest(name, dir).filter(digest::equals).isPresent()));
+    return intact(digest, dir -> seals.holds(digest, dir, () -> {
+      Optional<String> list = storedList(name, dir).filter(l -> Sha256.of(l).equals(digest));
+      list.ifPresent(l -> keepList(digest, l));
+      return list.isPresent();
+    }));
+  }
+
+  /**
+   * The SHA-256 of a regular file this store holds ({@code units/DIGEST/PATH}), from its unit's
+   * list of files, which is believed only when it hashes to the unit's digest: the list is what
+   * that digest is made of, so it is as true as the unit, which each build checks before it uses
+   * it. Empty when the list is missing (a unit stored by an older relpack), changed, or does
+   * not name the file; the caller hashes the file then.
+   */
+  public Optional<String> fileDigest(Path source) {
+    Path file = source.toAbsolutePath().normalize();
+    Path root = units.toAbsolutePath().normalize();
+    if (!file.startsWith(root) || root.relativize(file).getNameCount() < 2) {
+      return Optional.empty();
+    }
+    Path inStore = root.relativize(file);
+    String digest = inStore.getName(0).toString();
+    String path = inStore.subpath(1, inStore.getNameCount()).toString();
+    return listsRead.computeIfAbsent(digest, this::readList)
+        .flatMap(files -> Optional.ofNullable(files.get(path)));
+  }
+
+  /** A unit's list of files, path to SHA-256, if it is there and hashes to {@code digest}. */
+  private Optional<Map<String, String>> readList(String digest) {
+    try {
+      Path file = lists.resolve(digest);
+      if (!digest.matches("[0-9a-f]{64}") || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
+          || Files.size(file) > MAX_LIST_BYTES) {
+        return Optional.empty();
+      }
+      String list = Files.readString(file, StandardCharsets.UTF_8);
+      if (!Sha256.of(list).equals(digest)) {
+        return Optional.empty();
+      }
+      Map<String, String> files = new HashMap<>();
+      for (String line : list.split("\n")) {
+        // "f PATH x|- SHA256": the path may hold blanks, the mark and the hash cannot
+        if (line.startsWith("f ") && line.length() > 2 + 3 + 64) {
+          files.put(line.substring(2, line.length() - 64 - 3), line.substring(line.length() - 64));
+        }
+      }
+      return Optional.of(Map.copyOf(files));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Keeps a unit's list of files beside the units; failing to costs a later build some hashing. */
+  private void keepList(String digest, String list) {
+    Path file = lists.resolve(digest);
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.createDirectories(lists);
+      AtomicFiles.write(file, list);
+    } catch (IOException | RuntimeException e) {
+      // the file's SHA-256 is taken from the file itself instead
+    }
   }
 
   /**
@@ -195,7 +266,7 @@ public final class ContentStore {
   /**
    * Each regular file's SHA-256 by source, hashed on every core: most of reading a release
    * directory, and the units' digests are made one after the other. A file that cannot be read
-   * is left out, to fail where it always did, in {@link #digestOf}.
+   * is left out, to fail where it always did, in {@link #listOf}.
    */
   private static Map<Path, String> hashedOnEveryCore(List<ReleaseFile> files) {
     try {
@@ -242,11 +313,13 @@ public final class ContentStore {
     Map<String, String> digests = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
-        String digest = digestOf(unit.getKey(), unit.getValue(), hashes);
+        String list = listOf(unit.getKey(), unit.getValue(), hashes);
+        String digest = Sha256.of(list);
         Path dir = matching(unit.getKey(), digest, unit.getValue()).orElse(null);
         if (dir == null) {
           dir = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
         }
+        keepList(digest, list);
         digests.put(unit.getKey(), digest);
         for (ReleaseFile file : unit.getValue()) {
           stored.add(new ReleaseFile(file.path(), dir.resolve(inUnit(unit.getKey(), file.path())),
@@ -309,10 +382,11 @@ public final class ContentStore {
   }
 
   /**
-   * Digest of a unit's content: relative paths, kinds, exec bits and file hashes, in order. A
-   * file's hash is taken from {@code hashes} (by source) when there, else read from the file.
+   * A unit's list of files, whose SHA-256 is the unit's digest: relative paths, kinds, exec bits
+   * and file hashes, in order. A file's hash is taken from {@code hashes} (by source) when
+   * there, else read from the file.
    */
-  private static String digestOf(String unit, List<ReleaseFile> files, Map<Path, String> hashes)
+  private static String listOf(String unit, List<ReleaseFile> files, Map<Path, String> hashes)
       throws IOException {
     StringBuilder manifest = new StringBuilder();
     for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
@@ -324,7 +398,7 @@ public final class ContentStore {
             .append(hashOf(file.source(), hashes)).append('\n');
       }
     }
-    return Sha256.of(manifest.toString());
+    return manifest.toString();
   }
 
   private static String hashOf(Path source, Map<Path, String> hashes) throws IOException {
@@ -333,10 +407,10 @@ public final class ContentStore {
   }
 
   /**
-   * The digest the content of a stored unit gives, computed as {@link #digestOf} does; empty if
-   * the unit holds anything relpack never stores (a symlink, a device).
+   * The list of files of a stored unit as it is, made as {@link #listOf} makes it; empty if the
+   * unit holds anything relpack never stores (a symlink, a device).
    */
-  private static Optional<String> storedDigest(String unit, Path dir) throws IOException {
+  private static Optional<String> storedList(String unit, Path dir) throws IOException {
     List<Path> paths;
     try (Stream<Path> walk = Files.walk(dir)) {
       paths = walk.toList();
@@ -352,12 +426,12 @@ public final class ContentStore {
       return Optional.empty();
     }
     entries = new ArrayList<>(entries.stream().filter(java.util.Objects::nonNull).toList());
-    // the same order as digestOf, which sorts by path in the release: the unit's prefix is shared
+    // the same order as listOf, which sorts by path in the release: the unit's prefix is shared
     entries.sort(Comparator.comparing((String[] e) -> unit.isEmpty() ? e[0]
         : e[0].isEmpty() ? unit : unit + "/" + e[0]));
     StringBuilder manifest = new StringBuilder();
     entries.forEach(e -> manifest.append(e[1]));
-    return Optional.of(Sha256.of(manifest.toString()));
+    return Optional.of(manifest.toString());
   }
 
   /** A stored path's relative path and manifest line; null for the unit's root if unlisted. */

@@ -15,13 +15,17 @@ import dev.relpack.sbom.HexPackages.HexPackage;
 import dev.relpack.sbom.SbomComponent.Kind;
 import dev.relpack.sbom.SbomComponent.Property;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Finds what an image holds for its SBOM: the release, ERTS, each application of the
@@ -35,6 +39,8 @@ public final class ImageContents {
   private final LayerPlan layers;
   private final Map<String, HexPackage> hexPackages;
   private final String appRoot;
+  private final KnownDigests knownDigests;
+  private final FutureTask<List<NativeFile>> nativeFiles = new FutureTask<>(this::readNativeFiles);
 
   /**
    * @param layers the release's layer plan: which layer holds an application says whether it
@@ -46,6 +52,16 @@ public final class ImageContents {
    */
   public ImageContents(Release release, LayerPlan layers, Map<String, HexPackage> hexPackages,
       String appRoot) {
+    this(release, layers, hexPackages, appRoot, file -> Optional.empty());
+  }
+
+  /**
+   * @param knownDigests the SHA-256 of a release file where it is known already (the content
+   *     store's lists of its units): such a file is not hashed again
+   */
+  public ImageContents(Release release, LayerPlan layers, Map<String, HexPackage> hexPackages,
+      String appRoot, KnownDigests knownDigests) {
+    this.knownDigests = knownDigests;
     this.release = release;
     this.layers = layers;
     this.hexPackages = Map.copyOf(hexPackages);
@@ -83,21 +99,70 @@ public final class ImageContents {
             release.kind().label())));
   }
 
+  /**
+   * Starts reading the release's native code (its ELF files, each parsed and hashed) on a thread
+   * of its own, so that the document, made once the image is pushed, waits for none of it: on a
+   * build whose image is already in the registry that reading is most of the SBOM's cost. A
+   * build that ends first (a base that does not fit) leaves the thread, a daemon, to finish.
+   */
+  public void readAhead() {
+    Thread reading = new Thread(nativeFiles, "relpack-sbom-read-ahead");
+    reading.setDaemon(true);
+    reading.start();
+  }
+
+  /** The release's ELF files, read once: ahead ({@link #readAhead}), else here. */
+  private List<NativeFile> nativeFiles() throws IOException {
+    nativeFiles.run(); // returns at once when it ran, or runs, on the read-ahead thread
+    try {
+      return nativeFiles.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted reading the release's native code");
+    }
+  }
+
+  private List<NativeFile> readNativeFiles() throws IOException {
+    List<NativeFile> found = new ArrayList<>();
+    for (ReleaseFile file : release.files()) {
+      if (!file.directory()) {
+        Optional<ElfFile> elf = readElf(file);
+        if (elf.isPresent()) {
+          Optional<String> known = knownDigests.of(file.source());
+          found.add(new NativeFile(file, elf.get(),
+              known.isPresent() ? known.get() : Sha256.of(file.source())));
+        }
+      }
+    }
+    return List.copyOf(found);
+  }
+
+  /** Where the SHA-256 of a file may be known without reading it. */
+  @FunctionalInterface
+  public interface KnownDigests {
+    /** The SHA-256 of {@code file}'s bytes, hex, if known; empty to have it hashed. */
+    Optional<String> of(Path file);
+  }
+
+  /** An ELF file of the release, parsed, with the SHA-256 of its bytes. */
+  private record NativeFile(ReleaseFile file, ElfFile elf, String sha256) {}
+
   private List<SbomComponent> releaseComponents() throws IOException {
     List<SbomComponent> components = new ArrayList<>();
     // lib/APP-VSN or erts-VSN -> the architecture of the native code it carries
     Map<String, String> nativeUnits = new TreeMap<>();
-    for (ReleaseFile file : release.files()) {
-      if (file.directory()) {
-        continue;
-      }
-      Optional<ElfFile> elf = readElf(file);
-      if (elf.isEmpty()) {
-        continue;
-      }
-      String unit = unitOf(file.path());
-      elf.get().ociArchitecture().ifPresent(arch -> nativeUnits.putIfAbsent(unit, arch));
-      components.add(elfComponent(file, elf.get()));
+    for (NativeFile found : nativeFiles()) {
+      String unit = unitOf(found.file().path());
+      found.elf().ociArchitecture().ifPresent(arch -> nativeUnits.putIfAbsent(unit, arch));
+      components.add(elfComponent(found));
     }
     String ertsPurl = Purl.otp("erts", release.ertsVersion(),
         Optional.ofNullable(nativeUnits.get("erts-" + release.ertsVersion())));
@@ -133,14 +198,15 @@ public final class ImageContents {
         properties);
   }
 
-  private SbomComponent elfComponent(ReleaseFile file, ElfFile elf) throws IOException {
-    String path = appRoot + "/" + file.path();
+  private SbomComponent elfComponent(NativeFile found) {
+    ElfFile elf = found.elf();
+    String path = appRoot + "/" + found.file().path();
     List<Property> properties = new ArrayList<>();
     elf.interpreter().ifPresent(i -> properties.add(new Property("relpack:elf:interpreter", i)));
     elf.needed().stream().distinct().sorted()
         .forEach(lib -> properties.add(new Property("relpack:elf:needed", lib)));
     return new SbomComponent("file:" + path, Kind.FILE, path, Optional.empty(), Optional.empty(),
-        List.of(), Optional.of(Sha256.of(file.source())), properties);
+        List.of(), Optional.of(found.sha256()), properties);
   }
 
   private static List<SbomComponent> baseComponents(SbomBase base) {

@@ -1,5 +1,6 @@
 package dev.relpack.release;
 
+import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -147,6 +148,43 @@ class ContentStoreTest {
 
     store.materialize(release);
     assertEquals(4, warnings.size(), "an intact unit is taken without a word: " + warnings);
+  }
+
+  @Test
+  void aStoredFileGivesItsDigestFromItsUnitsListWithoutBeingRead() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Path beam = source(stored, "lib/app-1.0/ebin/app.beam");
+    assertEquals(Optional.of(Sha256.of(beam)), store.fileDigest(beam));
+    assertEquals(Optional.of(Sha256.of(source(stored, "bin/app"))),
+        store.fileDigest(source(stored, "bin/app")));
+    // a fresh store reads the list, which names the file however it is now
+    Files.writeString(beam, "changed after it was checked");
+    assertEquals(Optional.of(Sha256.of("genuine code")),
+        new ContentStore(work.resolve("cache"), warnings::add).fileDigest(beam));
+    assertEquals(Optional.empty(), store.fileDigest(source(stored, "lib/app-1.0")),
+        "a directory has none");
+    assertEquals(Optional.empty(), store.fileDigest(work.resolve("release/bin/app")),
+        "nor a file outside the store");
+  }
+
+  @Test
+  void aChangedOrMissingListIsNotBelievedAndAVerifiedUnitKeepsItsListAgain() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Path beam = source(stored, "lib/app-1.0/ebin/app.beam");
+    String digest = stored.unitDigests().get("lib/app-1.0");
+    Path list = work.resolve("cache/unit-files").resolve(digest);
+    Files.writeString(list, Files.readString(list).replace(Sha256.of("genuine code"),
+        "0".repeat(64)));
+    assertEquals(Optional.empty(),
+        new ContentStore(work.resolve("cache"), warnings::add).fileDigest(beam));
+
+    Files.delete(list);
+    ContentStore fresh = new ContentStore(work.resolve("cache"), warnings::add);
+    assertEquals(Optional.empty(), fresh.fileDigest(beam));
+    assertTrue(fresh.load(stored.unitDigests()).isPresent()); // hashes the unit: keeps its list
+    assertEquals(Optional.of(Sha256.of("genuine code")),
+        new ContentStore(work.resolve("cache"), warnings::add).fileDigest(beam));
+    assertEquals(List.of(), warnings);
   }
 
   private static Path source(ContentStore.Materialized stored, String path) {

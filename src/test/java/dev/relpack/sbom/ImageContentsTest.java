@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.io.Sha256;
@@ -110,6 +111,43 @@ class ImageContentsTest {
     for (SbomFormat format : SbomFormat.values()) {
       assertArrayEquals(format.write(first), format.write(second), format.key());
     }
+  }
+
+  @Test
+  void nativeCodeReadAheadGivesTheSameDocumentAsReadingItThen() throws Exception {
+    Sbom then = image();
+    ImageContents ahead = SbomFixture.contents(Files.createDirectories(work.resolve("ahead")));
+    ahead.readAhead();
+    Sbom read = ahead.ofImage(SbomFixture.DIGEST, Optional.of(SbomFixture.debianBase()),
+        SbomFixture.noDates(), "0.1.0");
+    for (SbomFormat format : SbomFormat.values()) {
+      assertArrayEquals(format.write(then), format.write(read), format.key());
+    }
+  }
+
+  @Test
+  void aFileWhoseDigestIsKnownIsNotHashedAgain() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("known"));
+    String known = "0".repeat(64);
+    ImageContents knowing = SbomFixture.contents(dir,
+        file -> file.endsWith("lib/shop-1.0.0/priv/shop_nif.so") ? Optional.of(known)
+            : Optional.empty());
+    Map<String, SbomComponent> files = byName(knowing.ofImage(SbomFixture.DIGEST,
+        Optional.empty(), SbomFixture.noDates(), "0.1.0"), Kind.FILE);
+    assertEquals(Optional.of(known), files.get("/app/lib/shop-1.0.0/priv/shop_nif.so").sha256());
+    assertEquals(Optional.of(dev.relpack.io.Sha256.of(
+        dir.resolve("release/lib/crypto-5.1.2/priv/lib/crypto.so"))),
+        files.get("/app/lib/crypto-5.1.2/priv/lib/crypto.so").sha256());
+  }
+
+  @Test
+  void nativeCodeTheReadAheadCouldNotReadFailsTheDocumentAsReadingItThenWould() throws Exception {
+    Path dir = Files.createDirectories(work.resolve("gone"));
+    ImageContents contents = SbomFixture.contents(dir);
+    Files.delete(dir.resolve("release/lib/shop-1.0.0/priv/shop_nif.so"));
+    contents.readAhead();
+    assertThrows(java.nio.file.NoSuchFileException.class, () -> contents.ofImage(
+        SbomFixture.DIGEST, Optional.empty(), SbomFixture.noDates(), "0.1.0"));
   }
 
   @Test

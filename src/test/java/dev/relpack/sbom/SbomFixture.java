@@ -81,11 +81,16 @@ final class SbomFixture {
 
   /** The fixture's release and project in {@code work/release} and {@code work/project}. */
   static ImageContents contents(Path work) throws IOException {
+    return contents(work, file -> Optional.empty());
+  }
+
+  /** As {@link #contents(Path)}, with these digests known without reading the files. */
+  static ImageContents contents(Path work, ImageContents.KnownDigests known) throws IOException {
     Release release = release(Files.createDirectories(work.resolve("release")));
     Path project = project(Files.createDirectories(work.resolve("project")));
     return new ImageContents(release,
         LayerPlanner.plan(release, new AppRoles(Set.of("shop"), Set.of("jason", "sauce", "stale"))),
-        HexPackages.read(project), "/app");
+        HexPackages.read(project), "/app", known);
   }
 
   static SbomBase debianBase() {
