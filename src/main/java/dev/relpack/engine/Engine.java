@@ -169,7 +169,9 @@ public final class Engine {
 
   /**
    * Builds the planned image and writes it to the plan's target, then writes the digest and
-   * metadata files the request names. Does not check the base: call
+   * metadata files the request names. A build of the same inputs that pushed the image to that
+   * repository before ({@link KnownImages}) gives it the target's tags instead, when the registry
+   * still holds it. Does not check the base: call
    * {@link #check(BuildPlan, Reporter)} first, as {@link #run} does.
    *
    * @param plan a plan made with a target ({@link #plan})
@@ -243,21 +245,25 @@ public final class Engine {
   /**
    * Gives the target's tags to the image a build of the same inputs pushed before
    * ({@link KnownImages}), when the registry still holds it; empty, and the image is built, when
-   * it does not or will not take the tags.
+   * it does not or will not take the tags. A registry that does not answer within the timeout
+   * ends the build: building would only wait for it as long again.
    */
   private static Optional<ImageResult> tagKnown(BuildPlan plan, Target target, ImageResult known,
       Reporter reporter) {
     BuildPlan.Registries registries = plan.registries();
     TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
         registries.credentials(), registries.reader(), reporter);
+    RegistryDeadline tagging = RegistryDeadline.of(plan.request().timeout(),
+        registries(plan.target(), plan.baseSpec()), registries.trust());
     try {
-      RegistryDeadline.of(plan.request().timeout(), registries(plan.target(), plan.baseSpec()),
-          registries.trust()).run("tagging " + target.reference(known.digest()),
-          () -> {
-            target.tag(known.digest(), target.tags(), access);
-            return known;
-          });
+      tagging.run("tagging " + target.reference(known.digest()), () -> {
+        target.tag(known.digest(), target.tags(), access);
+        return known;
+      });
     } catch (RelpackException e) {
+      if (tagging.expired()) {
+        throw e;
+      }
       reporter.debug("a build of these inputs pushed " + known.digest() + " before, but it"
           + " could not be tagged (" + e.getMessage() + "); building it");
       return Optional.empty();

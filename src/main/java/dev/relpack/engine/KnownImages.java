@@ -17,7 +17,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +39,7 @@ import java.util.stream.Stream;
  */
 final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
-  private static final String KEY_FORMAT = "relpack known image 1";
+  private static final String KEY_FORMAT = "relpack known image 2";
   static final Duration UNUSED = Duration.ofDays(30);
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
@@ -74,44 +73,61 @@ final class KnownImages {
       return Optional.empty();
     }
     Path root = units.toAbsolutePath().normalize();
-    List<Object> layers = new ArrayList<>();
+    // Every value is written as its length, a colon and itself: no two inputs give one text.
+    Key text = new Key();
+    text.add(KEY_FORMAT).add(ToolVersion.full())
+        .add(target.registryImage().get().getRegistry() + "/"
+            + target.registryImage().get().getRepository())
+        .add(target.format().name())
+        .add(base.name()).add(base.digest().orElse(""))
+        .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
+        .add(spec.name()).add(spec.layers().size());
     for (ImageLayer layer : spec.layers()) {
-      List<Object> entries = new ArrayList<>();
+      text.add(layer.name()).add(layer.entries().size());
       for (LayerEntry entry : layer.entries()) {
         Path source = entry.source().toAbsolutePath().normalize();
         if (!source.startsWith(root) || source.equals(root)) {
           return Optional.empty();
         }
-        entries.add(List.of(root.relativize(source).toString(), entry.target(),
-            entry.directory(), entry.executable()));
+        text.add(root.relativize(source).toString()).add(entry.target())
+            .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
       }
-      layers.add(List.of(layer.name(), entries));
     }
-    Map<String, Object> key = new LinkedHashMap<>();
-    key.put("format", KEY_FORMAT);
-    key.put("relpack", ToolVersion.full());
-    key.put("repository", target.registryImage().get().getRegistry() + "/"
-        + target.registryImage().get().getRepository());
-    key.put("mediaTypes", target.format().name());
-    key.put("base", List.of(base.name(), base.digest().orElse(""),
-        base.source().getClass().getSimpleName(), base.architecture().orElse("")));
-    key.put("name", spec.name());
-    key.put("layers", layers);
-    key.put("entrypoint", spec.entrypoint());
-    key.put("cmd", spec.cmd());
-    key.put("environment", spec.environment());
-    key.put("ports", spec.ports());
-    key.put("user", spec.user());
-    key.put("workingDirectory", spec.workingDirectory());
-    key.put("labels", spec.labels());
-    key.put("annotations", spec.annotations());
-    key.put("created", spec.created().toString());
-    key.put("architecture", spec.architecture());
-    try {
-      return Optional.of(Sha256.of(new String(JSON.writeValueAsBytes(key),
-          java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (IOException e) {
-      return Optional.empty(); // no key: the image is built as if it were new
+    text.addAll(spec.entrypoint()).addAll(spec.cmd()).addAll(spec.environment())
+        .addAll(spec.ports()).add(spec.user()).add(spec.workingDirectory())
+        .addAll(spec.labels()).addAll(spec.annotations()).add(spec.created().toString())
+        .add(spec.architecture());
+    return Optional.of(Sha256.of(text.toString()));
+  }
+
+  /** The text a key is the SHA-256 of. */
+  private static final class Key {
+    private final StringBuilder text = new StringBuilder(4096);
+
+    Key add(String value) {
+      text.append(value.length()).append(':').append(value);
+      return this;
+    }
+
+    Key add(int count) {
+      return add(String.valueOf(count));
+    }
+
+    Key addAll(List<String> values) {
+      add(values.size());
+      values.forEach(this::add);
+      return this;
+    }
+
+    Key addAll(Map<String, String> values) {
+      add(values.size());
+      values.forEach((name, value) -> add(name).add(value));
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
     }
   }
 

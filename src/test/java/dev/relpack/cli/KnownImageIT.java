@@ -13,6 +13,7 @@ import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Skopeo;
 import dev.relpack.testsupport.TestBases;
+import dev.relpack.testsupport.ThrottlingProxy;
 import dev.relpack.testsupport.Testdata;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -164,6 +165,32 @@ class KnownImageIT {
     JsonNode again = JSON.readTree(metadata.toFile());
     assertEquals(built.path("digest"), again.path("digest"));
     assertEquals(referrer, again.path("sbomReferrer").asText());
+  }
+
+  @Test
+  @Order(7)
+  void aRegistryThatStallsOnTheTagEndsTheBuildAtItsTimeoutWithoutBuilding() throws Exception {
+    String address = registry.address();
+    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+      String through = proxy.address() + "/known/stalled-" + System.nanoTime();
+      List<String> args = List.of("build", "--release", Testdata.demoTarball().toString(),
+          "--from", from, "--to", through + ":1", "--no-sbom");
+      relpack.succeed(args.toArray(String[]::new));
+      int before = registry.requests().size();
+      proxy.stall("HEAD /v2/known/stalled-");
+
+      List<String> again = new ArrayList<>(args);
+      again.addAll(List.of("--timeout", "5", "-v"));
+      Command.Result result = relpack.run(again.toArray(String[]::new));
+      assertEquals(4, result.exitCode(), result.toString());
+      assertTrue(result.stderr().contains("did not answer within 5 s (tagging "),
+          result.stderr());
+      assertFalse(result.stderr().contains("building it"), result.stderr());
+      List<RegistryServer.Request> since = since(before);
+      assertTrue(since.stream().noneMatch(r -> r.path().contains("/known/stalled-")),
+          "nothing asked of the target after the stalled tag: " + since);
+    }
   }
 
   private static JsonNode build(String tag, String... extra) throws IOException {

@@ -27,6 +27,7 @@ public final class ThrottlingProxy implements AutoCloseable {
   private final AtomicLong uploaded = new AtomicLong();
   // when the link is free again, in System.nanoTime()
   private long nextFree = System.nanoTime();
+  private volatile String stalled;
 
   private ThrottlingProxy(ServerSocket listener, InetSocketAddress target, long bytesPerSecond) {
     this.listener = listener;
@@ -50,6 +51,15 @@ public final class ThrottlingProxy implements AutoCloseable {
   /** host:port to connect to instead of the server. */
   public String address() {
     return "127.0.0.1:" + listener.getLocalPort();
+  }
+
+  /**
+   * From now on, holds back every request whose first line starts with {@code prefix} (such as
+   * {@code "HEAD /v2/app/manifests/"}): the server never sees it and the client waits for an
+   * answer, as from a registry that stalls on it. Requests already passed are not affected.
+   */
+  public void stall(String prefix) {
+    stalled = prefix;
   }
 
   /** Bytes passed from clients to the server so far. */
@@ -78,6 +88,14 @@ public final class ThrottlingProxy implements AutoCloseable {
     try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
       int n;
       while ((n = in.read(buffer)) >= 0) {
+        String prefix = stalled;
+        if (throttled && prefix != null && new String(buffer, 0, n,
+            java.nio.charset.StandardCharsets.ISO_8859_1).startsWith(prefix)) {
+          while (in.read(buffer) >= 0) {
+            // held back: the request goes nowhere and the client waits until it gives up
+          }
+          return;
+        }
         if (throttled) {
           waitForLink(n);
           uploaded.addAndGet(n);
