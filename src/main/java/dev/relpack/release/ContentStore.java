@@ -51,6 +51,8 @@ public final class ContentStore {
   private final Path units;
   /** Each unit's list of files with their SHA-256 ({@link #fileDigest}), named by its digest. */
   private final Path lists;
+  /** The digest each shape of unit was last stored under ({@link #storedAlike}). */
+  private final Path shapes;
   private final Map<String, Optional<Map<String, String>>> listsRead = new ConcurrentHashMap<>();
   private final Path tmp;
   private final TreeSeals seals;
@@ -79,6 +81,7 @@ public final class ContentStore {
   ContentStore(Path root, TreeSeals seals, Consumer<String> warn) {
     this.units = unitsUnder(root);
     this.lists = root.resolve("unit-files");
+    this.shapes = root.resolve("unit-shapes");
     this.tmp = root.resolve("tmp");
     this.seals = seals;
     this.warn = warn;
@@ -260,7 +263,77 @@ public final class ContentStore {
    * sources in the store, plus the digest of each unit.
    */
   public Materialized materialize(List<ReleaseFile> files) {
-    return place(files, hashedOnEveryCore(files), this::storeCopy);
+    Map<String, String> alike = storedAlike(byUnit(files));
+    List<ReleaseFile> unknown = files.stream()
+        .filter(file -> !alike.containsKey(unitOf(file))).toList();
+    return place(files, hashedOnEveryCore(unknown), alike, this::storeCopy);
+  }
+
+  /**
+   * The units of {@code byUnit} that a stored unit holds exactly, byte for byte, by its digest.
+   * The candidate is the unit last stored with the same shape (paths, kinds and exec bits: a
+   * release directory that {@code mix release} wrote again looks so), and it counts only while
+   * its seal holds, so it is intact; its files are then compared with the release's instead of
+   * the release's being hashed, which is as strong (equal bytes, equal digest) and much cheaper
+   * in a JVM that hashes without the processor's SHA instructions. A unit that differs, or has
+   * no candidate, is hashed as before.
+   */
+  Map<String, String> storedAlike(Map<String, List<ReleaseFile>> byUnit) {
+    Map<String, String> alike = new HashMap<>();
+    for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
+      Optional<String> candidate = lastStored(shapeOf(unit.getKey(), unit.getValue()));
+      if (candidate.isEmpty()) {
+        continue;
+      }
+      Path dir = units.resolve(candidate.get());
+      try {
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+            && seals.holds(candidate.get(), dir, () -> false) // sealed intact, or not taken
+            && holdsExactly(unit.getKey(), dir, unit.getValue())) {
+          alike.put(unit.getKey(), candidate.get());
+        }
+      } catch (IOException | RuntimeException e) {
+        // hashed instead
+      }
+    }
+    return alike;
+  }
+
+  /** A unit's shape: its name, and each entry's path, kind and exec bit, in order; no content. */
+  private static String shapeOf(String unit, List<ReleaseFile> files) {
+    StringBuilder shape = new StringBuilder(unit).append('\n');
+    for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
+      shape.append(file.directory() ? "d " : file.executable() ? "x " : "f ")
+          .append(inUnit(unit, file.path())).append('\n');
+    }
+    return Sha256.of(shape.toString());
+  }
+
+  /** The digest a unit of this shape was last stored under, as the cache remembers it. */
+  private Optional<String> lastStored(String shape) {
+    try {
+      Path file = shapes.resolve(shape);
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != 64) {
+        return Optional.empty();
+      }
+      String digest = Files.readString(file, StandardCharsets.US_ASCII);
+      return digest.matches("[0-9a-f]{64}") ? Optional.of(digest) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Remembers the digest a unit of this shape was stored under; only ever a candidate. */
+  private void rememberShape(String shape, String digest) {
+    if (lastStored(shape).filter(digest::equals).isPresent()) {
+      return;
+    }
+    try {
+      Files.createDirectories(shapes);
+      AtomicFiles.write(shapes.resolve(shape), digest);
+    } catch (IOException | RuntimeException e) {
+      // the next build of this shape hashes it
+    }
   }
 
   /**
@@ -295,7 +368,7 @@ public final class ContentStore {
    * tarball without symlinks is once its skipped paths are deleted.
    */
   Materialized adopt(List<ReleaseFile> files, Map<Path, String> hashes) {
-    return place(files, hashes, this::storeByMoving);
+    return place(files, hashes, Map.of(), this::storeByMoving);
   }
 
   /** Puts a unit's content under the store's staging and returns where (see {@link #publish}). */
@@ -304,22 +377,37 @@ public final class ContentStore {
     Path stage(String unit, List<ReleaseFile> files) throws IOException;
   }
 
-  private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes, Stager stager) {
+  static Map<String, List<ReleaseFile>> byUnit(List<ReleaseFile> files) {
     Map<String, List<ReleaseFile>> byUnit = new LinkedHashMap<>();
     for (ReleaseFile file : files) {
       byUnit.computeIfAbsent(unitOf(file), k -> new ArrayList<>()).add(file);
     }
+    return byUnit;
+  }
+
+  /**
+   * @param alike units known to be stored already ({@link #storedAlike}), by digest: neither
+   *     hashed nor stored again
+   */
+  private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes,
+      Map<String, String> alike, Stager stager) {
+    Map<String, List<ReleaseFile>> byUnit = byUnit(files);
     List<ReleaseFile> stored = new ArrayList<>(files.size());
     Map<String, String> digests = new LinkedHashMap<>();
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
-        String list = listOf(unit.getKey(), unit.getValue(), hashes);
-        String digest = Sha256.of(list);
-        Path dir = matching(unit.getKey(), digest, unit.getValue()).orElse(null);
-        if (dir == null) {
-          dir = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
+        String digest = alike.get(unit.getKey());
+        Path dir = digest == null ? null : units.resolve(digest);
+        if (digest == null) {
+          String list = listOf(unit.getKey(), unit.getValue(), hashes);
+          digest = Sha256.of(list);
+          dir = matching(unit.getKey(), digest, unit.getValue()).orElse(null);
+          if (dir == null) {
+            dir = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
+          }
+          keepList(digest, list);
+          rememberShape(shapeOf(unit.getKey(), unit.getValue()), digest);
         }
-        keepList(digest, list);
         digests.put(unit.getKey(), digest);
         for (ReleaseFile file : unit.getValue()) {
           stored.add(new ReleaseFile(file.path(), dir.resolve(inUnit(unit.getKey(), file.path())),

@@ -187,6 +187,55 @@ class ContentStoreTest {
     assertEquals(List.of(), warnings);
   }
 
+  @Test
+  void aReleaseDirectoryWrittenAgainIsComparedWithItsSealedUnitsInsteadOfHashed()
+      throws Exception {
+    ContentStore sealing = new ContentStore(work.resolve("cache"), new TreeSeals(
+        Optional.of(work.resolve("state/unit-seals")),
+        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
+        warnings::add);
+    ContentStore.Materialized stored = sealing.materialize(release);
+    assertEquals(Map.of(), sealing.storedAlike(ContentStore.byUnit(release)),
+        "not sealed yet: hashed");
+    assertTrue(sealing.load(stored.unitDigests()).isPresent()); // hashed, found intact, sealed
+    // mix release writes every file again: the same bytes, new times
+    Files.writeString(work.resolve("release/lib/app-1.0/ebin/app.beam"), "genuine code");
+    Files.writeString(work.resolve("release/bin/app"), "#!/bin/sh\n");
+
+    Map<String, String> alike = sealing.storedAlike(ContentStore.byUnit(release));
+    assertEquals(stored.unitDigests(), alike, "every unit found by comparing, none hashed");
+    assertEquals(stored.unitDigests(), sealing.materialize(release).unitDigests());
+
+    // one module changed, its size the same: that unit alone is hashed, and stored anew
+    Files.writeString(work.resolve("release/lib/app-1.0/ebin/app.beam"), "changed code");
+    alike = sealing.storedAlike(ContentStore.byUnit(release));
+    assertFalse(alike.containsKey("lib/app-1.0"), alike.toString());
+    assertEquals(stored.unitDigests().get("bin"), alike.get("bin"));
+    ContentStore.Materialized changed = sealing.materialize(release);
+    assertEquals("changed code", Files.readString(source(changed, "lib/app-1.0/ebin/app.beam")));
+    assertFalse(stored.unitDigests().get("lib/app-1.0")
+        .equals(changed.unitDigests().get("lib/app-1.0")));
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void aShapePlantedToNameAnotherUnitIsNotTaken() throws Exception {
+    ContentStore sealing = new ContentStore(work.resolve("cache"), new TreeSeals(
+        Optional.of(work.resolve("state/unit-seals")),
+        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
+        warnings::add);
+    ContentStore.Materialized stored = sealing.materialize(release);
+    assertTrue(sealing.load(stored.unitDigests()).isPresent());
+    try (java.util.stream.Stream<Path> shapes = Files.list(work.resolve("cache/unit-shapes"))) {
+      for (Path shape : shapes.toList()) { // every shape names the bin unit, sealed and intact
+        Files.writeString(shape, stored.unitDigests().get("bin"));
+      }
+    }
+    Map<String, String> alike = sealing.storedAlike(ContentStore.byUnit(release));
+    assertEquals(Map.of("bin", stored.unitDigests().get("bin")), alike);
+    assertEquals(stored.unitDigests(), sealing.materialize(release).unitDigests());
+  }
+
   private static Path source(ContentStore.Materialized stored, String path) {
     return stored.files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow().source();
   }
