@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  */
 final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
-  private static final String KEY_FORMAT = "relpack known image 2";
+  private static final String KEY_FORMAT = "relpack known image 3";
   static final Duration UNUSED = Duration.ofDays(30);
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
@@ -74,11 +74,11 @@ final class KnownImages {
     }
     Path root = units.toAbsolutePath().normalize();
     // Every value is written as its length, a colon and itself: no two inputs give one text.
+    // A registry target's manifest format is relpack's choice, so its version covers it.
     Key text = new Key();
     text.add(KEY_FORMAT).add(ToolVersion.full())
         .add(target.registryImage().get().getRegistry() + "/"
             + target.registryImage().get().getRepository())
-        .add(target.format().name())
         .add(base.name()).add(base.digest().orElse(""))
         .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
         .add(spec.name()).add(spec.layers().size());
