@@ -111,28 +111,27 @@ public final class RegistryProbe {
    * no answer within {@link #PLAIN_HTTP_WAIT}, leaves it to the full probe.
    */
   private boolean answersPlainHttp(String registry) {
-    HttpURLConnection connection;
     try {
-      connection = (HttpURLConnection) URI.create("http://" + registry + "/v2/").toURL()
-          .openConnection();
+      int status = status("http", registry, false, timeout.compareTo(PLAIN_HTTP_WAIT) < 0
+          ? timeout : PLAIN_HTTP_WAIT);
+      return status == 200 || status == 401;
     } catch (IOException | IllegalArgumentException e) {
       return false;
-    }
-    int wait = (int) Math.min(timeout.toMillis(), PLAIN_HTTP_WAIT.toMillis());
-    connection.setConnectTimeout(wait);
-    connection.setReadTimeout(wait);
-    connection.setInstanceFollowRedirects(false);
-    try {
-      int status = connection.getResponseCode();
-      return status == 200 || status == 401;
-    } catch (IOException e) {
-      return false;
-    } finally {
-      connection.disconnect();
     }
   }
 
   private void get(String scheme, String registry, boolean unverified) throws IOException {
+    int status = status(scheme, registry, unverified, timeout);
+    // 200 (open) and 401 (auth needed) are what a registry answers; 404 means no /v2/ API.
+    if (status == 404) {
+      throw new RegistryException("registry " + registry + " has no /v2/ API (HTTP 404 at "
+          + scheme + "://" + registry + "/v2/); is this a container registry?", null);
+    }
+  }
+
+  /** The HTTP status {@code /v2/} answers over {@code scheme}, waiting at most {@code wait}. */
+  private int status(String scheme, String registry, boolean unverified, Duration wait)
+      throws IOException {
     HttpURLConnection connection =
         (HttpURLConnection) URI.create(scheme + "://" + registry + "/v2/").toURL().openConnection();
     if (connection instanceof HttpsURLConnection https) {
@@ -143,16 +142,11 @@ public final class RegistryProbe {
         https.setSSLSocketFactory(access.trust().socketFactory());
       }
     }
-    connection.setConnectTimeout((int) timeout.toMillis());
-    connection.setReadTimeout((int) timeout.toMillis());
+    connection.setConnectTimeout((int) wait.toMillis());
+    connection.setReadTimeout((int) wait.toMillis());
     connection.setInstanceFollowRedirects(false);
     try {
-      int status = connection.getResponseCode();
-      // 200 (open) and 401 (auth needed) are what a registry answers; 404 means no /v2/ API.
-      if (status == 404) {
-        throw new RegistryException("registry " + registry + " has no /v2/ API (HTTP 404 at "
-            + scheme + "://" + registry + "/v2/); is this a container registry?", null);
-      }
+      return connection.getResponseCode();
     } finally {
       connection.disconnect();
     }
