@@ -63,10 +63,8 @@ public final class TreeSeals {
    * @param digest the hex digest the tree is stored under (names its seal)
    */
   public boolean holds(String digest, Path tree, ContentCheck check) throws IOException {
-    Optional<Look> before = dir.isPresent() && HEX.matcher(digest).matches()
-        ? lookQuietly(tree) : Optional.empty();
-    if (before.isPresent()
-        && sealedFingerprint(digest).filter(before.get().fingerprint()::equals).isPresent()) {
+    Optional<Look> before = lookIfSealable(digest, tree);
+    if (before.isPresent() && isSealedAs(digest, before.get())) {
       return true;
     }
     Instant checking = clock.instant();
@@ -78,6 +76,23 @@ public final class TreeSeals {
       seal(digest, before.get());
     }
     return true;
+  }
+
+  /**
+   * Whether {@code tree} looks exactly as it did when it was sealed intact under {@code digest}:
+   * its entries' attributes are read, none of its content. False when it has no seal, or looks
+   * otherwise.
+   */
+  public boolean isSealed(String digest, Path tree) {
+    return lookIfSealable(digest, tree).filter(look -> isSealedAs(digest, look)).isPresent();
+  }
+
+  private Optional<Look> lookIfSealable(String digest, Path tree) {
+    return dir.isPresent() && HEX.matcher(digest).matches() ? lookQuietly(tree) : Optional.empty();
+  }
+
+  private boolean isSealedAs(String digest, Look look) {
+    return sealedFingerprint(digest).filter(look.fingerprint()::equals).isPresent();
   }
 
   /** The fingerprint sealed under {@code digest}, if this user alone could have written it. */

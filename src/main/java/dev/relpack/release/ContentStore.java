@@ -48,6 +48,8 @@ import java.util.stream.Stream;
  */
 public final class ContentStore {
   private static final long MAX_LIST_BYTES = 64L << 20;
+  /** The characters of a file's line that are not its path or newline ({@link #fileLine}). */
+  private static final int FILE_LINE_MARKS = "f ".length() + " x ".length() + 64;
   private final Path units;
   /** Each unit's list of files with their SHA-256 ({@link #fileDigest}), named by its digest. */
   private final Path lists;
@@ -152,9 +154,9 @@ public final class ContentStore {
       }
       Map<String, String> files = new HashMap<>();
       for (String line : list.split("\n")) {
-        // "f PATH x|- SHA256": the path may hold blanks, the mark and the hash cannot
-        if (line.startsWith("f ") && line.length() > 2 + 3 + 64) {
-          files.put(line.substring(2, line.length() - 64 - 3), line.substring(line.length() - 64));
+        if (line.startsWith("f ") && line.length() > FILE_LINE_MARKS) {
+          int hash = line.length() - 64; // the hash ends the line, its mark " x " or " - " before
+          files.put(line.substring("f ".length(), hash - " x ".length()), line.substring(hash));
         }
       }
       return Optional.of(Map.copyOf(files));
@@ -288,7 +290,7 @@ public final class ContentStore {
       Path dir = units.resolve(candidate.get());
       try {
         if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-            && seals.holds(candidate.get(), dir, () -> false) // sealed intact, or not taken
+            && seals.isSealed(candidate.get(), dir)
             && holdsExactly(unit.getKey(), dir, unit.getValue())) {
           alike.put(unit.getKey(), candidate.get());
         }
@@ -480,13 +482,26 @@ public final class ContentStore {
     for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
       String rel = inUnit(unit, file.path());
       if (file.directory()) {
-        manifest.append("d ").append(rel).append('\n');
+        manifest.append(directoryLine(rel));
       } else {
-        manifest.append("f ").append(rel).append(file.executable() ? " x " : " - ")
-            .append(hashOf(file.source(), hashes)).append('\n');
+        manifest.append(fileLine(rel, file.executable(), hashOf(file.source(), hashes)));
       }
     }
     return manifest.toString();
+  }
+
+  /** A directory's line in a unit's list: {@code d PATH}. */
+  private static String directoryLine(String rel) {
+    return "d " + rel + "\n";
+  }
+
+  /**
+   * A regular file's line in a unit's list: {@code f PATH x|- SHA256}. The path may hold
+   * blanks; the mark and the hash, {@link #FILE_LINE_MARKS} characters with the leading
+   * {@code f }, cannot, which is how {@link #readList} finds the path.
+   */
+  private static String fileLine(String rel, boolean executable, String sha256) {
+    return "f " + rel + (executable ? " x " : " - ") + sha256 + "\n";
   }
 
   private static String hashOf(Path source, Map<Path, String> hashes) throws IOException {
@@ -529,11 +544,10 @@ public final class ContentStore {
       PosixFileAttributes attrs =
           Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (attrs.isDirectory()) {
-        return rel.isEmpty() && unit.isEmpty() ? null : new String[] {rel, "d " + rel + "\n"};
+        return rel.isEmpty() && unit.isEmpty() ? null : new String[] {rel, directoryLine(rel)};
       }
       if (attrs.isRegularFile()) {
-        return new String[] {rel, "f " + rel + (PosixModes.isExecutable(attrs) ? " x " : " - ")
-            + Sha256.of(path) + "\n"};
+        return new String[] {rel, fileLine(rel, PosixModes.isExecutable(attrs), Sha256.of(path))};
       }
       return new String[] {rel, null};
     } catch (IOException e) {

@@ -60,6 +60,17 @@ class TreeSealsTest {
   }
 
   @Test
+  void isSealedSaysWhetherTheTreeLooksAsSealedWithoutCheckingIt() throws Exception {
+    assertTrue(seals.isSealed(DIGEST, tree));
+    assertFalse(seals.isSealed("b".repeat(64), tree), "a seal is for its own digest only");
+    assertFalse(new TreeSeals(Optional.empty(), minuteAhead()).isSealed(DIGEST, tree),
+        "no seals kept, none believed");
+    Files.writeString(tree.resolve("ebin/extra.beam"), "planted");
+    assertFalse(seals.isSealed(DIGEST, tree));
+    assertEquals(1, checks, "never checked");
+  }
+
+  @Test
   void changedBytesOfTheSameSizeWithTheModificationTimeSetBackAreCheckedAndRefused()
       throws Exception {
     Path beam = tree.resolve("ebin/app.beam");
