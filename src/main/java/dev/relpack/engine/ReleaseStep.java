@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -159,15 +161,35 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
         .redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().putAll(env);
+    // A build stopped by Ctrl-C or SIGTERM stops the tool and what it started (the BEAM, ports).
+    // The hook is in place before the tool starts: a stop that came between the two would leave
+    // the tool running. Whichever of the hook and this thread sees the other's mark stops it.
+    AtomicReference<Process> started = new AtomicReference<>();
+    AtomicBoolean stopping = new AtomicBoolean();
+    Thread stopper = new Thread(() -> {
+      stopping.set(true);
+      Optional.ofNullable(started.get()).ifPresent(ReleaseStep::stop);
+    });
+    try {
+      Runtime.getRuntime().addShutdownHook(stopper);
+    } catch (IllegalStateException e) {
+      throw new InternalException("stopped before " + tool + " ran", e);
+    }
     Process process;
     try {
       process = builder.start();
     } catch (IOException e) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopper);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs and finds nothing started
+      }
       throw new BadInputException("cannot run " + tool + " in " + dir + ": " + e.getMessage());
     }
-    // a build stopped by Ctrl-C or SIGTERM stops the tool and what it started (the BEAM, ports)
-    Thread stopper = new Thread(() -> stop(process));
-    Runtime.getRuntime().addShutdownHook(stopper);
+    started.set(process);
+    if (stopping.get()) {
+      stop(process);
+    }
     Deque<String> last = new ArrayDeque<>();
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
