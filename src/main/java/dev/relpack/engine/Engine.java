@@ -185,17 +185,20 @@ public final class Engine {
     BaseImage base = plan.base();
     reporter.step("Building " + target.display() + " on " + base.name()
         + base.digest().map(d -> "@" + d).orElse(""));
-    KnownImages known = new KnownImages(StateDirectory.of(plan.request().environment(),
-        plan.request().home()).resolve("images"));
+    Path state = StateDirectory.of(plan.request().environment(), plan.request().home());
+    KnownImages known = new KnownImages(state.resolve("images"));
+    KnownImages shapes = new KnownImages(state.resolve("image-shapes"));
     Optional<String> key = KnownImages.key(plan.spec(), target,
         ContentStore.unitsUnder(plan.cacheRoot()));
     Optional<ImageResult> tagged = key.flatMap(k -> known.find(k, target.tags()))
         .flatMap(image -> tagKnown(plan, target, image, reporter));
-    ImageResult image = tagged.orElseGet(() -> {
-      ImageResult built = build(plan, target, reporter);
-      key.ifPresent(k -> known.remember(k, built));
-      return built;
-    });
+    Optional<String> shape = KnownImages.shapeKey(plan.spec(), target);
+    ImageResult image = tagged.orElseGet(() -> build(plan, target,
+        shape.flatMap(s -> shapes.find(s, target.tags())), reporter));
+    if (tagged.isEmpty()) {
+      key.ifPresent(k -> known.remember(k, image));
+      shape.ifPresent(s -> shapes.remember(s, image));
+    }
     Optional<byte[]> sbom = Optional.empty();
     RelpackException sbomFailure = null;
     try {
@@ -226,18 +229,28 @@ public final class Engine {
     return report;
   }
 
-  /** Builds the image with jib, taking unchanged layers from an earlier image where it can. */
-  private static ImageResult build(BuildPlan plan, Target target, Reporter reporter) {
+  /**
+   * Builds the image, taking unchanged layers from an earlier image where it can: by writing
+   * again {@code previous}, an image of the same shape this user's builds pushed there, with this
+   * build's layers ({@link ImageRevision}), else with jib.
+   */
+  private static ImageResult build(BuildPlan plan, Target target,
+      Optional<ImageResult> previous, Reporter reporter) {
+    LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
+    return previous.flatMap(p -> revise(plan, target, p, reused.layers(), reporter))
+        .orElseGet(() -> buildWithJib(plan, target, reused, reporter));
+  }
+
+  private static ImageResult buildWithJib(BuildPlan plan, Target target,
+      LayerReuse.Outcome reused, Reporter reporter) {
     BuildPlan.Registries registries = plan.registries();
     RegistryDeadline building = RegistryDeadline.of(plan.request().timeout(),
         registries(plan.target(), plan.baseSpec()), registries.trust());
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
-        Duration.ofSeconds(1), building, new TreeSeals(Optional.of(StateDirectory.of(
-            plan.request().environment(), plan.request().home()).resolve("layer-seals")))),
+        Duration.ofSeconds(1), building, layerSeals(plan)),
         reporter);
-    LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     return building.run("building " + target.display(),
         () -> builder.build(plan.spec(), target, reused.layers()));
   }
@@ -271,6 +284,43 @@ public final class Engine {
     reporter.debug("a build of these inputs pushed " + known.digest() + " before, and the"
         + " registry holds it: tagged it, nothing built");
     return Optional.of(known);
+  }
+
+  /**
+   * Writes the image from one a build of the same shape pushed before ({@link ImageRevision}),
+   * when the registry still holds it; empty, and the image is built with jib, when it cannot.
+   * A registry that does not answer within the timeout ends the build, as for {@link #tagKnown}.
+   */
+  private static Optional<ImageResult> revise(BuildPlan plan, Target target,
+      ImageResult previous, Map<String, String> reused, Reporter reporter) {
+    BuildPlan.Registries registries = plan.registries();
+    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
+        registries.credentials(), registries.reader(), reporter);
+    RegistryDeadline writing = RegistryDeadline.of(plan.request().timeout(),
+        registries(plan.target(), plan.baseSpec()), registries.trust());
+    Optional<ImageResult> written;
+    try {
+      written = new ImageRevision(plan, target, layerSeals(plan), reporter)
+          .write(previous, reused, writing, access);
+    } catch (RelpackException e) {
+      if (writing.expired()) {
+        throw e;
+      }
+      reporter.debug("a build of this shape pushed " + previous.digest() + " before, but it"
+          + " could not be written again with this build's layers (" + e.getMessage()
+          + "); building it");
+      return Optional.empty();
+    }
+    written.ifPresent(image -> reporter.debug("a build of this shape pushed " + previous.digest()
+        + " before: wrote it again with this build's layers as " + image.digest()
+        + ", without jib"));
+    return written;
+  }
+
+  /** How jib's cache entries found intact looked then, in this user's private state. */
+  private static TreeSeals layerSeals(BuildPlan plan) {
+    return new TreeSeals(Optional.of(StateDirectory.of(plan.request().environment(),
+        plan.request().home()).resolve("layer-seals")));
   }
 
   private static byte[] sbomDocument(BuildPlan plan, SbomPlan sbom, String digest) {

@@ -36,10 +36,14 @@ import java.util.stream.Stream;
  * another job would have the build tag an image it did not build. Only registry targets on a
  * registry or scratch base get a key: a host or archive base's files are not named by their
  * content. An entry unused for {@link #UNUSED} is dropped.
+ *
+ * <p>The same store, in a directory of its own, keeps images under their {@link #shapeKey}: what
+ * {@link ImageRevision} writes a changed release's image from.
  */
 final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
   private static final String KEY_FORMAT = "relpack known image 3";
+  private static final String SHAPE_FORMAT = "relpack image shape 1";
   static final Duration UNUSED = Duration.ofDays(30);
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
@@ -66,23 +70,42 @@ final class KnownImages {
    * @param units the content store's units ({@code ContentStore.unitsUnder})
    */
   static Optional<String> key(ImageSpec spec, Target target, Path units) {
+    return key(spec, target, Optional.of(units));
+  }
+
+  /**
+   * The key of every image {@code spec} could make in {@code target} with other files in its
+   * layers: the same as {@link #key} but for the layers' files, of which only whether a layer
+   * has any counts (jib leaves out a layer without). An image kept under it is one relpack can
+   * write again with its own layers in place of that image's ({@code ConfigReplacer#revise}).
+   */
+  static Optional<String> shapeKey(ImageSpec spec, Target target) {
+    return key(spec, target, Optional.empty());
+  }
+
+  /** {@link #key} with {@code units}, {@link #shapeKey} without. */
+  private static Optional<String> key(ImageSpec spec, Target target, Optional<Path> units) {
     BaseImage base = spec.base();
     boolean pinned = base.source() instanceof BaseImage.ScratchSource
         || (base.source() instanceof BaseImage.RegistrySource && base.digest().isPresent());
     if (target.registryImage().isEmpty() || !pinned || !base.files().isEmpty()) {
       return Optional.empty();
     }
-    Path root = units.toAbsolutePath().normalize();
     // Every value is written as its length, a colon and itself: no two inputs give one text.
     // A registry target's manifest format is relpack's choice, so its version covers it.
     Key text = new Key();
-    text.add(KEY_FORMAT).add(ToolVersion.full())
+    text.add(units.isPresent() ? KEY_FORMAT : SHAPE_FORMAT).add(ToolVersion.full())
         .add(target.registryImage().get().getRegistry() + "/"
             + target.registryImage().get().getRepository())
         .add(base.name()).add(base.digest().orElse(""))
         .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
         .add(spec.name()).add(spec.layers().size());
     for (ImageLayer layer : spec.layers()) {
+      if (units.isEmpty()) {
+        text.add(layer.name()).add(layer.entries().isEmpty() ? "empty" : "files");
+        continue;
+      }
+      Path root = units.get().toAbsolutePath().normalize();
       text.add(layer.name()).add(layer.entries().size());
       for (LayerEntry entry : layer.entries()) {
         Path source = entry.source().toAbsolutePath().normalize();

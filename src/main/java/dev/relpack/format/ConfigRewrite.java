@@ -129,6 +129,126 @@ public final class ConfigRewrite {
   }
 
   /**
+   * The config with the last {@code top.size()} entries of {@code rootfs.diff_ids} replaced by
+   * {@code top}, in order; nothing else changes.
+   *
+   * @param config an image config, as jib wrote it
+   * @param top the uncompressed digests of the image's top layers, bottom first
+   * @throws IOException when {@code config} has fewer diff IDs, or writes them with escapes
+   */
+  public static byte[] topDiffIds(byte[] config, List<String> top) throws IOException {
+    List<Long> offsets = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    try (JsonParser parser = JSON.createParser(config)) {
+      requireObject(parser, "config");
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        boolean rootfs = parser.currentName().equals("rootfs");
+        if (parser.nextToken() != JsonToken.START_OBJECT || !rootfs) {
+          parser.skipChildren();
+          continue;
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          boolean diffIds = parser.currentName().equals("diff_ids");
+          if (parser.nextToken() != JsonToken.START_ARRAY || !diffIds) {
+            parser.skipChildren();
+            continue;
+          }
+          for (JsonToken value; (value = parser.nextToken()) != JsonToken.END_ARRAY; ) {
+            offsets.add(value == JsonToken.VALUE_STRING
+                ? parser.currentTokenLocation().getByteOffset() : -1L);
+            values.add(value == JsonToken.VALUE_STRING ? parser.getText() : null);
+            parser.skipChildren();
+          }
+        }
+      }
+    }
+    if (offsets.size() < top.size()) {
+      throw new IOException("the config lists " + offsets.size() + " diff IDs, fewer than the "
+          + top.size() + " layers to replace");
+    }
+    List<Splice> splices = new ArrayList<>();
+    int first = offsets.size() - top.size();
+    for (int i = 0; i < top.size(); i++) {
+      splices.add(spliceString(config, offsets.get(first + i), values.get(first + i),
+          top.get(i), "config's diff IDs"));
+    }
+    return apply(config, splices);
+  }
+
+  /** A layer descriptor's digest and size. */
+  public record Layer(String digest, long size) {}
+
+  /**
+   * The manifest with the digests and sizes of its last {@code top.size()} layer descriptors
+   * replaced by {@code top}, in order; their media types and every other byte stay.
+   *
+   * @param manifest an image manifest (OCI or Docker v2.2)
+   * @param top the image's top layers, bottom first
+   * @throws IOException when {@code manifest} has fewer layers, or layers without a digest and a
+   *     size, or writes them with escapes
+   */
+  public static byte[] topLayers(byte[] manifest, List<Layer> top) throws IOException {
+    List<long[]> found = new ArrayList<>(); // per layer: digest offset, size offset
+    List<String[]> text = new ArrayList<>(); // per layer: digest, size as written
+    try (JsonParser parser = JSON.createParser(manifest)) {
+      requireObject(parser, "manifest");
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        boolean layers = parser.currentName().equals("layers");
+        if (parser.nextToken() != JsonToken.START_ARRAY || !layers) {
+          parser.skipChildren();
+          continue;
+        }
+        while (parser.nextToken() == JsonToken.START_OBJECT) {
+          long[] offsets = {-1, -1};
+          String[] values = new String[2];
+          while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            int which = name.equals("digest") && value == JsonToken.VALUE_STRING ? 0
+                : name.equals("size") && value == JsonToken.VALUE_NUMBER_INT ? 1 : -1;
+            if (which >= 0) {
+              offsets[which] = parser.currentTokenLocation().getByteOffset();
+              values[which] = parser.getText();
+            }
+            parser.skipChildren();
+          }
+          found.add(offsets);
+          text.add(values);
+        }
+      }
+    }
+    if (found.size() < top.size()) {
+      throw new IOException("the manifest has " + found.size() + " layers, fewer than the "
+          + top.size() + " to replace");
+    }
+    List<Splice> splices = new ArrayList<>();
+    int first = found.size() - top.size();
+    for (int i = 0; i < top.size(); i++) {
+      long[] offsets = found.get(first + i);
+      String[] values = text.get(first + i);
+      splices.add(spliceString(manifest, offsets[0], values[0], top.get(i).digest(),
+          "manifest's layers"));
+      byte[] size = values[1] == null ? null : values[1].getBytes(StandardCharsets.US_ASCII);
+      if (size == null || !regionEquals(manifest, offsets[1], size)) {
+        throw new IOException("the manifest's layers are written without sizes, or with escapes");
+      }
+      splices.add(new Splice(offsets[1], size.length,
+          Long.toString(top.get(i).size()).getBytes(StandardCharsets.US_ASCII)));
+    }
+    return apply(manifest, splices);
+  }
+
+  /** Replaces the string {@code old} found at {@code offset} by {@code replacement}. */
+  private static Splice spliceString(byte[] bytes, long offset, String old, String replacement,
+      String where) throws IOException {
+    byte[] quotedOld = old == null ? null : quoted(old);
+    if (quotedOld == null || !regionEquals(bytes, offset, quotedOld)) {
+      throw new IOException("the " + where + " are not plain strings");
+    }
+    return new Splice(offset, quotedOld.length, quoted(replacement));
+  }
+
+  /**
    * The manifest with {@code annotations} added as its top-level {@code annotations} object (keys
    * sorted), written just before its closing brace; every other byte stays. A manifest that has
    * annotations already (jib writes none) keeps them and gets none of these: relpack does not

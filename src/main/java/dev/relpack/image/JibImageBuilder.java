@@ -281,7 +281,12 @@ public final class JibImageBuilder {
   }
 
   private Path baseCache() {
-    return settings.cacheRoot().resolve("jib/base");
+    return baseCache(settings.cacheRoot());
+  }
+
+  /** jib's cache of base layers, in the build's cache directory. */
+  static Path baseCache(Path cacheRoot) {
+    return cacheRoot.resolve("jib/base");
   }
 
   private static boolean evictIfCorrupt(LayerCache cache, String digest) {

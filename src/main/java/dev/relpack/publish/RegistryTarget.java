@@ -12,6 +12,7 @@ import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.ReferrerAttacher;
 import dev.relpack.registry.RegistryReader;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A registry repository; {@code image} carries the primary tag. Pushed with OCI manifests. */
@@ -86,6 +87,18 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
 
   private static List<TargetSession.Blob> blobs(List<RegistryReader.Descriptor> layers) {
     return layers.stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList();
+  }
+
+  /** Reads {@code previous} back and writes it again with {@code top} on its base. */
+  @Override
+  public Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
+      List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
+      TargetAccess access) {
+    ConfigReplacer replacer = access.registry().configReplacer();
+    ConfigReplacer.Pushed pushed = replacer.read(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        previous);
+    return Optional.of(replacer.revise(pushed, baseLayers, top, added, annotations, tags));
   }
 
   /** Tags the manifest or index {@code digest} of this repository through the registry API. */

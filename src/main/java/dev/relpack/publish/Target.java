@@ -7,11 +7,13 @@ import com.google.cloud.tools.jib.api.buildplan.ImageFormat;
 import dev.relpack.format.ocilayout.LayoutReference;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.WritableDirectory;
+import dev.relpack.registry.ConfigReplacer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -49,6 +51,21 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
 
   /** Writes (or pushes) the image jib builds; whole or not at all. */
   TargetSession.Written write(JibContainerBuilder jib, TargetSession session) throws Exception;
+
+  /**
+   * Writes, without jib, the image {@code previous} (which this target holds, and which relpack
+   * built from the same base and config with layers of the same names) with {@code top} as its
+   * top layers, under this target's tags ({@link ConfigReplacer#revise}). Only a registry can;
+   * the others answer empty, and the image is built.
+   *
+   * @param baseLayers how many layers of {@code previous} are its base's
+   * @param added how many layers relpack put on the base, as {@link TargetSession#addedLayers}
+   */
+  default Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
+      List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
+      TargetAccess access) {
+    return Optional.empty();
+  }
 
   /**
    * Gives an image or index this target already holds ({@code digest}) each of {@code tags}, so

@@ -8,10 +8,13 @@ import dev.relpack.error.RegistryException;
 import dev.relpack.format.ConfigRewrite;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
@@ -159,6 +162,88 @@ public final class ConfigReplacer {
           + pushed.digest + " of " + name + " or its config in a form relpack cannot change: "
           + e.getMessage(), e);
     }
+    return write(pushed, changed, newManifest, tags, pushed.layers);
+  }
+
+  /** A layer put on top of an image by {@link #revise}: its blob, and how it is described. */
+  public record TopLayer(String digest, long size, String diffId, Path blob) {}
+
+  /**
+   * The image {@link #revise} wrote.
+   *
+   * @param uploaded the digests of the top layers' blobs it uploaded (the registry lacked them)
+   * @param uploadedBytes the bytes of every blob it uploaded, the config's too
+   * @param uploadedBlobs how many blobs it uploaded, the config too
+   */
+  public record Revised(Image image, Set<String> uploaded, long uploadedBytes,
+      int uploadedBlobs) {
+    public Revised {
+      uploaded = Set.copyOf(uploaded);
+    }
+  }
+
+  /**
+   * Writes the image {@code pushed} would be with {@code top} on its {@code baseLayers} base
+   * layers, in order, in place of its own top layers: their
+   * digests and sizes in the manifest and their diff IDs in the config replace those of its last
+   * {@code top.size()} layers, and nothing else changes but what {@link #replace} changes
+   * (relpack named as the author of the last {@code added} history entries, the annotations).
+   * That is byte for byte the image jib builds from the same base, config and layers: what
+   * jib writes depends on the layers only through those values. Uploads the blobs the registry
+   * lacks, the config, and the manifest by digest and under each of {@code tags}.
+   *
+   * @throws RegistryException when the manifest or config has fewer layers or is written in a
+   *     form relpack cannot change, or the registry refuses an upload or a tag
+   */
+  public Revised revise(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
+      Map<String, String> annotations, List<String> tags) {
+    if (pushed.layers.size() != baseLayers + top.size()) {
+      throw new RegistryException("the manifest " + pushed.digest + " of " + pushed.name
+          + " has " + pushed.layers.size() + " layers, not the " + baseLayers + " of its base and"
+          + " the " + top.size() + " to put on them", null);
+    }
+    byte[] config;
+    byte[] manifest;
+    try {
+      config = ConfigRewrite.authors(ConfigRewrite.topDiffIds(pushed.config,
+          top.stream().map(TopLayer::diffId).toList()), added);
+      manifest = ConfigRewrite.annotate(ConfigRewrite.configDescriptor(
+          ConfigRewrite.topLayers(pushed.manifest, top.stream()
+              .map(layer -> new ConfigRewrite.Layer(layer.digest(), layer.size())).toList()),
+          "sha256:" + Sha256.of(config), config.length), annotations);
+    } catch (IOException e) {
+      throw new RegistryException("registry " + pushed.http.registry() + " served the manifest "
+          + pushed.digest + " of " + pushed.name + " or its config in a form relpack cannot"
+          + " change: " + e.getMessage(), e);
+    }
+    Set<String> uploaded = new LinkedHashSet<>();
+    long bytes = 0;
+    for (TopLayer layer : top) {
+      if (pushed.http.uploadBlob(layer.blob(), layer.digest(),
+          "the layer " + layer.digest() + " to " + pushed.name)) {
+        uploaded.add(layer.digest());
+        bytes += layer.size();
+      }
+    }
+    List<RegistryReader.Descriptor> layers = new ArrayList<>(
+        pushed.layers.subList(0, pushed.layers.size() - top.size()));
+    for (int i = 0; i < top.size(); i++) {
+      RegistryReader.Descriptor old = pushed.layers.get(pushed.layers.size() - top.size() + i);
+      layers.add(new RegistryReader.Descriptor(top.get(i).digest(), top.get(i).size(),
+          old.mediaType()));
+    }
+    String configDigest = "sha256:" + Sha256.of(config);
+    boolean configSent = pushed.http.uploadBlob(config, configDigest,
+        "the config " + configDigest + " to " + pushed.name);
+    return new Revised(write(pushed, config, manifest, tags, layers), uploaded,
+        bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
+  }
+
+  /** Uploads the config, then PUTs the manifest by digest and under each tag. */
+  private Image write(Pushed pushed, byte[] changed, byte[] newManifest, List<String> tags,
+      List<RegistryReader.Descriptor> layers) {
+    RegistryHttp http = pushed.http;
+    String name = pushed.name;
     String newConfig = "sha256:" + Sha256.of(changed);
     http.uploadBlob(changed, newConfig, "the config " + newConfig + " to " + name);
     String newDigest = "sha256:" + Sha256.of(newManifest);
@@ -176,7 +261,7 @@ public final class ConfigReplacer {
       }
       moved.add(tag);
     }
-    return new Image(newDigest, newConfig, pushed.layers);
+    return new Image(newDigest, newConfig, layers);
   }
 
   private static byte[] verified(RegistryHttp http, RegistryHttp.Response response,

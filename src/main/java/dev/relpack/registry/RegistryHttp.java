@@ -14,6 +14,8 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -73,9 +75,48 @@ final class RegistryHttp {
       String subject) {}
 
   /** What is sent: GET with what is accepted, or PUT with a body of a type. */
-  private record Request(String method, String accept, String contentType, byte[] body) {
+  private record Request(String method, String accept, String contentType, Body body) {
     static Request get(String accept) {
       return new Request("GET", accept, null, null);
+    }
+  }
+
+  /**
+   * A request body, which may be sent twice (again after a 401): bytes, or a file streamed from
+   * disk so that no layer is held in memory.
+   */
+  private interface Body {
+    long length() throws IOException;
+
+    void writeTo(OutputStream out) throws IOException;
+
+    static Body of(byte[] bytes) {
+      byte[] copy = bytes.clone();
+      return new Body() {
+        @Override
+        public long length() {
+          return copy.length;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+          out.write(copy);
+        }
+      };
+    }
+
+    static Body of(Path file) {
+      return new Body() {
+        @Override
+        public long length() throws IOException {
+          return Files.size(file);
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+          Files.copy(file, out);
+        }
+      };
     }
   }
 
@@ -118,7 +159,7 @@ final class RegistryHttp {
    * @return the status and the digest the registry says it stored
    */
   Response put(String path, String contentType, byte[] body, String what) {
-    return exchange(path, new Request("PUT", "*/*", contentType, body.clone()), what,
+    return exchange(path, new Request("PUT", "*/*", contentType, Body.of(body)), what,
         (in, declaredLength, deadline) -> new byte[0]);
   }
 
@@ -130,7 +171,7 @@ final class RegistryHttp {
    */
   Response post(String path, String what) {
     return exchange(base().resolve(path), new Request("POST", "*/*",
-        "application/octet-stream", new byte[0]), what, (in, declaredLength, deadline) -> new byte[0]);
+        "application/octet-stream", Body.of(new byte[0])), what, (in, declaredLength, deadline) -> new byte[0]);
   }
 
   /**
@@ -140,6 +181,10 @@ final class RegistryHttp {
    * to it alone.
    */
   Response putAt(String location, String contentType, byte[] body, String what) {
+    return putAt(location, contentType, Body.of(body), what);
+  }
+
+  private Response putAt(String location, String contentType, Body body, String what) {
     URI uri;
     try {
       // the scheme rules of a redirect: no plain HTTP from a TLS registry unless it may use it
@@ -148,7 +193,7 @@ final class RegistryHttp {
       throw new RegistryException("registry " + registry + " gave an upload location that is no"
           + " URL: " + Printable.of(location), e);
     }
-    return exchange(uri, new Request("PUT", "*/*", contentType, body.clone()), what,
+    return exchange(uri, new Request("PUT", "*/*", contentType, body), what,
         (in, declaredLength, deadline) -> new byte[0]);
   }
 
@@ -190,10 +235,25 @@ final class RegistryHttp {
    * whole blob to where the registry said; nothing when the registry has it already.
    *
    * @param what the blob, for messages ("the config sha256:... to reg/x")
+   * @return whether it was sent: false when the registry had it already
    */
-  void uploadBlob(byte[] blob, String digest, String what) {
+  boolean uploadBlob(byte[] blob, String digest, String what) {
+    return uploadBlob(Body.of(blob), digest, what);
+  }
+
+  /**
+   * Uploads the blob in {@code file} as {@link #uploadBlob(byte[], String, String)} does, read
+   * from disk as it is sent.
+   *
+   * @return whether it was sent: false when the registry had it already
+   */
+  boolean uploadBlob(Path file, String digest, String what) {
+    return uploadBlob(Body.of(file), digest, what);
+  }
+
+  private boolean uploadBlob(Body blob, String digest, String what) {
     if (head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
-      return;
+      return false;
     }
     Response started = post("blobs/uploads/", "starting to upload " + what);
     requireSuccess(started, "starting to upload " + what);
@@ -205,6 +265,7 @@ final class RegistryHttp {
     String target = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
     requireSuccess(putAt(target, "application/octet-stream", blob, "uploading " + what),
         "uploading " + what);
+    return true;
   }
 
   /** Throws unless {@code response} is 2xx. */
@@ -324,9 +385,9 @@ final class RegistryHttp {
         if (request.body() != null) {
           connection.setDoOutput(true);
           connection.setRequestProperty("Content-Type", request.contentType());
-          connection.setFixedLengthStreamingMode(request.body().length);
+          connection.setFixedLengthStreamingMode(request.body().length());
           try (OutputStream out = connection.getOutputStream()) {
-            out.write(request.body());
+            request.body().writeTo(out);
           }
         }
         int status = connection.getResponseCode();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigRewriteTest {
@@ -95,5 +96,48 @@ class ConfigRewriteTest {
     byte[] plain = bytes("{\"schemaVersion\":2}");
     assertSame(plain, ConfigRewrite.annotate(plain, java.util.Map.of()));
     assertThrows(IOException.class, () -> ConfigRewrite.annotate(bytes("[1]"), java.util.Map.of("k", "v")));
+  }
+
+  @Test
+  void theTopDiffIdsAreReplacedInOrderAndEveryOtherByteStays() throws IOException {
+    String config = "{\"history\":[{\"comment\":\"sha256:aaa\"}],\n \"rootfs\" : {\"type\":"
+        + "\"layers\",\"diff_ids\":[\"sha256:base\", \"sha256:old1\",\"sha256:old2\"]},"
+        + "\"diff_ids\":[\"sha256:elsewhere\"]}";
+    String expected = config.replace("sha256:old1", D1).replace("sha256:old2", D2);
+    assertEquals(expected, text(ConfigRewrite.topDiffIds(bytes(config), List.of(D1, D2))));
+    assertEquals(config.replace("sha256:old2", D1),
+        text(ConfigRewrite.topDiffIds(bytes(config), List.of(D1))), "only the last one");
+  }
+
+  @Test
+  void moreTopDiffIdsThanTheConfigHasOrEscapedOnesAreRefused() {
+    assertThrows(IOException.class, () -> ConfigRewrite.topDiffIds(
+        bytes("{\"rootfs\":{\"diff_ids\":[\"sha256:a\"]}}"), List.of(D1, D2)));
+    assertThrows(IOException.class, () -> ConfigRewrite.topDiffIds(
+        bytes("{\"rootfs\":{\"diff_ids\":[\"sha256:\\u0061\"]}}"), List.of(D1)));
+    assertThrows(IOException.class, () -> ConfigRewrite.topDiffIds(bytes("[]"), List.of(D1)));
+  }
+
+  @Test
+  void theTopLayerDescriptorsGetTheirDigestsAndSizesAndKeepTheirMediaTypes()
+      throws IOException {
+    String manifest = "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:cfg\",\"size\":9},"
+        + "\"layers\":[{\"mediaType\":\"m\",\"digest\":\"sha256:base\",\"size\":1},"
+        + "{\"size\":22,\"mediaType\":\"m\",\"digest\":\"sha256:old1\"},"
+        + "{\"mediaType\":\"m\",\"digest\":\"sha256:old2\",\"size\":333}]}";
+    String expected = manifest.replace("\"size\":22", "\"size\":4444")
+        .replace("sha256:old1", D1).replace("sha256:old2", D2).replace("\"size\":333", "\"size\":5");
+    assertEquals(expected, text(ConfigRewrite.topLayers(bytes(manifest), List.of(
+        new ConfigRewrite.Layer(D1, 4444), new ConfigRewrite.Layer(D2, 5)))));
+  }
+
+  @Test
+  void moreTopLayersThanTheManifestHasOrLayersWithoutASizeAreRefused() {
+    assertThrows(IOException.class, () -> ConfigRewrite.topLayers(
+        bytes("{\"layers\":[{\"digest\":\"sha256:a\",\"size\":1}]}"),
+        List.of(new ConfigRewrite.Layer(D1, 1), new ConfigRewrite.Layer(D2, 2))));
+    assertThrows(IOException.class, () -> ConfigRewrite.topLayers(
+        bytes("{\"layers\":[{\"digest\":\"sha256:a\"}]}"),
+        List.of(new ConfigRewrite.Layer(D1, 1))));
   }
 }

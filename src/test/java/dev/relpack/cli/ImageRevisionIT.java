@@ -1,0 +1,179 @@
+package dev.relpack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relpack.testsupport.Command;
+import dev.relpack.testsupport.RegistryServer;
+import dev.relpack.testsupport.Relpack;
+import dev.relpack.testsupport.Skopeo;
+import dev.relpack.testsupport.TestBases;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A build of a changed release into a repository where this user's builds pushed an image of the
+ * same shape (base, config, layer names) writes that image again with its own layers instead of
+ * running jib: against the real registry, only the changed layer and the config are uploaded,
+ * and the image is byte for byte the one a build with no cache and no state makes.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ImageRevisionIT {
+  static final String REVISED = "wrote it again with this build's layers";
+  /** What jib says, with -v, as it builds. */
+  static final String JIB = "Container entrypoint set to";
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path work;
+  static RegistryServer registry;
+  static String from;
+  static String image;
+  static Path release;
+  static Relpack relpack;
+  static String revised;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    registry = RegistryServer.start(work.resolve("registry"));
+    TestBases bases = new TestBases(work.resolve("bases"),
+        TestBases.unpackDemo(work.resolve("demo")));
+    from = bases.get(TestBases.Name.COMPLETE).pushedTo(registry);
+    // a repository no other test class uses: the image shapes are in the state all runs share
+    image = registry.address() + "/revision/demo-" + System.nanoTime();
+    release = TestBases.unpackDemo(work.resolve("release"));
+    relpack = new Relpack(work.resolve("home"));
+  }
+
+  @AfterAll
+  static void stop() {
+    registry.close();
+  }
+
+  @Test
+  @Order(1)
+  void aChangedModuleIsWrittenWithoutJibAndIsTheImageABuildWithNothingKeptMakes()
+      throws Exception {
+    JsonNode first = build(relpack, image + ":1", "first", "--no-sbom");
+    change("one");
+
+    int before = registry.requests().size();
+    Path metadata = work.resolve("revised.json");
+    Command.Result result = relpack.succeed(args(image + ":2", metadata, "--no-sbom", "-v"));
+    assertTrue(result.stderr().contains(REVISED), result.stderr());
+    assertFalse(result.stderr().contains(JIB), "jib did not run: " + result.stderr());
+    JsonNode second = JSON.readTree(metadata.toFile());
+    revised = second.path("digest").asText();
+
+    Set<String> built = new java.util.HashSet<>();
+    for (JsonNode layer : second.path("layers")) {
+      String name = layer.path("name").asText();
+      boolean app = name.equals("app");
+      assertEquals(app ? "built" : name.equals("erts") || name.equals("otp")
+              || name.equals("deps") || name.equals("release") ? "cached" : "base",
+          layer.path("origin").asText(), layer.toString());
+      assertEquals(app ? "pushed" : "present", layer.path("delivery").asText(), layer.toString());
+      if (app) {
+        built.add(layer.path("digest").asText());
+      }
+    }
+    assertEquals(first.path("layers").size(), second.path("layers").size());
+    assertEquals(2, second.path("uploadedBlobs").asInt(), "the app layer and the config");
+    Set<String> uploaded = blobsUploaded(before);
+    assertEquals(2, uploaded.size(), uploaded.toString());
+    assertTrue(uploaded.containsAll(built), uploaded + " holds " + built);
+    assertTrue(uploaded.contains(second.path("imageId").asText()), uploaded.toString());
+
+    JsonNode fresh = build(new Relpack(work.resolve("fresh-home"))
+            .env("XDG_STATE_HOME", work.resolve("fresh-state").toString()),
+        image + "-fresh:1", "fresh", "--no-sbom");
+    assertEquals(fresh.path("digest").asText(), revised, "byte for byte the image jib builds");
+    assertEquals(fresh.path("imageId"), second.path("imageId"));
+    assertEquals(revised, Skopeo.inspect("docker://" + image + ":2").path("Digest").asText());
+  }
+
+  @Test
+  @Order(2)
+  void anImageTheRegistryNoLongerHoldsIsBuiltWithJibInstead() throws Exception {
+    Path entry = shapeEntryNaming(revised);
+    ObjectNode shape = (ObjectNode) JSON.readTree(entry.toFile());
+    String missing = "sha256:" + "0".repeat(64);
+    shape.put("digest", missing);
+    Files.write(entry, JSON.writeValueAsBytes(shape));
+    change("two");
+
+    Path metadata = work.resolve("fallback.json");
+    Command.Result result = relpack.succeed(args(image + ":3", metadata, "--no-sbom", "-v"));
+    assertTrue(result.stderr().contains("a build of this shape pushed " + missing
+        + " before, but it could not be written again"), result.stderr());
+    assertTrue(result.stderr().contains(JIB), result.stderr());
+    String digest = JSON.readTree(metadata.toFile()).path("digest").asText();
+    JsonNode fresh = build(new Relpack(work.resolve("fresh-home-2"))
+            .env("XDG_STATE_HOME", work.resolve("fresh-state-2").toString()),
+        image + "-fresh:2", "fresh-2", "--no-sbom");
+    assertEquals(fresh.path("digest").asText(), digest);
+    assertEquals(digest, JSON.readTree(entry.toFile()).path("digest").asText(),
+        "the entry names the image the build pushed");
+  }
+
+  /** A one-module change: a new file in the release's own application. */
+  private static void change(String text) throws IOException {
+    Path file = release.resolve("lib/demo-0.1.0/priv/revision.txt");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, text, StandardCharsets.UTF_8);
+  }
+
+  private static JsonNode build(Relpack relpack, String to, String name, String... extra)
+      throws IOException {
+    Path metadata = work.resolve("metadata-" + name + ".json");
+    relpack.succeed(args(to, metadata, extra));
+    return JSON.readTree(metadata.toFile());
+  }
+
+  private static String[] args(String to, Path metadata, String... extra) {
+    List<String> args = new ArrayList<>(List.of("build", "--release", release.toString(),
+        "--from", from, "--to", to, "--metadata", metadata.toString()));
+    args.addAll(List.of(extra));
+    return args.toArray(String[]::new);
+  }
+
+  /** The digests of the blobs whose upload finished since request {@code before}. */
+  private static Set<String> blobsUploaded(int before) {
+    List<RegistryServer.Request> all = registry.requests();
+    return all.subList(before, all.size()).stream()
+        .filter(r -> r.isBlobUpload() && r.path().contains("digest=") && r.status() == 201)
+        .map(r -> r.path().replaceAll(".*digest=(sha256(:|%3A)[0-9a-f]{64}).*", "$1")
+            .replace("%3A", ":"))
+        .collect(Collectors.toSet());
+  }
+
+  /** The entry of this user's image shapes that names {@code digest}. */
+  private static Path shapeEntryNaming(String digest) throws IOException {
+    try (Stream<Path> files = Files.list(Relpack.STATE.resolve("relpack/image-shapes"))) {
+      List<Path> naming = new ArrayList<>();
+      for (Path file : files.toList()) {
+        if (JSON.readTree(file.toFile()).path("digest").asText().equals(digest)) {
+          naming.add(file);
+        }
+      }
+      assertEquals(1, naming.size(), naming.toString());
+      return naming.get(0);
+    }
+  }
+}
