@@ -3,7 +3,6 @@ package dev.relpack.image;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.cache.Cache;
-import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
@@ -21,7 +20,7 @@ import java.util.Optional;
  * jib's cache, where jib itself would take it, or compressed into that cache with jib's own tar
  * writer and compressor when it is not there. So each blob is byte for byte the one a jib build
  * pushes for that layer, and a jib build after this one finds it cached. Entries are checked
- * against their digests first, as before a jib push ({@link LayerCache#check}).
+ * against their digests first, as before a jib push ({@link LayerCache#intact}).
  */
 public final class LayerBlobs {
   private LayerBlobs() {}
@@ -51,8 +50,9 @@ public final class LayerBlobs {
     Path application = JibImageBuilder.applicationCache(cacheRoot);
     List<FileEntriesLayer> layers =
         spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
-    new LayerCache(application, JibImageBuilder.baseCache(cacheRoot), cacheRoot.resolve("tmp"),
-        seals, listener).check(layers, Optional.empty(), verified);
+    Map<String, CachedLayer> intact = new LayerCache(application,
+        JibImageBuilder.baseCache(cacheRoot), cacheRoot.resolve("tmp"), seals, listener)
+        .intact(layers, verified);
     Cache cache = LayerCache.cache(application);
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -60,7 +60,7 @@ public final class LayerBlobs {
         continue;
       }
       ImmutableList<FileEntry> entries = ImmutableList.copyOf(layers.get(i).getEntries());
-      Optional<CachedLayer> cached = retrieve(cache, entries);
+      Optional<CachedLayer> cached = Optional.ofNullable(intact.get(layers.get(i).getName()));
       CachedLayer layer = cached.isPresent() ? cached.get()
           : cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
       blobs.add(new Blob(layers.get(i).getName(), layer.getDigest().toString(), layer.getSize(),
@@ -69,15 +69,5 @@ public final class LayerBlobs {
           cached.isEmpty(), spec.layers().get(i).contentBytes()));
     }
     return blobs;
-  }
-
-  private static Optional<CachedLayer> retrieve(Cache cache, ImmutableList<FileEntry> entries)
-      throws IOException {
-    try {
-      return cache.retrieve(entries);
-    } catch (CacheCorruptedException e) {
-      // LayerCache#check removed what it found corrupt; what is left is jib's to rebuild
-      throw new IOException("jib's cache is corrupt: " + e.getMessage(), e);
-    }
   }
 }

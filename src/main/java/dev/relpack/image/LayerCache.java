@@ -84,21 +84,8 @@ final class LayerCache {
   Map<String, String> check(List<FileEntriesLayer> layers, Optional<Path> archiveBase,
       Map<String, String> verified) throws IOException {
     Map<String, String> intact = new HashMap<>();
-    if (Files.isDirectory(application.resolve("layers"))) {
-      Cache cache = cache(application);
-      for (FileEntriesLayer layer : layers) {
-        Optional<CachedLayer> cached =
-            retrieve(() -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())), application.resolve("selectors"));
-        if (cached.isPresent()) {
-          DescriptorDigest digest = cached.get().getDigest();
-          Path dir = application.resolve("layers").resolve(digest.getHash());
-          if (digest.toString().equals(verified.get(layer.getName()))
-              || checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
-            intact.put(digest.toString(), layer.getName());
-          }
-        }
-      }
-    }
+    intact(layers, verified).forEach(
+        (name, layer) -> intact.put(layer.getDigest().toString(), name));
     if (archiveBase.isPresent() && Files.isDirectory(base.resolve("local"))) {
       Cache cache = cache(base);
       for (DescriptorDigest diffId : diffIds(archiveBase.get())) {
@@ -107,6 +94,33 @@ final class LayerCache {
         if (cached.isPresent()) {
           Path dir = base.resolve("local").resolve(diffId.getHash());
           checkEntry(dir, dir.resolve(cached.get().getDigest().getHash()), cached.get().getDigest());
+        }
+      }
+    }
+    return intact;
+  }
+
+  /**
+   * The entries jib will take for these layers, checked as {@link #check} checks them: by layer
+   * name, those intact; the others are not in the cache (any that was corrupt is removed).
+   */
+  Map<String, CachedLayer> intact(List<FileEntriesLayer> layers, Map<String, String> verified)
+      throws IOException {
+    Map<String, CachedLayer> intact = new HashMap<>();
+    if (!Files.isDirectory(application.resolve("layers"))) {
+      return intact;
+    }
+    Cache cache = cache(application);
+    for (FileEntriesLayer layer : layers) {
+      Optional<CachedLayer> cached = retrieve(
+          () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
+          application.resolve("selectors"));
+      if (cached.isPresent()) {
+        DescriptorDigest digest = cached.get().getDigest();
+        Path dir = application.resolve("layers").resolve(digest.getHash());
+        if (digest.toString().equals(verified.get(layer.getName()))
+            || checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
+          intact.put(layer.getName(), cached.get());
         }
       }
     }

@@ -162,7 +162,9 @@ public final class ConfigReplacer {
           + pushed.digest + " of " + name + " or its config in a form relpack cannot change: "
           + e.getMessage(), e);
     }
-    return write(pushed, changed, newManifest, tags, pushed.layers);
+    String newConfig = "sha256:" + Sha256.of(changed);
+    http.uploadBlob(changed, newConfig, "the config " + newConfig + " to " + name);
+    return write(pushed, newConfig, newManifest, tags, pushed.layers);
   }
 
   /** A layer put on top of an image by {@link #revise}: its blob, and how it is described. */
@@ -235,17 +237,15 @@ public final class ConfigReplacer {
     String configDigest = "sha256:" + Sha256.of(config);
     boolean configSent = pushed.http.uploadBlob(config, configDigest,
         "the config " + configDigest + " to " + pushed.name);
-    return new Revised(write(pushed, config, manifest, tags, layers), uploaded,
+    return new Revised(write(pushed, configDigest, manifest, tags, layers), uploaded,
         bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
   }
 
-  /** Uploads the config, then PUTs the manifest by digest and under each tag. */
-  private Image write(Pushed pushed, byte[] changed, byte[] newManifest, List<String> tags,
+  /** PUTs the manifest, whose config is uploaded, by digest and under each tag. */
+  private Image write(Pushed pushed, String newConfig, byte[] newManifest, List<String> tags,
       List<RegistryReader.Descriptor> layers) {
     RegistryHttp http = pushed.http;
     String name = pushed.name;
-    String newConfig = "sha256:" + Sha256.of(changed);
-    http.uploadBlob(changed, newConfig, "the config " + newConfig + " to " + name);
     String newDigest = "sha256:" + Sha256.of(newManifest);
     // by digest first: a registry that refuses it has moved no tag yet
     http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,

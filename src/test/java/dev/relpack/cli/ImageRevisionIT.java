@@ -12,6 +12,7 @@ import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Skopeo;
 import dev.relpack.testsupport.TestBases;
+import dev.relpack.testsupport.ThrottlingProxy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,6 +131,35 @@ class ImageRevisionIT {
     assertEquals(fresh.path("digest").asText(), digest);
     assertEquals(digest, JSON.readTree(entry.toFile()).path("digest").asText(),
         "the entry names the image the build pushed");
+  }
+
+  @Test
+  @Order(3)
+  void aRegistryThatStallsWhileTheImageIsWrittenEndsTheBuildAtItsTimeoutWithoutJib()
+      throws Exception {
+    String address = registry.address();
+    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+      String through = proxy.address() + "/revision/stalled-" + System.nanoTime();
+      relpack.succeed(args(through + ":1", work.resolve("stall-1.json"), "--no-sbom"));
+      change("three");
+      int before = registry.requests().size();
+      // the first thing the revision asks of the target: the previous image's manifest
+      proxy.stall("GET /v2/revision/stalled-");
+
+      Command.Result result = relpack.run(args(through + ":2", work.resolve("stall-2.json"),
+          "--no-sbom", "--timeout", "5", "-v"));
+      assertEquals(4, result.exitCode(), result.toString());
+      assertTrue(result.stderr().contains("did not answer within 5 s (writing "),
+          result.stderr());
+      assertFalse(result.stderr().contains("building it"), result.stderr());
+      assertFalse(result.stderr().contains(JIB), result.stderr());
+      List<RegistryServer.Request> all = registry.requests();
+      List<RegistryServer.Request> since = all.subList(before, all.size());
+      assertTrue(since.stream().noneMatch(r -> r.path().contains("/revision/stalled-")),
+          "nothing asked of the target after the stalled read: " + since);
+      assertFalse(Files.exists(work.resolve("stall-2.json")), "no metadata for a failed build");
+    }
   }
 
   /** A one-module change: a new file in the release's own application. */

@@ -130,6 +130,33 @@ class KnownImagesTest {
   }
 
   @Test
+  void theShapeKeyIgnoresTheLayersFilesButNotTheirNamesNorTheConfigNorTheRepository() {
+    String shape = shape(demo(), TARGET);
+    assertEquals(shape, shape(spec(demo().base(), layers("f".repeat(64)), Map.of()), TARGET),
+        "a changed module is the same shape");
+    assertEquals(shape, shape(demo(), target("registry.example.com/group/app:2")));
+    assertNotEquals(shape, key(demo(), TARGET), "not the image's own key");
+    List<ImageSpec> others = List.of(
+        spec(registryBase("sha256:" + "9".repeat(64)), demo().layers(), Map.of()),
+        spec(demo().base(), demo().layers(), Map.of("a", "b")),
+        spec(demo().base(), List.of(demo().layers().get(1), demo().layers().get(0)), Map.of()),
+        spec(demo().base(), List.of(demo().layers().get(0), new ImageLayer("app", List.of())),
+            Map.of()),
+        spec(demo().base(), List.of(demo().layers().get(0), new ImageLayer("deps",
+            demo().layers().get(1).entries())), Map.of()));
+    for (ImageSpec other : others) {
+      assertNotEquals(shape, shape(other, TARGET), other.toString());
+    }
+    assertNotEquals(shape, shape(demo(), target("registry.example.com/group/other:1")));
+    assertTrue(KnownImages.shapeKey(demo(), new dev.relpack.publish.LayoutTarget(
+        Path.of("/tmp/layout"), List.of("1"))).isEmpty(), "only a registry's");
+  }
+
+  static String shape(ImageSpec spec, Target target) {
+    return KnownImages.shapeKey(spec, target).orElseThrow();
+  }
+
+  @Test
   void noKeyForFilesNotNamedByTheirContentNorForTargetsOutsideARegistry() {
     ImageSpec outside = spec(registryBase(BASE_DIGEST), List.of(new ImageLayer("app", List.of(
         new LayerEntry(Path.of("/home/me/app/_build/prod/rel/demo/bin/demo"), "/app/bin/demo",
