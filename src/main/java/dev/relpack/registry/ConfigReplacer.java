@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * Replaces the config of an image a registry holds, through the registry API: GET the manifest
  * by digest and its config, change the config, upload it (one monolithic POST and PUT), and PUT
  * the manifest pointing at it under each tag. The layers are not touched. The manifest it
- * replaces stays in the registry, untagged.
+ * replaces stays in the registry, untagged. {@link #revise} does the same with other top layers
+ * in place of the image's own.
  */
 public final class ConfigReplacer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -186,9 +187,8 @@ public final class ConfigReplacer {
 
   /**
    * Writes the image {@code pushed} would be with {@code top} on its {@code baseLayers} base
-   * layers, in order, in place of its own top layers: their
-   * digests and sizes in the manifest and their diff IDs in the config replace those of its last
-   * {@code top.size()} layers, and nothing else changes but what {@link #replace} changes
+   * layers, in order, in place of its own top layers: their digests and sizes in the manifest
+   * and their diff IDs in the config replace those of its last {@code top.size()} layers, and nothing else changes but what {@link #replace} changes
    * (relpack named as the author of the last {@code added} history entries, the annotations).
    * That is byte for byte the image jib builds from the same base, config and layers: what
    * jib writes depends on the layers only through those values. Uploads the blobs the registry

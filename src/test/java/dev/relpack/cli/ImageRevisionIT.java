@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -112,7 +111,7 @@ class ImageRevisionIT {
   @Test
   @Order(2)
   void anImageTheRegistryNoLongerHoldsIsBuiltWithJibInstead() throws Exception {
-    Path entry = shapeEntryNaming(revised);
+    Path entry = KnownImageIT.entryNaming("image-shapes", revised);
     ObjectNode shape = (ObjectNode) JSON.readTree(entry.toFile());
     String missing = "sha256:" + "0".repeat(64);
     shape.put("digest", missing);
@@ -191,19 +190,5 @@ class ImageRevisionIT {
         .map(r -> r.path().replaceAll(".*digest=(sha256(:|%3A)[0-9a-f]{64}).*", "$1")
             .replace("%3A", ":"))
         .collect(Collectors.toSet());
-  }
-
-  /** The entry of this user's image shapes that names {@code digest}. */
-  private static Path shapeEntryNaming(String digest) throws IOException {
-    try (Stream<Path> files = Files.list(Relpack.STATE.resolve("relpack/image-shapes"))) {
-      List<Path> naming = new ArrayList<>();
-      for (Path file : files.toList()) {
-        if (JSON.readTree(file.toFile()).path("digest").asText().equals(digest)) {
-          naming.add(file);
-        }
-      }
-      assertEquals(1, naming.size(), naming.toString());
-      return naming.get(0);
-    }
   }
 }

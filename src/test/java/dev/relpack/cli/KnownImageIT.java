@@ -214,7 +214,12 @@ class KnownImageIT {
 
   /** The entry of this user's known images that names {@code digest}. */
   private static Path entryNaming(String digest) throws IOException {
-    try (Stream<Path> files = Files.list(Relpack.STATE.resolve("relpack/images"))) {
+    return entryNaming("images", digest);
+  }
+
+  /** The entry in {@code dir} of this user's state that names {@code digest}. */
+  static Path entryNaming(String dir, String digest) throws IOException {
+    try (Stream<Path> files = Files.list(Relpack.STATE.resolve("relpack").resolve(dir))) {
       List<Path> naming = new ArrayList<>();
       for (Path file : files.toList()) {
         if (JSON.readTree(file.toFile()).path("digest").asText().equals(digest)) {
