@@ -11,9 +11,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -33,7 +35,9 @@ public final class TreeSeals {
   /** How old every entry of a tree must be before it is sealed. */
   public static final Duration SETTLED = Duration.ofSeconds(2);
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
-  private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime";
+  private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime,uid";
+  /** The mode bits that let the group or others write. */
+  private static final int GROUP_OR_OTHERS_WRITE = 0022;
   private final Optional<Path> dir;
   private final Clock clock;
 
@@ -76,6 +80,24 @@ public final class TreeSeals {
       seal(digest, before.get());
     }
     return true;
+  }
+
+  /**
+   * Seals a tree this process has just written and whose content it hashed as it wrote it,
+   * without waiting for it to settle: the wait is for another writer changing an entry within a
+   * coarse file system's time stamp of the check, and no one but this user (who can write the
+   * seals too) and root can change a tree whose every entry this user owns and no one else may
+   * write. A tree that does not look so is left unsealed, to be checked in full when next used.
+   *
+   * @param digest the hex digest the tree is stored under, which its writer computed
+   */
+  public void sealWritten(String digest, Path tree) {
+    Optional<Integer> uid = PrivatePaths.processUid();
+    if (uid.isEmpty()) {
+      return;
+    }
+    lookIfSealable(digest, tree).filter(look -> look.onlyWritableBy(uid.get()))
+        .ifPresent(look -> seal(digest, look));
   }
 
   /**
@@ -138,11 +160,14 @@ public final class TreeSeals {
     }
     StringBuilder text = new StringBuilder();
     long newest = Long.MIN_VALUE;
+    Set<Integer> writers = new HashSet<>();
     for (Entry entry : entries) {
       text.append(entry.line());
       newest = Math.max(newest, entry.newest());
+      writers.add(entry.writer());
     }
-    return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest));
+    return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest),
+        Set.copyOf(writers));
   }
 
   /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
@@ -152,16 +177,28 @@ public final class TreeSeals {
           Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
       long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
       long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
-      String line = tree.relativize(path) + "\0" + attributes.get("mode") + ' '
+      int mode = (Integer) attributes.get("mode");
+      String line = tree.relativize(path) + "\0" + mode + ' '
           + attributes.get("size") + ' ' + attributes.get("ino") + ' ' + attributes.get("dev")
           + ' ' + modified + ' ' + changed + '\n';
-      return new Entry(line, Math.max(modified, changed));
+      boolean shared = (mode & GROUP_OR_OTHERS_WRITE) != 0 || (mode & 0170000) == 0120000;
+      return new Entry(line, Math.max(modified, changed),
+          shared ? OTHERS : (Integer) attributes.get("uid"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private record Entry(String line, long newest) {}
+  /** An entry's writer when not only its owner may write it (or it is a link). */
+  private static final int OTHERS = -1;
 
-  private record Look(String fingerprint, Instant newest) {}
+  /** @param writer the owner, when only the owner may write the entry; else {@link #OTHERS} */
+  private record Entry(String line, long newest, int writer) {}
+
+  /** @param writers who may write its entries ({@link Entry#writer}) */
+  private record Look(String fingerprint, Instant newest, Set<Integer> writers) {
+    boolean onlyWritableBy(int uid) {
+      return writers.equals(Set.of(uid));
+    }
+  }
 }

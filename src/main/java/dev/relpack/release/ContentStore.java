@@ -268,7 +268,7 @@ public final class ContentStore {
     Map<String, String> alike = storedAlike(byUnit(files));
     List<ReleaseFile> unknown = files.stream()
         .filter(file -> !alike.containsKey(unitOf(file))).toList();
-    return place(files, hashedOnEveryCore(unknown), alike, this::storeCopy);
+    return place(files, hashedOnEveryCore(unknown), alike, this::storeCopy, false);
   }
 
   /**
@@ -370,7 +370,7 @@ public final class ContentStore {
    * tarball without symlinks is once its skipped paths are deleted.
    */
   Materialized adopt(List<ReleaseFile> files, Map<Path, String> hashes) {
-    return place(files, hashes, Map.of(), this::storeByMoving);
+    return place(files, hashes, Map.of(), this::storeByMoving, true);
   }
 
   /** Puts a unit's content under the store's staging and returns where (see {@link #publish}). */
@@ -390,9 +390,13 @@ public final class ContentStore {
   /**
    * @param alike units known to be stored already ({@link #storedAlike}), by digest: neither
    *     hashed nor stored again
+   * @param hashedAsWritten whether the staged files are the very bytes {@code hashes} was taken
+   *     of (unpacked and hashed at once), so that a unit this call puts in place is sealed at
+   *     once ({@link TreeSeals#sealWritten}); a copy made after the hashing is not, since its
+   *     source may have changed in between
    */
   private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes,
-      Map<String, String> alike, Stager stager) {
+      Map<String, String> alike, Stager stager, boolean hashedAsWritten) {
     Map<String, List<ReleaseFile>> byUnit = byUnit(files);
     List<ReleaseFile> stored = new ArrayList<>(files.size());
     Map<String, String> digests = new LinkedHashMap<>();
@@ -405,7 +409,11 @@ public final class ContentStore {
           digest = Sha256.of(list);
           dir = matching(unit.getKey(), digest, unit.getValue()).orElse(null);
           if (dir == null) {
-            dir = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
+            Path staged = stager.stage(unit.getKey(), unit.getValue());
+            dir = units.resolve(digest);
+            if (publish(staged, digest) && hashedAsWritten) {
+              seals.sealWritten(digest, dir);
+            }
           }
           keepList(digest, list);
           rememberShape(shapeOf(unit.getKey(), unit.getValue()), digest);
@@ -612,13 +620,16 @@ public final class ContentStore {
    * Renames a unit's staged directory to its digest's name: at once, whole, so concurrent and
    * interrupted builds never see half a unit. When the name is already taken, another build
    * stored the unit first and the staged copy is deleted.
+   *
+   * @return whether this call put the unit there (false: another build had)
    */
-  private Path publish(Path staged, String digest) throws IOException {
+  private boolean publish(Path staged, String digest) throws IOException {
     try {
       Files.createDirectories(units);
       Path dir = units.resolve(digest);
       try {
         Files.move(staged, dir, StandardCopyOption.ATOMIC_MOVE);
+        return true;
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("the cache needs atomic renames within " + units.getParent(), e);
       } catch (FileSystemException e) {
@@ -627,8 +638,8 @@ public final class ContentStore {
         if (!Files.isDirectory(dir)) {
           throw e;
         }
+        return false;
       }
-      return dir;
     } finally {
       FileTrees.deleteRecursively(staged); // gone if it was moved; a leftover if not
     }

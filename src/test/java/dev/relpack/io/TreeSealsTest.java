@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,30 @@ class TreeSealsTest {
 
     assertEquals(3, checks);
     assertFalse(Files.exists(work.resolve("other-seals/" + DIGEST)));
+  }
+
+  @Test
+  void aTreeThisUserJustWroteAloneIsSealedAtOnceButNotOneOthersMayWrite() throws Exception {
+    TreeSeals now = new TreeSeals(Optional.of(work.resolve("fresh-seals")));
+    Path written = Files.createDirectories(work.resolve("fresh/" + DIGEST + "/ebin")).getParent();
+    Files.writeString(written.resolve("ebin/app.beam"), "just written");
+    for (Path path : List.of(written, written.resolve("ebin"))) {
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Files.setPosixFilePermissions(written.resolve("ebin/app.beam"),
+        PosixFilePermissions.fromString("rw-r--r--"));
+    now.sealWritten(DIGEST, written);
+    assertTrue(now.holds(DIGEST, written, this::check));
+    assertEquals(1, checks, "sealed as written: not checked, though it has not settled");
+
+    Path shared = Files.createDirectories(work.resolve("shared/" + DIGEST + "/ebin")).getParent();
+    Files.writeString(shared.resolve("ebin/app.beam"), "just written");
+    Files.setPosixFilePermissions(shared.resolve("ebin/app.beam"),
+        PosixFilePermissions.fromString("rw-rw-r--"));
+    TreeSeals other = new TreeSeals(Optional.of(work.resolve("shared-seals")));
+    other.sealWritten(DIGEST, shared);
+    assertFalse(other.isSealed(DIGEST, shared), "a group-writable file: left to a full check");
+    assertFalse(new TreeSeals(Optional.empty()).isSealed(DIGEST, written));
   }
 
   @Test

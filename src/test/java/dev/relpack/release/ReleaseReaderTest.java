@@ -172,6 +172,47 @@ class ReleaseReaderTest {
   }
 
   @Test
+  void theUnitsOfAnUnpackedTarballAreSealedAsTheyAreStoredButCopiesOfADirectoryAreNot()
+      throws Exception {
+    Path seals = work.resolve("state/unit-seals");
+    new ReleaseReader(cache, java.util.Optional.of(seals), ExtractionLimits.DEFAULT,
+        warning -> {}).read(Testdata.demoTarball());
+    dev.relpack.io.TreeSeals look = new dev.relpack.io.TreeSeals(java.util.Optional.of(seals));
+    List<Path> units = list(cache.resolve("units"));
+    assertFalse(units.isEmpty());
+    for (Path unit : units) {
+      // written by this user alone (a umask that lets the group write leaves them unsealed)
+      assertEquals(!writableByOthers(unit), look.isSealed(unit.getFileName().toString(), unit),
+          unit.toString());
+    }
+
+    Path otherCache = work.resolve("other-cache");
+    Path otherSeals = work.resolve("state/other-seals");
+    new ReleaseReader(otherCache, java.util.Optional.of(otherSeals), ExtractionLimits.DEFAULT,
+        warning -> {}).read(Testdata.kind("distillery"));
+    dev.relpack.io.TreeSeals other =
+        new dev.relpack.io.TreeSeals(java.util.Optional.of(otherSeals));
+    for (Path unit : list(otherCache.resolve("units"))) {
+      assertFalse(other.isSealed(unit.getFileName().toString(), unit),
+          "a copy made after its source was hashed waits to settle: " + unit);
+    }
+  }
+
+  private static boolean writableByOthers(Path tree) throws IOException {
+    try (Stream<Path> walk = Files.walk(tree)) {
+      for (Path path : walk.toList()) {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> modes =
+            Files.getPosixFilePermissions(path, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (modes.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+            || modes.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  @Test
   void aChangedUnitMetWhileUnpackingIsReportedAndReplacedByTheUnpackedOne() throws Exception {
     Release first = read(Testdata.demoTarball());
     Path beam = first.files().stream().filter(f -> f.path().endsWith("ebin/demo.app"))
