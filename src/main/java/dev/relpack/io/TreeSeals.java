@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * hashed again (git trusts its index the same way): changing a file's bytes, through any of its
  * links, sets its change time, which only root can set back, and replacing a file gives another
  * inode. A tree is sealed only once every entry is older than {@link #SETTLED}, so a change made
- * within a coarse file system's time stamp of its hashing cannot look like the sealed state.
+ * within a coarse file system's time stamp of its hashing cannot look like the sealed state;
+ * but one this process has just written and hashed, which no one else may write, is sealed as
+ * written ({@link #sealWritten}).
  * Without the state directory, or when it is not this user's alone, nothing is sealed.
  */
 public final class TreeSeals {
