@@ -244,8 +244,7 @@ public final class Engine {
   private static ImageResult buildWithJib(BuildPlan plan, Target target,
       LayerReuse.Outcome reused, Reporter reporter) {
     BuildPlan.Registries registries = plan.registries();
-    RegistryDeadline building = RegistryDeadline.of(plan.request().timeout(),
-        registries(plan.target(), plan.baseSpec()), registries.trust());
+    RegistryDeadline building = targetPhase(plan);
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
@@ -263,11 +262,8 @@ public final class Engine {
    */
   private static Optional<ImageResult> tagKnown(BuildPlan plan, Target target, ImageResult known,
       Reporter reporter) {
-    BuildPlan.Registries registries = plan.registries();
-    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
-        registries.credentials(), registries.reader(), reporter);
-    RegistryDeadline tagging = RegistryDeadline.of(plan.request().timeout(),
-        registries(plan.target(), plan.baseSpec()), registries.trust());
+    TargetAccess access = targetAccess(plan, reporter);
+    RegistryDeadline tagging = targetPhase(plan);
     try {
       tagging.run("tagging " + target.reference(known.digest()), () -> {
         target.tag(known.digest(), target.tags(), access);
@@ -293,11 +289,8 @@ public final class Engine {
    */
   private static Optional<ImageResult> revise(BuildPlan plan, Target target,
       ImageResult previous, Map<String, String> reused, Reporter reporter) {
-    BuildPlan.Registries registries = plan.registries();
-    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
-        registries.credentials(), registries.reader(), reporter);
-    RegistryDeadline writing = RegistryDeadline.of(plan.request().timeout(),
-        registries(plan.target(), plan.baseSpec()), registries.trust());
+    TargetAccess access = targetAccess(plan, reporter);
+    RegistryDeadline writing = targetPhase(plan);
     Optional<ImageResult> written;
     try {
       written = new ImageRevision(plan, target, layerSeals(plan), reporter)
@@ -315,6 +308,22 @@ public final class Engine {
         + " before: wrote it again with this build's layers as " + image.digest()
         + ", without jib"));
     return written;
+  }
+
+  /**
+   * A registry phase of its own for the target's registries (the target's and the base's, which
+   * may mount blobs into it), limited by the build's timeout.
+   */
+  private static RegistryDeadline targetPhase(BuildPlan plan) {
+    return RegistryDeadline.of(plan.request().timeout(),
+        registries(plan.target(), plan.baseSpec()), plan.registries().trust());
+  }
+
+  /** What a target needs to write: locks, the build's credentials, reader and reporter. */
+  private static TargetAccess targetAccess(BuildPlan plan, Reporter reporter) {
+    BuildPlan.Registries registries = plan.registries();
+    return new BuildAccess(plan.cacheRoot().resolve("locks"), registries.credentials(),
+        registries.reader(), reporter);
   }
 
   /** How jib's cache entries found intact looked then, in this user's private state. */
@@ -339,15 +348,11 @@ public final class Engine {
    */
   private static Optional<String> attach(BuildPlan plan, Target target, String digest,
       byte[] document, Reporter reporter) {
-    BuildPlan.Registries registries = plan.registries();
-    TargetAccess access = new BuildAccess(plan.cacheRoot().resolve("locks"),
-        registries.credentials(), registries.reader(), reporter);
+    TargetAccess access = targetAccess(plan, reporter);
     String mediaType = plan.request().sbomFormat().mediaType();
     Optional<String> referrer;
     try {
-      referrer = RegistryDeadline.of(plan.request().timeout(),
-              registries(plan.target(), plan.baseSpec()), registries.trust())
-          .run("attaching the SBOM to " + target.reference(digest),
+      referrer = targetPhase(plan).run("attaching the SBOM to " + target.reference(digest),
               () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
     } catch (RegistryException e) {
       reporter.warn("built " + target.reference(digest) + " but did not attach its SBOM: "
