@@ -403,21 +403,19 @@ public final class ContentStore {
     try {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
         String digest = alike.get(unit.getKey());
-        Path dir = digest == null ? null : units.resolve(digest);
         if (digest == null) {
           String list = listOf(unit.getKey(), unit.getValue(), hashes);
           digest = Sha256.of(list);
-          dir = matching(unit.getKey(), digest, unit.getValue()).orElse(null);
-          if (dir == null) {
-            Path staged = stager.stage(unit.getKey(), unit.getValue());
-            dir = units.resolve(digest);
-            if (publish(staged, digest) && hashedAsWritten) {
-              seals.sealWritten(digest, dir);
+          if (matching(unit.getKey(), digest, unit.getValue()).isEmpty()) {
+            boolean ours = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
+            if (ours && hashedAsWritten) {
+              seals.sealWritten(digest, units.resolve(digest));
             }
           }
           keepList(digest, list);
           rememberShape(shapeOf(unit.getKey(), unit.getValue()), digest);
         }
+        Path dir = units.resolve(digest); // where it is, whichever way it got there
         digests.put(unit.getKey(), digest);
         for (ReleaseFile file : unit.getValue()) {
           stored.add(new ReleaseFile(file.path(), dir.resolve(inUnit(unit.getKey(), file.path())),
