@@ -56,9 +56,10 @@ final class ImageRevision {
           LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, seals, reporter);
       List<ConfigReplacer.TopLayer> top = blobs.stream().map(blob -> new ConfigReplacer.TopLayer(
           blob.digest(), blob.size(), blob.diffId(), blob.file())).toList();
-      return target.revise(previous.digest(), baseLayers(previous).size(), top,
+      List<LayerResult> base = baseLayers(previous);
+      return target.revise(previous.digest(), base.size(), top,
               plan.spec().layers().size(), plan.spec().annotations(), access)
-          .map(revised -> result(previous, blobs, reused, revised));
+          .map(revised -> result(base, blobs, reused, revised));
     });
   }
 
@@ -68,9 +69,9 @@ final class ImageRevision {
   }
 
   /** Reported as a jib build reports: the base's layers, then each of relpack's. */
-  private ImageResult result(ImageResult previous, List<LayerBlobs.Blob> blobs,
+  private ImageResult result(List<LayerResult> base, List<LayerBlobs.Blob> blobs,
       Map<String, String> reused, ConfigReplacer.Revised revised) {
-    List<LayerResult> layers = new ArrayList<>(baseLayers(previous));
+    List<LayerResult> layers = new ArrayList<>(base);
     for (LayerBlobs.Blob blob : blobs) {
       layers.add(new LayerResult(blob.name(), blob.digest(), blob.size(),
           blob.digest().equals(reused.get(blob.name())) ? LayerResult.Origin.REUSED

@@ -100,12 +100,13 @@ final class KnownImages {
         .add(base.name()).add(base.digest().orElse(""))
         .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
         .add(spec.name()).add(spec.layers().size());
+    Optional<Path> store = units.map(dir -> dir.toAbsolutePath().normalize());
     for (ImageLayer layer : spec.layers()) {
-      if (units.isEmpty()) {
+      if (store.isEmpty()) {
         text.add(layer.name()).add(layer.entries().isEmpty() ? "empty" : "files");
         continue;
       }
-      Path root = units.get().toAbsolutePath().normalize();
+      Path root = store.get();
       text.add(layer.name()).add(layer.entries().size());
       for (LayerEntry entry : layer.entries()) {
         Path source = entry.source().toAbsolutePath().normalize();
