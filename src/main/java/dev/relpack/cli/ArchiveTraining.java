@@ -20,7 +20,8 @@ final class ArchiveTraining {
 
   /** {@code ArchiveTraining WORK RELEASE}: exit 0 when every training command succeeded. */
   public static void main(String[] args) throws Exception {
-    NativeSha256.install(); // its classes belong in the archive: a user's build loads them
+    NativeSha256.install(Map.of());
+    NativeSha256.nss(); // NSS's classes belong in the archive: a user's cold build loads them
     Path work = Path.of(args[0]).toAbsolutePath();
     String release = Path.of(args[1]).toAbsolutePath().toString();
     ByteArrayOutputStream errors = new ByteArrayOutputStream();

@@ -177,7 +177,7 @@ final class BuildCommand implements Callable<Integer> {
     BuildReport report;
     try {
       report = new Engine(context.machineRoot()).run(request, reporter);
-      reporter.debug("SHA-256 digests by " + NativeSha256.inUse());
+      reporter.debug("SHA-256 digests: " + NativeSha256.inUse());
     } finally {
       if (reporter instanceof TerminalReporter terminal) {
         terminal.clear(); // the summary, or the error, starts on a line of its own

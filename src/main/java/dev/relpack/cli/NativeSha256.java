@@ -1,6 +1,9 @@
 package dev.relpack.cli;
 
+import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
+import java.security.MessageDigestSpi;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.Security;
@@ -8,26 +11,38 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * SHA-256 by the system's NSS library (libnss3, through the JDK's own SunPKCS11 provider) when
- * the machine has it, for every digest the build takes, jib's included.
+ * the machine has it and the build hashes enough to pay for loading it, for every digest the
+ * build takes, jib's included.
  *
  * <p>Why: the build JVM runs the C1 compiler only ({@link Relaunch}), which has no SHA-256
  * intrinsic, so the JDK's Java SHA-256 hashes about 75 MB/s there; NSS uses the CPU's SHA
  * instructions, about 1.3 GB/s on the machine the README's figures come from. A cold build hashes
  * its release about three times over (the release read, then jib's tar and blob digests).
  *
- * <p>Only {@code MessageDigest.SHA-256} is taken from NSS: TLS, signatures and random numbers stay
- * with the JDK's providers. The digest is the same function, so images and digests do not change;
- * a self-test against a known value guards against a broken library. No NSS (Alpine, a jlinked
- * runtime), any failure, or {@code RELPACK_NATIVE_SHA256=0}, and the JDK's own stays in use.
+ * <p>Loading NSS costs about 60 ms of CPU, which a warm build, hashing little, would pay for
+ * nothing. So the provider installed first ({@link Switching}) hands out the JDK's digests and
+ * counts their bytes; once {@link #LOAD_AFTER_BYTES} have been hashed it loads NSS on a daemon
+ * thread, and digests made after that come from NSS. The digest is the same function either way,
+ * so images and digests do not change; a self-test against a known value guards against a broken
+ * library.
+ *
+ * <p>Only {@code MessageDigest.SHA-256} is provided: TLS, signatures and random numbers stay with
+ * the JDK's providers. No NSS (Alpine, a jlinked runtime), any failure, or
+ * {@code RELPACK_NATIVE_SHA256=0}, and the JDK's own is used.
  *
  * <p>This changes the JVM's provider list, so only the command line's entry point installs it, in
- * a JVM that exists to run one build; never the Maven plugin, whose JVM is Maven's.
+ * a JVM that exists to run one build; never the Maven plugin, whose JVM is Maven's (its C2
+ * compiler has the SHA intrinsic).
  */
 final class NativeSha256 {
-  static final String NAME = "relpack-nss-sha256";
+  static final String NAME = "relpack-sha256";
+  /** About 13 ms of the JDK's hashing here: more than a warm build hashes, little of a cold one. */
+  static final long LOAD_AFTER_BYTES = 1 << 20;
   /** FIPS 180-2's example: SHA-256 of "abc". */
   private static final String ABC =
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
@@ -36,45 +51,37 @@ final class NativeSha256 {
 
   private NativeSha256() {}
 
-  /**
-   * Installs it on a daemon thread, so the ~50 ms NSS takes to load overlap the build's start;
-   * digests made before it is installed use the JDK's, which give the same bytes.
-   */
-  static void installInBackground(Map<String, String> env) {
-    if ("0".equals(env.get("RELPACK_NATIVE_SHA256"))) {
-      return;
+  /** Puts the switching provider first, unless {@code RELPACK_NATIVE_SHA256=0}. */
+  static void install(Map<String, String> env) {
+    if (!"0".equals(env.get("RELPACK_NATIVE_SHA256"))) {
+      Security.insertProviderAt(new Switching(LOAD_AFTER_BYTES), 1);
     }
-    Thread installer = new Thread(NativeSha256::install, "relpack-native-sha256");
-    installer.setDaemon(true);
-    installer.start();
   }
 
-  static void install() {
-    provider().ifPresent(p -> Security.insertProviderAt(p, 1));
-  }
-
-  /** Who makes this JVM's SHA-256 digests now, in words for {@code -v}. */
+  /** Who makes this JVM's SHA-256 digests now, and how much they hashed, in words for -v. */
   static String inUse() {
     try {
       Provider provider = MessageDigest.getInstance("SHA-256").getProvider();
-      return provider.getName().equals(NAME) ? "the system's NSS library (libnss3)"
-          : "the JDK (" + provider.getName() + ")";
+      if (provider instanceof Switching switching) {
+        return switching.describe();
+      }
+      return "by the JDK (" + provider.getName() + ")";
     } catch (NoSuchAlgorithmException e) {
-      return "nothing: this Java runtime has no SHA-256";
+      return "none: this Java runtime has no SHA-256";
     }
   }
 
-  /** A provider of SHA-256 alone, backed by NSS, or empty when NSS is missing or wrong. */
-  static Optional<Provider> provider() {
-    return Loaded.PROVIDER;
+  /** NSS's SHA-256 service, or empty when NSS is missing or wrong. */
+  static Optional<Provider.Service> nss() {
+    return Loaded.SERVICE;
   }
 
   /** Made once: NSS can be set up once per JVM ("Secmod module already configured"). */
   private static final class Loaded {
-    static final Optional<Provider> PROVIDER = load();
+    static final Optional<Provider.Service> SERVICE = load();
   }
 
-  private static Optional<Provider> load() {
+  private static Optional<Provider.Service> load() {
     try {
       Provider pkcs11 = Security.getProvider("SunPKCS11");
       if (pkcs11 == null) {
@@ -84,30 +91,137 @@ final class NativeSha256 {
       if (nss == null) {
         return Optional.empty();
       }
-      Provider digestOnly = new DigestOnly(nss);
-      MessageDigest test = MessageDigest.getInstance("SHA-256", digestOnly);
-      String abc = HexFormat.of().formatHex(test.digest("abc".getBytes(
-          java.nio.charset.StandardCharsets.US_ASCII)));
-      return abc.equals(ABC) ? Optional.of(digestOnly) : Optional.empty();
+      MessageDigest test = MessageDigest.getInstance("SHA-256", nss.getProvider());
+      String abc = HexFormat.of().formatHex(test.digest("abc".getBytes(StandardCharsets.US_ASCII)));
+      return abc.equals(ABC) ? Optional.of(nss) : Optional.empty();
     } catch (Exception | LinkageError e) {
       // no libnss3, a runtime without jdk.crypto.cryptoki, a library that will not start
       return Optional.empty();
     }
   }
 
-  /** Offers NSS's SHA-256 and nothing else, so no other algorithm changes hands. */
-  private static final class DigestOnly extends Provider {
+  /**
+   * Offers SHA-256 and nothing else: the JDK's until enough was hashed to load NSS, NSS's once it
+   * is loaded.
+   */
+  static final class Switching extends Provider {
     private static final long serialVersionUID = 1L;
+    private final transient AtomicLong hashed = new AtomicLong();
+    private final transient AtomicBoolean loading = new AtomicBoolean();
+    private final long loadAfter;
+    private transient volatile Provider.Service nss;
 
-    DigestOnly(Provider.Service nss) {
-      super(NAME, "1", "SHA-256 from NSS");
-      putService(new Service(this, "MessageDigest", "SHA-256", nss.getClassName(),
+    Switching(long loadAfter) {
+      super(NAME, "1", "SHA-256: the JDK's, then the system's NSS once a build hashes enough");
+      this.loadAfter = loadAfter;
+      putService(new Service(this, "MessageDigest", "SHA-256", Counting.class.getName(),
           List.of("SHA256", "2.16.840.1.101.3.4.2.1", "OID.2.16.840.1.101.3.4.2.1"), null) {
         @Override
         public Object newInstance(Object parameter) throws NoSuchAlgorithmException {
-          return nss.newInstance(parameter);
+          return new Counting(current(), Switching.this);
         }
       });
+    }
+
+    /** Whether digests come from NSS now. */
+    boolean native256() {
+      return nss != null;
+    }
+
+    private MessageDigest current() throws NoSuchAlgorithmException {
+      Provider.Service loaded = nss;
+      if (loaded != null) {
+        return MessageDigest.getInstance("SHA-256", loaded.getProvider());
+      }
+      try {
+        return MessageDigest.getInstance("SHA-256", "SUN");
+      } catch (java.security.NoSuchProviderException e) {
+        // JCA then asks the next provider: this runtime's own SHA-256, whoever makes it
+        throw new NoSuchAlgorithmException("this Java runtime has no SUN provider", e);
+      }
+    }
+
+    void counted(long bytes) {
+      if (hashed.addAndGet(bytes) >= loadAfter && nss == null && loading.compareAndSet(false, true)) {
+        Thread loader = new Thread(() -> nss().ifPresent(service -> nss = service),
+            "relpack-native-sha256");
+        loader.setDaemon(true);
+        loader.start();
+      }
+    }
+
+    /** Waits until a load already started has ended; for tests. */
+    void awaitLoad() {
+      if (loading.get() && nss().isPresent()) {
+        while (nss == null) {
+          Thread.onSpinWait();
+        }
+      }
+    }
+
+    String describe() {
+      String amount = String.format(java.util.Locale.ROOT, "%.1f MB", hashed.get() / 1e6);
+      return amount + " hashed, " + (native256() ? "by the system's NSS library (libnss3) after the"
+          + " first " + loadAfter / (1 << 20) + " MiB"
+          : loading.get() ? "by the JDK (NSS is not available here)"
+          : "by the JDK (too little to load NSS for)");
+    }
+  }
+
+  /** A digest that tells its provider how many bytes it hashed. */
+  static final class Counting extends MessageDigestSpi implements Cloneable {
+    private MessageDigest digest;
+    private final Switching provider;
+
+    Counting(MessageDigest digest, Switching provider) {
+      this.digest = digest;
+      this.provider = provider;
+    }
+
+    @Override
+    protected void engineUpdate(byte input) {
+      digest.update(input);
+      provider.counted(1);
+    }
+
+    @Override
+    protected void engineUpdate(byte[] input, int offset, int length) {
+      digest.update(input, offset, length);
+      provider.counted(length);
+    }
+
+    @Override
+    protected void engineUpdate(java.nio.ByteBuffer input) {
+      int length = input.remaining();
+      digest.update(input);
+      provider.counted(length);
+    }
+
+    @Override
+    protected byte[] engineDigest() {
+      return digest.digest();
+    }
+
+    @Override
+    protected int engineDigest(byte[] buffer, int offset, int length) throws DigestException {
+      return digest.digest(buffer, offset, length);
+    }
+
+    @Override
+    protected int engineGetDigestLength() {
+      return digest.getDigestLength();
+    }
+
+    @Override
+    protected void engineReset() {
+      digest.reset();
+    }
+
+    @Override
+    public Object clone() throws CloneNotSupportedException {
+      Counting copy = (Counting) super.clone();
+      copy.digest = (MessageDigest) digest.clone();
+      return copy;
     }
   }
 }
