@@ -30,7 +30,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    NativeSha256.install(System.getenv());
+    NativeSha256.installInBackground(System.getenv());
     Context context = new Context(System.getenv(), Launcher.home(), System.out, System.err,
         stderrIsTerminal(), Path.of("/"));
     System.exit(run(args, context));

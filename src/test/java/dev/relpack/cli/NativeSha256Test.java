@@ -86,6 +86,10 @@ class NativeSha256Test {
   @Test
   void turnedOffByItsVariableTheJdksProvidersStay() throws Exception {
     NativeSha256.install(Map.of("RELPACK_NATIVE_SHA256", "0"));
+    NativeSha256.installInBackground(Map.of("RELPACK_NATIVE_SHA256", "0"));
+    // nothing was started that could install it later
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().equals("relpack-sha256-provider")));
     assertNull(Security.getProvider(NativeSha256.NAME));
     assertEquals("by the JDK (SUN)", NativeSha256.inUse());
   }
