@@ -113,8 +113,8 @@ public final class Engine {
    * may push there (before anything is made or read), makes the release when the request asks
    * relpack to run mix or rebar3, reads and layers it, probes the other registries, pins the
    * base and assembles the image spec. Writes nothing but the cache and the user's private
-   * state (which release units were found intact, and for the host base which packages own its
-   * files).
+   * state (which release units were found intact, what a release tarball held, and for the host
+   * base which packages own its files).
    *
    * @param request the build; it must name a target
    * @param reporter where steps and warnings go

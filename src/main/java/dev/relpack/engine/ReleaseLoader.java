@@ -40,8 +40,8 @@ public final class ReleaseLoader {
         .orElseThrow(() -> new BadInputException(
             "give the release with {release} PATH, or its mix project with {project-dir} DIR")));
     Release release = new ReleaseReader(CacheDirectory.root(request.cacheDir()),
-        Optional.of(StateDirectory.of(request.environment(), request.home())
-            .resolve("unit-seals")), ExtractionLimits.DEFAULT, warn).read(path);
+        Optional.of(StateDirectory.of(request.environment(), request.home())),
+        ExtractionLimits.DEFAULT, warn).read(path);
     return new Loaded(release,
         LayerPlanner.plan(release, roles(release, project, request.apps())), project);
   }

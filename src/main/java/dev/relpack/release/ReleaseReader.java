@@ -3,7 +3,7 @@ package dev.relpack.release;
 import dev.relpack.io.Sha256;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.InternalException;
-import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.PrivatePaths;
 import dev.relpack.io.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,15 +22,21 @@ import java.util.function.Predicate;
  * Reads a release from a directory or a tarball into a {@link Release} whose files sit in the
  * content store. A tarball already read once is not unpacked again: its units are found through an
  * index keyed by the tarball's SHA-256, and the SHA-256 itself is remembered by the file's identity
- * (path, size, mtime, inode), so an unchanged tarball is not even hashed again.
+ * (path, size, mtime, inode), so an unchanged tarball is not even hashed again. Both are kept in
+ * this user's private state, never in the shared cache: nothing in the cache can say which units a
+ * tarball holds, since whoever can write the cache could make such an index name a release of
+ * their own, each unit consistent with its digest.
  */
 public final class ReleaseReader {
   private final ContentStore store;
-  private final Path tarballIndex;
+  /** What each tarball held and each tarball file's SHA-256: {@code tarballs/} in private state. */
+  private final Optional<Path> tarballs;
   private final ExtractionLimits limits;
 
   /**
-   * @param cacheRoot where unpacked content and indexes are kept (shared by concurrent builds)
+   * A reader that keeps nothing private: every tarball is unpacked and every unit hashed.
+   *
+   * @param cacheRoot where unpacked content is kept (shared by concurrent builds)
    * @param warn told about content found changed in the cache (it is then read again)
    */
   public ReleaseReader(Path cacheRoot, ExtractionLimits limits, Consumer<String> warn) {
@@ -38,14 +44,15 @@ public final class ReleaseReader {
   }
 
   /**
-   * @param seals a directory of this user's private state where the store records how each unit
-   *     looked when last found intact ({@link dev.relpack.io.TreeSeals}); empty to hash every
-   *     unit each time
+   * @param privateState this user's private state directory, where the store records how each
+   *     unit looked when last found intact ({@code unit-seals/}, {@link dev.relpack.io.TreeSeals})
+   *     and what each tarball held ({@code tarballs/}); files there are believed only while they
+   *     and their directory are this user's alone. Empty to keep neither.
    */
-  public ReleaseReader(Path cacheRoot, Optional<Path> seals, ExtractionLimits limits,
+  public ReleaseReader(Path cacheRoot, Optional<Path> privateState, ExtractionLimits limits,
       Consumer<String> warn) {
-    this.store = new ContentStore(cacheRoot, seals, warn);
-    this.tarballIndex = cacheRoot.resolve("tarballs");
+    this.store = new ContentStore(cacheRoot, privateState.map(s -> s.resolve("unit-seals")), warn);
+    this.tarballs = privateState.map(s -> s.resolve("tarballs"));
     this.limits = limits;
   }
 
@@ -116,29 +123,39 @@ public final class ReleaseReader {
     String display = tarball.toString();
     try {
       store.sweepStaleStaging();
-      Path memo = identityMemo(tarball);
+      if (tarballs.isEmpty()) {
+        return unpack(tarball, display).release();
+      }
+      Path memo = identityMemo(tarballs.get(), tarball);
       Optional<String> remembered = remembered(memo);
       String digest = remembered.isPresent() ? remembered.get() : Sha256.of(tarball);
-      Optional<List<ReleaseFile>> indexed = indexed(digest);
+      Optional<List<ReleaseFile>> indexed = indexed(tarballs.get().resolve(digest));
       if (indexed.isPresent()) {
         Release release = ReleaseInspector.inspect(ReleaseTree.of(indexed.get()), display);
-        AtomicFiles.write(memo, digest);
+        if (remembered.isEmpty()) {
+          remember(memo, digest);
+        }
         return release.withFiles(indexed.get());
       }
-      Path staging = store.newStagingDirectory().toRealPath();
-      try {
-        TarballExtractor.Unpacked unpacked = TarballExtractor.extract(tarball, staging, limits);
-        Path root = releaseRoot(staging);
-        Stored stored = unpacked.symlinks() ? readAndStore(root, display)
-            : adoptUnpacked(root, display, unpacked.fileHashes());
-        writeIndex(digest, stored.unitDigests());
-        AtomicFiles.write(memo, digest); // only for tarballs that read well
-        return stored.release();
-      } finally {
-        FileTrees.deleteRecursively(staging);
-      }
+      Stored stored = unpack(tarball, display);
+      writeIndex(tarballs.get().resolve(digest), stored.unitDigests());
+      remember(memo, digest); // only for tarballs that read well
+      return stored.release();
     } catch (IOException e) {
       throw new InternalException("cannot unpack " + display + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Unpacks a tarball into staging and puts its units in the store. */
+  private Stored unpack(Path tarball, String display) throws IOException {
+    Path staging = store.newStagingDirectory().toRealPath();
+    try {
+      TarballExtractor.Unpacked unpacked = TarballExtractor.extract(tarball, staging, limits);
+      Path root = releaseRoot(staging);
+      return unpacked.symlinks() ? readAndStore(root, display)
+          : adoptUnpacked(root, display, unpacked.fileHashes());
+    } finally {
+      FileTrees.deleteRecursively(staging);
     }
   }
 
@@ -157,28 +174,31 @@ public final class ReleaseReader {
   }
 
   /** Where the SHA-256 of this very file (same path, size, mtime and inode) is remembered. */
-  private Path identityMemo(Path tarball) throws IOException {
+  private static Path identityMemo(Path tarballs, Path tarball) throws IOException {
     BasicFileAttributes attrs = Files.readAttributes(tarball, BasicFileAttributes.class);
     String identity = Sha256.of(tarball.toRealPath() + "\n" + attrs.size() + "\n"
         + attrs.lastModifiedTime().toMillis() + "\n" + attrs.fileKey());
-    return tarballIndex.resolve("by-identity").resolve(identity);
+    return tarballs.resolve("by-identity").resolve(identity);
   }
 
   private static Optional<String> remembered(Path memo) throws IOException {
-    if (!Files.isRegularFile(memo)) {
-      return Optional.empty();
-    }
-    String digest = Files.readString(memo).trim();
-    return digest.matches("[0-9a-f]{64}") ? Optional.of(digest) : Optional.empty();
+    return PrivatePaths.readMine(memo)
+        .map(bytes -> new String(bytes, StandardCharsets.US_ASCII).trim())
+        .filter(digest -> digest.matches("[0-9a-f]{64}"));
   }
 
-  private Optional<List<ReleaseFile>> indexed(String tarballDigest) throws IOException {
-    Path index = tarballIndex.resolve(tarballDigest);
-    if (!Files.isRegularFile(index)) {
+  /** Remembers a tarball's SHA-256 by its identity; failing to costs a later build a hash. */
+  private static void remember(Path memo, String digest) throws IOException {
+    PrivatePaths.writeMine(memo, digest.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  private Optional<List<ReleaseFile>> indexed(Path index) throws IOException {
+    Optional<byte[]> text = PrivatePaths.readMine(index);
+    if (text.isEmpty()) {
       return Optional.empty();
     }
     Map<String, String> units = new TreeMap<>();
-    for (String line : Files.readAllLines(index, StandardCharsets.UTF_8)) {
+    for (String line : new String(text.get(), StandardCharsets.UTF_8).split("\n")) {
       int space = line.indexOf(' ');
       if (space != 64) {
         return Optional.empty(); // not written by this version: unpack again
@@ -192,10 +212,9 @@ public final class ReleaseReader {
   }
 
   /** One line per unit, {@code DIGEST NAME}; the root-level unit has an empty name. */
-  private void writeIndex(String tarballDigest, Map<String, String> units) throws IOException {
+  private static void writeIndex(Path index, Map<String, String> units) throws IOException {
     StringBuilder text = new StringBuilder();
     new TreeMap<>(units).forEach((name, digest) -> text.append(digest).append(' ').append(name).append('\n'));
-    AtomicFiles.write(tarballIndex.resolve(tarballDigest), text.toString());
+    PrivatePaths.writeMine(index, text.toString().getBytes(StandardCharsets.UTF_8));
   }
-
 }

@@ -52,12 +52,14 @@ class EngineTest {
     RecordingReporter planning = new RecordingReporter();
     BuildPlan plan = engine.plan(request("planned"), planning);
 
-    // the cache, and the user's private state: which packages own the host base's files, and
-    // the release units sealed as they were unpacked (not when the umask lets others write)
+    // the cache, and the user's private state: which packages own the host base's files, what
+    // the tarball held, and the release units sealed as they were unpacked (not when the umask
+    // lets others write)
     assertEquals(List.of("cache", "home"), namesIn(work), "no layout, digest or metadata");
     List<String> state = namesIn(work.resolve("home/.local/state/relpack"));
     assertTrue(state.contains("host-packages"), state.toString());
-    assertTrue(List.of("host-packages", "unit-seals").containsAll(state), state.toString());
+    assertTrue(List.of("host-packages", "tarballs", "unit-seals").containsAll(state),
+        state.toString());
     assertTrue(plan.target().orElseThrow() instanceof LayoutTarget);
     assertEquals("demo", plan.release().name());
     assertEquals(plan.base(), plan.spec().base());

@@ -103,14 +103,55 @@ class ReleaseReaderTest {
 
   @Test
   void aTarballReadTwiceIsUnpackedOnce() throws Exception {
-    Release first = read(Testdata.demoTarball());
+    Path state = work.resolve("state");
+    Release first = readKeeping(state, Testdata.demoTarball());
     List<Path> units = list(cache.resolve("units"));
-    Release second = read(Testdata.demoTarball());
+    Path index = state.resolve("tarballs").resolve(Sha256.of(Testdata.demoTarball()));
+    FileTime indexed = Files.getLastModifiedTime(index);
+    Release second = readKeeping(state, Testdata.demoTarball());
     assertEquals(first.files(), second.files());
     assertEquals(units, list(cache.resolve("units")));
     assertEquals(List.of(), list(cache.resolve("tmp")), "no staging left behind");
-    assertTrue(Files.isRegularFile(cache.resolve("tarballs").resolve(Sha256.of(Testdata.demoTarball()))));
-    assertEquals(1, list(cache.resolve("tarballs/by-identity")).size(), "hashed once");
+    assertEquals(indexed, Files.getLastModifiedTime(index), "read through its index");
+    assertEquals(1, list(state.resolve("tarballs/by-identity")).size(), "hashed once");
+  }
+
+  /**
+   * Whoever can write the shared cache must not be able to say what a tarball holds: a planted
+   * index would name units of their making, each consistent with its digest. The index lives in
+   * this user's private state, and one there that others could have written is not believed.
+   */
+  @Test
+  void whatATarballHoldsIsKeptInPrivateStateAndBelievedOnlyFromThere() throws Exception {
+    Path state = work.resolve("state");
+    Path demo = Testdata.demoTarball();
+    Path relx = Testdata.root().resolve("kinds/relx.tar.gz");
+    readKeeping(state, demo);
+    readKeeping(state, relx);
+    assertFalse(Files.exists(cache.resolve("tarballs")), "nothing about tarballs in the cache");
+    Path demoIndex = state.resolve("tarballs").resolve(Sha256.of(demo));
+    Path relxIndex = state.resolve("tarballs").resolve(Sha256.of(relx));
+
+    // as a cache entry (where relpack kept it before): ignored
+    Files.createDirectories(cache.resolve("tarballs"));
+    Files.copy(relxIndex, cache.resolve("tarballs").resolve(Sha256.of(demo)));
+    assertEquals("demo", readKeeping(work.resolve("fresh-state"), demo).name());
+
+    // in the private state, but writable by others: ignored, and the tarball unpacked again
+    Files.copy(relxIndex, demoIndex, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(demoIndex,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    assertEquals("demo", readKeeping(state, demo).name());
+    // the same index, private: believed (which is why only this user may write there)
+    Files.setPosixFilePermissions(demoIndex,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.copy(relxIndex, demoIndex, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals("api", readKeeping(state, demo).name());
+  }
+
+  private Release readKeeping(Path state, Path input) {
+    return new ReleaseReader(cache, java.util.Optional.of(state), ExtractionLimits.DEFAULT,
+        warning -> {}).read(input);
   }
 
   @Test
@@ -175,8 +216,7 @@ class ReleaseReaderTest {
   void theUnitsOfAnUnpackedTarballAreSealedAsTheyAreStoredButCopiesOfADirectoryAreNot()
       throws Exception {
     Path seals = work.resolve("state/unit-seals");
-    new ReleaseReader(cache, java.util.Optional.of(seals), ExtractionLimits.DEFAULT,
-        warning -> {}).read(Testdata.demoTarball());
+    readKeeping(work.resolve("state"), Testdata.demoTarball());
     dev.relpack.io.TreeSeals look = new dev.relpack.io.TreeSeals(java.util.Optional.of(seals));
     List<Path> units = list(cache.resolve("units"));
     assertFalse(units.isEmpty());
@@ -187,9 +227,9 @@ class ReleaseReaderTest {
     }
 
     Path otherCache = work.resolve("other-cache");
-    Path otherSeals = work.resolve("state/other-seals");
-    new ReleaseReader(otherCache, java.util.Optional.of(otherSeals), ExtractionLimits.DEFAULT,
-        warning -> {}).read(Testdata.kind("distillery"));
+    Path otherSeals = work.resolve("other-state/unit-seals");
+    new ReleaseReader(otherCache, java.util.Optional.of(work.resolve("other-state")),
+        ExtractionLimits.DEFAULT, warning -> {}).read(Testdata.kind("distillery"));
     dev.relpack.io.TreeSeals other =
         new dev.relpack.io.TreeSeals(java.util.Optional.of(otherSeals));
     for (Path unit : list(otherCache.resolve("units"))) {
@@ -219,7 +259,6 @@ class ReleaseReaderTest {
         .findFirst().orElseThrow().source();
     String genuine = Files.readString(beam);
     Files.writeString(beam, "planted");
-    dev.relpack.io.FileTrees.deleteRecursively(cache.resolve("tarballs")); // unpacked again
     List<String> warnings = new java.util.ArrayList<>();
     Release again = new ReleaseReader(cache, ExtractionLimits.DEFAULT, warnings::add)
         .read(Testdata.demoTarball());
@@ -256,7 +295,8 @@ class ReleaseReaderTest {
     // path, size, mtime and inode unchanged: relpack takes the remembered digest, like git's index
     Path tarball = work.resolve("release.tar.gz");
     Files.copy(Testdata.root().resolve("kinds/relx.tar.gz"), tarball);
-    Release first = read(tarball);
+    Path state = work.resolve("state");
+    Release first = readKeeping(state, tarball);
     FileTime mtime = Files.getLastModifiedTime(tarball);
     byte[] bytes = Files.readAllBytes(tarball);
     try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(tarball.toFile(), "rw")) {
@@ -264,7 +304,7 @@ class ReleaseReaderTest {
       file.write(bytes[bytes.length - 1] ^ 1); // same inode, same size
     }
     Files.setLastModifiedTime(tarball, mtime);
-    assertEquals(first.files(), read(tarball).files());
+    assertEquals(first.files(), readKeeping(state, tarball).files());
   }
 
   @Test
