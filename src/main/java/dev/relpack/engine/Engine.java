@@ -21,7 +21,9 @@ import dev.relpack.image.ImageOptions;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.ImageSpec;
 import dev.relpack.image.JibImageBuilder;
+import dev.relpack.image.LayerClaims;
 import dev.relpack.image.LayerReuse;
+import dev.relpack.image.LayerTrust;
 import dev.relpack.publish.Attachment;
 import dev.relpack.publish.BuildAccess;
 import dev.relpack.publish.GitlabDefaults;
@@ -248,7 +250,7 @@ public final class Engine {
     JibImageBuilder builder = new JibImageBuilder(new JibImageBuilder.Settings(
         plan.cacheRoot(), ToolVersion.line(), registries.insecureNeeded(),
         registries.credentialsOverHttp(), registries.credentials(), registries.reader(),
-        Duration.ofSeconds(1), building, layerSeals(plan)),
+        Duration.ofSeconds(1), building, layerTrust(plan)),
         reporter);
     return building.run("building " + target.display(),
         () -> builder.build(plan.spec(), target, reused.layers()));
@@ -293,7 +295,7 @@ public final class Engine {
     RegistryDeadline writing = targetPhase(plan);
     Optional<ImageResult> written;
     try {
-      written = new ImageRevision(plan, target, layerSeals(plan), reporter)
+      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
           .write(previous, reused, writing, access);
     } catch (RelpackException e) {
       if (writing.expired()) {
@@ -326,10 +328,14 @@ public final class Engine {
         registries.reader(), reporter);
   }
 
-  /** How jib's cache entries found intact looked then, in this user's private state. */
-  private static TreeSeals layerSeals(BuildPlan plan) {
-    return new TreeSeals(Optional.of(StateDirectory.of(plan.request().environment(),
-        plan.request().home()).resolve("layer-seals")));
+  /**
+   * How jib's cache entries found intact looked then, and which of its lookups were found true,
+   * in this user's private state.
+   */
+  private static LayerTrust layerTrust(BuildPlan plan) {
+    Path state = StateDirectory.of(plan.request().environment(), plan.request().home());
+    return new LayerTrust(new TreeSeals(Optional.of(state.resolve("layer-seals"))),
+        new LayerClaims(Optional.of(state.resolve("layer-claims"))));
   }
 
   private static byte[] sbomDocument(BuildPlan plan, SbomPlan sbom, String digest) {

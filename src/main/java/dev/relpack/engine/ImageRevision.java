@@ -3,7 +3,7 @@ package dev.relpack.engine;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.LayerBlobs;
 import dev.relpack.image.LayerResult;
-import dev.relpack.io.TreeSeals;
+import dev.relpack.image.LayerTrust;
 import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.registry.ConfigReplacer;
@@ -27,14 +27,14 @@ import java.util.OptionalLong;
 final class ImageRevision {
   private final BuildPlan plan;
   private final Target target;
-  private final TreeSeals seals;
+  private final LayerTrust trust;
   private final Reporter reporter;
 
-  /** @param seals how jib's cache entries found intact looked then, as for a jib build */
-  ImageRevision(BuildPlan plan, Target target, TreeSeals seals, Reporter reporter) {
+  /** @param trust what the private state says of jib's cache, as for a jib build */
+  ImageRevision(BuildPlan plan, Target target, LayerTrust trust, Reporter reporter) {
     this.plan = plan;
     this.target = target;
-    this.seals = seals;
+    this.trust = trust;
     this.reporter = reporter;
   }
 
@@ -53,7 +53,7 @@ final class ImageRevision {
       RegistryDeadline phase, TargetAccess access) {
     return phase.run("writing " + target.display() + " from " + previous.digest(), () -> {
       List<LayerBlobs.Blob> blobs =
-          LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, seals, reporter);
+          LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, trust, reporter);
       List<ConfigReplacer.TopLayer> top = blobs.stream().map(blob -> new ConfigReplacer.TopLayer(
           blob.digest(), blob.size(), blob.diffId(), blob.file())).toList();
       List<LayerResult> base = baseLayers(previous);

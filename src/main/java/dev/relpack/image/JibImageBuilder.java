@@ -25,7 +25,6 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.error.InternalException;
 import dev.relpack.error.RegistryException;
 import dev.relpack.error.RelpackException;
-import dev.relpack.io.TreeSeals;
 import dev.relpack.registry.RegistryDeadline;
 import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
@@ -64,12 +63,13 @@ public final class JibImageBuilder {
    * @param firstRetryDelay wait before retrying a build the registry refused with 429 or 5xx
    * @param phase the registry phase the build runs in: jib runs on its threads, and nothing is
    *     put in place once it has expired
-   * @param layerSeals how cached layers found intact looked then, so that an unchanged one is not
-   *     hashed again before a push ({@link TreeSeals}, in this user's private state)
+   * @param layerTrust how cached layers found intact looked then, so that an unchanged one is
+   *     not hashed again before a push, and which of jib's cache lookups were found true (in this
+   *     user's private state)
    */
   public record Settings(Path cacheRoot, String toolVersion, boolean allowInsecure,
       boolean credentialsOverHttp, RegistryCredentials credentials, RegistryReader registry, Duration firstRetryDelay,
-      RegistryDeadline phase, TreeSeals layerSeals) {}
+      RegistryDeadline phase, LayerTrust layerTrust) {}
 
   public JibImageBuilder(Settings settings, ImageListener listener) {
     this.settings = settings;
@@ -88,7 +88,7 @@ public final class JibImageBuilder {
     target.checkWritable();
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
-        settings.cacheRoot().resolve("tmp"), settings.layerSeals(), listener);
+        settings.cacheRoot().resolve("tmp"), settings.layerTrust(), listener);
     Set<String> evicted = new HashSet<>();
     Map<String, Long> contentBytes = new HashMap<>();
     spec.layers().forEach(layer -> contentBytes.put(layer.name(), layer.contentBytes()));
@@ -154,6 +154,8 @@ public final class JibImageBuilder {
       // oci: and tar: targets check every blob as they write it; a push has no such place
       events.cached(cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource
           archive ? Optional.of(archive.tar()) : Optional.empty(), reused));
+    } else {
+      cache.claimed(layers, reused); // no blob's digest says which files it was made of
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())
@@ -169,6 +171,7 @@ public final class JibImageBuilder {
         CredentialsOverHttpTurn.take(settings.credentialsOverHttp())) {
       written = target.write(jib, new Session(target, spec, events, turn));
     }
+    cache.claimBuilt(layers);
     return result(written, target, spec, events);
   }
 

@@ -6,7 +6,6 @@ import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
-import dev.relpack.io.TreeSeals;
 import dev.relpack.publish.BuildListener;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,17 +41,17 @@ public final class LayerBlobs {
    * @param cacheRoot the build's cache directory
    * @param verified the blob digests, by layer name, this build put in the cache after checking
    *     them ({@code LayerReuse}): not hashed again
-   * @param seals how cache entries found intact looked then ({@link TreeSeals})
+   * @param trust how cache entries found intact looked then, and which lookups were found true
    * @throws IOException when the cache cannot be read or written
    */
   public static List<Blob> of(ImageSpec spec, Path cacheRoot, Map<String, String> verified,
-      TreeSeals seals, BuildListener listener) throws IOException {
+      LayerTrust trust, BuildListener listener) throws IOException {
     Path application = JibImageBuilder.applicationCache(cacheRoot);
     List<FileEntriesLayer> layers =
         spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
-    Map<String, CachedLayer> intact = new LayerCache(application,
-        JibImageBuilder.baseCache(cacheRoot), cacheRoot.resolve("tmp"), seals, listener)
-        .intact(layers, verified);
+    LayerCache layerCache = new LayerCache(application, JibImageBuilder.baseCache(cacheRoot),
+        cacheRoot.resolve("tmp"), trust, listener);
+    Map<String, CachedLayer> intact = layerCache.intact(layers, verified);
     Cache cache = LayerCache.cache(application);
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -63,6 +62,9 @@ public final class LayerBlobs {
       Optional<CachedLayer> cached = Optional.ofNullable(intact.get(layers.get(i).getName()));
       CachedLayer layer = cached.isPresent() ? cached.get()
           : cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+      if (cached.isEmpty()) {
+        layerCache.claimWritten(layers.get(i), layer);
+      }
       blobs.add(new Blob(layers.get(i).getName(), layer.getDigest().toString(), layer.getSize(),
           layer.getDiffId().toString(), application.resolve("layers")
               .resolve(layer.getDigest().getHash()).resolve(layer.getDiffId().getHash()),

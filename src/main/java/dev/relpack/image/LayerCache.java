@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
+import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's Cache.retrieve takes
 import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import dev.relpack.io.FileTrees;
@@ -15,6 +18,8 @@ import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -24,6 +29,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -50,7 +57,10 @@ final class LayerCache {
   private final Path base;
   private final Path staging;
   private final TreeSeals seals;
+  private final LayerClaims claims;
   private final BuildListener listener;
+  /** The layers {@link #claimed} found true in this build, by name. */
+  private final Set<String> found = ConcurrentHashMap.newKeySet();
 
   /**
    * @param application jib's cache of relpack's layers
@@ -58,19 +68,21 @@ final class LayerCache {
    * @param staging scratch space on the same file system, for taking entries out of use
    */
   LayerCache(Path application, Path base, Path staging, BuildListener listener) {
-    this(application, base, staging, new TreeSeals(Optional.empty()), listener);
+    this(application, base, staging, LayerTrust.none(), listener);
   }
 
   /**
-   * @param seals how entries found intact looked then, in this user's private state: an entry
-   *     that still looks so is not hashed again ({@link TreeSeals})
+   * @param trust how entries found intact looked then, in this user's private state (an entry
+   *     that still looks so is not hashed again), and which of jib's lookups this user found
+   *     true (the others are checked byte for byte before they are used)
    */
-  LayerCache(Path application, Path base, Path staging, TreeSeals seals,
+  LayerCache(Path application, Path base, Path staging, LayerTrust trust,
       BuildListener listener) {
     this.application = application;
     this.base = base;
     this.staging = staging;
-    this.seals = seals;
+    this.seals = trust.seals();
+    this.claims = trust.claims();
     this.listener = listener;
   }
 
@@ -107,24 +119,160 @@ final class LayerCache {
   Map<String, CachedLayer> intact(List<FileEntriesLayer> layers, Map<String, String> verified)
       throws IOException {
     Map<String, CachedLayer> intact = new HashMap<>();
+    for (Map.Entry<String, CachedLayer> found : claimed(layers, verified).entrySet()) {
+      DescriptorDigest digest = found.getValue().getDigest();
+      Path dir = application.resolve("layers").resolve(digest.getHash());
+      if (digest.toString().equals(verified.get(found.getKey()))
+          || checkEntry(dir, dir.resolve(found.getValue().getDiffId().getHash()), digest)) {
+        intact.put(found.getKey(), found.getValue());
+      }
+    }
+    return intact;
+  }
+
+  /**
+   * What jib's cache has for these layers' files, by layer name, where that is true: jib finds a
+   * layer through a selector file naming a blob, and takes the blob's diff ID from its file's
+   * name, and whoever can write the cache can write both. A lookup is believed when this user
+   * found it true before ({@link LayerClaims}) or this build put the layer there after checking
+   * it ({@code verified}); else the blob must decompress to exactly the tar jib writes of the
+   * layer's files, with that diff ID. One that does not is reported and its selector removed, so
+   * jib builds the layer again.
+   */
+  Map<String, CachedLayer> claimed(List<FileEntriesLayer> layers, Map<String, String> verified)
+      throws IOException {
+    Map<String, CachedLayer> claimed = new HashMap<>();
     if (!Files.isDirectory(application.resolve("layers"))) {
-      return intact;
+      return claimed;
     }
     Cache cache = cache(application);
+    List<Found> lookups = new ArrayList<>();
     for (FileEntriesLayer layer : layers) {
       Optional<CachedLayer> cached = retrieve(
           () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
           application.resolve("selectors"));
       if (cached.isPresent()) {
-        DescriptorDigest digest = cached.get().getDigest();
-        Path dir = application.resolve("layers").resolve(digest.getHash());
-        if (digest.toString().equals(verified.get(layer.getName()))
-            || checkEntry(dir, dir.resolve(cached.get().getDiffId().getHash()), digest)) {
-          intact.put(layer.getName(), cached.get());
-        }
+        boolean recorded = claims.holds(layer, cached.get());
+        Path blob = application.resolve("layers").resolve(cached.get().getDigest().getHash())
+            .resolve(cached.get().getDiffId().getHash());
+        lookups.add(new Found(layer, cached.get(), blob, recorded,
+            cached.get().getDigest().toString().equals(verified.get(layer.getName()))));
       }
     }
-    return intact;
+    List<Boolean> hold;
+    try {
+      // each check reads the layer's files and decompresses its blob: on every core
+      hold = lookups.parallelStream().map(Found::holds).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    for (int i = 0; i < lookups.size(); i++) {
+      Found lookup = lookups.get(i);
+      if (hold.get(i)) {
+        if (!lookup.recorded()) {
+          claims.record(lookup.layer(), lookup.cached());
+        }
+        claimed.put(lookup.layer().getName(), lookup.cached());
+        found.add(lookup.layer().getName());
+      } else {
+        Optional<DescriptorDigest> selector = selector(lookup.layer());
+        listener.warn("cache entry " + application.resolve("selectors")
+            + selector.map(s -> "/" + s.getHash()).orElse("") + " names layer "
+            + lookup.cached().getDigest() + " for " + lookup.layer().getName()
+            + ", which is not made of its files; building it again");
+        selector.ifPresent(
+            s -> deleteQuietly(application.resolve("selectors").resolve(s.getHash())));
+      }
+    }
+    return claimed;
+  }
+
+  /**
+   * What jib's cache found for a layer's files.
+   *
+   * @param blob its file in jib's cache
+   * @param recorded whether this user's private state records it as true
+   * @param checked whether this build put it there after checking it
+   */
+  private record Found(FileEntriesLayer layer, CachedLayer cached, Path blob, boolean recorded,
+      boolean checked) {
+    boolean holds() {
+      try {
+        return recorded || checked || madeOf(layer, cached, blob);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Whether the cached blob decompresses to exactly the tar jib writes of {@code layer}. */
+  private static boolean madeOf(FileEntriesLayer layer, CachedLayer cached, Path blob)
+      throws IOException {
+    if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    BlobDescriptor[] tar = new BlobDescriptor[1];
+    try {
+      return GzipMatch.difference(blob, out -> tar[0] = tarBlob(layer).writeTo(out)).isEmpty()
+          && tar[0] != null && tar[0].getDigest().equals(cached.getDiffId());
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      return false; // not gzip, or cut short
+    }
+  }
+
+  /**
+   * Records, for the layers of a build that just succeeded, that what jib's cache has for their
+   * files is true: jib built them from those files here, or they were found so before it ran.
+   */
+  void claimBuilt(List<FileEntriesLayer> layers) throws IOException {
+    if (!Files.isDirectory(application.resolve("layers"))) {
+      return;
+    }
+    Cache cache = cache(application);
+    for (FileEntriesLayer layer : layers) {
+      if (found.contains(layer.getName())) {
+        continue; // found true before jib ran, and recorded then
+      }
+      Optional<CachedLayer> cached = retrieve(
+          () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
+          application.resolve("selectors"));
+      cached.ifPresent(layerBuilt -> claims.record(layer, layerBuilt));
+    }
+  }
+
+  /** Records that {@code layer}'s files make {@code cached}, which jib just wrote of them. */
+  void claimWritten(FileEntriesLayer layer, CachedLayer cached) {
+    claims.record(layer, cached);
+  }
+
+  /** A layer's tar as jib writes it, uncompressed. */
+  static Blob tarBlob(FileEntriesLayer layer) throws IOException {
+    return new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build();
+  }
+
+  /**
+   * The key jib's cache files a layer's digest under, from jib itself: it has no public call for
+   * it, and a key computed any other way could differ from jib's and silently never be found.
+   * Empty if jib (a version other than the pinned one) no longer has it.
+   */
+  static Optional<DescriptorDigest> selector(FileEntriesLayer layer) {
+    try {
+      Method generate = Class.forName("com.google.cloud.tools.jib.cache.LayerEntriesSelector")
+          .getDeclaredMethod("generateSelector", ImmutableList.class);
+      generate.setAccessible(true);
+      return Optional.of((DescriptorDigest) generate.invoke(null,
+          ImmutableList.copyOf(layer.getEntries())));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // jib finds the same layer through it again, and this build checks it again next time
+    }
   }
 
   /**
@@ -177,8 +325,9 @@ final class LayerCache {
 
   /**
    * Whether {@code file} is a regular file with this digest. Its diff ID (the digest of its
-   * uncompressed content, also in its name) is not checked: gunzipping every layer of every build
-   * would cost more than the rest of a warm build. Like jib's selectors, the names are trusted.
+   * uncompressed content, also in its name) is checked once per lookup, with what the layer is
+   * made of ({@link #claimed}); checking it on every build would cost more than the rest of a
+   * warm build.
    */
   static boolean matches(Path file, String digestHex) throws IOException {
     return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Sha256.of(file).equals(digestHex);

@@ -4,11 +4,9 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
-import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
-import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
@@ -21,7 +19,6 @@ import dev.relpack.registry.RegistryReader;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -289,7 +286,7 @@ public final class LayerReuse {
    */
   private Optional<String> install(RegistryReader.BuiltLayer layer, Tar tar,
       FileEntriesLayer ours, Read previous, Path staging) {
-    Optional<DescriptorDigest> selector = selector(ours);
+    Optional<DescriptorDigest> selector = LayerCache.selector(ours);
     if (selector.isEmpty()) {
       return Optional.of("jib's cache cannot be told of it (jib's selector is not reachable)");
     }
@@ -338,35 +335,14 @@ public final class LayerReuse {
   private static Tar tar(FileEntriesLayer layer, Path file) throws IOException {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file,
         StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
-      BlobDescriptor written = tarBlob(layer).writeTo(out);
+      BlobDescriptor written = LayerCache.tarBlob(layer).writeTo(out);
       return new Tar(written.getDigest().toString(), written.getSize(), file);
     }
   }
 
   /** The layer's diff ID, as jib records it when it compresses the layer. */
   static String diffId(FileEntriesLayer layer) throws IOException {
-    return tarBlob(layer).writeTo(OutputStream.nullOutputStream()).getDigest().toString();
-  }
-
-  private static Blob tarBlob(FileEntriesLayer layer) throws IOException {
-    return new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build();
-  }
-
-  /**
-   * The key jib's cache files a layer's digest under, from jib itself: it has no public call for
-   * it, and a key computed any other way could differ from jib's and silently never be found.
-   * Empty if jib (a version other than the pinned one) no longer has it: layers are then compressed.
-   */
-  static Optional<DescriptorDigest> selector(FileEntriesLayer layer) {
-    try {
-      Method generate = Class.forName("com.google.cloud.tools.jib.cache.LayerEntriesSelector")
-          .getDeclaredMethod("generateSelector", ImmutableList.class);
-      generate.setAccessible(true);
-      return Optional.of((DescriptorDigest) generate.invoke(null,
-          ImmutableList.copyOf(layer.getEntries())));
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return Optional.empty();
-    }
+    return LayerCache.tarBlob(layer).writeTo(OutputStream.nullOutputStream()).getDigest().toString();
   }
 
   private static void deleteQuietly(Path staging) {

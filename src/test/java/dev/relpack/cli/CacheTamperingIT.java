@@ -176,6 +176,39 @@ class CacheTamperingIT {
     assertEquals(cleanDigest, again.digest());
   }
 
+  /**
+   * jib finds a layer by a selector file naming its blob: a cache's writer can make the selector
+   * of one layer's files name another layer, stored intact under its own digest. Each such
+   * lookup is reported and not used, before a push and before an OCI layout alike.
+   */
+  @Test
+  void selectorsPlantedToNameOtherLayersAreReportedAndTheImageIsRight() throws Exception {
+    for (String to : List.of(registry.address() + "/tampering/selectors",
+        "oci:" + work.resolve("selectors-oci"))) {
+      String cache = "selectors-" + Math.abs(to.hashCode());
+      build(cache, to.startsWith("oci:") ? to + "-warm" : to + ":warm", List.of());
+      List<Path> selectors;
+      try (Stream<Path> files = Files.list(cacheRoot(cache).resolve("jib/application/selectors"))) {
+        selectors = files.sorted().toList();
+      }
+      List<String> named = new ArrayList<>();
+      for (Path selector : selectors) {
+        named.add(Files.readString(selector));
+      }
+      for (int i = 0; i < selectors.size(); i++) { // each names the next one's layer
+        Files.writeString(selectors.get(i), named.get((i + 1) % named.size()));
+      }
+
+      Built again = build(cache, to.startsWith("oci:") ? to : to + ":again", List.of());
+
+      List<String> warnings = warnings(again);
+      assertEquals(selectors.size(), warnings.size(), again.output());
+      assertTrue(warnings.stream().allMatch(w -> w.contains("which is not made of its files")),
+          warnings.toString());
+      assertEquals(cleanDigest, again.digest(), to);
+    }
+  }
+
   @Test
   void aChangedHostBaseArchiveIsReportedAndWrittenAgain() throws Exception {
     String cache = "host-base";

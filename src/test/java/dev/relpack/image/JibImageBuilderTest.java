@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.base.BaseImage;
 import dev.relpack.error.RelpackException;
-import dev.relpack.io.TreeSeals;
 import dev.relpack.registry.ReadLimits;
 import dev.relpack.registry.RegistryAccess;
 import dev.relpack.registry.RegistryDeadline;
@@ -80,7 +79,7 @@ class JibImageBuilderTest {
     return new JibImageBuilder(new JibImageBuilder.Settings(cache, "test", false, true,
         new RegistryCredentials(Map.of(), work.resolve("home"), w -> {}), reader,
         Duration.ofMillis(1), RegistryDeadline.of(Duration.ofSeconds(60), List.of(),
-            TlsTrust.jvm()), new TreeSeals(Optional.empty())), new Quiet());
+            TlsTrust.jvm()), LayerTrust.none()), new Quiet());
   }
 
   private ImageSpec spec() throws Exception {

@@ -5,11 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.api.buildplan.FileEntry;
+import com.google.cloud.tools.jib.cache.CachedLayer;
+import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
+import com.google.common.collect.ImmutableList;
 import dev.relpack.io.Sha256;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +26,12 @@ class LayerCacheTest {
   private final List<String> warnings = new ArrayList<>();
 
   private LayerCache cache() {
+    return cache(LayerTrust.none());
+  }
+
+  private LayerCache cache(LayerTrust trust) {
     return new LayerCache(work.resolve("application"), work.resolve("base"), work.resolve("tmp"),
-        new BuildListener() {
+        trust, new BuildListener() {
           @Override
           public void progress(double fraction, String task) {}
 
@@ -82,5 +93,82 @@ class LayerCacheTest {
     Path link = file.resolveSibling("link");
     Files.createSymbolicLink(link, file);
     assertFalse(LayerCache.matches(link, Sha256.of("layer")));
+  }
+
+  private FileEntriesLayer layer(String name, String content) throws Exception {
+    Path file = work.resolve("beam-" + content.hashCode());
+    Files.writeString(file, content);
+    return JibImageBuilder.fileEntries(new ImageLayer(name, List.of(
+        new LayerEntry(file, "/app/lib/demo-0.1.0/ebin/demo.beam", false, false))));
+  }
+
+  /** The layer as jib compresses it into its cache, selector and all. */
+  private CachedLayer compressedByJib(FileEntriesLayer layer) throws Exception {
+    ImmutableList<FileEntry> entries = ImmutableList.copyOf(layer.getEntries());
+    return LayerCache.cache(work.resolve("application"))
+        .writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
+  }
+
+  /** Makes jib's selector for {@code layer} name {@code other}'s blob, as a cache's writer can. */
+  private Path plant(FileEntriesLayer layer, CachedLayer other) throws Exception {
+    Path selector = work.resolve("application/selectors")
+        .resolve(LayerCache.selector(layer).orElseThrow().getHash());
+    Files.writeString(selector, other.getDigest().getHash());
+    return selector;
+  }
+
+  @Test
+  void aSelectorNamingALayerNotMadeOfItsFilesIsReportedRemovedAndTheLayerBuiltAgain()
+      throws Exception {
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    FileEntriesLayer planted = layer("app", "-module(evil).");
+    CachedLayer genuine = compressedByJib(app);
+    CachedLayer theirs = compressedByJib(planted); // intact under its own digest
+    Path selector = plant(app, theirs);
+
+    assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(selector.toString())
+        && warnings.get(0).contains("not made of its files"), warnings.get(0));
+    assertFalse(Files.exists(selector), "jib writes it anew when it builds the layer");
+    assertEquals(theirs.getDigest(), cache().claimed(List.of(planted), Map.of())
+        .get("app").getDigest(), "their own lookup is true and stays");
+
+    compressedByJib(app);
+    assertEquals(genuine.getDigest(), cache().claimed(List.of(app), Map.of()).get("app")
+        .getDigest(), "a true lookup is taken, found true by its content");
+  }
+
+  @Test
+  void aLookupFoundTrueIsRecordedPrivatelyAndNotCheckedAgainButAPlantedOneIs() throws Exception {
+    LayerTrust trust = new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
+        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))));
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
+        .getDigest());
+    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
+        .resolve(genuine.getDiffId().getHash());
+    Files.writeString(blob, "not even gzip"); // its digest is checked elsewhere (checkEntry)
+    assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
+        .getDigest(), "recorded as true: its content is not read again");
+
+    CachedLayer theirs = compressedByJib(layer("app", "-module(evil)."));
+    plant(app, theirs);
+    assertEquals(Map.of(), cache(trust).claimed(List.of(app), Map.of()),
+        "the record names another layer: checked, and found false");
+    assertEquals(1, warnings.size(), warnings.toString());
+  }
+
+  @Test
+  void aLayerThisBuildPutInTheCacheAfterCheckingItIsTaken() throws Exception {
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
+        .resolve(genuine.getDiffId().getHash());
+    Files.writeString(blob, "checked by --cache-from: not read again");
+    assertEquals(genuine.getDigest(), cache().claimed(List.of(app),
+        Map.of("app", genuine.getDigest().toString())).get("app").getDigest());
+    assertEquals(List.of(), warnings);
   }
 }

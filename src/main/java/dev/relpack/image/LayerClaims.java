@@ -1,0 +1,82 @@
+package dev.relpack.image;
+
+import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
+import com.google.cloud.tools.jib.api.buildplan.FileEntry;
+import com.google.cloud.tools.jib.cache.CachedLayer;
+import dev.relpack.io.PrivatePaths;
+import dev.relpack.io.Sha256;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Which of jib's cache lookups this user has found true, kept in this user's private state: that
+ * the layer jib's cache finds for a layer's files (through its selector, the digest of their list)
+ * is made of those files. jib believes its {@code selectors/} and the diff IDs in its entries' names, and
+ * whoever can write a shared cache can write both: a planted selector naming a layer of their
+ * making, stored consistently with its digest, would put that layer in the image. A lookup this
+ * user has not found true is checked byte for byte before it is used ({@link LayerCache}).
+ */
+public final class LayerClaims {
+  private final Optional<Path> dir;
+
+  /** @param dir where the claims found true are kept (made 0700); empty to keep none */
+  public LayerClaims(Optional<Path> dir) {
+    this.dir = dir;
+  }
+
+  /** None kept: every lookup is checked. */
+  public static LayerClaims none() {
+    return new LayerClaims(Optional.empty());
+  }
+
+  /** Whether this user found that jib's cache has {@code cached} for {@code layer}'s files. */
+  boolean holds(FileEntriesLayer layer, CachedLayer cached) {
+    if (dir.isEmpty()) {
+      return false;
+    }
+    try {
+      return PrivatePaths.readMine(dir.get().resolve(key(layer)))
+          .map(bytes -> new String(bytes, StandardCharsets.US_ASCII))
+          .filter(line(cached)::equals).isPresent();
+    } catch (IOException | RuntimeException e) {
+      return false; // checked instead: a claim is only ever a shortcut
+    }
+  }
+
+  /** Records that jib's cache has {@code cached} for {@code layer}'s files: built or checked here. */
+  void record(FileEntriesLayer layer, CachedLayer cached) {
+    if (dir.isEmpty()) {
+      return;
+    }
+    try {
+      PrivatePaths.writeMine(dir.get().resolve(key(layer)),
+          line(cached).getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException | RuntimeException e) {
+      // not kept: the next build checks the layer byte for byte
+    }
+  }
+
+  /**
+   * What the claim is about: every entry's source, path in the image, mode, time and owner, in
+   * order, as one digest. Not jib's selector, which serialises each entry to JSON, at several
+   * times the cost; any other order or entry gives another key, and so a check, never a wrong
+   * answer. The sources' bytes are not in it, as they are not in jib's selector: they are in
+   * relpack's content store, checked against their digests by each build before it is planned.
+   */
+  static String key(FileEntriesLayer layer) {
+    StringBuilder text = new StringBuilder(layer.getName()).append('\n');
+    for (FileEntry entry : layer.getEntries()) {
+      text.append(entry.getSourceFile()).append('\0').append(entry.getExtractionPath())
+          .append('\0').append(entry.getPermissions().toOctalString()).append('\0')
+          .append(entry.getModificationTime()).append('\0').append(entry.getOwnership())
+          .append('\n');
+    }
+    return Sha256.of(text.toString());
+  }
+
+  private static String line(CachedLayer layer) {
+    return layer.getDigest() + " " + layer.getDiffId() + "\n";
+  }
+}
