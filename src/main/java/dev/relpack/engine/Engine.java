@@ -335,7 +335,8 @@ public final class Engine {
   private static LayerTrust layerTrust(BuildPlan plan) {
     Path state = StateDirectory.of(plan.request().environment(), plan.request().home());
     return new LayerTrust(new TreeSeals(Optional.of(state.resolve("layer-seals"))),
-        new LayerClaims(Optional.of(state.resolve("layer-claims"))));
+        new LayerClaims(Optional.of(state.resolve("layer-claims"))),
+        Optional.of(state.resolve("jib-base")));
   }
 
   private static byte[] sbomDocument(BuildPlan plan, SbomPlan sbom, String digest) {

@@ -86,6 +86,22 @@ public final class JibImageBuilder {
    */
   public ImageResult build(ImageSpec spec, Target target, Map<String, String> reused) {
     target.checkWritable();
+    BaseCacheView baseView;
+    try {
+      baseView = BaseCacheView.of(baseCache(), settings.layerTrust().baseViews(),
+          settings.cacheRoot().resolve("tmp"));
+    } catch (java.io.IOException e) {
+      throw new InternalException("cannot use the cache " + settings.cacheRoot() + ": "
+          + e.getMessage(), e);
+    }
+    try (baseView) {
+      return build(spec, target, reused, baseView.dir());
+    }
+  }
+
+  /** @param jibBase the base cache jib is given ({@link BaseCacheView}) */
+  private ImageResult build(ImageSpec spec, Target target, Map<String, String> reused,
+      Path jibBase) {
     Duration delay = settings.firstRetryDelay();
     LayerCache cache = new LayerCache(applicationCache(), baseCache(),
         settings.cacheRoot().resolve("tmp"), settings.layerTrust(), listener);
@@ -101,7 +117,7 @@ public final class JibImageBuilder {
           reused.keySet());
       boolean succeeded = false;
       try {
-        ImageResult result = attempt(spec, target, events, cache, reused);
+        ImageResult result = attempt(spec, target, events, cache, reused, jibBase);
         succeeded = true;
         return result;
       } catch (CorruptBlobException e) {
@@ -145,7 +161,7 @@ public final class JibImageBuilder {
   }
 
   private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache,
-      Map<String, String> reused) throws Exception {
+      Map<String, String> reused, Path jibBase) throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
@@ -169,7 +185,7 @@ public final class JibImageBuilder {
     // taken as late as can be: the turn is the JVM's, and ends at jib's first timer event
     try (CredentialsOverHttpTurn turn =
         CredentialsOverHttpTurn.take(settings.credentialsOverHttp())) {
-      written = target.write(jib, new Session(target, spec, events, turn));
+      written = target.write(jib, new Session(target, spec, events, turn, jibBase));
     }
     cache.claimBuilt(layers);
     return result(written, target, spec, events);
@@ -181,12 +197,15 @@ public final class JibImageBuilder {
     private final ImageSpec spec;
     private final JibEvents events;
     private final CredentialsOverHttpTurn turn;
+    private final Path jibBase;
 
-    Session(Target target, ImageSpec spec, JibEvents events, CredentialsOverHttpTurn turn) {
+    Session(Target target, ImageSpec spec, JibEvents events, CredentialsOverHttpTurn turn,
+        Path jibBase) {
       this.target = target;
       this.spec = spec;
       this.events = events;
       this.turn = turn;
+      this.jibBase = jibBase;
     }
 
     @Override
@@ -198,7 +217,7 @@ public final class JibImageBuilder {
           .setToolName(TOOL_NAME)
           .setToolVersion(settings.toolVersion())
           .setApplicationLayersCache(applicationCache())
-          .setBaseImageLayersCache(baseCache())
+          .setBaseImageLayersCache(jibBase)
           .setAllowInsecureRegistries(settings.allowInsecure())
           .setExecutorService(settings.phase().executor())
           // jib reads the property while it makes its build context, which may log a warning

@@ -7,6 +7,7 @@ import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
+import dev.relpack.testsupport.TestBases;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Testdata;
 import java.io.IOException;
@@ -207,6 +208,43 @@ class CacheTamperingIT {
           warnings.toString());
       assertEquals(cleanDigest, again.digest(), to);
     }
+  }
+
+  /**
+   * For a base pinned by digest jib takes the manifest and config it keeps without asking the
+   * registry: kept in the shared cache, a planted pair could give the image settings (or layers)
+   * of someone else's choosing. relpack gives jib a base cache whose manifests and configs are
+   * this user's own; the shared cache's are never read.
+   */
+  @Test
+  void aBaseManifestAndConfigPlantedInTheSharedCacheAreNotUsed() throws Exception {
+    String from = new TestBases(work.resolve("bases"), TestBases.unpackDemo(work.resolve("demo")))
+        .get(TestBases.Name.COMPLETE).pushedTo(registry);
+    String image = registry.address() + "/tampering/base-metadata";
+    List<String> options = List.of("--from", from, "--label", "run=second");
+    String clean = build("base-metadata-clean", image + ":clean", options).digest();
+
+    String cache = "base-metadata";
+    build(cache, image + ":warm", List.of("--from", from));
+    Path shared = cacheRoot(cache).resolve("jib/base");
+    Path view = Relpack.STATE.resolve("relpack/jib-base")
+        .resolve(Sha256.of(shared.toAbsolutePath().normalize().toString()));
+    Path kept;
+    try (Stream<Path> files = Files.walk(view.resolve("images"))) {
+      kept = files.filter(p -> p.getFileName().toString().equals("manifests_configs.json"))
+          .findFirst().orElseThrow(() -> new AssertionError("jib kept no base manifest"));
+    }
+    assertTrue(Files.notExists(shared.resolve("images")), "none in the shared cache");
+    Path images = shared.resolve("images");
+    Path planted = images.resolve(kept.getParent().getParent().getFileName())
+        .resolve(kept.getParent().getFileName()).resolve("manifests_configs.json");
+    Files.createDirectories(planted.getParent());
+    Files.writeString(planted, Files.readString(kept).replace("\"Env\":[", "\"Env\":[\"PLANTED=1\","));
+    assertTrue(Files.readString(planted).contains("PLANTED=1"), "the plant took");
+
+    Built again = build(cache, image + ":again", options);
+
+    assertEquals(clean, again.digest(), again.output());
   }
 
   @Test

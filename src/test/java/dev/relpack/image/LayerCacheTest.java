@@ -142,7 +142,7 @@ class LayerCacheTest {
   @Test
   void aLookupFoundTrueIsRecordedPrivatelyAndNotCheckedAgainButAPlantedOneIs() throws Exception {
     LayerTrust trust = new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
-        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))));
+        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))), Optional.empty());
     FileEntriesLayer app = layer("app", "-module(demo).");
     CachedLayer genuine = compressedByJib(app);
     assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
