@@ -44,7 +44,7 @@ final class BaseCacheView implements AutoCloseable {
     // one view per cache directory: builds with other caches must not relink this one's
     Optional<Path> mine = own.map(dir -> dir.resolve(
         Sha256.of(shared.toAbsolutePath().normalize().toString())));
-    if (mine.isPresent() && linked(mine.get(), shared)) {
+    if (mine.isPresent() && linkedQuietly(mine.get(), shared)) {
       return new BaseCacheView(mine.get(), false);
     }
     Path once = scratch.resolve("jib-base-" + UUID.randomUUID());
@@ -58,6 +58,15 @@ final class BaseCacheView implements AutoCloseable {
   /** The directory to give jib as its base cache. */
   Path dir() {
     return dir;
+  }
+
+  /** As {@link #linked}; false also when the state directory cannot be written. */
+  private static boolean linkedQuietly(Path view, Path shared) {
+    try {
+      return linked(view, shared);
+    } catch (IOException | RuntimeException e) {
+      return false; // a read-only home: a view for this build instead
+    }
   }
 
   /** Makes {@code view} link to the shared cache's entries; false if it is not this user's. */

@@ -174,14 +174,20 @@ final class LayerCache {
         }
         claimed.put(lookup.layer().getName(), lookup.cached());
         found.add(lookup.layer().getName());
-      } else {
+      } else if (checkEntry(lookup.blob().getParent(), lookup.blob(),
+          lookup.cached().getDigest())) {
+        // the blob is what its name says (a corrupt one was reported and removed just now): the
+        // selector is what lies
         Optional<DescriptorDigest> selector = selector(lookup.layer());
         listener.warn("cache entry " + application.resolve("selectors")
             + selector.map(s -> "/" + s.getHash()).orElse("") + " names layer "
             + lookup.cached().getDigest() + " for " + lookup.layer().getName()
             + ", which is not made of its files; building it again");
-        selector.ifPresent(
-            s -> deleteQuietly(application.resolve("selectors").resolve(s.getHash())));
+        if (selector.isPresent()) {
+          deleteQuietly(application.resolve("selectors").resolve(selector.get().getHash()));
+        } else {
+          remove(application.resolve("selectors")); // jib's own key is out of reach: all go
+        }
       }
     }
     return claimed;

@@ -188,8 +188,17 @@ public final class ReleaseReader {
   }
 
   /** Remembers a tarball's SHA-256 by its identity; failing to costs a later build a hash. */
-  private static void remember(Path memo, String digest) throws IOException {
-    PrivatePaths.writeMine(memo, digest.getBytes(StandardCharsets.US_ASCII));
+  private static void remember(Path memo, String digest) {
+    keep(memo, digest.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** Writes a private file; a state directory that cannot be written costs later builds time. */
+  private static void keep(Path file, byte[] bytes) {
+    try {
+      PrivatePaths.writeMine(file, bytes);
+    } catch (IOException | RuntimeException e) {
+      // a read-only home, a full disk: the next build unpacks the tarball again
+    }
   }
 
   private Optional<List<ReleaseFile>> indexed(Path index) throws IOException {
@@ -212,9 +221,9 @@ public final class ReleaseReader {
   }
 
   /** One line per unit, {@code DIGEST NAME}; the root-level unit has an empty name. */
-  private static void writeIndex(Path index, Map<String, String> units) throws IOException {
+  private static void writeIndex(Path index, Map<String, String> units) {
     StringBuilder text = new StringBuilder();
     new TreeMap<>(units).forEach((name, digest) -> text.append(digest).append(' ').append(name).append('\n'));
-    PrivatePaths.writeMine(index, text.toString().getBytes(StandardCharsets.UTF_8));
+    keep(index, text.toString().getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -171,4 +171,19 @@ class LayerCacheTest {
         Map.of("app", genuine.getDigest().toString())).get("app").getDigest());
     assertEquals(List.of(), warnings);
   }
+
+  @Test
+  void aCorruptBlobFoundByItsTrueSelectorIsReportedAsCorruptAndRemoved() throws Exception {
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
+        .resolve(genuine.getDiffId().getHash());
+    Files.writeString(blob, "corrupt");
+
+    assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("does not match its digest")
+        && warnings.get(0).contains(blob.getParent().toString()), warnings.get(0));
+    assertFalse(Files.exists(blob.getParent()), "removed, so jib builds it again");
+  }
 }

@@ -149,6 +149,13 @@ class ReleaseReaderTest {
     assertEquals("api", readKeeping(state, demo).name());
   }
 
+  @Test
+  void aStateDirectoryThatCannotBeWrittenCostsTimeNotTheBuild() throws Exception {
+    Path state = Files.writeString(work.resolve("not-a-directory"), "a file");
+    assertEquals("demo", readKeeping(state, Testdata.demoTarball()).name());
+    assertEquals("demo", readKeeping(state, Testdata.demoTarball()).name());
+  }
+
   private Release readKeeping(Path state, Path input) {
     return new ReleaseReader(cache, java.util.Optional.of(state), ExtractionLimits.DEFAULT,
         warning -> {}).read(input);
