@@ -109,6 +109,12 @@ class LayerCacheTest {
         .writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
   }
 
+  /** Where jib's cache keeps a layer's blob: {@code layers/DIGEST/DIFF_ID}. */
+  private Path blobOf(CachedLayer layer) {
+    return work.resolve("application/layers").resolve(layer.getDigest().getHash())
+        .resolve(layer.getDiffId().getHash());
+  }
+
   /** Makes jib's selector for {@code layer} name {@code other}'s blob, as a cache's writer can. */
   private Path plant(FileEntriesLayer layer, CachedLayer other) throws Exception {
     Path selector = work.resolve("application/selectors")
@@ -147,8 +153,7 @@ class LayerCacheTest {
     CachedLayer genuine = compressedByJib(app);
     assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
         .getDigest());
-    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
-        .resolve(genuine.getDiffId().getHash());
+    Path blob = blobOf(genuine);
     Files.writeString(blob, "not even gzip"); // its digest is checked elsewhere (checkEntry)
     assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
         .getDigest(), "recorded as true: its content is not read again");
@@ -164,8 +169,7 @@ class LayerCacheTest {
   void aLayerThisBuildPutInTheCacheAfterCheckingItIsTaken() throws Exception {
     FileEntriesLayer app = layer("app", "-module(demo).");
     CachedLayer genuine = compressedByJib(app);
-    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
-        .resolve(genuine.getDiffId().getHash());
+    Path blob = blobOf(genuine);
     Files.writeString(blob, "checked by --cache-from: not read again");
     assertEquals(genuine.getDigest(), cache().claimed(List.of(app),
         Map.of("app", genuine.getDigest().toString())).get("app").getDigest());
@@ -176,8 +180,7 @@ class LayerCacheTest {
   void aCorruptBlobFoundByItsTrueSelectorIsReportedAsCorruptAndRemoved() throws Exception {
     FileEntriesLayer app = layer("app", "-module(demo).");
     CachedLayer genuine = compressedByJib(app);
-    Path blob = work.resolve("application/layers").resolve(genuine.getDigest().getHash())
-        .resolve(genuine.getDiffId().getHash());
+    Path blob = blobOf(genuine);
     Files.writeString(blob, "corrupt");
 
     assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
