@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * so images and digests do not change; a self-test against a known value guards against a broken
  * library.
  *
- * <p>Only {@code MessageDigest.SHA-256} is provided: TLS, signatures and random numbers stay with
- * the JDK's providers. No NSS (Alpine, a jlinked runtime), any failure, or
+ * <p>Only {@code MessageDigest.SHA-256} is provided: every other algorithm stays with the JDK's
+ * providers (SHA-256 taken inside TLS or a signature comes from here too, with the same bytes). No NSS (Alpine, a jlinked runtime), any failure, or
  * {@code RELPACK_NATIVE_SHA256=0}, and the JDK's own is used.
  *
  * <p>This changes the JVM's provider list, so only the command line's entry point installs it, in
@@ -124,6 +124,8 @@ final class NativeSha256 {
     private final transient AtomicBoolean loading = new AtomicBoolean();
     private final long loadAfter;
     private transient volatile Provider.Service nss;
+    /** Whether loading NSS was tried and failed. */
+    private transient volatile boolean unavailable;
 
     Switching(long loadAfter) {
       super(NAME, "1", "SHA-256: the JDK's, then the system's NSS once a build hashes enough");
@@ -157,8 +159,11 @@ final class NativeSha256 {
 
     void counted(long bytes) {
       if (hashed.addAndGet(bytes) >= loadAfter && nss == null && loading.compareAndSet(false, true)) {
-        Thread loader = new Thread(() -> nss().ifPresent(service -> nss = service),
-            "relpack-native-sha256");
+        Thread loader = new Thread(() -> {
+          Optional<Provider.Service> loaded = nss();
+          loaded.ifPresent(service -> nss = service);
+          unavailable = loaded.isEmpty();
+        }, "relpack-native-sha256");
         loader.setDaemon(true);
         loader.start();
       }
@@ -177,7 +182,8 @@ final class NativeSha256 {
       String amount = String.format(java.util.Locale.ROOT, "%.1f MB", hashed.get() / 1e6);
       return amount + " hashed, " + (native256() ? "by the system's NSS library (libnss3) after the"
           + " first " + loadAfter / (1 << 20) + " MiB"
-          : loading.get() ? "by the JDK (NSS is not available here)"
+          : unavailable ? "by the JDK (NSS is not available here)"
+          : loading.get() ? "by the JDK (NSS was still loading)"
           : "by the JDK (too little to load NSS for)");
     }
   }

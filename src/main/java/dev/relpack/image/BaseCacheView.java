@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * The base cache jib is given: the shared cache's base layers, but base image manifests and
@@ -19,9 +18,9 @@ import java.util.UUID;
  * whoever can write a shared cache could make them name layers and settings of their own. So
  * jib's {@code images/} lives in this user's private state, beside links to the shared cache's
  * {@code layers/}, {@code local/} and {@code tmp/} (whose blobs are checked against their
- * digests). Where the private state cannot hold it, a view made for the one build, under the
- * cache's scratch space and removed after, makes jib read the manifest and config from the
- * registry again.
+ * digests). Where the private state cannot hold it, a view made for the one build, in a private
+ * temporary directory removed after, makes jib read the manifest and config from the registry
+ * again.
  */
 final class BaseCacheView implements AutoCloseable {
   /** What jib keeps in a base cache besides {@code images/}. */
@@ -37,19 +36,21 @@ final class BaseCacheView implements AutoCloseable {
   /**
    * @param shared jib's base cache in the shared cache directory
    * @param own where this user's views are kept, in private state, one per shared cache; empty
-   *     for a view per build
-   * @param scratch the cache's scratch space, on the shared cache's file system
+   *     for a view per build, in a private temporary directory
    */
-  static BaseCacheView of(Path shared, Optional<Path> own, Path scratch) throws IOException {
+  static BaseCacheView of(Path shared, Optional<Path> own) throws IOException {
+    Path cache = shared.toAbsolutePath().normalize(); // one spelling, for the key and the links
     // one view per cache directory: builds with other caches must not relink this one's
-    Optional<Path> mine = own.map(dir -> dir.resolve(
-        Sha256.of(shared.toAbsolutePath().normalize().toString())));
-    if (mine.isPresent() && linkedQuietly(mine.get(), shared)) {
+    Optional<Path> mine = own.map(dir -> dir.resolve(Sha256.of(cache.toString())));
+    if (mine.isPresent() && linkedQuietly(mine.get(), cache)) {
       return new BaseCacheView(mine.get(), false);
     }
-    Path once = scratch.resolve("jib-base-" + UUID.randomUUID());
-    Files.createDirectories(once);
-    if (!linked(once, shared)) {
+    // jib writes nothing but its manifests and configs in the view itself: it need not be on
+    // the cache's file system, and must not be where others can write (the cache's scratch)
+    Path once = Files.createTempDirectory("relpack-jib-base-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    if (!linked(once, cache)) {
+      FileTrees.deleteRecursively(once);
       throw new IOException("cannot make a view of jib's base cache in " + once);
     }
     return new BaseCacheView(once, true);
@@ -77,13 +78,15 @@ final class BaseCacheView implements AutoCloseable {
       return false;
     }
     for (String name : SHARED) {
-      Path target = shared.resolve(name).toAbsolutePath();
+      Path target = shared.resolve(name);
       Files.createDirectories(target);
       Path link = view.resolve(name);
       if (Files.isSymbolicLink(link) && Files.readSymbolicLink(link).equals(target)) {
         continue;
       }
-      if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isSymbolicLink(link)) {
+        Files.delete(link); // this user's own link, to where the cache was: made again
+      } else if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
         return false; // not made by relpack: left alone, and a view per build used instead
       }
       try {

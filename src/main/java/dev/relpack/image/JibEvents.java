@@ -48,6 +48,8 @@ final class JibEvents {
   private final boolean mountable;
   private final boolean hostBase;
   private final Set<String> builtLayers = ConcurrentHashMap.newKeySet();
+  /** What jib logged as each layer it built: its name, and the digest it gave. */
+  private final Map<String, String> builtDigests = new ConcurrentHashMap<>();
   private final Set<String> reused;
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
@@ -145,6 +147,7 @@ final class JibEvents {
     Matcher built = BUILT.matcher(message);
     if (built.find()) {
       builtLayers.add(built.group(1));
+      builtDigests.put(built.group(1), built.group(2));
       layerNames.put(built.group(2), built.group(1));
     }
     Matcher there = ALREADY_THERE.matcher(message);
@@ -277,6 +280,11 @@ final class JibEvents {
 
   boolean wasBuilt(String layerName) {
     return builtLayers.contains(layerName);
+  }
+
+  /** The layers jib said it built, by name, with the digest it logged for each. */
+  Map<String, String> builtDigests() {
+    return Map.copyOf(builtDigests);
   }
 
   long uploadedBytes() {

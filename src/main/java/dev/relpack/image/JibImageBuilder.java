@@ -88,8 +88,7 @@ public final class JibImageBuilder {
     target.checkWritable();
     BaseCacheView baseView;
     try {
-      baseView = BaseCacheView.of(baseCache(), settings.layerTrust().baseViews(),
-          settings.cacheRoot().resolve("tmp"));
+      baseView = BaseCacheView.of(baseCache(), settings.layerTrust().baseViews());
     } catch (java.io.IOException e) {
       throw new InternalException("cannot use the cache " + settings.cacheRoot() + ": "
           + e.getMessage(), e);
@@ -187,7 +186,7 @@ public final class JibImageBuilder {
         CredentialsOverHttpTurn.take(settings.credentialsOverHttp())) {
       written = target.write(jib, new Session(target, spec, events, turn, jibBase));
     }
-    cache.claimBuilt(layers);
+    cache.claimBuilt(layers, events.builtDigests());
     return result(written, target, spec, events);
   }
 

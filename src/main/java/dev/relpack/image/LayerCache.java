@@ -219,30 +219,44 @@ final class LayerCache {
     }
     BlobDescriptor[] tar = new BlobDescriptor[1];
     try {
-      return GzipMatch.difference(blob, out -> tar[0] = tarBlob(layer).writeTo(out)).isEmpty()
-          && tar[0] != null && tar[0].getDigest().equals(cached.getDiffId());
+      return GzipMatch.contentDifference(blob, out -> tar[0] = tarBlob(layer).writeTo(out))
+          .isEmpty() && tar[0] != null && tar[0].getDigest().equals(cached.getDiffId());
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       return false; // not gzip, or cut short
+    } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
+      return false; // another build removed the entry meanwhile: jib builds the layer
     }
   }
 
   /**
-   * Records, for the layers of a build that just succeeded, that what jib's cache has for their
-   * files is true: jib built them from those files here, or they were found so before it ran.
+   * Records, for the layers jib built from their files in a build that just succeeded, that
+   * what jib's cache has for those files is true: only where the cache's entry is the one jib
+   * said it built ({@code built}: layer name to the digest jib logged), so that a selector
+   * swapped after jib wrote it is not recorded as true. The layers found true before jib ran
+   * were recorded then. A claim is only a shortcut: failing to record one costs a later build a
+   * check, never this one.
    */
-  void claimBuilt(List<FileEntriesLayer> layers) throws IOException {
-    if (!Files.isDirectory(application.resolve("layers"))) {
-      return;
-    }
-    Cache cache = cache(application);
-    for (FileEntriesLayer layer : layers) {
-      if (found.contains(layer.getName())) {
-        continue; // found true before jib ran, and recorded then
+  void claimBuilt(List<FileEntriesLayer> layers, Map<String, String> built) {
+    try {
+      if (!Files.isDirectory(application.resolve("layers"))) {
+        return;
       }
-      Optional<CachedLayer> cached = retrieve(
-          () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
-          application.resolve("selectors"));
-      cached.ifPresent(layerBuilt -> claims.record(layer, layerBuilt));
+      Cache cache = cache(application);
+      for (FileEntriesLayer layer : layers) {
+        String logged = built.get(layer.getName());
+        if (found.contains(layer.getName()) || logged == null) {
+          continue;
+        }
+        Optional<CachedLayer> cached = retrieve(
+            () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
+            application.resolve("selectors"));
+        if (cached.isPresent() && (logged.equals(cached.get().getDigest().toString())
+            || logged.equals(cached.get().getDiffId().toString()))) {
+          claims.record(layer, cached.get());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // the image is written: the next build checks these layers byte for byte instead
     }
   }
 

@@ -189,4 +189,24 @@ class LayerCacheTest {
         && warnings.get(0).contains(blob.getParent().toString()), warnings.get(0));
     assertFalse(Files.exists(blob.getParent()), "removed, so jib builds it again");
   }
+
+  @Test
+  void afterABuildOnlyWhatJibSaidItBuiltIsRecordedAsTrue() throws Exception {
+    LayerTrust trust = new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
+        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))), Optional.empty());
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    CachedLayer theirs = compressedByJib(layer("app", "-module(evil)."));
+    plant(app, theirs); // swapped after jib wrote it
+
+    cache(trust).claimBuilt(List.of(app), Map.of("app", genuine.getDigest().toString()));
+    assertEquals(Map.of(), cache(trust).claimed(List.of(app), Map.of()),
+        "not recorded: checked, and found false");
+
+    compressedByJib(app); // jib's own selector again
+    cache(trust).claimBuilt(List.of(app), Map.of("app", genuine.getDigest().toString()));
+    Files.writeString(blobOf(genuine), "not read: recorded as true");
+    assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
+        .getDigest());
+  }
 }
