@@ -171,6 +171,8 @@ public final class JibImageBuilder {
           archive ? Optional.of(archive.tar()) : Optional.empty(), reused));
     } else {
       cache.claimed(layers, reused); // no blob's digest says which files it was made of
+      cache.checkArchiveBase(spec.base().source() instanceof BaseImage.ArchiveSource archive
+          ? Optional.of(archive.tar()) : Optional.empty()); // nor which layer a diff ID names
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())

@@ -98,18 +98,50 @@ final class LayerCache {
     Map<String, String> intact = new HashMap<>();
     intact(layers, verified).forEach(
         (name, layer) -> intact.put(layer.getDigest().toString(), name));
-    if (archiveBase.isPresent() && Files.isDirectory(base.resolve("local"))) {
-      Cache cache = cache(base);
-      for (DescriptorDigest diffId : diffIds(archiveBase.get())) {
-        Optional<CachedLayer> cached = retrieve(() -> cache.retrieveTarLayer(diffId),
-            base.resolve("local").resolve(diffId.getHash()));
-        if (cached.isPresent()) {
-          Path dir = base.resolve("local").resolve(diffId.getHash());
-          checkEntry(dir, dir.resolve(cached.get().getDigest().getHash()), cached.get().getDigest());
+    checkArchiveBase(archiveBase);
+    return intact;
+  }
+
+  /**
+   * Checks the layers jib keeps of an archive base ({@code --from host}, {@code tar:}): jib
+   * finds each by its diff ID ({@code local/DIFF_ID/DIGEST}) and takes it as it is. Each must
+   * hash to its digest and, unless this user's private state records it as found so, decompress
+   * to that diff ID; one that does not is reported and removed, and jib makes it again from the
+   * archive.
+   */
+  void checkArchiveBase(Optional<Path> archiveBase) throws IOException {
+    if (archiveBase.isEmpty() || !Files.isDirectory(base.resolve("local"))) {
+      return;
+    }
+    Cache cache = cache(base);
+    for (DescriptorDigest diffId : diffIds(archiveBase.get())) {
+      Path dir = base.resolve("local").resolve(diffId.getHash());
+      Optional<CachedLayer> cached = retrieve(() -> cache.retrieveTarLayer(diffId), dir);
+      if (cached.isEmpty()) {
+        continue;
+      }
+      Path file = dir.resolve(cached.get().getDigest().getHash());
+      if (checkEntry(dir, file, cached.get().getDigest()) && !claims.holdsBase(cached.get())) {
+        if (decompressesTo(file, diffId)) {
+          claims.recordBase(cached.get());
+        } else {
+          listener.warn("cache entry " + dir + " does not hold layer " + diffId
+              + " of the base (another layer's content is stored under its name); making it"
+              + " again");
+          remove(dir);
         }
       }
     }
-    return intact;
+  }
+
+  /** Whether the gzip blob {@code file} holds content whose SHA-256 is {@code diffId}. */
+  private static boolean decompressesTo(Path file, DescriptorDigest diffId) throws IOException {
+    try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+        new BufferedInputStream(Files.newInputStream(file), 1 << 16), 1 << 16)) {
+      return Sha256.of(in).equals(diffId.getHash());
+    } catch (java.util.zip.ZipException | java.io.EOFException e) {
+      return false; // not gzip, or cut short
+    }
   }
 
   /**

@@ -33,28 +33,48 @@ public final class LayerClaims {
 
   /** Whether this user found that jib's cache has {@code cached} for {@code layer}'s files. */
   boolean holds(FileEntriesLayer layer, CachedLayer cached) {
-    if (dir.isEmpty()) {
-      return false;
-    }
-    try {
-      return PrivatePaths.readMine(dir.get().resolve(key(layer)))
-          .map(bytes -> new String(bytes, StandardCharsets.US_ASCII))
-          .filter(line(cached)::equals).isPresent();
-    } catch (IOException | RuntimeException e) {
-      return false; // checked instead: a claim is only ever a shortcut
-    }
+    return dir.isPresent() && read(key(layer)).filter(line(cached)::equals).isPresent();
   }
 
   /** Records that jib's cache has {@code cached} for {@code layer}'s files: built or checked here. */
   void record(FileEntriesLayer layer, CachedLayer cached) {
+    write(key(layer), line(cached));
+  }
+
+  /**
+   * Whether this user found that jib's entry for a layer of an archive base (found by its diff
+   * ID) decompresses to that diff ID.
+   */
+  boolean holdsBase(CachedLayer cached) {
+    return dir.isPresent() && read(baseKey(cached)).filter(line(cached)::equals).isPresent();
+  }
+
+  /** Records that jib's entry for a layer of an archive base decompresses to its diff ID. */
+  void recordBase(CachedLayer cached) {
+    write(baseKey(cached), line(cached));
+  }
+
+  private static String baseKey(CachedLayer cached) {
+    return Sha256.of("archive base layer " + cached.getDiffId());
+  }
+
+  private Optional<String> read(String key) {
+    try {
+      return PrivatePaths.readMine(dir.get().resolve(key))
+          .map(bytes -> new String(bytes, StandardCharsets.US_ASCII));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // checked instead: a claim is only ever a shortcut
+    }
+  }
+
+  private void write(String key, String line) {
     if (dir.isEmpty()) {
       return;
     }
     try {
-      PrivatePaths.writeMine(dir.get().resolve(key(layer)),
-          line(cached).getBytes(StandardCharsets.US_ASCII));
+      PrivatePaths.writeMine(dir.get().resolve(key), line.getBytes(StandardCharsets.US_ASCII));
     } catch (IOException | RuntimeException e) {
-      // not kept: the next build checks the layer byte for byte
+      // not kept: the next build checks the layer again
     }
   }
 

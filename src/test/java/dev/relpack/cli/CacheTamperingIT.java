@@ -247,6 +247,33 @@ class CacheTamperingIT {
     assertEquals(clean, again.digest(), again.output());
   }
 
+  /**
+   * jib keeps each layer of an archive base (the host base here) under its diff ID
+   * ({@code local/DIFF_ID/DIGEST}) and takes it as it is: a blob of someone else's, stored whole
+   * under its own digest in place of the real one, is reported and made again from the archive.
+   */
+  @Test
+  void anotherLayerStoredUnderABaseLayersDiffIdIsReportedAndMadeAgain() throws Exception {
+    String cache = "base-local";
+    build(cache, "oci:" + work.resolve("base-local-warm"), List.of());
+    Path local = cacheRoot(cache).resolve("jib/base/local");
+    Path genuine;
+    try (Stream<Path> files = Files.walk(local)) {
+      genuine = files.filter(Files::isRegularFile).sorted().findFirst().orElseThrow();
+    }
+    java.io.ByteArrayOutputStream evil = new java.io.ByteArrayOutputStream();
+    try (var gzip = new java.util.zip.GZIPOutputStream(evil)) {
+      gzip.write("not this base's layer".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.delete(genuine);
+    Files.write(genuine.resolveSibling(Sha256.of(evil.toByteArray())), evil.toByteArray());
+
+    Built again = build(cache, "oci:" + work.resolve("base-local-again"), List.of());
+
+    assertWarned(again, genuine.getParent());
+    assertEquals(cleanDigest, again.digest());
+  }
+
   @Test
   void aChangedHostBaseArchiveIsReportedAndWrittenAgain() throws Exception {
     String cache = "host-base";
