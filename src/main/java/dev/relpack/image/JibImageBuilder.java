@@ -165,14 +165,14 @@ public final class JibImageBuilder {
     jib.setPlatforms(Set.of(new Platform(spec.architecture(), "linux")));
     List<FileEntriesLayer> layers = spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
     layers.forEach(jib::addFileEntriesLayer);
+    Optional<Path> archiveBase = spec.base().source() instanceof BaseImage.ArchiveSource archive
+        ? Optional.of(archive.tar()) : Optional.empty();
     if (target instanceof RegistryTarget) {
       // oci: and tar: targets check every blob as they write it; a push has no such place
-      events.cached(cache.check(layers, spec.base().source() instanceof BaseImage.ArchiveSource
-          archive ? Optional.of(archive.tar()) : Optional.empty(), reused));
+      events.cached(cache.check(layers, archiveBase, reused));
     } else {
       cache.claimed(layers, reused); // no blob's digest says which files it was made of
-      cache.checkArchiveBase(spec.base().source() instanceof BaseImage.ArchiveSource archive
-          ? Optional.of(archive.tar()) : Optional.empty()); // nor which layer a diff ID names
+      cache.checkArchiveBase(archiveBase); // nor which layer a diff ID names
     }
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())

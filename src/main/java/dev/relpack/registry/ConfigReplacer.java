@@ -188,8 +188,9 @@ public final class ConfigReplacer {
   /**
    * Writes the image {@code pushed} would be with {@code top} on its {@code baseLayers} base
    * layers, in order, in place of its own top layers: their digests and sizes in the manifest
-   * and their diff IDs in the config replace those of its last {@code top.size()} layers, and nothing else changes but what {@link #replace} changes
-   * (relpack named as the author of the last {@code added} history entries, the annotations).
+   * and their diff IDs in the config replace those of its last {@code top.size()} layers, and
+   * nothing else changes but what {@link #replace} changes (relpack named as the author of the
+   * last {@code added} history entries, the annotations).
    * That is byte for byte the image jib builds from the same base, config and layers: what
    * jib writes depends on the layers only through those values. Uploads the blobs the registry
    * lacks, the config, and the manifest by digest and under each of {@code tags}.

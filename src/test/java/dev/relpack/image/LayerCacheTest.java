@@ -109,6 +109,12 @@ class LayerCacheTest {
         .writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
   }
 
+  /** Trust that keeps the lookups found true in a private state of the test's own. */
+  private LayerTrust keepingClaims() {
+    return new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
+        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))), Optional.empty());
+  }
+
   /** Where jib's cache keeps a layer's blob: {@code layers/DIGEST/DIFF_ID}. */
   private Path blobOf(CachedLayer layer) {
     return work.resolve("application/layers").resolve(layer.getDigest().getHash())
@@ -147,8 +153,7 @@ class LayerCacheTest {
 
   @Test
   void aLookupFoundTrueIsRecordedPrivatelyAndNotCheckedAgainButAPlantedOneIs() throws Exception {
-    LayerTrust trust = new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
-        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))), Optional.empty());
+    LayerTrust trust = keepingClaims();
     FileEntriesLayer app = layer("app", "-module(demo).");
     CachedLayer genuine = compressedByJib(app);
     assertEquals(genuine.getDigest(), cache(trust).claimed(List.of(app), Map.of()).get("app")
@@ -192,8 +197,7 @@ class LayerCacheTest {
 
   @Test
   void afterABuildOnlyWhatJibSaidItBuiltIsRecordedAsTrue() throws Exception {
-    LayerTrust trust = new LayerTrust(new dev.relpack.io.TreeSeals(Optional.empty()),
-        new LayerClaims(Optional.of(work.resolve("state/layer-claims"))), Optional.empty());
+    LayerTrust trust = keepingClaims();
     FileEntriesLayer app = layer("app", "-module(demo).");
     CachedLayer genuine = compressedByJib(app);
     CachedLayer theirs = compressedByJib(layer("app", "-module(evil)."));
