@@ -7,6 +7,7 @@ import dev.relpack.error.RelpackException;
 import dev.relpack.io.Printable;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +52,10 @@ public final class Main implements Callable<Integer> {
 
   /** Runs one command line and returns its exit status. */
   static int run(String[] args, Context context) {
+    Optional<BuildCommand> plain = PlainBuildLine.read(args, context);
+    if (plain.isPresent()) {
+      return call(plain.get(), context.err());
+    }
     CommandLine line = new CommandLine(new Main(context))
         .addSubcommand("build", new BuildCommand(context))
         .addSubcommand("inspect", new InspectCommand(context))
@@ -63,6 +68,15 @@ public final class Main implements Callable<Integer> {
     line.setExecutionExceptionHandler((e, commandLine, parsed) -> report(e, context.err(),
         verbose(parsed)));
     return line.execute(args);
+  }
+
+  /** A build picocli did not have to read, its errors reported as picocli's handler would. */
+  private static int call(BuildCommand build, PrintStream err) {
+    try {
+      return build.call();
+    } catch (RuntimeException e) {
+      return report(e, err, build.verbose);
+    }
   }
 
   /** No command: what the commands are, on stderr, and the status of a usage error. */
