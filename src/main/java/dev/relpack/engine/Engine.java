@@ -149,12 +149,23 @@ public final class Engine {
    */
   public Verdict check(BuildPlan plan, Reporter reporter) {
     reporter.step("Checking that " + plan.base().name() + " boots the release");
-    return RegistryDeadline.of(plan.request().timeout(),
+    KnownVerdicts known = new KnownVerdicts(StateDirectory.of(plan.request().environment(),
+        plan.request().home()).resolve("boot-verdicts"));
+    Optional<String> key = KnownImages.checkKey(plan.spec(),
+        ContentStore.unitsUnder(plan.cacheRoot()));
+    Optional<Verdict> kept = key.flatMap(k -> known.find(k, plan.base().name()));
+    if (kept.isPresent()) {
+      reporter.debug("this release passed the check on " + plan.base().name() + " before");
+      return kept.get();
+    }
+    Verdict verdict = RegistryDeadline.of(plan.request().timeout(),
             registryOf(plan.baseSpec().registryImage()), plan.registries().trust())
         .run("reading the layers of " + plan.request().from(),
             () -> new BaseCheck(machineRoot, plan.cacheRoot(), reporter::warn)
                 .check(plan.release(), plan.base(), plan.appRoot(),
                     plan.spec().environment()));
+    key.ifPresent(k -> known.remember(k, verdict));
+    return verdict;
   }
 
   /**

@@ -44,6 +44,7 @@ final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
   private static final String KEY_FORMAT = "relpack known image 3";
   private static final String SHAPE_FORMAT = "relpack image shape 1";
+  private static final String CHECK_FORMAT = "relpack boot check 1";
   static final Duration UNUSED = Duration.ofDays(30);
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
@@ -83,20 +84,33 @@ final class KnownImages {
     return key(spec, target, Optional.empty());
   }
 
+  /**
+   * The key of the boot check of {@code spec}'s release on its base ({@link KnownVerdicts}): what
+   * {@link #key} covers but the target. The check reads nothing else: the release's files, where
+   * they lie, the image's environment and the base, pinned by digest.
+   */
+  static Optional<String> checkKey(ImageSpec spec, Path units) {
+    return key(CHECK_FORMAT, spec, "", Optional.of(units));
+  }
+
   /** {@link #key} with {@code units}, {@link #shapeKey} without. */
   private static Optional<String> key(ImageSpec spec, Target target, Optional<Path> units) {
+    return target.registryImage().flatMap(image -> key(units.isPresent() ? KEY_FORMAT
+        : SHAPE_FORMAT, spec, image.getRegistry() + "/" + image.getRepository(), units));
+  }
+
+  private static Optional<String> key(String format, ImageSpec spec, String repository,
+      Optional<Path> units) {
     BaseImage base = spec.base();
     boolean pinned = base.source() instanceof BaseImage.ScratchSource
         || (base.source() instanceof BaseImage.RegistrySource && base.digest().isPresent());
-    if (target.registryImage().isEmpty() || !pinned || !base.files().isEmpty()) {
+    if (!pinned || !base.files().isEmpty()) {
       return Optional.empty();
     }
     // Every value is written as its length, a colon and itself: no two inputs give one text.
     // A registry target's manifest format is relpack's choice, so its version covers it.
     Key text = new Key();
-    text.add(units.isPresent() ? KEY_FORMAT : SHAPE_FORMAT).add(ToolVersion.full())
-        .add(target.registryImage().get().getRegistry() + "/"
-            + target.registryImage().get().getRepository())
+    text.add(format).add(ToolVersion.full()).add(repository)
         .add(base.name()).add(base.digest().orElse(""))
         .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
         .add(spec.name()).add(spec.layers().size());
@@ -194,7 +208,7 @@ final class KnownImages {
     try {
       PrivatePaths.writeMine(dir.resolve(key + ".json"),
           JSON.writeValueAsBytes(new Entry(image.digest(), image.imageId(), layers)));
-      dropUnused();
+      dropUnused(dir);
     } catch (IOException | RuntimeException e) {
       // not kept: the next build of these inputs builds the image again
     }
@@ -217,7 +231,8 @@ final class KnownImages {
     return Optional.of(new ImageResult(entry.digest(), entry.imageId(), tags, layers, 0, 0));
   }
 
-  private void dropUnused() throws IOException {
+  /** Drops the entries of {@code dir} unused for {@link #UNUSED}. */
+  static void dropUnused(Path dir) throws IOException {
     Instant cutoff = Instant.now().minus(UNUSED);
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path file : entries.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
