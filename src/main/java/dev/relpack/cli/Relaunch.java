@@ -57,19 +57,24 @@ final class Relaunch {
       if (launch.isEmpty()) {
         return Optional.empty();
       }
+      // plain code, no lambdas: each would cost this JVM, which has no archive, a millisecond
       Optional<JvmArchives> archives = JvmArchives.forUser(env, home);
       String name = archiveName(launch.get());
-      Optional<Path> own = archives.flatMap(a -> a.trusted(name)).filter(Files::isRegularFile);
-      own.ifPresent(Relaunch::markInUse);
-      Optional<Path> archive =
-          own.or(() -> PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions()));
+      Optional<Path> archive = archives.isPresent() ? archives.get().trusted(name)
+          : Optional.empty();
+      if (archive.isPresent()) {
+        markInUse(archive.get());
+      } else {
+        archive = PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions());
+      }
       Path classList = null;
       // only a build's classes make a user's archive: one made from check's would miss jib's
       if (archive.isEmpty() && archives.isPresent() && args[0].equals("build")
           && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
         classList = archives.get().classList(name).orElse(null);
       }
-      Optional<Path> errorDir = archives.map(JvmArchives::dir).filter(Files::isDirectory);
+      Optional<Path> errorDir = archives.isPresent() && Files.isDirectory(archives.get().dir())
+          ? Optional.of(archives.get().dir()) : Optional.empty();
       int status = runChild(launch.get(), archive, classList, errorDir, args);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
@@ -171,8 +176,9 @@ final class Relaunch {
      */
     private static Optional<String[]> procArguments() {
       byte[] line;
-      try {
-        line = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+      // java.io, not java.nio.file: its classes are in the JDK's own archive, NIO's channels not
+      try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/self/cmdline")) {
+        line = in.readAllBytes();
       } catch (IOException | RuntimeException e) {
         return Optional.empty();
       }
