@@ -1,6 +1,9 @@
 package dev.relpack.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.io.PrivatePaths;
@@ -9,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -26,6 +30,8 @@ import java.util.regex.Pattern;
  * {@link KnownImages#UNUSED} is dropped.
  */
 final class KnownVerdicts {
+  // Written and read as a JSON tree, {"warnings": [{kind, missing, neededBy, packageName,
+  // advice}]}: binding records would cost Jackson's introspection of them, ~10 ms of a build.
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,13 +41,6 @@ final class KnownVerdicts {
   KnownVerdicts(Path dir) {
     this.dir = dir;
   }
-
-  /** What an entry keeps: the warnings of a verdict that fits. */
-  record Entry(List<Warning> warnings) {}
-
-  /** A {@link Problem} as kept; {@code packageName} is null when not known. */
-  record Warning(String kind, String missing, List<String> neededBy, String packageName,
-      String advice) {}
 
   /** The verdict kept under {@code key} for the base named {@code base}, if this user kept one. */
   Optional<Verdict> find(String key, String base) {
@@ -54,10 +53,15 @@ final class KnownVerdicts {
       if (bytes.isEmpty()) {
         return Optional.empty();
       }
-      List<Problem> warnings = JSON.readValue(bytes.get(), Entry.class).warnings().stream()
-          .map(w -> new Problem(Problem.Kind.valueOf(w.kind()), w.missing(), w.neededBy(),
-              Optional.ofNullable(w.packageName()), w.advice()))
-          .toList();
+      List<Problem> warnings = new ArrayList<>();
+      for (JsonNode warning : JSON.readTree(bytes.get()).required("warnings")) {
+        List<String> neededBy = new ArrayList<>();
+        warning.required("neededBy").forEach(who -> neededBy.add(who.textValue()));
+        warnings.add(new Problem(Problem.Kind.valueOf(warning.required("kind").textValue()),
+            warning.required("missing").textValue(), neededBy,
+            Optional.ofNullable(warning.path("packageName").textValue()),
+            warning.required("advice").textValue()));
+      }
       Files.setLastModifiedTime(file, FileTime.from(Instant.now())); // in use: not dropped
       return Optional.of(new Verdict(base, false, List.of(), warnings));
     } catch (IOException | RuntimeException e) {
@@ -70,11 +74,17 @@ final class KnownVerdicts {
     if (!KEY.matcher(key).matches() || !verdict.fits() || verdict.host()) {
       return;
     }
-    List<Warning> warnings = verdict.warnings().stream().map(p -> new Warning(p.kind().name(),
-        p.missing(), p.neededBy(), p.packageName().orElse(null), p.advice())).toList();
+    ObjectNode entry = JSON.createObjectNode();
+    ArrayNode warnings = entry.putArray("warnings");
+    for (Problem problem : verdict.warnings()) {
+      ObjectNode warning = warnings.addObject().put("kind", problem.kind().name())
+          .put("missing", problem.missing());
+      problem.neededBy().forEach(warning.putArray("neededBy")::add);
+      warning.put("packageName", problem.packageName().orElse(null))
+          .put("advice", problem.advice());
+    }
     try {
-      PrivatePaths.writeMine(dir.resolve(key + ".json"),
-          JSON.writeValueAsBytes(new Entry(warnings)));
+      PrivatePaths.writeMine(dir.resolve(key + ".json"), JSON.writeValueAsBytes(entry));
       KnownImages.dropUnused(dir);
     } catch (IOException | RuntimeException e) {
       // not kept: the next build of these inputs checks the release again

@@ -28,6 +28,8 @@ class KnownVerdictsTest {
   private static final String BASE = "registry.example.com/base:1";
   private static final Problem WARNING = new Problem(Problem.Kind.LIBRARY, "libsctp.so.1",
       List.of("erts-13.1.5/bin/epmd"), Optional.of("libsctp1"), "install libsctp1");
+  private static final Problem UNPACKAGED = new Problem(Problem.Kind.PROGRAM, "/usr/bin/od",
+      List.of("bin/demo", "releases/0.1.0/env.sh"), Optional.empty(), "add od");
 
   @TempDir Path state;
 
@@ -38,8 +40,9 @@ class KnownVerdictsTest {
   @Test
   void aVerdictThatFitsIsTakenWithItsWarningsByTheSameInputsOnly() {
     KnownVerdicts known = new KnownVerdicts(state.resolve("boot-verdicts"));
-    known.remember(key(demo()), new Verdict(BASE, false, List.of(), List.of(WARNING)));
-    assertEquals(Optional.of(new Verdict(BASE, false, List.of(), List.of(WARNING))),
+    known.remember(key(demo()), new Verdict(BASE, false, List.of(),
+        List.of(WARNING, UNPACKAGED)));
+    assertEquals(Optional.of(new Verdict(BASE, false, List.of(), List.of(WARNING, UNPACKAGED))),
         known.find(key(demo()), BASE));
     ImageSpec otherBase = spec(registryBase("sha256:" + "9".repeat(64)), demo().layers(),
         Map.of());
