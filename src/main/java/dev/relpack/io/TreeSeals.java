@@ -111,6 +111,49 @@ public final class TreeSeals {
     return lookIfSealable(digest, tree).filter(look -> isSealedAs(digest, look)).isPresent();
   }
 
+  /**
+   * The entries of {@code tree} below its top, when it looks exactly as it did when sealed intact
+   * under {@code digest}: what a walk of it would find, read in the pass that checks the seal, so
+   * a caller that needs both reads each entry's attributes once. Empty when it has no seal, or
+   * looks otherwise.
+   */
+  public Optional<List<Sealed>> sealedEntries(String digest, Path tree) {
+    Optional<Look> look = lookIfSealable(digest, tree).filter(l -> isSealedAs(digest, l));
+    if (look.isEmpty()) {
+      return Optional.empty();
+    }
+    List<Sealed> entries = new ArrayList<>(look.get().entries().size());
+    for (Entry entry : look.get().entries()) {
+      if (!entry.path().isEmpty()) {
+        entries.add(new Sealed(entry.path(), entry.mode(), entry.size()));
+      }
+    }
+    return Optional.of(entries);
+  }
+
+  /**
+   * An entry of a sealed tree.
+   *
+   * @param path relative to the tree, {@code /}-separated
+   * @param mode its {@code st_mode}: type and permission bits
+   */
+  public record Sealed(String path, int mode, long size) {
+    private static final int TYPE = 0170000;
+
+    public boolean directory() {
+      return (mode & TYPE) == 0040000;
+    }
+
+    public boolean regularFile() {
+      return (mode & TYPE) == 0100000;
+    }
+
+    /** Executable by its owner, group or others, as {@link PosixModes#isExecutable} says. */
+    public boolean executable() {
+      return (mode & 0111) != 0;
+    }
+  }
+
   private Optional<Look> lookIfSealable(String digest, Path tree) {
     return dir.isPresent() && HEX.matcher(digest).matches() ? lookQuietly(tree) : Optional.empty();
   }
@@ -169,7 +212,7 @@ public final class TreeSeals {
       writers.add(entry.writer());
     }
     return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest),
-        Set.copyOf(writers));
+        Set.copyOf(writers), entries);
   }
 
   /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
@@ -180,12 +223,13 @@ public final class TreeSeals {
       long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
       long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
       int mode = (Integer) attributes.get("mode");
-      String line = tree.relativize(path) + "\0" + mode + ' '
-          + attributes.get("size") + ' ' + attributes.get("ino") + ' ' + attributes.get("dev")
-          + ' ' + modified + ' ' + changed + '\n';
+      long size = (Long) attributes.get("size");
+      String relative = tree.relativize(path).toString();
+      String line = relative + "\0" + mode + ' ' + size + ' ' + attributes.get("ino") + ' '
+          + attributes.get("dev") + ' ' + modified + ' ' + changed + '\n';
       boolean shared = (mode & GROUP_OR_OTHERS_WRITE) != 0 || (mode & 0170000) == 0120000;
       return new Entry(line, Math.max(modified, changed),
-          shared ? OTHERS : (Integer) attributes.get("uid"));
+          shared ? OTHERS : (Integer) attributes.get("uid"), relative, mode, size);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -194,11 +238,29 @@ public final class TreeSeals {
   /** An entry's writer when not only its owner may write it (or it is a link). */
   private static final int OTHERS = -1;
 
-  /** @param writer the owner, when only the owner may write the entry; else {@link #OTHERS} */
-  private record Entry(String line, long newest, int writer) {}
+  /**
+   * @param writer the owner, when only the owner may write the entry; else {@link #OTHERS}
+   * @param path relative to the tree ({@code ""} for its top)
+   */
+  private record Entry(String line, long newest, int writer, String path, int mode, long size) {}
 
-  /** @param writers who may write its entries ({@link Entry#writer}) */
-  private record Look(String fingerprint, Instant newest, Set<Integer> writers) {
+  /**
+   * @param writers who may write its entries ({@link Entry#writer})
+   * @param entries in path order; not part of its equality, which the fingerprint decides
+   */
+  private record Look(String fingerprint, Instant newest, Set<Integer> writers,
+      List<Entry> entries) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Look look && fingerprint.equals(look.fingerprint)
+          && newest.equals(look.newest) && writers.equals(look.writers);
+    }
+
+    @Override
+    public int hashCode() {
+      return fingerprint.hashCode();
+    }
+
     boolean onlyWritableBy(int uid) {
       return writers.equals(Set.of(uid));
     }

@@ -54,6 +54,45 @@ class ContentStoreTest {
     assertEquals(List.of(), warnings);
   }
 
+  /**
+   * A unit that still looks as sealed is listed from the seal's look instead of being walked
+   * again; the files must be the walk's exactly: paths, where they lie (the cache's real path,
+   * here reached through a symlink), kinds and exec bits.
+   */
+  @Test
+  void aSealedUnitIsListedAsAWalkOfItListsIt() throws Exception {
+    Path root = work.resolve("release");
+    Files.createDirectories(root.resolve("lib/app-1.0/priv/bin"));
+    Files.writeString(root.resolve("lib/app-1.0/priv/bin/port"), "\0ELF");
+    Files.setPosixFilePermissions(root.resolve("lib/app-1.0/priv/bin/port"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+    List<ReleaseFile> more = new ArrayList<>(release);
+    more.add(new ReleaseFile("lib/app-1.0/priv", root.resolve("lib/app-1.0/priv"), true, false));
+    more.add(new ReleaseFile("lib/app-1.0/priv/bin", root.resolve("lib/app-1.0/priv/bin"), true,
+        false));
+    more.add(new ReleaseFile("lib/app-1.0/priv/bin/port", root.resolve("lib/app-1.0/priv/bin/port"),
+        false, true));
+    Files.createDirectories(work.resolve("cache"));
+    Path link = Files.createSymbolicLink(work.resolve("cache-link"), work.resolve("cache"));
+    Path seals = work.resolve("state/unit-seals");
+    ContentStore sealing = new ContentStore(link, new TreeSeals(Optional.of(seals),
+        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
+        warnings::add);
+    ContentStore.Materialized stored = sealing.materialize(more);
+
+    List<ReleaseFile> walked = sealing.load(stored.unitDigests()).orElseThrow();
+    for (String unit : stored.unitDigests().values()) {
+      assertTrue(Files.exists(seals.resolve(unit)), "unit " + unit + " sealed");
+    }
+    List<ReleaseFile> fromSeals = sealing.load(stored.unitDigests()).orElseThrow();
+
+    assertEquals(walked, fromSeals);
+    Path realCache = work.resolve("cache").toRealPath();
+    assertTrue(walked.stream().anyMatch(f -> f.path().equals("lib/app-1.0/priv/bin/port")
+        && f.executable() && f.source().startsWith(realCache)));
+    assertEquals(List.of(), warnings);
+  }
+
   @Test
   void aChangedFileMakesItsUnitUnusableAndItIsStoredAgainFromTheRelease() throws Exception {
     ContentStore.Materialized stored = store.materialize(release);
