@@ -35,6 +35,9 @@ import java.util.Optional;
  * @param cacheRoot the cache this build reads and writes
  * @param releaseStep how long mix or rebar3 took, when the plan ran it
  * @param started {@link System#nanoTime()} when planning began: a report's time counts from it
+ * @param layerFiles the layers' files as the content store names them ({@link
+ *     KnownImages#layerFiles}), once for the check's key and the image's; empty when neither
+ *     is made
  */
 public record BuildPlan(
     BuildRequest request,
@@ -49,7 +52,8 @@ public record BuildPlan(
     Registries registries,
     Path cacheRoot,
     Optional<Duration> releaseStep,
-    long started) {
+    long started,
+    Optional<String> layerFiles) {
 
   /**
    * How one build talks to registries, decided by probing them before any work.

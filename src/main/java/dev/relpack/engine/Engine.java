@@ -151,8 +151,7 @@ public final class Engine {
     reporter.step("Checking that " + plan.base().name() + " boots the release");
     KnownVerdicts known = new KnownVerdicts(StateDirectory.of(plan.request().environment(),
         plan.request().home()).resolve("boot-verdicts"));
-    Optional<String> key = KnownImages.checkKey(plan.spec(),
-        ContentStore.unitsUnder(plan.cacheRoot()));
+    Optional<String> key = plan.layerFiles().flatMap(f -> KnownImages.checkKey(plan.spec(), f));
     Optional<Verdict> kept = key.flatMap(k -> known.find(k, plan.base().name()));
     if (kept.isPresent()) {
       reporter.debug("this release passed the check on " + plan.base().name() + " before");
@@ -201,8 +200,7 @@ public final class Engine {
     Path state = StateDirectory.of(plan.request().environment(), plan.request().home());
     KnownImages known = new KnownImages(state.resolve("images"));
     KnownImages shapes = new KnownImages(state.resolve("image-shapes"));
-    Optional<String> key = KnownImages.key(plan.spec(), target,
-        ContentStore.unitsUnder(plan.cacheRoot()));
+    Optional<String> key = plan.layerFiles().flatMap(f -> KnownImages.key(plan.spec(), target, f));
     Optional<ImageResult> tagged = key.flatMap(k -> known.find(k, target.tags()))
         .flatMap(image -> tagKnown(plan, target, image, reporter));
     Optional<String> shape = KnownImages.shapeKey(plan.spec(), target);
@@ -602,10 +600,14 @@ public final class Engine {
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     Optional<SbomPlan> sbom = sbomPlan(request, tagged, loaded, options.appRoot(), base,
         baseSpec, cacheRoot, trust, reporter);
+    // hashed here only when a key will use it: the check's, or a registry target's image's
+    Optional<String> layerFiles = request.check() || tagged.flatMap(Target::registryImage)
+        .isPresent() ? KnownImages.layerFiles(spec, ContentStore.unitsUnder(cacheRoot))
+        : Optional.empty();
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
-            registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started);
+            registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started, layerFiles);
   }
 
   /** Labels the project's own files give: its licenses, from mix.exs's Hex package metadata. */

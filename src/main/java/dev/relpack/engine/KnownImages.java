@@ -1,6 +1,7 @@
 package dev.relpack.engine;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.base.BaseImage;
 import dev.relpack.image.ImageLayer;
 import dev.relpack.image.ImageResult;
@@ -42,7 +43,7 @@ import java.util.stream.Stream;
  */
 final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
-  private static final String KEY_FORMAT = "relpack known image 3";
+  private static final String KEY_FORMAT = "relpack known image 4";
   private static final String SHAPE_FORMAT = "relpack image shape 1";
   private static final String CHECK_FORMAT = "relpack boot check 1";
   static final Duration UNUSED = Duration.ofDays(30);
@@ -71,7 +72,7 @@ final class KnownImages {
    * @param units the content store's units ({@code ContentStore.unitsUnder})
    */
   static Optional<String> key(ImageSpec spec, Target target, Path units) {
-    return key(spec, target, Optional.of(units));
+    return layerFiles(spec, units).flatMap(files -> key(spec, target, files));
   }
 
   /**
@@ -81,7 +82,14 @@ final class KnownImages {
    * write again with its own layers in place of that image's ({@code ConfigReplacer#revise}).
    */
   static Optional<String> shapeKey(ImageSpec spec, Target target) {
-    return key(spec, target, Optional.empty());
+    return target.registryImage().flatMap(image -> key(SHAPE_FORMAT, spec, repository(image),
+        Optional.empty()));
+  }
+
+  /** @param layerFiles the spec's {@link #layerFiles}, computed once for both keys */
+  static Optional<String> key(ImageSpec spec, Target target, String layerFiles) {
+    return target.registryImage().flatMap(image -> key(KEY_FORMAT, spec, repository(image),
+        Optional.of(layerFiles)));
   }
 
   /**
@@ -90,21 +98,79 @@ final class KnownImages {
    * they lie, the image's environment and the base, pinned by digest.
    */
   static Optional<String> checkKey(ImageSpec spec, Path units) {
-    return key(CHECK_FORMAT, spec, "", Optional.of(units));
+    return layerFiles(spec, units).flatMap(files -> checkKey(spec, files));
   }
 
-  /** {@link #key} with {@code units}, {@link #shapeKey} without. */
-  private static Optional<String> key(ImageSpec spec, Target target, Optional<Path> units) {
-    return target.registryImage().flatMap(image -> key(units.isPresent() ? KEY_FORMAT
-        : SHAPE_FORMAT, spec, image.getRegistry() + "/" + image.getRepository(), units));
+  /** @param layerFiles the spec's {@link #layerFiles}, computed once for both keys */
+  static Optional<String> checkKey(ImageSpec spec, String layerFiles) {
+    return key(CHECK_FORMAT, spec, "", Optional.of(layerFiles));
   }
 
-  private static Optional<String> key(String format, ImageSpec spec, String repository,
-      Optional<Path> units) {
-    BaseImage base = spec.base();
-    boolean pinned = base.source() instanceof BaseImage.ScratchSource
+  /**
+   * What both keys take of the layers: each layer's name and files, a file named by its place in
+   * the content store (the unit's digest and its path there), where it goes in the image and
+   * its kind; empty when a file lies outside the store (its name does not say its content) or
+   * the base is not pinned by its content (no key is made then). A release of 5,000 files makes
+   * a text of about 1 MB, which is why it is hashed once per build, not once per key.
+   *
+   * @param units the content store's units ({@code ContentStore.unitsUnder})
+   */
+  static Optional<String> layerFiles(ImageSpec spec, Path units) {
+    if (!pinned(spec.base())) {
+      return Optional.empty();
+    }
+    Path root = units.toAbsolutePath().normalize();
+    String rootPrefix = root + "/";
+    Key text = new Key();
+    text.add(spec.layers().size());
+    for (ImageLayer layer : spec.layers()) {
+      text.add(layer.name()).add(layer.entries().size());
+      for (LayerEntry entry : layer.entries()) {
+        Optional<String> inStore = inStore(entry.source(), root, rootPrefix);
+        if (inStore.isEmpty()) {
+          return Optional.empty();
+        }
+        text.add(inStore.get()).add(entry.target())
+            .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
+      }
+    }
+    return Optional.of(Sha256.of(text.toString()));
+  }
+
+  /**
+   * {@code source} relative to the store's {@code root}, or empty when it lies elsewhere. The
+   * store names its files by real, absolute paths, which need no normalising: those are compared
+   * as strings, any other path the long way.
+   */
+  private static Optional<String> inStore(Path source, Path root, String rootPrefix) {
+    String text = source.toString();
+    if (text.startsWith(rootPrefix) && text.length() > rootPrefix.length()
+        && !text.contains("/./") && !text.contains("/../") && !text.contains("//")
+        && !text.endsWith("/.") && !text.endsWith("/..")) {
+      return Optional.of(text.substring(rootPrefix.length()));
+    }
+    Path normal = source.toAbsolutePath().normalize();
+    if (!normal.startsWith(root) || normal.equals(root)) {
+      return Optional.empty();
+    }
+    return Optional.of(root.relativize(normal).toString());
+  }
+
+  private static boolean pinned(BaseImage base) {
+    boolean byContent = base.source() instanceof BaseImage.ScratchSource
         || (base.source() instanceof BaseImage.RegistrySource && base.digest().isPresent());
-    if (!pinned || !base.files().isEmpty()) {
+    return byContent && base.files().isEmpty();
+  }
+
+  private static String repository(ImageReference image) {
+    return image.getRegistry() + "/" + image.getRepository();
+  }
+
+  /** @param layerFiles the {@link #layerFiles}; empty for the shape key, which has none */
+  private static Optional<String> key(String format, ImageSpec spec, String repository,
+      Optional<String> layerFiles) {
+    BaseImage base = spec.base();
+    if (!pinned(base)) {
       return Optional.empty();
     }
     // Every value is written as its length, a colon and itself: no two inputs give one text.
@@ -114,21 +180,11 @@ final class KnownImages {
         .add(base.name()).add(base.digest().orElse(""))
         .add(base.source().getClass().getSimpleName()).add(base.architecture().orElse(""))
         .add(spec.name()).add(spec.layers().size());
-    Optional<Path> store = units.map(dir -> dir.toAbsolutePath().normalize());
-    for (ImageLayer layer : spec.layers()) {
-      if (store.isEmpty()) {
+    if (layerFiles.isPresent()) {
+      text.add(layerFiles.get());
+    } else {
+      for (ImageLayer layer : spec.layers()) {
         text.add(layer.name()).add(layer.entries().isEmpty() ? "empty" : "files");
-        continue;
-      }
-      Path root = store.get();
-      text.add(layer.name()).add(layer.entries().size());
-      for (LayerEntry entry : layer.entries()) {
-        Path source = entry.source().toAbsolutePath().normalize();
-        if (!source.startsWith(root) || source.equals(root)) {
-          return Optional.empty();
-        }
-        text.add(root.relativize(source).toString()).add(entry.target())
-            .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
       }
     }
     text.addAll(spec.entrypoint()).addAll(spec.cmd()).addAll(spec.environment())

@@ -157,6 +157,20 @@ class KnownImagesTest {
   }
 
   @Test
+  void aFileIsNamedByItsPlaceInTheStoreHoweverItsPathIsSpelled() {
+    ImageSpec spelledOtherwise = spec(registryBase(BASE_DIGEST), List.of(
+        new ImageLayer("erts", List.of(new LayerEntry(
+            UNITS.resolve("e".repeat(64) + "/./bin/../bin/beam"), "/app/erts-13/bin/beam", false,
+            true))),
+        new ImageLayer("app", List.of(new LayerEntry(
+            Path.of("/cache/units/../units/" + "a".repeat(64) + "/ebin/demo.beam"),
+            "/app/lib/demo-0.1.0/ebin/demo.beam", false, false)))), Map.of());
+    assertEquals(key(demo(), TARGET), key(spelledOtherwise, TARGET));
+    assertEquals(KnownImages.layerFiles(demo(), UNITS),
+        KnownImages.layerFiles(demo(), Path.of("/cache/./units/")));
+  }
+
+  @Test
   void noKeyForFilesNotNamedByTheirContentNorForTargetsOutsideARegistry() {
     ImageSpec outside = spec(registryBase(BASE_DIGEST), List.of(new ImageLayer("app", List.of(
         new LayerEntry(Path.of("/home/me/app/_build/prod/rel/demo/bin/demo"), "/app/bin/demo",
