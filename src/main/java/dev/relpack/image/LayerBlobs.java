@@ -51,7 +51,8 @@ public final class LayerBlobs {
         spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
     LayerCache layerCache = new LayerCache(application, JibImageBuilder.baseCache(cacheRoot),
         cacheRoot.resolve("tmp"), trust, listener);
-    Map<String, CachedLayer> intact = layerCache.intact(layers, verified);
+    // the blobs are taken as they are, never through jib's selectors
+    Map<String, CachedLayer> intact = layerCache.intactBlobs(layers, verified);
     Cache cache = LayerCache.cache(application);
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {

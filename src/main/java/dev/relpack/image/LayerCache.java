@@ -150,8 +150,23 @@ final class LayerCache {
    */
   Map<String, CachedLayer> intact(List<FileEntriesLayer> layers, Map<String, String> verified)
       throws IOException {
+    return intact(layers, verified, false);
+  }
+
+  /**
+   * {@link #intact}, for a caller that takes the blobs and never jib's selectors: a layer this
+   * user's claims vouch for is found by its blob, without computing jib's selector (a JSON text
+   * of every entry, each file's time read again: 65-79 ms of a one-module change of the demo).
+   */
+  Map<String, CachedLayer> intactBlobs(List<FileEntriesLayer> layers,
+      Map<String, String> verified) throws IOException {
+    return intact(layers, verified, true);
+  }
+
+  private Map<String, CachedLayer> intact(List<FileEntriesLayer> layers,
+      Map<String, String> verified, boolean byClaims) throws IOException {
     Map<String, CachedLayer> intact = new HashMap<>();
-    for (Map.Entry<String, CachedLayer> found : claimed(layers, verified).entrySet()) {
+    for (Map.Entry<String, CachedLayer> found : claimed(layers, verified, byClaims).entrySet()) {
       DescriptorDigest digest = found.getValue().getDigest();
       Path dir = application.resolve("layers").resolve(digest.getHash());
       if (digest.toString().equals(verified.get(found.getKey()))
@@ -173,6 +188,12 @@ final class LayerCache {
    */
   Map<String, CachedLayer> claimed(List<FileEntriesLayer> layers, Map<String, String> verified)
       throws IOException {
+    return claimed(layers, verified, false);
+  }
+
+  /** @param byClaims whether a claimed layer is found by its blob instead of jib's selector */
+  private Map<String, CachedLayer> claimed(List<FileEntriesLayer> layers,
+      Map<String, String> verified, boolean byClaims) throws IOException {
     Map<String, CachedLayer> claimed = new HashMap<>();
     if (!Files.isDirectory(application.resolve("layers"))) {
       return claimed;
@@ -180,9 +201,11 @@ final class LayerCache {
     Cache cache = cache(application);
     List<Found> lookups = new ArrayList<>();
     for (FileEntriesLayer layer : layers) {
-      Optional<CachedLayer> cached = retrieve(
-          () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
-          application.resolve("selectors"));
+      Optional<CachedLayer> cached = byClaims ? byClaim(cache, layer) : Optional.empty();
+      if (cached.isEmpty()) {
+        cached = retrieve(() -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
+            application.resolve("selectors"));
+      }
       if (cached.isPresent()) {
         boolean recorded = claims.holds(layer, cached.get());
         Path blob = application.resolve("layers").resolve(cached.get().getDigest().getHash())
@@ -223,6 +246,20 @@ final class LayerCache {
       }
     }
     return claimed;
+  }
+
+  /**
+   * The entry of the blob this user's claims say {@code layer}'s files make, when jib's cache
+   * has it under the claimed diff ID too ({@link LayerClaims#holds} checks both).
+   */
+  private Optional<CachedLayer> byClaim(Cache cache, FileEntriesLayer layer) throws IOException {
+    Optional<DescriptorDigest> blob = claims.claimedBlob(layer);
+    if (blob.isEmpty()) {
+      return Optional.empty();
+    }
+    Path entry = application.resolve("layers").resolve(blob.get().getHash());
+    return retrieve(() -> cache.retrieve(blob.get()), entry)
+        .filter(cached -> claims.holds(layer, cached));
   }
 
   /**

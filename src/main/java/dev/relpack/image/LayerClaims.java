@@ -1,5 +1,6 @@
 package dev.relpack.image;
 
+import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.cache.CachedLayer;
@@ -8,6 +9,7 @@ import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.DigestException;
 import java.util.Optional;
 
 /**
@@ -34,6 +36,23 @@ public final class LayerClaims {
   /** Whether this user found that jib's cache has {@code cached} for {@code layer}'s files. */
   boolean holds(FileEntriesLayer layer, CachedLayer cached) {
     return dir.isPresent() && read(key(layer)).filter(line(cached)::equals).isPresent();
+  }
+
+  /**
+   * The blob this user found jib's cache has for {@code layer}'s files, by the claim alone: for a
+   * caller that takes the blob itself and not jib's selector, which it then need not compute.
+   */
+  Optional<DescriptorDigest> claimedBlob(FileEntriesLayer layer) {
+    if (dir.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<String> line = read(key(layer));
+    try {
+      return line.isEmpty() ? Optional.empty() : Optional.of(DescriptorDigest.fromDigest(
+          line.get().substring(0, line.get().indexOf(' '))));
+    } catch (DigestException | RuntimeException e) {
+      return Optional.empty(); // not a claim this writes: the lookup goes through jib
+    }
   }
 
   /** Records that jib's cache has {@code cached} for {@code layer}'s files: built or checked here. */

@@ -170,6 +170,40 @@ class LayerCacheTest {
     assertEquals(1, warnings.size(), warnings.toString());
   }
 
+  /**
+   * Where nothing reads jib's selectors afterwards (an image written from the last one), a
+   * claimed layer is found by its blob: with every selector gone, or planted to name another
+   * layer, the claimed blob is still the one taken, and nothing is reported. Where jib will read
+   * them, the selector still decides, and a planted one is caught.
+   */
+  @Test
+  void aClaimedLayerIsFoundByItsBlobWhereJibsSelectorsAreNotRead() throws Exception {
+    LayerTrust trust = keepingClaims();
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    cache(trust).claimed(List.of(app), Map.of()); // checked byte for byte, then claimed
+    Path selectors = work.resolve("application/selectors");
+    dev.relpack.io.FileTrees.deleteRecursively(selectors);
+
+    assertEquals(genuine.getDigest(), cache(trust).intactBlobs(List.of(app), Map.of())
+        .get("app").getDigest());
+    assertEquals(Map.of(), cache(trust).intact(List.of(app), Map.of()), "jib's lookup finds none");
+
+    Files.createDirectories(selectors);
+    CachedLayer theirs = compressedByJib(layer("app", "-module(evil)."));
+    plant(app, theirs);
+    assertEquals(genuine.getDigest(), cache(trust).intactBlobs(List.of(app), Map.of())
+        .get("app").getDigest());
+    assertEquals(List.of(), warnings);
+    assertEquals(Map.of(), cache(trust).intact(List.of(app), Map.of()));
+    assertEquals(1, warnings.size(), "the planted selector jib would read is reported");
+
+    Files.delete(blobOf(genuine));
+    Files.delete(blobOf(genuine).getParent());
+    assertEquals(Map.of(), cache(trust).intactBlobs(List.of(app), Map.of()),
+        "a claimed blob that is gone is built again");
+  }
+
   @Test
   void aLayerThisBuildPutInTheCacheAfterCheckingItIsTaken() throws Exception {
     FileEntriesLayer app = layer("app", "-module(demo).");
