@@ -201,16 +201,17 @@ final class LayerCache {
     Cache cache = cache(application);
     List<Found> lookups = new ArrayList<>();
     for (FileEntriesLayer layer : layers) {
-      Optional<CachedLayer> cached = byClaims ? byClaim(cache, layer) : Optional.empty();
+      LayerClaims.Claim claim = claims.claim(layer);
+      Optional<CachedLayer> cached = byClaims ? byClaim(cache, claim) : Optional.empty();
       if (cached.isEmpty()) {
         cached = retrieve(() -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
             application.resolve("selectors"));
       }
       if (cached.isPresent()) {
-        boolean recorded = claims.holds(layer, cached.get());
+        boolean recorded = claim.holds(cached.get());
         Path blob = application.resolve("layers").resolve(cached.get().getDigest().getHash())
             .resolve(cached.get().getDiffId().getHash());
-        lookups.add(new Found(layer, cached.get(), blob, recorded,
+        lookups.add(new Found(layer, claim, cached.get(), blob, recorded,
             cached.get().getDigest().toString().equals(verified.get(layer.getName()))));
       }
     }
@@ -225,7 +226,7 @@ final class LayerCache {
       Found lookup = lookups.get(i);
       if (hold.get(i)) {
         if (!lookup.recorded()) {
-          claims.record(lookup.layer(), lookup.cached());
+          claims.record(lookup.claim(), lookup.cached());
         }
         claimed.put(lookup.layer().getName(), lookup.cached());
         found.add(lookup.layer().getName());
@@ -250,27 +251,28 @@ final class LayerCache {
 
   /**
    * The entry of the blob this user's claims say {@code layer}'s files make, when jib's cache
-   * has it under the claimed diff ID too ({@link LayerClaims#holds} checks both).
+   * has it under the claimed diff ID too ({@link LayerClaims.Claim#holds} checks both).
    */
-  private Optional<CachedLayer> byClaim(Cache cache, FileEntriesLayer layer) throws IOException {
-    Optional<DescriptorDigest> blob = claims.claimedBlob(layer);
+  private Optional<CachedLayer> byClaim(Cache cache, LayerClaims.Claim claim)
+      throws IOException {
+    Optional<DescriptorDigest> blob = claim.blob();
     if (blob.isEmpty()) {
       return Optional.empty();
     }
     Path entry = application.resolve("layers").resolve(blob.get().getHash());
-    return retrieve(() -> cache.retrieve(blob.get()), entry)
-        .filter(cached -> claims.holds(layer, cached));
+    return retrieve(() -> cache.retrieve(blob.get()), entry).filter(claim::holds);
   }
 
   /**
    * What jib's cache found for a layer's files.
    *
+   * @param claim what this user's private state says of its files
    * @param blob its file in jib's cache
    * @param recorded whether this user's private state records it as true
    * @param checked whether this build put it there after checking it
    */
-  private record Found(FileEntriesLayer layer, CachedLayer cached, Path blob, boolean recorded,
-      boolean checked) {
+  private record Found(FileEntriesLayer layer, LayerClaims.Claim claim, CachedLayer cached,
+      Path blob, boolean recorded, boolean checked) {
     boolean holds() {
       try {
         return recorded || checked || madeOf(layer, cached, blob);

@@ -35,24 +35,42 @@ public final class LayerClaims {
 
   /** Whether this user found that jib's cache has {@code cached} for {@code layer}'s files. */
   boolean holds(FileEntriesLayer layer, CachedLayer cached) {
-    return dir.isPresent() && read(key(layer)).filter(line(cached)::equals).isPresent();
+    return claim(layer).holds(cached);
   }
 
   /**
-   * The blob this user found jib's cache has for {@code layer}'s files, by the claim alone: for a
-   * caller that takes the blob itself and not jib's selector, which it then need not compute.
+   * What this user's private state says of {@code layer}'s files, its key computed and its
+   * record read once for every question a build asks of it.
    */
-  Optional<DescriptorDigest> claimedBlob(FileEntriesLayer layer) {
-    if (dir.isEmpty()) {
-      return Optional.empty();
+  Claim claim(FileEntriesLayer layer) {
+    String key = key(layer);
+    return new Claim(key, dir.isPresent() ? read(key) : Optional.empty());
+  }
+
+  /** @param recorded the line kept for {@code key}: {@code DIGEST DIFF_ID} */
+  record Claim(String key, Optional<String> recorded) {
+    /** Whether it records that jib's cache has {@code cached} for the layer's files. */
+    boolean holds(CachedLayer cached) {
+      return recorded.filter(line(cached)::equals).isPresent();
     }
-    Optional<String> line = read(key(layer));
-    try {
-      return line.isEmpty() ? Optional.empty() : Optional.of(DescriptorDigest.fromDigest(
-          line.get().substring(0, line.get().indexOf(' '))));
-    } catch (DigestException | RuntimeException e) {
-      return Optional.empty(); // not a claim this writes: the lookup goes through jib
+
+    /**
+     * The blob it records, for a caller that takes the blob itself and not jib's selector,
+     * which it then need not compute.
+     */
+    Optional<DescriptorDigest> blob() {
+      try {
+        return recorded.isEmpty() ? Optional.empty() : Optional.of(DescriptorDigest.fromDigest(
+            recorded.get().substring(0, recorded.get().indexOf(' '))));
+      } catch (DigestException | RuntimeException e) {
+        return Optional.empty(); // not a line this writes: the lookup goes through jib
+      }
     }
+  }
+
+  /** Records {@code cached} under {@code claim}'s key. */
+  void record(Claim claim, CachedLayer cached) {
+    write(claim.key(), line(cached));
   }
 
   /** Records that jib's cache has {@code cached} for {@code layer}'s files: built or checked here. */
