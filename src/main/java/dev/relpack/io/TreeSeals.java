@@ -108,7 +108,7 @@ public final class TreeSeals {
    * otherwise.
    */
   public boolean isSealed(String digest, Path tree) {
-    return lookIfSealable(digest, tree).filter(look -> isSealedAs(digest, look)).isPresent();
+    return sealedEntries(digest, tree).isPresent();
   }
 
   /**

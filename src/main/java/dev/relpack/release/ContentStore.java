@@ -235,6 +235,49 @@ public final class ContentStore {
     return !same.contains(false) && listed == expected.size();
   }
 
+  /**
+   * {@link #holdsExactly} for a unit that still looks as sealed, whose {@code entries} (below its
+   * top) its seal's look has just read: the same check, without walking it and reading each
+   * entry's attributes again.
+   */
+  private static boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files,
+      List<TreeSeals.Sealed> entries) {
+    Map<String, ReleaseFile> expected = new HashMap<>();
+    for (ReleaseFile file : files) {
+      if (expected.put(inUnit(unit, file.path()), file) != null) {
+        return false; // a path twice: nothing a store holds can match that
+      }
+    }
+    // a unit's own directory is its top ("" in it), which is a directory by being the unit's
+    ReleaseFile top = expected.get("");
+    boolean topMatches = unit.isEmpty() ? top == null : top != null && top.directory();
+    if (!topMatches || expected.size() != entries.size() + (unit.isEmpty() ? 0 : 1)) {
+      return false;
+    }
+    try {
+      return entries.parallelStream().allMatch(entry -> sameEntry(dir, entry, expected));
+    } catch (UncheckedIOException e) {
+      return false; // unreadable: stored again
+    }
+  }
+
+  private static boolean sameEntry(Path dir, TreeSeals.Sealed entry,
+      Map<String, ReleaseFile> expected) {
+    ReleaseFile file = expected.get(entry.path());
+    if (file == null) {
+      return false;
+    }
+    if (entry.directory()) {
+      return file.directory();
+    }
+    try {
+      return entry.regularFile() && !file.directory() && entry.executable() == file.executable()
+          && Files.mismatch(dir.resolve(entry.path()), file.source()) == -1;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static boolean sameEntry(String unit, Path dir, Path path,
       Map<String, ReleaseFile> expected) {
     try {
@@ -289,12 +332,13 @@ public final class ContentStore {
       }
       Path dir = units.resolve(candidate.get());
       try {
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-            && seals.isSealed(candidate.get(), dir)
-            && holdsExactly(unit.getKey(), dir, unit.getValue())) {
+        // the seal's look lists the stored unit: it is not walked again for the comparison
+        Optional<List<TreeSeals.Sealed>> sealed = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+            ? seals.sealedEntries(candidate.get(), dir) : Optional.empty();
+        if (sealed.isPresent() && holdsExactly(unit.getKey(), dir, unit.getValue(), sealed.get())) {
           alike.put(unit.getKey(), candidate.get());
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         // hashed instead
       }
     }

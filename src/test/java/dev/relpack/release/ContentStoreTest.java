@@ -273,6 +273,19 @@ class ContentStoreTest {
     Map<String, String> alike = sealing.storedAlike(ContentStore.byUnit(release));
     assertEquals(Map.of("bin", stored.unitDigests().get("bin")), alike);
     assertEquals(stored.unitDigests(), sealing.materialize(release).unitDigests());
+
+    // a release whose bin has a file more, its shape planted to name the stored bin: each of
+    // that unit's files matches one of the release's, but the release has one it lacks
+    Files.writeString(work.resolve("release/bin/extra"), "more");
+    List<ReleaseFile> more = new ArrayList<>(release);
+    more.add(new ReleaseFile("bin/extra", work.resolve("release/bin/extra"), false, false));
+    sealing.materialize(more); // its shape is remembered: the file to plant
+    try (java.util.stream.Stream<Path> shapes = Files.list(work.resolve("cache/unit-shapes"))) {
+      for (Path shape : shapes.toList()) {
+        Files.writeString(shape, stored.unitDigests().get("bin"));
+      }
+    }
+    assertEquals(Map.of(), sealing.storedAlike(ContentStore.byUnit(more)));
   }
 
   private static Path source(ContentStore.Materialized stored, String path) {
