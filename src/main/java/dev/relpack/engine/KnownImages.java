@@ -230,24 +230,33 @@ final class KnownImages {
    * it (nothing uploaded), with {@code tags}; empty when there is none this user alone wrote.
    */
   Optional<ImageResult> find(String key, List<String> tags) {
-    if (!KEY.matcher(key).matches()) {
-      return Optional.empty();
-    }
-    Path file = dir.resolve(key + ".json");
     try {
-      Optional<byte[]> bytes = PrivatePaths.readMine(file);
+      Optional<byte[]> bytes = read(dir, key);
       if (bytes.isEmpty()) {
         return Optional.empty();
       }
-      Entry entry = JSON.readValue(bytes.get(), Entry.class);
-      Optional<ImageResult> image = result(entry, tags);
+      Optional<ImageResult> image = result(JSON.readValue(bytes.get(), Entry.class), tags);
       if (image.isPresent()) {
-        Files.setLastModifiedTime(file, FileTime.from(Instant.now())); // in use: not dropped
+        markUsed(dir, key);
       }
       return image;
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // unreadable or unknown: the image is built, and kept anew
     }
+  }
+
+  /**
+   * The entry {@code key} names in {@code dir}, one of this store's or {@link KnownVerdicts}'s,
+   * when it is there and this user's alone; empty for a key that is not a hex digest.
+   */
+  static Optional<byte[]> read(Path dir, String key) throws IOException {
+    return KEY.matcher(key).matches() ? PrivatePaths.readMine(dir.resolve(key + ".json"))
+        : Optional.empty();
+  }
+
+  /** Says that the entry {@code key} is in use, so that it is not dropped. */
+  static void markUsed(Path dir, String key) throws IOException {
+    Files.setLastModifiedTime(dir.resolve(key + ".json"), FileTime.from(Instant.now()));
   }
 
   /**

@@ -8,10 +8,7 @@ import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
 import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,12 +41,8 @@ final class KnownVerdicts {
 
   /** The verdict kept under {@code key} for the base named {@code base}, if this user kept one. */
   Optional<Verdict> find(String key, String base) {
-    if (!KEY.matcher(key).matches()) {
-      return Optional.empty();
-    }
-    Path file = dir.resolve(key + ".json");
     try {
-      Optional<byte[]> bytes = PrivatePaths.readMine(file);
+      Optional<byte[]> bytes = KnownImages.read(dir, key);
       if (bytes.isEmpty()) {
         return Optional.empty();
       }
@@ -62,7 +55,7 @@ final class KnownVerdicts {
             Optional.ofNullable(warning.path("packageName").textValue()),
             warning.required("advice").textValue()));
       }
-      Files.setLastModifiedTime(file, FileTime.from(Instant.now())); // in use: not dropped
+      KnownImages.markUsed(dir, key);
       return Optional.of(new Verdict(base, false, List.of(), warnings));
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // unreadable or unknown: the release is checked, and kept anew
