@@ -254,6 +254,17 @@ final class KnownImages {
         : Optional.empty();
   }
 
+  /**
+   * Keeps {@code entry} under {@code key} in {@code dir}, for this user alone, and drops the
+   * entries unused for {@link #UNUSED}; nothing for a key that is not a hex digest.
+   */
+  static void write(Path dir, String key, byte[] entry) throws IOException {
+    if (KEY.matcher(key).matches()) {
+      PrivatePaths.writeMine(dir.resolve(key + ".json"), entry);
+      dropUnused(dir);
+    }
+  }
+
   /** Says that the entry {@code key} is in use, so that it is not dropped. */
   static void markUsed(Path dir, String key) throws IOException {
     Files.setLastModifiedTime(dir.resolve(key + ".json"), FileTime.from(Instant.now()));
@@ -264,16 +275,14 @@ final class KnownImages {
    * to is harmless: the next build with this key builds the image again.
    */
   void remember(String key, ImageResult image) {
-    if (!KEY.matcher(key).matches() || !SHA256.matcher(image.digest()).matches()) {
+    if (!SHA256.matcher(image.digest()).matches()) {
       return;
     }
     List<Layer> layers = image.layers().stream().map(l -> new Layer(l.name(), l.digest(),
         l.size(), l.origin().name(), l.uncompressedSize().isPresent()
             ? l.uncompressedSize().getAsLong() : null)).toList();
     try {
-      PrivatePaths.writeMine(dir.resolve(key + ".json"),
-          JSON.writeValueAsBytes(new Entry(image.digest(), image.imageId(), layers)));
-      dropUnused(dir);
+      write(dir, key, JSON.writeValueAsBytes(new Entry(image.digest(), image.imageId(), layers)));
     } catch (IOException | RuntimeException e) {
       // not kept: the next build of these inputs builds the image again
     }
@@ -297,7 +306,7 @@ final class KnownImages {
   }
 
   /** Drops the entries of {@code dir} unused for {@link #UNUSED}. */
-  static void dropUnused(Path dir) throws IOException {
+  private static void dropUnused(Path dir) throws IOException {
     Instant cutoff = Instant.now().minus(UNUSED);
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path file : entries.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {

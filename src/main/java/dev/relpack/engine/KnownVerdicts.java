@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
-import dev.relpack.io.PrivatePaths;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The boot checks this user's builds passed, each under the key of its inputs
@@ -29,7 +27,6 @@ import java.util.regex.Pattern;
 final class KnownVerdicts {
   // Written and read as a JSON tree, {"warnings": [{kind, missing, neededBy, packageName,
   // advice}]}: binding records would cost Jackson's introspection of them, ~10 ms of a build.
-  private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
@@ -64,7 +61,7 @@ final class KnownVerdicts {
 
   /** Keeps {@code verdict} under {@code key} when it fits; failing to costs a later check. */
   void remember(String key, Verdict verdict) {
-    if (!KEY.matcher(key).matches() || !verdict.fits() || verdict.host()) {
+    if (!verdict.fits() || verdict.host()) {
       return;
     }
     ObjectNode entry = JSON.createObjectNode();
@@ -77,8 +74,7 @@ final class KnownVerdicts {
           .put("advice", problem.advice());
     }
     try {
-      PrivatePaths.writeMine(dir.resolve(key + ".json"), JSON.writeValueAsBytes(entry));
-      KnownImages.dropUnused(dir);
+      KnownImages.write(dir, key, JSON.writeValueAsBytes(entry));
     } catch (IOException | RuntimeException e) {
       // not kept: the next build of these inputs checks the release again
     }
