@@ -201,17 +201,21 @@ final class LayerCache {
     Cache cache = cache(application);
     List<Found> lookups = new ArrayList<>();
     for (FileEntriesLayer layer : layers) {
-      LayerClaims.Claim claim = claims.claim(layer);
-      Optional<CachedLayer> cached = byClaims ? byClaim(cache, claim) : Optional.empty();
+      // the claim's key hashes every entry: made only where it is asked (not for a cold cache)
+      Optional<LayerClaims.Claim> claim = byClaims ? Optional.of(claims.claim(layer))
+          : Optional.empty();
+      Optional<CachedLayer> cached = claim.isPresent() ? byClaim(cache, claim.get())
+          : Optional.empty();
       if (cached.isEmpty()) {
         cached = retrieve(() -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
             application.resolve("selectors"));
       }
       if (cached.isPresent()) {
-        boolean recorded = claim.holds(cached.get());
+        LayerClaims.Claim found = claim.orElseGet(() -> claims.claim(layer));
+        boolean recorded = found.holds(cached.get());
         Path blob = application.resolve("layers").resolve(cached.get().getDigest().getHash())
             .resolve(cached.get().getDiffId().getHash());
-        lookups.add(new Found(layer, claim, cached.get(), blob, recorded,
+        lookups.add(new Found(layer, found, cached.get(), blob, recorded,
             cached.get().getDigest().toString().equals(verified.get(layer.getName()))));
       }
     }
