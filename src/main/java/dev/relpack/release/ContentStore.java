@@ -217,12 +217,11 @@ public final class ContentStore {
    */
   private static boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files)
       throws IOException {
-    Map<String, ReleaseFile> expected = new java.util.HashMap<>();
-    for (ReleaseFile file : files) {
-      if (expected.put(inUnit(unit, file.path()), file) != null) {
-        return false; // a path twice: nothing a store holds can match that
-      }
+    Optional<Map<String, ReleaseFile>> byPath = byPathInUnit(unit, files);
+    if (byPath.isEmpty()) {
+      return false;
     }
+    Map<String, ReleaseFile> expected = byPath.get();
     List<Path> paths;
     List<Boolean> same;
     try (Stream<Path> walk = Files.walk(dir)) {
@@ -242,12 +241,11 @@ public final class ContentStore {
    */
   private static boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files,
       List<TreeSeals.Sealed> entries) {
-    Map<String, ReleaseFile> expected = new HashMap<>();
-    for (ReleaseFile file : files) {
-      if (expected.put(inUnit(unit, file.path()), file) != null) {
-        return false; // a path twice: nothing a store holds can match that
-      }
+    Optional<Map<String, ReleaseFile>> byPath = byPathInUnit(unit, files);
+    if (byPath.isEmpty()) {
+      return false;
     }
+    Map<String, ReleaseFile> expected = byPath.get();
     // a unit's own directory is its top ("" in it), which is a directory by being the unit's
     ReleaseFile top = expected.get("");
     boolean topMatches = unit.isEmpty() ? top == null : top != null && top.directory();
@@ -259,6 +257,21 @@ public final class ContentStore {
     } catch (UncheckedIOException e) {
       return false; // unreadable: stored again
     }
+  }
+
+  /**
+   * The unit's files by their path in it; empty when a path comes twice, which nothing a store
+   * holds can match.
+   */
+  private static Optional<Map<String, ReleaseFile>> byPathInUnit(String unit,
+      List<ReleaseFile> files) {
+    Map<String, ReleaseFile> byPath = new HashMap<>();
+    for (ReleaseFile file : files) {
+      if (byPath.put(inUnit(unit, file.path()), file) != null) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(byPath);
   }
 
   private static boolean sameEntry(Path dir, TreeSeals.Sealed entry,
