@@ -18,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -43,6 +45,8 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
 
   /** Lines of the tool's output a failure repeats. */
   private static final int LAST_LINES = 15;
+  /** How long a stop waits for the start of a tool to return: starting never takes this long. */
+  private static final Duration START_RETURNS_WITHIN = Duration.ofSeconds(10);
 
   /** @param rebarProfile null for {@value #DEFAULT_REBAR_PROFILE} */
   public ReleaseStep {
@@ -164,10 +168,19 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     // A build stopped by Ctrl-C or SIGTERM stops the tool and what it started (the BEAM, ports).
     // The hook is in place before the tool starts: a stop that came between the two would leave
     // the tool running. Whichever of the hook and this thread sees the other's mark stops it.
+    // A stop that comes while start() has not returned (the tool may be running already) waits
+    // for it: once every hook has returned the JVM halts, and this thread would never see the
+    // mark and stop the tool.
     AtomicReference<Process> started = new AtomicReference<>();
     AtomicBoolean stopping = new AtomicBoolean();
+    CountDownLatch startReturned = new CountDownLatch(1);
     Thread stopper = new Thread(() -> {
       stopping.set(true);
+      try {
+        startReturned.await(START_RETURNS_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Optional.ofNullable(started.get()).ifPresent(ReleaseStep::stop);
     });
     try {
@@ -178,6 +191,7 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
     Process process;
     try {
       process = builder.start();
+      started.set(process);
     } catch (IOException e) {
       try {
         Runtime.getRuntime().removeShutdownHook(stopper);
@@ -185,8 +199,9 @@ public record ReleaseStep(boolean run, Optional<String> mixEnv, boolean depsGet,
         // the hook runs and finds nothing started
       }
       throw new BadInputException("cannot run " + tool + " in " + dir + ": " + e.getMessage());
+    } finally {
+      startReturned.countDown();
     }
-    started.set(process);
     if (stopping.get()) {
       stop(process);
     }
