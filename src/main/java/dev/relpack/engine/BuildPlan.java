@@ -65,7 +65,10 @@ public record BuildPlan(
    * @param credentials every source of registry credentials the build may use
    * @param reader reads manifests and blobs, over the transport each registry answered on
    * @param trust this build's TLS trust (the JVM's CAs plus the extra ones it was given)
+   * @param baseReader {@code reader}, taking the base's manifests and config as the plan read
+   *     them
    */
   public record Registries(boolean insecureNeeded, boolean credentialsOverHttp,
-      RegistryCredentials credentials, RegistryReader reader, TlsTrust trust) {}
+      RegistryCredentials credentials, RegistryReader reader, TlsTrust trust,
+      RegistryReader baseReader) {}
 }

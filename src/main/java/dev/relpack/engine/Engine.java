@@ -249,6 +249,7 @@ public final class Engine {
       Optional<ImageResult> previous, Reporter reporter) {
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     return previous.flatMap(p -> revise(plan, target, p, reused.layers(), reporter))
+        .or(() -> reviseTaken(plan, target, reused, reporter))
         .orElseGet(() -> buildWithJib(plan, target, reused, reporter));
   }
 
@@ -319,6 +320,55 @@ public final class Engine {
         + " before: wrote it again with this build's layers as " + image.digest()
         + ", without jib"));
     return written;
+  }
+
+  /**
+   * Writes the image from the one its layers were taken from ({@code --cache-from}), when that
+   * is in the target's repository and the result is exactly what jib would push
+   * ({@link ImageRevision#writeFrom}): a CI job with no cache of its own then writes the changed
+   * layers, the config and the manifest, and runs no jib. Empty, and the image is built with jib,
+   * for any other image, base or outcome.
+   */
+  private static Optional<ImageResult> reviseTaken(BuildPlan plan, Target target,
+      LayerReuse.Outcome reused, Reporter reporter) {
+    Optional<ImageReference> into = target.registryImage();
+    Optional<ImageReference> from = reused.from();
+    BaseImage.Source base = plan.base().source();
+    if (reused.digest().isEmpty() || into.isEmpty() || from.isEmpty()
+        || !sameRepository(from.get(), into.get())) {
+      return Optional.empty();
+    }
+    String taken = from.get() + "@" + reused.digest().get();
+    if (!(base instanceof BaseImage.RegistrySource || base instanceof BaseImage.ScratchSource)) {
+      reporter.debug(taken + " is written again with this build's layers only on a registry"
+          + " base or scratch, not on " + plan.base().name() + "; building it with jib");
+      return Optional.empty();
+    }
+    TargetAccess access = targetAccess(plan, reporter);
+    RegistryDeadline writing = targetPhase(plan);
+    Optional<ImageResult> written;
+    try {
+      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
+          .writeFrom(reused.digest().get(), reused.layers(), writing, access);
+    } catch (RelpackException e) {
+      if (writing.expired()) {
+        throw e;
+      }
+      reporter.debug(taken + " could not be written again with this build's layers ("
+          + e.getMessage() + "); building it with jib");
+      return Optional.empty();
+    }
+    reporter.debug(written.isPresent()
+        ? "wrote " + taken + " again with this build's layers as " + written.get().digest()
+            + ", without jib: it is this build's image but for them"
+        : taken + " is not this build's image but for its layers (another base, config or"
+            + " relpack); building it with jib");
+    return written;
+  }
+
+  private static boolean sameRepository(ImageReference one, ImageReference other) {
+    return one.getRegistry().equals(other.getRegistry())
+        && one.getRepository().equals(other.getRepository());
   }
 
   /**
@@ -607,7 +657,7 @@ public final class Engine {
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
-            registry, trust), cacheRoot, made.map(ReleaseStep.Made::took), started, layerFiles);
+            registry, trust, registry.withMemo(baseReads)), cacheRoot, made.map(ReleaseStep.Made::took), started, layerFiles);
   }
 
   /** Labels the project's own files give: its licenses, from mix.exs's Hex package metadata. */

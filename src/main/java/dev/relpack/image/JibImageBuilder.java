@@ -374,7 +374,7 @@ public final class JibImageBuilder {
     return builder.build();
   }
 
-  private static Set<Port> ports(List<String> ports) {
+  static Set<Port> ports(List<String> ports) {
     Set<Port> result = new java.util.LinkedHashSet<>();
     for (String port : ports) {
       String[] parts = port.split("/");

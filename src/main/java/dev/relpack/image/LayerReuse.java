@@ -101,15 +101,16 @@ public final class LayerReuse {
    * @param from the image the layers were taken from, when one was read
    * @param layers the layers taken: their blob digests by name, bottom first
    * @param fetchedBytes the bytes of the blobs fetched to take them
+   * @param digest the digest of the image manifest read, when one was
    */
   public record Outcome(Optional<ImageReference> from, Map<String, String> layers,
-      long fetchedBytes) {
+      long fetchedBytes, Optional<String> digest) {
     public Outcome {
       layers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(layers));
     }
 
     public static Outcome none() {
-      return new Outcome(Optional.empty(), Map.of(), 0);
+      return new Outcome(Optional.empty(), Map.of(), 0, Optional.empty());
     }
   }
 
@@ -215,7 +216,8 @@ public final class LayerReuse {
         fetched += blob.get().size();
       }
     }
-    return new Outcome(Optional.of(previous.image()), layers, fetched);
+    return new Outcome(Optional.of(previous.image()), layers, fetched,
+        Optional.of(previous.built().digest()));
   }
 
   /**

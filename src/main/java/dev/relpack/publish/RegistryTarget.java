@@ -93,11 +93,15 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   @Override
   public Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
       List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
-      TargetAccess access) {
+      TargetAccess access, Optional<ConfigReplacer.Written> expected) {
     ConfigReplacer replacer = access.registry().configReplacer();
     ConfigReplacer.Pushed pushed = replacer.read(image,
         access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
         previous);
+    if (expected.isPresent()) {
+      return replacer.reviseInto(expected.get(), pushed, baseLayers, top, added, annotations,
+          tags);
+    }
     return Optional.of(replacer.revise(pushed, baseLayers, top, added, annotations, tags));
   }
 

@@ -60,10 +60,13 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
    *
    * @param baseLayers how many layers of {@code previous} are its base's
    * @param added how many layers relpack put on the base, as {@link TargetSession#addedLayers}
+   * @param expected when {@code previous} is not known to be of the same base and config, the
+   *     config and manifest the image must have: written only if it does
+   *     ({@link ConfigReplacer#reviseInto}), else empty
    */
   default Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
       List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
-      TargetAccess access) {
+      TargetAccess access, Optional<ConfigReplacer.Written> expected) {
     return Optional.empty();
   }
 

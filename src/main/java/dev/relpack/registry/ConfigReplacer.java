@@ -10,6 +10,7 @@ import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -185,6 +186,14 @@ public final class ConfigReplacer {
     }
   }
 
+  /** An image's config and manifest, as written to a registry. */
+  public record Written(byte[] config, byte[] manifest) {
+    /** Whether both are byte for byte those of {@code other}. */
+    public boolean same(Written other) {
+      return Arrays.equals(config, other.config) && Arrays.equals(manifest, other.manifest);
+    }
+  }
+
   /**
    * Writes the image {@code pushed} would be with {@code top} on its {@code baseLayers} base
    * layers, in order, in place of its own top layers: their digests and sizes in the manifest
@@ -200,25 +209,46 @@ public final class ConfigReplacer {
    */
   public Revised revise(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
       Map<String, String> annotations, List<String> tags) {
+    return write(pushed, revision(pushed, baseLayers, top, added, annotations), top, tags);
+  }
+
+  /**
+   * As {@link #revise}, for an image {@code pushed} that is not known to be of the same base and
+   * config: only when what it would write is exactly {@code expected}; else empty, and nothing
+   * is written.
+   */
+  public Optional<Revised> reviseInto(Written expected, Pushed pushed, int baseLayers,
+      List<TopLayer> top, int added, Map<String, String> annotations, List<String> tags) {
+    Written revision = revision(pushed, baseLayers, top, added, annotations);
+    return revision.same(expected) ? Optional.of(write(pushed, revision, top, tags))
+        : Optional.empty();
+  }
+
+  /** What {@link #revise} writes, without writing it. */
+  static Written revision(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
+      Map<String, String> annotations) {
     if (pushed.layers.size() != baseLayers + top.size()) {
       throw new RegistryException("the manifest " + pushed.digest + " of " + pushed.name
           + " has " + pushed.layers.size() + " layers, not the " + baseLayers + " of its base and"
           + " the " + top.size() + " to put on them", null);
     }
-    byte[] config;
-    byte[] manifest;
     try {
-      config = ConfigRewrite.authors(ConfigRewrite.topDiffIds(pushed.config,
+      byte[] config = ConfigRewrite.authors(ConfigRewrite.topDiffIds(pushed.config,
           top.stream().map(TopLayer::diffId).toList()), added);
-      manifest = ConfigRewrite.annotate(ConfigRewrite.configDescriptor(
+      byte[] manifest = ConfigRewrite.annotate(ConfigRewrite.configDescriptor(
           ConfigRewrite.topLayers(pushed.manifest, top.stream()
               .map(layer -> new ConfigRewrite.Layer(layer.digest(), layer.size())).toList()),
           "sha256:" + Sha256.of(config), config.length), annotations);
+      return new Written(config, manifest);
     } catch (IOException e) {
       throw new RegistryException("registry " + pushed.http.registry() + " served the manifest "
           + pushed.digest + " of " + pushed.name + " or its config in a form relpack cannot"
           + " change: " + e.getMessage(), e);
     }
+  }
+
+  /** Uploads the top layers' blobs the registry lacks, then the revision's config and manifest. */
+  private Revised write(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
     Set<String> uploaded = new LinkedHashSet<>();
     long bytes = 0;
     for (TopLayer layer : top) {
@@ -235,10 +265,11 @@ public final class ConfigReplacer {
       layers.add(new RegistryReader.Descriptor(top.get(i).digest(), top.get(i).size(),
           old.mediaType()));
     }
+    byte[] config = revision.config();
     String configDigest = "sha256:" + Sha256.of(config);
     boolean configSent = pushed.http.uploadBlob(config, configDigest,
         "the config " + configDigest + " to " + pushed.name);
-    return new Revised(write(pushed, configDigest, manifest, tags, layers), uploaded,
+    return new Revised(write(pushed, configDigest, revision.manifest(), tags, layers), uploaded,
         bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
   }
 

@@ -191,6 +191,25 @@ public final class RegistryReader {
   }
 
   /**
+   * An image's manifest and config as JSON, checked against their digests.
+   *
+   * @param digest the manifest's digest
+   */
+  public record ImageJson(String digest, JsonNode manifest, JsonNode config) {}
+
+  /**
+   * The manifest and config of the image {@code image} is for linux/{@code architecture}, chosen
+   * as {@link #image} chooses it (read once per build when the reader keeps what it read).
+   */
+  public ImageJson json(ImageReference image, Optional<Credential> credential,
+      String architecture) {
+    RegistryHttp http = client(image, credential);
+    Fetched manifest = platformManifest(http, image, architecture);
+    return new ImageJson(manifest.digest(), manifest.json(),
+        config(http, image, configDigest(manifest, image)));
+  }
+
+  /**
    * An image as its config describes its layers, read to reuse them.
    *
    * @param digest the image manifest's digest

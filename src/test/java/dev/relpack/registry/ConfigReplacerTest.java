@@ -3,6 +3,7 @@ package dev.relpack.registry;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.binaryEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -25,13 +26,17 @@ import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.error.RegistryException;
 import dev.relpack.io.Sha256;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Replacing a pushed image's config, against registry answers the real one does not give. */
 class ConfigReplacerTest {
@@ -99,6 +104,38 @@ class ConfigReplacerTest {
     registry.verify(putRequestedFor(urlPathMatching("/v2/app/manifests/sha256:.*")));
   }
 
+  @Test
+  void anImageNotExactlyAsExpectedIsNotWrittenAndOneThatIsIs(@TempDir Path dir) throws Exception {
+    String digest = stubPushedImageWithLayers();
+    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+        .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
+    registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
+        .willReturn(aResponse().withStatus(201)));
+    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
+        .willReturn(aResponse().withStatus(201)));
+    Path blob = Files.write(dir.resolve("blob"), new byte[] {1, 2, 3});
+    List<ConfigReplacer.TopLayer> top = List.of(new ConfigReplacer.TopLayer(
+        "sha256:" + Sha256.of(new byte[] {1, 2, 3}), 3, "sha256:" + "d".repeat(64), blob));
+    ConfigReplacer.Pushed pushed = replacer.read(image(),
+        Optional.of(Credential.from("ci", "s3cret")), digest);
+    ConfigReplacer.Written right = ConfigReplacer.revision(pushed, 1, top, 1, Map.of());
+    byte[] config = right.config().clone();
+    config[config.length - 2] = ' ';
+    ConfigReplacer.Written other = new ConfigReplacer.Written(config, right.manifest());
+
+    assertTrue(replacer.reviseInto(other, pushed, 1, top, 1, Map.of(), List.of("1")).isEmpty());
+    registry.verify(0, anyRequestedFor(urlPathMatching(".*")).withHeader("Authorization",
+        equalTo(BASIC)).withUrl("/v2/app/blobs/uploads/"));
+    registry.verify(0, putRequestedFor(urlPathMatching(".*")));
+
+    Optional<ConfigReplacer.Revised> revised =
+        replacer.reviseInto(right, pushed, 1, top, 1, Map.of(), List.of("1"));
+
+    assertEquals("sha256:" + Sha256.of(right.manifest()), revised.orElseThrow().image().digest());
+    registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
+        .withRequestBody(binaryEqualTo(right.manifest())));
+  }
+
   /** jib's image as the registry holds it (Basic auth); returns its manifest's digest. */
   private String stubPushedImage() {
     String config = "{\"history\":[{\"author\":\"Jib\"}]}";
@@ -106,6 +143,26 @@ class ConfigReplacerTest {
     String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
         + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
         + configDigest + "\",\"size\":" + config.length() + "},\"layers\":[]}";
+    return stub(manifest, configDigest, config);
+  }
+
+  /** As {@link #stubPushedImage}, with a base layer and one of relpack's. */
+  private String stubPushedImageWithLayers() {
+    String config = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + "a".repeat(64)
+        + "\",\"sha256:" + "b".repeat(64) + "\"]},\"history\":[{},{\"author\":\"Jib\"}]}";
+    String configDigest = "sha256:" + Sha256.of(config);
+    String layer = "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":"
+        + "\"sha256:%s\",\"size\":%d}";
+    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+        + "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+        + configDigest + "\",\"size\":" + config.length() + "},\"layers\":["
+        + String.format(layer, "c".repeat(64), 10) + "," + String.format(layer, "e".repeat(64), 20)
+        + "]}";
+    return stub(manifest, configDigest, config);
+  }
+
+  /** Serves the manifest and config (Basic auth), and no other blob; the manifest's digest. */
+  private String stub(String manifest, String configDigest, String config) {
     String digest = "sha256:" + Sha256.of(manifest);
     registry.stubFor(any(urlPathMatching("/v2/.*")).withHeader("Authorization", absent())
         .atPriority(1).willReturn(aResponse().withStatus(401)
@@ -118,12 +175,16 @@ class ConfigReplacerTest {
     return digest;
   }
 
+  private ImageReference image() throws Exception {
+    return ImageReference.parse("127.0.0.1:" + registry.port() + "/app:1");
+  }
+
   private ConfigReplacer.Image replace(String digest, List<String> tags) throws Exception {
-    ImageReference image = ImageReference.parse("127.0.0.1:" + registry.port() + "/app:1");
+    ImageReference image = image();
     ConfigReplacer.Pushed pushed = replacer.read(image,
         Optional.of(Credential.from("ci", "s3cret")), digest);
     return replacer.replace(pushed,
         bytes -> new String(bytes, StandardCharsets.UTF_8).replace("Jib", "relpack")
-            .getBytes(StandardCharsets.UTF_8), java.util.Map.of(), tags);
+            .getBytes(StandardCharsets.UTF_8), Map.of(), tags);
   }
 }
