@@ -333,23 +333,17 @@ public final class Engine {
       LayerReuse.Outcome reused, Reporter reporter) {
     Optional<ImageReference> into = target.registryImage();
     Optional<ImageReference> from = reused.from();
-    BaseImage.Source base = plan.base().source();
     if (reused.digest().isEmpty() || into.isEmpty() || from.isEmpty()
         || !sameRepository(from.get(), into.get())) {
       return Optional.empty();
     }
     String taken = from.get() + "@" + reused.digest().get();
-    if (!(base instanceof BaseImage.RegistrySource || base instanceof BaseImage.ScratchSource)) {
-      reporter.debug(taken + " is written again with this build's layers only on a registry"
-          + " base or scratch, not on " + plan.base().name() + "; building it with jib");
-      return Optional.empty();
-    }
     TargetAccess access = targetAccess(plan, reporter);
     RegistryDeadline writing = targetPhase(plan);
     Optional<ImageResult> written;
     try {
       written = new ImageRevision(plan, target, layerTrust(plan), reporter)
-          .writeFrom(reused.digest().get(), reused.layers(), writing, access);
+          .writeFrom(reused.digest().get(), reused.layers(), reused.diffIds(), writing, access);
     } catch (RelpackException e) {
       if (writing.expired()) {
         throw e;

@@ -1,7 +1,8 @@
 package dev.relpack.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import dev.relpack.base.BaseImage;
+import dev.relpack.image.ImageLayer;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.LayerBlobs;
 import dev.relpack.image.LayerResult;
@@ -11,9 +12,9 @@ import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.RegistryDeadline;
-import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,30 +69,57 @@ final class ImageRevision {
    * be exactly what jib pushes for this build.
    *
    * @param taken the digest of the image the layers were taken from
+   * @param diffIds the diff IDs of the layers whose tars were written to take them, by name
    */
   Optional<ImageResult> writeFrom(String taken, Map<String, String> reused,
-      RegistryDeadline phase, TargetAccess access) {
+      Map<String, String> diffIds, RegistryDeadline phase, TargetAccess access) {
     return phase.run("writing " + target.display() + " from " + taken, () -> {
-      Optional<RegistryReader.ImageJson> base = baseJson();
-      return written(taken, baseLayers(base), reused, access, Optional.of(new Checked(base)));
+      Optional<PredictedImage.Base> base = base();
+      if (base.isEmpty() || !configMayMatch(taken, base.get(), diffIds, access)) {
+        return Optional.empty();
+      }
+      return written(taken, baseLayers(base.get()), reused, access,
+          Optional.of(new Checked(base.get())));
     });
   }
 
   /**
-   * The result must be what jib pushes on this base (its manifest and config; none for
-   * {@code scratch}).
+   * Whether {@code taken}, written again, may have the config jib would push: false, before any
+   * layer is compressed, when the diff IDs of every layer are known and it would not; true when
+   * they are not all known (the whole image is compared once they are).
    */
-  private record Checked(Optional<RegistryReader.ImageJson> base) {}
-
-  /** The base's manifest and config for the build's platform, as the plan read them. */
-  private Optional<RegistryReader.ImageJson> baseJson() {
-    if (!(plan.base().source() instanceof BaseImage.RegistrySource registry)) {
-      return Optional.empty(); // scratch
+  private boolean configMayMatch(String taken, PredictedImage.Base base,
+      Map<String, String> diffIds, TargetAccess access) {
+    List<String> names = plan.spec().layers().stream()
+        .filter(layer -> !layer.entries().isEmpty()).map(ImageLayer::name).toList();
+    if (!diffIds.keySet().containsAll(names)) {
+      return true;
     }
-    BuildPlan.Registries registries = plan.registries();
-    return Optional.of(registries.baseReader().json(registry.pinned(),
-        registries.credentials().credential(registry.pinned(), event -> { }),
-        plan.spec().architecture()));
+    List<String> ids = names.stream().map(diffIds::get).toList();
+    Optional<byte[]> expected =
+        PredictedImage.config(plan.spec(), base, names, ids, ToolVersion.line());
+    Optional<byte[]> revised = target.revisedConfig(taken, base.layers().size(), ids,
+        plan.spec().layers().size(), access);
+    return expected.isPresent() && revised.isPresent()
+        && Arrays.equals(expected.get(), revised.get());
+  }
+
+  /** The result must be what jib pushes on this base. */
+  private record Checked(PredictedImage.Base base) {}
+
+  /** The base as jib takes it; a registry base's manifest and config as the plan read them. */
+  private Optional<PredictedImage.Base> base() {
+    BaseImage.Source source = plan.base().source();
+    if (source instanceof BaseImage.RegistrySource registry) {
+      BuildPlan.Registries registries = plan.registries();
+      return PredictedImage.registry(registries.baseReader().json(registry.pinned(),
+          registries.credentials().credential(registry.pinned(), event -> { }),
+          plan.spec().architecture()));
+    }
+    if (source instanceof BaseImage.ArchiveSource archive) {
+      return PredictedImage.archive(archive.tar());
+    }
+    return Optional.of(PredictedImage.scratch(plan.spec().architecture()));
   }
 
   private Optional<ImageResult> write(String previous, List<LayerResult> base,
@@ -129,16 +157,12 @@ final class ImageRevision {
   }
 
   /** The base's layers as a jib build names them, present in the repository written to. */
-  private static List<LayerResult> baseLayers(Optional<RegistryReader.ImageJson> base) {
+  private static List<LayerResult> baseLayers(PredictedImage.Base base) {
+    List<BlobDescriptor> blobs = base.layers();
     List<LayerResult> layers = new ArrayList<>();
-    if (base.isEmpty()) {
-      return layers;
-    }
-    JsonNode descriptors = base.get().manifest().path("layers");
-    for (int i = 0; i < descriptors.size(); i++) {
-      JsonNode layer = descriptors.get(i);
-      layers.add(new LayerResult(descriptors.size() == 1 ? "base" : "base-" + (i + 1),
-          layer.path("digest").asText(), layer.path("size").asLong(), LayerResult.Origin.BASE,
+    for (int i = 0; i < blobs.size(); i++) {
+      layers.add(new LayerResult(blobs.size() == 1 ? "base" : "base-" + (i + 1),
+          blobs.get(i).getDigest().toString(), blobs.get(i).getSize(), LayerResult.Origin.BASE,
           OptionalLong.empty(), LayerResult.Delivery.PRESENT));
     }
     return layers;

@@ -102,17 +102,22 @@ public final class LayerReuse {
    * @param layers the layers taken: their blob digests by name, bottom first
    * @param fetchedBytes the bytes of the blobs fetched to take them
    * @param digest the digest of the image manifest read, when one was
+   * @param diffIds the diff ID of each layer whose tar was written to compare it, by name
    */
   public record Outcome(Optional<ImageReference> from, Map<String, String> layers,
-      long fetchedBytes, Optional<String> digest) {
+      long fetchedBytes, Optional<String> digest, Map<String, String> diffIds) {
     public Outcome {
       layers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(layers));
+      diffIds = Map.copyOf(diffIds);
     }
 
     public static Outcome none() {
-      return new Outcome(Optional.empty(), Map.of(), 0, Optional.empty());
+      return new Outcome(Optional.empty(), Map.of(), 0, Optional.empty(), Map.of());
     }
   }
+
+  /** One layer's part in the outcome: its tar's diff ID once written, and the blob taken. */
+  private record Taken(Optional<String> diffId, Optional<RegistryReader.Descriptor> blob) {}
 
   /**
    * Fills jib's cache with the layers of {@code spec} that the first existing image of
@@ -203,54 +208,59 @@ public final class LayerReuse {
     previous.built().layers().forEach(layer -> byDiffId.putIfAbsent(layer.diffId(), layer));
     listener.debug("taking layers from " + previous.image() + "@" + previous.built().digest()
         + " where they are the same");
-    List<Future<Optional<RegistryReader.Descriptor>>> taken = new ArrayList<>();
+    List<Future<Taken>> taken = new ArrayList<>();
     for (FileEntriesLayer layer : missing) {
       taken.add(threads.submit(() -> takeOne(layer, byDiffId, previous)));
     }
     Map<String, String> layers = new LinkedHashMap<>();
+    Map<String, String> diffIds = new LinkedHashMap<>();
     long fetched = 0;
     for (int i = 0; i < missing.size(); i++) {
-      Optional<RegistryReader.Descriptor> blob = result(taken.get(i));
-      if (blob.isPresent()) {
-        layers.put(missing.get(i).getName(), blob.get().digest());
-        fetched += blob.get().size();
+      Taken one = result(taken.get(i));
+      String name = missing.get(i).getName();
+      one.diffId().ifPresent(diffId -> diffIds.put(name, diffId));
+      if (one.blob().isPresent()) {
+        layers.put(name, one.blob().get().digest());
+        fetched += one.blob().get().size();
       }
     }
     return new Outcome(Optional.of(previous.image()), layers, fetched,
-        Optional.of(previous.built().digest()));
+        Optional.of(previous.built().digest()), diffIds);
   }
 
   /**
    * Takes one layer, if it can be: never throws, as one layer's trouble is no reason to give up
    * the others.
    *
-   * @return the blob taken
+   * @return the layer's diff ID, once its tar is written, and the blob taken
    */
-  private Optional<RegistryReader.Descriptor> takeOne(FileEntriesLayer layer,
+  private Taken takeOne(FileEntriesLayer layer,
       Map<String, RegistryReader.BuiltLayer> byDiffId, Read previous) {
     String name = layer.getName();
     Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
+    Optional<String> diffId = Optional.empty();
     try {
       Files.createDirectories(staging);
       Tar tar = tar(layer, staging.resolve("layer.tar"));
+      diffId = Optional.of(tar.diffId());
       RegistryReader.BuiltLayer candidate = byDiffId.get(tar.diffId());
       if (candidate == null) {
         listener.debug("layer " + name + " is not in " + previous.image()
             + " (it changed); compressing it");
-        return Optional.empty();
+        return new Taken(diffId, Optional.empty());
       }
       Optional<String> refusal = refusal(candidate, tar).or(() -> install(candidate, tar, layer,
           previous, staging));
       if (refusal.isPresent()) {
         listener.debug("layer " + name + " is in " + previous.image() + ", but "
             + refusal.get() + "; compressing it");
-        return Optional.empty();
+        return new Taken(diffId, Optional.empty());
       }
-      return Optional.of(candidate.blob());
+      return new Taken(diffId, Optional.of(candidate.blob()));
     } catch (IOException | RuntimeException e) {
       listener.debug("layer " + name + " cannot be taken from " + previous.image() + " ("
           + e + "); compressing it");
-      return Optional.empty();
+      return new Taken(diffId, Optional.empty());
     } finally {
       deleteQuietly(staging);
     }

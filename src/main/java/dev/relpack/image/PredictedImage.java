@@ -17,10 +17,18 @@ import com.google.cloud.tools.jib.image.json.V22ManifestTemplate;
 import com.google.cloud.tools.jib.json.JsonTemplateMapper;
 import dev.relpack.format.ConfigRewrite;
 import dev.relpack.format.MediaTypes;
+import dev.relpack.format.dockerarchive.DockerArchiveReader;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.zip.GZIPOutputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -44,33 +52,143 @@ public final class PredictedImage {
   public record Layer(String name, String digest, long size, String diffId) {}
 
   /**
-   * The config and manifest jib pushes for {@code spec} with {@code layers} on its base, named
-   * relpack's; empty for a base it cannot say (a manifest of another kind, a config jib would
-   * refuse).
+   * A base as jib's build step takes it: jib's model of it, whose layers carry the blobs the
+   * image's manifest lists for them.
+   */
+  public static final class Base {
+    private final Image image;
+
+    private Base(Image image) {
+      this.image = image;
+    }
+
+    /** Its layers' blobs, bottom first: digest and size. */
+    public List<BlobDescriptor> layers() {
+      return image.getLayers().stream().map(layer -> layer.getBlobDescriptor()).toList();
+    }
+  }
+
+  /** No base: jib makes an empty image for the build's platform. */
+  public static Base scratch(String architecture) {
+    return new Base(Image.builder(OciManifestTemplate.class).setArchitecture(architecture)
+        .setOs("linux").build());
+  }
+
+  /**
+   * A registry image, from its manifest and config; empty for one jib builds on no other way (a
+   * manifest of another kind, a config jib would refuse).
+   */
+  public static Optional<Base> registry(RegistryReader.ImageJson base) {
+    try {
+      return parsed(base).map(Base::new);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * A {@code docker save} archive as jib takes it: its first image's config, and each layer's
+   * blob as it is stored when the first layer is gzip-compressed, else as jib compresses it
+   * ({@link GZIPOutputStream}'s defaults) while it caches it. Empty when it cannot be read so.
+   */
+  public static Optional<Base> archive(Path tar) {
+    try {
+      DockerArchiveReader.Image read = DockerArchiveReader.image(tar);
+      byte[] config = DockerArchiveReader.configBytes(tar);
+      boolean compressed = !read.layers().isEmpty() && gzipped(tar, read.layers().get(0));
+      V22ManifestTemplate manifest = new V22ManifestTemplate();
+      for (DockerArchiveReader.Layer layer : read.layers()) {
+        BlobDescriptor blob = blob(tar, layer, compressed);
+        manifest.addLayer(blob.getSize(), blob.getDigest());
+      }
+      manifest.setContainerConfiguration(config.length, digest(config));
+      return Optional.of(new Base(JsonToImageTranslator.toImage(manifest,
+          JsonTemplateMapper.readJson(config, ContainerConfigurationTemplate.class))));
+    } catch (IOException | RuntimeException
+        | com.google.cloud.tools.jib.image.LayerCountMismatchException
+        | com.google.cloud.tools.jib.image.json.BadContainerConfigurationFormatException e) {
+      return Optional.empty(); // jib will say what is wrong with it, if anything
+    }
+  }
+
+  private static boolean gzipped(Path tar, DockerArchiveReader.Layer layer) throws IOException {
+    try (InputStream in = DockerArchiveReader.open(tar, layer)) {
+      return in.read() == 0x1f && in.read() == 0x8b;
+    }
+  }
+
+  /** The layer's blob: the stored bytes, or what jib's compressor makes of them. */
+  private static BlobDescriptor blob(Path tar, DockerArchiveReader.Layer layer,
+      boolean compressed) throws IOException {
+    MessageDigest sha256 = Sha256.newDigest();
+    CountingOutputStream counted = new CountingOutputStream(
+        new DigestOutputStream(OutputStream.nullOutputStream(), sha256));
+    try (InputStream in = DockerArchiveReader.open(tar, layer)) {
+      if (compressed) {
+        in.transferTo(counted);
+      } else {
+        try (OutputStream gzip = new GZIPOutputStream(counted)) {
+          in.transferTo(gzip);
+        }
+      }
+    }
+    return new BlobDescriptor(counted.count, digest(HexFormat.of().formatHex(sha256.digest())));
+  }
+
+  /** Counts what passes through. */
+  private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    private long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] bytes, int from, int length) throws IOException {
+      out.write(bytes, from, length);
+      count += length;
+    }
+  }
+
+  /**
+   * The config and manifest jib pushes for {@code spec} with {@code layers} on {@code base},
+   * named relpack's; empty for settings jib's model refuses.
    *
-   * @param base the base's manifest and config; empty for {@code scratch}
+   * @param layers the spec's layers that have files, in order (jib adds no layer for one
+   *     without)
    * @param toolVersion the release line history entries record
    */
-  public static Optional<ConfigReplacer.Written> of(ImageSpec spec,
-      Optional<RegistryReader.ImageJson> base, List<Layer> layers, String toolVersion) {
-    if (layers.size() != spec.layers().size()) {
-      throw new IllegalArgumentException(layers.size() + " layers for a spec of "
-          + spec.layers().size());
-    }
+  public static Optional<ConfigReplacer.Written> of(ImageSpec spec, Base base,
+      List<Layer> layers, String toolVersion) {
     try {
-      Optional<Image> baseImage = base.isPresent() ? parsed(base.get())
-          : Optional.of(Image.builder(OciManifestTemplate.class)
-              .setArchitecture(spec.architecture()).setOs("linux").build());
-      if (baseImage.isEmpty()) {
-        return Optional.empty();
-      }
-      Image image = built(baseImage.get(), container(spec), layers, toolVersion);
-      return Optional.of(relpacks(image, spec));
+      return Optional.of(relpacks(built(base.image, container(spec), layers, toolVersion), spec));
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // jib's model refused it: jib will say why, if it builds it
     }
   }
 
+  /**
+   * The config of {@link #of}, for layers of these diff IDs (by name, in the spec's order): it
+   * depends on the layers only through their names and diff IDs, so it can be known before any
+   * layer is compressed.
+   */
+  public static Optional<byte[]> config(ImageSpec spec, Base base, List<String> names,
+      List<String> diffIds, String toolVersion) {
+    List<Layer> layers = new java.util.ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      // the blob is not in the config: the diff ID stands in for it
+      layers.add(new Layer(names.get(i), diffIds.get(i), 0, diffIds.get(i)));
+    }
+    return of(spec, base, layers, toolVersion).map(ConfigReplacer.Written::config);
+  }
+
+  /** The base as jib's model reads it from a registry; empty for a manifest jib builds on no other way. */
   /** The base as jib's model reads it from a registry; empty for a manifest jib builds on no other way. */
   private static Optional<Image> parsed(RegistryReader.ImageJson base) throws IOException {
     JsonNode manifest = base.manifest();
@@ -85,17 +203,14 @@ public final class PredictedImage {
     }
     try {
       return Optional.of(JsonToImageTranslator.toImage(
-          JsonTemplateMapper.readJson(text(manifest), template),
-          JsonTemplateMapper.readJson(text(base.config()), ContainerConfigurationTemplate.class)));
+          JsonTemplateMapper.readJson(manifest.toString(), template),
+          JsonTemplateMapper.readJson(base.config().toString(),
+              ContainerConfigurationTemplate.class)));
     } catch (com.google.cloud.tools.jib.image.LayerCountMismatchException
         | com.google.cloud.tools.jib.image.LayerPropertyNotFoundException
         | com.google.cloud.tools.jib.image.json.BadContainerConfigurationFormatException e) {
       return Optional.empty();
     }
-  }
-
-  private static String text(JsonNode json) {
-    return json.toString();
   }
 
   /** The settings as {@link JibImageBuilder} gives them to jib, in jib's container model. */
@@ -174,8 +289,12 @@ public final class PredictedImage {
   }
 
   private static DescriptorDigest digest(byte[] bytes) throws IOException {
+    return digest(Sha256.of(bytes));
+  }
+
+  private static DescriptorDigest digest(String hex) throws IOException {
     try {
-      return DescriptorDigest.fromHash(Sha256.of(bytes));
+      return DescriptorDigest.fromHash(hex);
     } catch (java.security.DigestException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -89,6 +89,15 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     return layers.stream().map(d -> new TargetSession.Blob(d.digest(), d.size())).toList();
   }
 
+  @Override
+  public Optional<byte[]> revisedConfig(String previous, int baseLayers,
+      List<String> topDiffIds, int added, TargetAccess access) {
+    ConfigReplacer replacer = access.registry().configReplacer();
+    return Optional.of(replacer.revisedConfig(replacer.read(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        previous), baseLayers, topDiffIds, added));
+  }
+
   /** Reads {@code previous} back and writes it again with {@code top} on its base. */
   @Override
   public Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,

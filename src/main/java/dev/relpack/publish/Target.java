@@ -71,6 +71,16 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
+   * The config {@link #revise} would write from {@code previous} for top layers of these diff
+   * IDs ({@link ConfigReplacer#revisedConfig}), without writing anything; empty where
+   * {@link #revise} is.
+   */
+  default Optional<byte[]> revisedConfig(String previous, int baseLayers,
+      List<String> topDiffIds, int added, TargetAccess access) {
+    return Optional.empty();
+  }
+
+  /**
    * Gives an image or index this target already holds ({@code digest}) each of {@code tags}, so
    * an image can be pushed by digest and then tagged, or an index of several tagged once its
    * images are in. A registry and an OCI layout can; a docker-archive holds one image, named

@@ -224,14 +224,40 @@ public final class ConfigReplacer {
         : Optional.empty();
   }
 
+  /**
+   * The config {@link #revise} writes, for top layers of these diff IDs: all of the image's
+   * revision that does not depend on the layers' blobs.
+   *
+   * @throws RegistryException as {@link #revise}
+   */
+  public byte[] revisedConfig(Pushed pushed, int baseLayers, List<String> topDiffIds,
+      int added) {
+    requireLayers(pushed, baseLayers, topDiffIds.size());
+    try {
+      return ConfigRewrite.authors(ConfigRewrite.topDiffIds(pushed.config, topDiffIds), added);
+    } catch (IOException e) {
+      throw unchangeable(pushed, e);
+    }
+  }
+
+  private static void requireLayers(Pushed pushed, int baseLayers, int top) {
+    if (pushed.layers.size() != baseLayers + top) {
+      throw new RegistryException("the manifest " + pushed.digest + " of " + pushed.name
+          + " has " + pushed.layers.size() + " layers, not the " + baseLayers + " of its base and"
+          + " the " + top + " to put on them", null);
+    }
+  }
+
+  private static RegistryException unchangeable(Pushed pushed, IOException e) {
+    return new RegistryException("registry " + pushed.http.registry() + " served the manifest "
+        + pushed.digest + " of " + pushed.name + " or its config in a form relpack cannot"
+        + " change: " + e.getMessage(), e);
+  }
+
   /** What {@link #revise} writes, without writing it. */
   static Written revision(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
       Map<String, String> annotations) {
-    if (pushed.layers.size() != baseLayers + top.size()) {
-      throw new RegistryException("the manifest " + pushed.digest + " of " + pushed.name
-          + " has " + pushed.layers.size() + " layers, not the " + baseLayers + " of its base and"
-          + " the " + top.size() + " to put on them", null);
-    }
+    requireLayers(pushed, baseLayers, top.size());
     try {
       byte[] config = ConfigRewrite.authors(ConfigRewrite.topDiffIds(pushed.config,
           top.stream().map(TopLayer::diffId).toList()), added);
@@ -241,9 +267,7 @@ public final class ConfigReplacer {
           "sha256:" + Sha256.of(config), config.length), annotations);
       return new Written(config, manifest);
     } catch (IOException e) {
-      throw new RegistryException("registry " + pushed.http.registry() + " served the manifest "
-          + pushed.digest + " of " + pushed.name + " or its config in a form relpack cannot"
-          + " change: " + e.getMessage(), e);
+      throw unchangeable(pushed, e);
     }
   }
 

@@ -62,17 +62,20 @@ class PredictedImageIT {
   }
 
   @Test
-  void onTheMachinesOwnFilesItIsBuiltWithJibAndSaysWhy() {
-    String repository = registry.address() + "/predicted/host";
-    String prev = digest(build(repository + ":prev", release, List.of()));
+  void onTheMachinesOwnFilesWithDefaultSettings() {
+    assertWrittenAgainWithoutJib("host", List.of());
+  }
 
-    Command.Result taken = build(repository + ":next", release,
-        List.of("--cache-from", repository + ":prev", "-v"));
+  @Test
+  void onADockerArchive() throws IOException {
+    assertWrittenAgainWithoutJib("archive",
+        List.of("--from", bases.get(TestBases.Name.COMPLETE).tar()));
+  }
 
-    assertTrue(taken.stderr().contains("only on a registry base or scratch, not on host"),
-        taken.stderr());
-    assertTrue(taken.stderr().contains(JIB), "jib built it: " + taken.stderr());
-    assertEquals(prev, digest(taken));
+  @Test
+  void onAnOciLayout() throws IOException {
+    assertWrittenAgainWithoutJib("layout",
+        List.of("--from", bases.get(TestBases.Name.COMPLETE).oci()));
   }
 
   @Test

@@ -40,6 +40,11 @@ public final class DockerArchiveReader {
     return new Summary(tag, "sha256:" + Sha256.of(contents.configBytes()), contents.config());
   }
 
+  /** The config of the archive's first image, as it is stored. */
+  public static byte[] configBytes(Path tar) {
+    return scan(tar).configBytes().clone();
+  }
+
   /**
    * One layer of the archive's first image: its name in manifest.json, the file of the archive
    * that holds it (a link is followed to the file it names), and the diff ID its config gives it.
