@@ -651,7 +651,8 @@ public final class Engine {
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,
-            registry, trust, registry.withMemo(baseReads)), cacheRoot, made.map(ReleaseStep.Made::took), started, layerFiles);
+            registry, trust, registry.withMemo(baseReads)), cacheRoot,
+        made.map(ReleaseStep.Made::took), started, layerFiles);
   }
 
   /** Labels the project's own files give: its licenses, from mix.exs's Hex package metadata. */

@@ -113,7 +113,8 @@ final class ImageRevision {
     if (source instanceof BaseImage.RegistrySource registry) {
       BuildPlan.Registries registries = plan.registries();
       return PredictedImage.registry(registries.baseReader().json(registry.pinned(),
-          registries.credentials().credential(registry.pinned(), event -> { }),
+          registries.credentials().credential(registry.pinned(),
+              event -> reporter.debug(event.getMessage())),
           plan.spec().architecture()));
     }
     if (source instanceof BaseImage.ArchiveSource archive) {

@@ -36,14 +36,15 @@ import java.util.Optional;
 /**
  * The config and manifest a build pushes to a registry through jib, as relpack then names itself
  * in them ({@link ConfigRewrite}), worked out without running jib: jib's own image model, JSON
- * templates and writer are given the base's manifest and config, the spec's settings, and each
- * added layer's blob and diff ID, in the order and by the rules jib-core 0.28's build step
- * applies them (the base's settings first, then the container's over them; one history entry per
- * added layer; an entry per base layer its history leaves without one).
+ * templates and writer are given the base as jib takes it (a registry image's manifest and config,
+ * an archive's config and its layers as jib compresses them, or nothing), the spec's settings,
+ * and each added layer's blob and diff ID, in the order and by the rules jib-core 0.28's build
+ * step applies them (the base's settings first, then the container's over them; one history entry
+ * per added layer; an entry per base layer its history leaves without one).
  *
- * <p>Used where an image is written without jib ({@code ImageRevision}), and only as a check: the
- * image is written when this equals what it writes, so a case this gets wrong costs a jib build,
- * never an image of other bytes. {@code PredictedImageTest} holds it to what jib pushes.
+ * <p>Used where an image is written without jib ({@code ImageRevision}), and only as a check: an
+ * earlier image is written again when the result equals this, so a case this gets wrong costs a
+ * jib build, never an image of other bytes. {@code PredictedImageIT} holds it to what jib pushes.
  */
 public final class PredictedImage {
   private PredictedImage() {}
