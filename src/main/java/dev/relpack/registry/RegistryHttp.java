@@ -37,6 +37,12 @@ import javax.net.ssl.HttpsURLConnection;
 final class RegistryHttp {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
+  /**
+   * Bodies up to this size are held by the connection until sent, so that the JDK sends them
+   * again on a new connection if a kept-alive one turns out closed; larger ones (layers) are
+   * streamed, on a connection an upload's POST has just used.
+   */
+  private static final long BUFFERED_BODY = 1 << 20;
   private static final int MAX_REDIRECTS = 5;
 
   private final String registry;
@@ -385,7 +391,10 @@ final class RegistryHttp {
         if (request.body() != null) {
           connection.setDoOutput(true);
           connection.setRequestProperty("Content-Type", request.contentType());
-          connection.setFixedLengthStreamingMode(request.body().length());
+          long length = request.body().length();
+          if (length > BUFFERED_BODY) {
+            connection.setFixedLengthStreamingMode(length);
+          }
           try (OutputStream out = connection.getOutputStream()) {
             request.body().writeTo(out);
           }
@@ -413,7 +422,8 @@ final class RegistryHttp {
               connection.getHeaderField("Location"), connection.getHeaderField("OCI-Subject"));
         }
       } finally {
-        // never drain what is left of a body: it may be endless
+        // never drain what is left of a body: it may be endless (a body read to its end has
+        // left its connection to the JDK's keep-alive cache as it was closed)
         connection.disconnect();
       }
     }

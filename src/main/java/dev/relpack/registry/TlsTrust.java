@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -31,6 +32,11 @@ import javax.net.ssl.X509TrustManager;
 public final class TlsTrust {
   /** The build's own context; empty for the JVM's trust as it is, client keys included. */
   private final Optional<SSLContext> context;
+  /**
+   * Made once: the JDK keeps a connection alive for the next request only if it is made with
+   * the same factory (a context makes a new one each time it is asked).
+   */
+  private final AtomicReference<SSLSocketFactory> factory = new AtomicReference<>();
 
   private TlsTrust(Optional<SSLContext> context) {
     this.context = context;
@@ -77,7 +83,7 @@ public final class TlsTrust {
 
   /** A socket factory that verifies servers against this trust, on any thread. */
   public SSLSocketFactory socketFactory() {
-    return context().getSocketFactory();
+    return factory.updateAndGet(made -> made != null ? made : context().getSocketFactory());
   }
 
   /**

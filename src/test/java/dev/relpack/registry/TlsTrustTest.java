@@ -21,6 +21,13 @@ class TlsTrustTest {
   @TempDir Path work;
 
   @Test
+  void aTrustMakesOneSocketFactory() {
+    // the JDK keeps a connection alive for the next request only if it is made with the same one
+    TlsTrust trust = TlsTrust.jvm();
+    assertSame(trust.socketFactory(), trust.socketFactory());
+  }
+
+  @Test
   void nothingToTrustChangesNothing() throws Exception {
     SSLContext before = SSLContext.getDefault();
     TlsTrust trust = assertDoesNotThrow(() -> TlsTrust.withExtra(List.of()));
