@@ -410,9 +410,11 @@ final class RegistryHttp {
         }
         if (status == 401 && mayAuthenticate) {
           authenticate(connection.getHeaderField("WWW-Authenticate"), what);
+          KeptAlive.finish(connection);
           return new Response(status, new byte[0], null, null, null, null);
         }
         if (status / 100 != 2) {
+          KeptAlive.finish(connection);
           return new Response(status, new byte[0], null, null, null, null);
         }
         try (InputStream body = connection.getInputStream()) {

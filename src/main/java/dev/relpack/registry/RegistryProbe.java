@@ -146,7 +146,9 @@ public final class RegistryProbe {
     connection.setReadTimeout((int) wait.toMillis());
     connection.setInstanceFollowRedirects(false);
     try {
-      return connection.getResponseCode();
+      int status = connection.getResponseCode();
+      KeptAlive.finish(connection);
+      return status;
     } finally {
       connection.disconnect();
     }

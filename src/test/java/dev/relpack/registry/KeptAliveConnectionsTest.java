@@ -1,6 +1,7 @@
 package dev.relpack.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.io.Sha256;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests to a registry go over one kept-alive connection while each body is read to its end,
- * and a kept-alive connection the registry has closed in the meantime is replaced, also for a
- * request with a body. A plain socket server, so that connections can be counted and closed.
+ * a refusal's short answer included, and a kept-alive connection the registry has closed in the
+ * meantime is replaced, also for a request with a body. A plain socket server, so that connections can be counted and closed.
  */
 class KeptAliveConnectionsTest {
   private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -59,6 +60,20 @@ class KeptAliveConnectionsTest {
 
     assertEquals(3, requests.size(), requests.toString());
     assertEquals(1, connections.get(), "three reads over one connection");
+  }
+
+  @Test
+  void aRefusalsShortAnswerIsReadSoItsConnectionServesTheNextRequest() throws Exception {
+    serve(false);
+    RegistryReader reader = reader();
+    ImageReference missing = ImageReference.parse("127.0.0.1:" + server.getLocalPort()
+        + "/app:missing");
+
+    assertThrows(dev.relpack.error.BadInputException.class,
+        () -> reader.read(missing, Optional.empty()));
+    assertEquals(DIGEST, reader.read(image(), Optional.empty()).digest());
+
+    assertEquals(1, connections.get(), "the 404 and the read over one connection");
   }
 
   @Test
@@ -143,6 +158,11 @@ class KeptAliveConnectionsTest {
     if (method.equals("PUT")) {
       return "HTTP/1.1 201 Created\r\nDocker-Content-Digest: " + DIGEST
           + "\r\nContent-Length: 0\r\n\r\n";
+    }
+    if (path.endsWith("/missing")) {
+      String error = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}";
+      return "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: "
+          + error.length() + "\r\n\r\n" + error;
     }
     return "HTTP/1.1 200 OK\r\nContent-Type: " + OCI_MANIFEST + "\r\nDocker-Content-Digest: "
         + DIGEST + "\r\nContent-Length: " + MANIFEST.length() + "\r\n\r\n" + MANIFEST;
