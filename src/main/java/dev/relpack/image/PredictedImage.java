@@ -47,6 +47,9 @@ import java.util.Optional;
  * jib build, never an image of other bytes. {@code PredictedImageIT} holds it to what jib pushes.
  */
 public final class PredictedImage {
+  /** The most of an archive base's uncompressed layers compressed here to predict its blobs. */
+  static final long COMPRESSED_HERE = 64L << 20;
+
   private PredictedImage() {}
 
   /** A layer put on the base: its name, its blob's digest and size, and its diff ID. */
@@ -90,13 +93,24 @@ public final class PredictedImage {
   /**
    * A {@code docker save} archive as jib takes it: its first image's config, and each layer's
    * blob as it is stored when the first layer is gzip-compressed, else as jib compresses it
-   * ({@link GZIPOutputStream}'s defaults) while it caches it. Empty when it cannot be read so.
+   * ({@link GZIPOutputStream}'s defaults) while it caches it. Empty when it cannot be read so, or
+   * when its layers are uncompressed and more than {@value #COMPRESSED_HERE} bytes in all:
+   * compressing them here as well as in jib, if the image turns out not to match, would cost more
+   * than it can save.
    */
   public static Optional<Base> archive(Path tar) {
+    return archive(tar, COMPRESSED_HERE);
+  }
+
+  /** @param compressedHere the most bytes of uncompressed layers compressed here */
+  static Optional<Base> archive(Path tar, long compressedHere) {
     try {
       DockerArchiveReader.Image read = DockerArchiveReader.image(tar);
       byte[] config = DockerArchiveReader.configBytes(tar);
       boolean compressed = !read.layers().isEmpty() && gzipped(tar, read.layers().get(0));
+      if (!compressed && java.nio.file.Files.size(tar) > compressedHere) {
+        return Optional.empty();
+      }
       V22ManifestTemplate manifest = new V22ManifestTemplate();
       for (DockerArchiveReader.Layer layer : read.layers()) {
         BlobDescriptor blob = blob(tar, layer, compressed);
@@ -189,7 +203,6 @@ public final class PredictedImage {
     return of(spec, base, layers, toolVersion).map(ConfigReplacer.Written::config);
   }
 
-  /** The base as jib's model reads it from a registry; empty for a manifest jib builds on no other way. */
   /** The base as jib's model reads it from a registry; empty for a manifest jib builds on no other way. */
   private static Optional<Image> parsed(RegistryReader.ImageJson base) throws IOException {
     JsonNode manifest = base.manifest();

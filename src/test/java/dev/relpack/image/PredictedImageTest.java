@@ -11,13 +11,20 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.RegistryReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@link PredictedImage} makes of a base and a spec; that it is byte for byte what jib
@@ -85,6 +92,60 @@ class PredictedImageTest {
         .path("diff_ids")).add("sha256:" + "e".repeat(64));
 
     assertTrue(PredictedImage.registry(base).isEmpty());
+  }
+
+  @Test
+  void anArchivesUncompressedLayerIsTheBlobJibsCompressorMakesOfIt(@TempDir Path dir)
+      throws IOException {
+    byte[] layer = layerTar();
+    Path tar = dockerArchive(dir.resolve("base.tar"), layer);
+    ByteArrayOutputStream gzip = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gzip)) {
+      out.write(layer);
+    }
+
+    List<com.google.cloud.tools.jib.blob.BlobDescriptor> blobs =
+        PredictedImage.archive(tar).orElseThrow().layers();
+
+    assertEquals(1, blobs.size());
+    assertEquals("sha256:" + Sha256.of(gzip.toByteArray()), blobs.get(0).getDigest().toString());
+    assertEquals(gzip.size(), blobs.get(0).getSize());
+    // more to compress than it may: left to jib
+    assertTrue(PredictedImage.archive(tar, java.nio.file.Files.size(tar) - 1).isEmpty());
+  }
+
+  /** A tar of one small file, as a layer. */
+  private static byte[] layerTar() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      add(tar, "etc/hostname", "base\n".getBytes(StandardCharsets.UTF_8));
+    }
+    return bytes.toByteArray();
+  }
+
+  /** A docker-archive of one image whose one layer is {@code layer}, uncompressed. */
+  private static Path dockerArchive(Path file, byte[] layer) throws IOException {
+    String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":"
+        + "{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + Sha256.of(layer) + "\"]},"
+        + "\"history\":[{\"created_by\":\"test\"}]}";
+    String manifest = "[{\"Config\":\"config.json\",\"RepoTags\":[\"base:1\"],"
+        + "\"Layers\":[\"layer.tar\"]}]";
+    try (TarArchiveOutputStream tar =
+        new TarArchiveOutputStream(java.nio.file.Files.newOutputStream(file))) {
+      add(tar, "config.json", config.getBytes(StandardCharsets.UTF_8));
+      add(tar, "layer.tar", layer);
+      add(tar, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+    }
+    return file;
+  }
+
+  private static void add(TarArchiveOutputStream tar, String name, byte[] content)
+      throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setSize(content.length);
+    tar.putArchiveEntry(entry);
+    tar.write(content);
+    tar.closeArchiveEntry();
   }
 
   private static ConfigReplacer.Written predicted(RegistryReader.ImageJson base) {
