@@ -1,6 +1,7 @@
 package dev.relpack.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.buildplan.AbsoluteUnixPath;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
@@ -47,6 +48,7 @@ import java.util.Optional;
  * jib build, never an image of other bytes. {@code PredictedImageIT} holds it to what jib pushes.
  */
 public final class PredictedImage {
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** The most of an archive base's uncompressed layers compressed here to predict its blobs. */
   static final long COMPRESSED_HERE = 64L << 20;
 
@@ -203,9 +205,12 @@ public final class PredictedImage {
     return of(spec, base, layers, toolVersion).map(ConfigReplacer.Written::config);
   }
 
-  /** The base as jib's model reads it from a registry; empty for a manifest jib builds on no other way. */
+  /**
+   * The base as jib's model reads it from a registry; empty for a manifest jib builds on no
+   * other way.
+   */
   private static Optional<Image> parsed(RegistryReader.ImageJson base) throws IOException {
-    JsonNode manifest = base.manifest();
+    JsonNode manifest = JSON.readTree(base.manifest());
     // as jib tells them apart: an image manifest of schema 2 without a media type is OCI's
     String type = manifest.path("mediaType").asText(MediaTypes.OCI_MANIFEST);
     Class<? extends BuildableManifestTemplate> template = type.equals(MediaTypes.OCI_MANIFEST)
@@ -217,9 +222,8 @@ public final class PredictedImage {
     }
     try {
       return Optional.of(JsonToImageTranslator.toImage(
-          JsonTemplateMapper.readJson(manifest.toString(), template),
-          JsonTemplateMapper.readJson(base.config().toString(),
-              ContainerConfigurationTemplate.class)));
+          JsonTemplateMapper.readJson(base.manifest(), template),
+          JsonTemplateMapper.readJson(base.config(), ContainerConfigurationTemplate.class)));
     } catch (com.google.cloud.tools.jib.image.LayerCountMismatchException
         | com.google.cloud.tools.jib.image.LayerPropertyNotFoundException
         | com.google.cloud.tools.jib.image.json.BadContainerConfigurationFormatException e) {

@@ -191,11 +191,12 @@ public final class RegistryReader {
   }
 
   /**
-   * An image's manifest and config as JSON, checked against their digests.
+   * An image's manifest and config as JSON text, checked against their digests (as read; the
+   * text is the JSON read, not the bytes served).
    *
    * @param digest the manifest's digest
    */
-  public record ImageJson(String digest, JsonNode manifest, JsonNode config) {}
+  public record ImageJson(String digest, String manifest, String config) {}
 
   /**
    * The manifest and config of the image {@code image} is for linux/{@code architecture}, chosen
@@ -205,8 +206,8 @@ public final class RegistryReader {
       String architecture) {
     RegistryHttp http = client(image, credential);
     Fetched manifest = platformManifest(http, image, architecture);
-    return new ImageJson(manifest.digest(), manifest.json(),
-        config(http, image, configDigest(manifest, image)));
+    return new ImageJson(manifest.digest(), manifest.json().toString(),
+        config(http, image, configDigest(manifest, image)).toString());
   }
 
   /**
