@@ -31,6 +31,7 @@ import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Printable;
+import dev.relpack.io.SourceDate;
 import dev.relpack.io.TreeSeals;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.PushAccess;
@@ -53,6 +54,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -210,18 +212,29 @@ public final class Engine {
       key.ifPresent(k -> known.remember(k, image));
       shape.ifPresent(s -> shapes.remember(s, image));
     }
+    KnownReferrers referrers = new KnownReferrers(state.resolve("sbom-referrers"));
+    Optional<String> stillAttached = tagged.isPresent()
+        ? stillAttached(plan, target, key.get(), image.digest(), referrers, reporter)
+        : Optional.empty();
     Optional<byte[]> sbom = Optional.empty();
     RelpackException sbomFailure = null;
     try {
-      sbom = plan.sbom().map(s -> sbomDocument(plan, s, image.digest()));
+      sbom = plan.sbom().filter(s -> stillAttached.isEmpty())
+          .map(s -> sbomDocument(plan, s, image.digest()));
     } catch (RelpackException e) {
       // the image is pushed: its digest and metadata files are written all the same
       sbomFailure = e;
       reporter.warn("built " + target.reference(image.digest()) + " but made no SBOM of it: "
           + e.getMessage());
     }
-    Optional<String> referrer = sbom.filter(s -> plan.request().attachSbom())
-        .flatMap(document -> attach(plan, target, image.digest(), document, reporter));
+    Optional<byte[]> document = sbom;
+    Optional<String> referrer = stillAttached.or(() -> document
+        .filter(s -> plan.request().attachSbom())
+        .flatMap(d -> attach(plan, target, image.digest(), d, reporter)));
+    if (stillAttached.isEmpty() && referrer.isPresent() && key.isPresent()) {
+      sbomDate(plan).ifPresent(dated -> referrers.remember(key.get(),
+          plan.request().sbomFormat().mediaType(), dated, referrer.get()));
+    }
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
         Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep(), referrer);
     try {
@@ -238,6 +251,47 @@ public final class Engine {
       throw sbomFailure; // asked for by name: the build fails, with everything else written
     }
     return report;
+  }
+
+  /**
+   * The SBOM a build of these inputs attached to the known image before, when the registry
+   * still holds and lists it ({@link KnownReferrers}): then it is neither made nor attached
+   * again. Only for an SBOM that is attached and not written to a file; empty, and it is made
+   * and attached as usual, on any doubt.
+   */
+  private static Optional<String> stillAttached(BuildPlan plan, Target target, String key,
+      String digest, KnownReferrers referrers, Reporter reporter) {
+    if (plan.sbom().isEmpty() || !plan.request().attachSbom()
+        || plan.request().sbomFile().isPresent()) {
+      return Optional.empty();
+    }
+    Optional<String> referrer = sbomDate(plan).flatMap(dated -> referrers.find(key,
+        plan.request().sbomFormat().mediaType(), dated));
+    if (referrer.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      boolean listed = targetPhase(plan).run("checking the SBOM of " + target.reference(digest),
+          () -> target.attached(digest, referrer.get(), targetAccess(plan, reporter)));
+      if (listed) {
+        reporter.debug("the SBOM attached to " + digest + " before, " + referrer.get()
+            + ", is still there and listed: not made or attached again");
+        return referrer;
+      }
+    } catch (RelpackException e) {
+      reporter.debug("cannot tell whether the SBOM attached to " + digest + " before is still"
+          + " there (" + e.getMessage() + "); attaching it");
+    }
+    return Optional.empty();
+  }
+
+  /** The time the SBOM is dated with, as the environment sets it; empty when it cannot say. */
+  private static Optional<Optional<Instant>> sbomDate(BuildPlan plan) {
+    try {
+      return Optional.of(SourceDate.of(plan.request().environment()));
+    } catch (RuntimeException e) {
+      return Optional.empty(); // the SBOM's own making says what is wrong
+    }
   }
 
   /**

@@ -90,6 +90,13 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   }
 
   @Override
+  public boolean attached(String subjectDigest, String referrer, TargetAccess access) {
+    return access.registry().referrers().listed(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        subjectDigest, referrer);
+  }
+
+  @Override
   public Optional<byte[]> revisedConfig(String previous, int baseLayers,
       List<String> topDiffIds, int added, TargetAccess access) {
     ConfigReplacer replacer = access.registry().configReplacer();

@@ -71,6 +71,15 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
+   * Whether the artifact {@code referrer}, attached to {@code subjectDigest} before, is still
+   * there and listed by it ({@code ReferrerAttacher#listed}); false where {@link #attach} does
+   * nothing or cannot tell.
+   */
+  default boolean attached(String subjectDigest, String referrer, TargetAccess access) {
+    return false;
+  }
+
+  /**
    * The config {@link #revise} would write from {@code previous} for top layers of these diff
    * IDs ({@link ConfigReplacer#revisedConfig}), without writing anything; empty where
    * {@link #revise} is.

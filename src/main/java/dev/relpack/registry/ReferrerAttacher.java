@@ -89,6 +89,45 @@ public final class ReferrerAttacher {
     return new Attached(digest, list(http, manifest, subjectDigest, name));
   }
 
+  /**
+   * Whether the artifact manifest {@code referrer}, attached to {@code subjectDigest} before,
+   * is still in {@code repository} and listed by its subject: in the list under the referrers
+   * tag, or by the referrers API. Two requests (three with the
+   * API) where attaching it again takes five.
+   *
+   * @throws RegistryException when the registry fails a request
+   */
+  public boolean listed(ImageReference repository, Optional<Credential> credential,
+      String subjectDigest, String referrer) {
+    if (!SHA256.matcher(subjectDigest).matches() || !SHA256.matcher(referrer).matches()) {
+      throw new IllegalArgumentException("not sha256 digests: " + subjectDigest + ", " + referrer);
+    }
+    String name = repository.getRegistry() + "/" + repository.getRepository();
+    RegistryHttp http = clients.apply(repository, credential);
+    RegistryHttp.Response there = http.headManifest(referrer, "the manifest " + referrer + " of "
+        + name);
+    if (there.status() / 100 != 2) {
+      return false;
+    }
+    String tag = ReferrersIndex.tag(subjectDigest);
+    // the list under the tag first: what a registry without the referrers API (distribution,
+    // GitLab's) holds; a registry with it has no such tag, and is asked next
+    if (lists(read(http, tag, "the referrers list " + name + ":" + tag), referrer)) {
+      return true;
+    }
+    RegistryHttp.Response api = http.get("referrers/" + subjectDigest, MediaTypes.OCI_INDEX,
+        limits.manifest(), "the referrers of " + name + "@" + subjectDigest);
+    return api.status() / 100 == 2 && lists(Optional.of(api.body()), referrer);
+  }
+
+  private static boolean lists(Optional<byte[]> list, String referrer) {
+    try {
+      return list.isPresent() && ReferrersIndex.lists(ReferrersIndex.parse(list.get()), referrer);
+    } catch (ReferrersIndex.NotAnIndexException e) {
+      return false; // attached again, which says what is wrong
+    }
+  }
+
   /** The descriptor of the subject as the registry holds it: its media type and real size. */
   private ArtifactManifest.Descriptor subject(RegistryHttp http, String digest, String name) {
     String what = "the manifest " + digest + " of " + name;

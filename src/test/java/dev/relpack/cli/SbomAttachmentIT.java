@@ -109,6 +109,34 @@ class SbomAttachmentIT {
   }
 
   @Test
+  void theSbomOfAKnownImageStillListedIsNeitherMadeNorAttachedAgain() throws Exception {
+    String to = registry.address() + "/known/app:1";
+    Relpack relpack = new Relpack(work.resolve("home-known"))
+        .env("XDG_STATE_HOME", work.resolve("state-known").toString());
+    Path first = work.resolve("known-1.json");
+    // scratch: an image whose base is named by its content is known by its inputs (the host
+    // base is not)
+    relpack.run(List.of("build", "--release", Testdata.demoTarball().toString(), "--to", to,
+        "--from", "scratch", "--no-check", "--metadata", first.toString())).requireSuccess();
+    String referrer = JSON.readTree(first.toFile()).path("sbomReferrer").asText();
+
+    int before = registry.requests().size();
+    Path second = work.resolve("known-2.json");
+    Command.Result again = relpack.run(List.of("build", "--release",
+        Testdata.demoTarball().toString(), "--to", to, "--from", "scratch", "--no-check",
+        "--metadata", second.toString(), "-v")).requireSuccess();
+
+    assertTrue(again.stderr().contains(referrer + ", is still there and listed: not made or"
+        + " attached again"), again.stderr());
+    assertEquals(referrer, JSON.readTree(second.toFile()).path("sbomReferrer").asText());
+    assertTrue(again.stdout().contains("  sbom: attached as " + referrer), again.stdout());
+    List<RegistryServer.Request> requests =
+        registry.requests().subList(before, registry.requests().size());
+    assertTrue(requests.stream().noneMatch(r -> r.method().equals("PUT")
+        || r.method().equals("POST")), "nothing written: " + requests);
+  }
+
+  @Test
   void noSbomAttachesNothingAndSpdxIsAttachedAsSpdx() throws Exception {
     String plain = registry.address() + "/plain/app:1";
     Path metadata = work.resolve("plain.json");

@@ -12,6 +12,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,55 @@ class ReferrerAttacherTest {
   @AfterEach
   void stop() {
     registry.stop();
+  }
+
+  @Test
+  void anArtifactStillThereAndInTheListIsListedInTwoRequests() {
+    String ours = ARTIFACT.descriptor().digest();
+    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
+        .withHeader("Docker-Content-Digest", ours)));
+    registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
+        .withHeader("Content-Type", OCI_INDEX).withBody(entries("sha256:" + "e".repeat(64),
+            ours))));
+
+    assertTrue(listed());
+    assertEquals(2, registry.findAll(anyRequestedFor(urlPathMatching("/v2/.*"))).size());
+  }
+
+  @Test
+  void anArtifactListedByTheReferrersApiIsListed() {
+    String ours = ARTIFACT.descriptor().digest();
+    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
+        .withHeader("Docker-Content-Digest", ours)));
+    registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
+        .withStatus(404)));
+    registry.stubFor(get(urlEqualTo("/v2/app/referrers/" + IMAGE_DIGEST)).willReturn(aResponse()
+        .withHeader("Content-Type", OCI_INDEX).withBody(entries(ours))));
+
+    assertTrue(listed());
+  }
+
+  @Test
+  void anArtifactGoneOrNotListedIsNot() {
+    String ours = ARTIFACT.descriptor().digest();
+    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
+        .withStatus(404)));
+    registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
+        .withHeader("Content-Type", OCI_INDEX).withBody(entries(ours))));
+    assertFalse(listed(), "the list names it, but the manifest is gone");
+
+    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
+        .withHeader("Docker-Content-Digest", ours)));
+    registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
+        .withHeader("Content-Type", OCI_INDEX).withBody(entries("sha256:" + "e".repeat(64)))));
+    registry.stubFor(get(urlEqualTo("/v2/app/referrers/" + IMAGE_DIGEST)).willReturn(aResponse()
+        .withStatus(404)));
+    assertFalse(listed(), "there, but listed neither under the tag nor by the API");
+  }
+
+  private boolean listed() {
+    return attacher.listed(ImageReference.of(address(), "app", "1"), Optional.empty(),
+        IMAGE_DIGEST, ARTIFACT.descriptor().digest());
   }
 
   private String address() {
