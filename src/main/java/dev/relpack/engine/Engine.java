@@ -285,10 +285,14 @@ public final class Engine {
     return Optional.empty();
   }
 
-  /** The time the SBOM is dated with, as the environment sets it; empty when it cannot say. */
-  private static Optional<Optional<Instant>> sbomDate(BuildPlan plan) {
+  /**
+   * The time the SBOM is dated with, as the environment sets it ({@code undated} when it sets
+   * none); empty when it cannot say.
+   */
+  private static Optional<String> sbomDate(BuildPlan plan) {
     try {
-      return Optional.of(SourceDate.of(plan.request().environment()));
+      return Optional.of(SourceDate.of(plan.request().environment()).map(Instant::toString)
+          .orElse("undated"));
     } catch (RuntimeException e) {
       return Optional.empty(); // the SBOM's own making says what is wrong
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -31,8 +30,12 @@ final class KnownReferrers {
     this.dir = dir;
   }
 
-  /** The referrer attached for the image {@code imageKey}, of that media type and date. */
-  Optional<String> find(String imageKey, String mediaType, Optional<Instant> dated) {
+  /**
+   * The referrer attached for the image {@code imageKey}, of that media type and date.
+   *
+   * @param dated the time the SBOM is dated with, as text
+   */
+  Optional<String> find(String imageKey, String mediaType, String dated) {
     try {
       String key = key(imageKey, mediaType, dated);
       Optional<byte[]> bytes = KnownImages.read(dir, key);
@@ -51,7 +54,7 @@ final class KnownReferrers {
   }
 
   /** Keeps {@code referrer}; failing to costs a later build an attachment. */
-  void remember(String imageKey, String mediaType, Optional<Instant> dated, String referrer) {
+  void remember(String imageKey, String mediaType, String dated, String referrer) {
     if (!SHA256.matcher(referrer).matches()) {
       return;
     }
@@ -63,8 +66,7 @@ final class KnownReferrers {
     }
   }
 
-  private static String key(String imageKey, String mediaType, Optional<Instant> dated) {
-    return Sha256.of("relpack known referrer 1\n" + imageKey + "\n" + mediaType + "\n"
-        + dated.map(Instant::toString).orElse("-"));
+  private static String key(String imageKey, String mediaType, String dated) {
+    return Sha256.of("relpack known referrer 1\n" + imageKey + "\n" + mediaType + "\n" + dated);
   }
 }
