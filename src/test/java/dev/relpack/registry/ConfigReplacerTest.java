@@ -87,12 +87,7 @@ class ConfigReplacerTest {
   @Test
   void aTagTheRegistryWillNotMoveIsAnErrorThatNamesTheTagsAlreadyMoved() throws Exception {
     String digest = stubPushedImage();
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
-        .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
-    registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
-        .willReturn(aResponse().withStatus(201)));
-    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
-        .willReturn(aResponse().withStatus(201)));
+    stubUploadsAndManifests();
     // an immutable tag, as ECR and Harbor can make them
     registry.stubFor(put(urlEqualTo("/v2/app/manifests/1.2.0")).atPriority(2)
         .willReturn(aResponse().withStatus(400)));
@@ -107,12 +102,7 @@ class ConfigReplacerTest {
   @Test
   void anImageNotExactlyAsExpectedIsNotWrittenAndOneThatIsIs(@TempDir Path dir) throws Exception {
     String digest = stubPushedImageWithLayers();
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
-        .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
-    registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
-        .willReturn(aResponse().withStatus(201)));
-    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
-        .willReturn(aResponse().withStatus(201)));
+    stubUploadsAndManifests();
     Path blob = Files.write(dir.resolve("blob"), new byte[] {1, 2, 3});
     List<ConfigReplacer.TopLayer> top = List.of(new ConfigReplacer.TopLayer(
         "sha256:" + Sha256.of(new byte[] {1, 2, 3}), 3, "sha256:" + "d".repeat(64), blob));
@@ -159,6 +149,16 @@ class ConfigReplacerTest {
         + String.format(layer, "c".repeat(64), 10) + "," + String.format(layer, "e".repeat(64), 20)
         + "]}";
     return stub(manifest, configDigest, config);
+  }
+
+  /** Takes every blob upload (one session, u1) and every manifest PUT. */
+  private void stubUploadsAndManifests() {
+    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+        .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
+    registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
+        .willReturn(aResponse().withStatus(201)));
+    registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
+        .willReturn(aResponse().withStatus(201)));
   }
 
   /** Serves the manifest and config (Basic auth), and no other blob; the manifest's digest. */
