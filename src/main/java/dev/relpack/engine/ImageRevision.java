@@ -60,7 +60,8 @@ final class ImageRevision {
    */
   Optional<ImageResult> write(ImageResult previous, Map<String, String> reused,
       RegistryDeadline phase, TargetAccess access) {
-    return write(previous.digest(), baseLayers(previous), reused, phase, access, Optional.empty());
+    return phase.run("writing " + target.display() + " from " + previous.digest(),
+        () -> written(previous.digest(), baseLayers(previous), reused, access, Optional.empty()));
   }
 
   /**
@@ -121,13 +122,6 @@ final class ImageRevision {
       return PredictedImage.archive(archive.tar());
     }
     return Optional.of(PredictedImage.scratch(plan.spec().architecture()));
-  }
-
-  private Optional<ImageResult> write(String previous, List<LayerResult> base,
-      Map<String, String> reused, RegistryDeadline phase, TargetAccess access,
-      Optional<Checked> checked) {
-    return phase.run("writing " + target.display() + " from " + previous,
-        () -> written(previous, base, reused, access, checked));
   }
 
   /** @param checked how the result is checked, when {@code previous} is not known */
