@@ -1,8 +1,8 @@
 package dev.relpack.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * What each cache entry (a file tree: a release unit, a jib layer) looked like, entry by entry,
@@ -40,6 +40,9 @@ public final class TreeSeals {
   private static final String ATTRIBUTES = "unix:mode,size,ino,dev,lastModifiedTime,ctime,uid";
   /** The mode bits that let the group or others write. */
   private static final int GROUP_OR_OTHERS_WRITE = 0022;
+  private static final int TYPE_BITS = 0170000;
+  private static final int DIRECTORY = 0040000;
+  private static final int SYMLINK = 0120000;
   private final Optional<Path> dir;
   private final Clock clock;
 
@@ -191,48 +194,59 @@ public final class TreeSeals {
 
   /** Every entry's path and attributes, as one digest, and the newest time stamp among them. */
   private static Look look(Path tree) throws IOException {
-    List<Path> paths;
-    try (Stream<Path> walk = Files.walk(tree)) {
-      paths = new ArrayList<>(walk.toList());
-    }
-    paths.sort(null);
-    List<Entry> entries;
-    try {
-      // one stat each, on every core: a 5,000-file release is read in a fraction of its hashing
-      entries = paths.parallelStream().map(path -> entry(tree, path)).toList();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    List<Found> found = new ArrayList<>();
+    visit(tree, tree, found);
+    found.sort(Comparator.comparing(Found::path));
     StringBuilder text = new StringBuilder();
     long newest = Long.MIN_VALUE;
     Set<Integer> writers = new HashSet<>();
-    for (Entry entry : entries) {
+    List<Entry> entries = new ArrayList<>(found.size());
+    for (Found each : found) {
+      Entry entry = each.entry();
       text.append(entry.line());
       newest = Math.max(newest, entry.newest());
       writers.add(entry.writer());
+      entries.add(entry);
     }
     return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest),
         Set.copyOf(writers), entries);
   }
 
-  /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
-  private static Entry entry(Path tree, Path path) {
-    try {
-      Map<String, Object> attributes =
-          Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-      long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
-      long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
-      int mode = (Integer) attributes.get("mode");
-      long size = (Long) attributes.get("size");
-      String relative = tree.relativize(path).toString();
-      String line = relative + "\0" + mode + ' ' + size + ' ' + attributes.get("ino") + ' '
-          + attributes.get("dev") + ' ' + modified + ' ' + changed + '\n';
-      boolean shared = (mode & GROUP_OR_OTHERS_WRITE) != 0 || (mode & 0170000) == 0120000;
-      return new Entry(line, Math.max(modified, changed),
-          shared ? OTHERS : (Integer) attributes.get("uid"), relative, mode, size);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /**
+   * {@code path} and, if it is a directory (not a link to one), everything under it. One stat per
+   * entry, on one thread: {@code Files.walk} stats each entry to know whether to descend and the
+   * line needs another, which made a 5,000-entry tree's look twice as slow, and spreading stats
+   * over cores cost more than it saved.
+   */
+  private static void visit(Path tree, Path path, List<Found> found) throws IOException {
+    Entry entry = entry(tree, path);
+    found.add(new Found(path, entry));
+    if ((entry.mode() & TYPE_BITS) == DIRECTORY) {
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(path)) {
+        for (Path child : children) {
+          visit(tree, child, found);
+        }
+      }
     }
+  }
+
+  /** An entry and where it is, which orders the look as a walk sorted by path did. */
+  private record Found(Path path, Entry entry) {}
+
+  /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
+  private static Entry entry(Path tree, Path path) throws IOException {
+    Map<String, Object> attributes =
+        Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+    long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
+    long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
+    int mode = (Integer) attributes.get("mode");
+    long size = (Long) attributes.get("size");
+    String relative = tree.relativize(path).toString();
+    String line = relative + "\0" + mode + ' ' + size + ' ' + attributes.get("ino") + ' '
+        + attributes.get("dev") + ' ' + modified + ' ' + changed + '\n';
+    boolean shared = (mode & GROUP_OR_OTHERS_WRITE) != 0 || (mode & TYPE_BITS) == SYMLINK;
+    return new Entry(line, Math.max(modified, changed),
+        shared ? OTHERS : (Integer) attributes.get("uid"), relative, mode, size);
   }
 
   /** An entry's writer when not only its owner may write it (or it is a link). */

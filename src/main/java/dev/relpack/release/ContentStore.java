@@ -4,6 +4,7 @@ import dev.relpack.io.PosixModes;
 import dev.relpack.error.InternalException;
 import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.FileTrees;
+import dev.relpack.io.SameBytes;
 import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.IOException;
@@ -59,6 +60,7 @@ public final class ContentStore {
   private final Path tmp;
   private final TreeSeals seals;
   private final Consumer<String> warn;
+  private final SameBytes sameBytes = new SameBytes();
 
   /**
    * A store under {@code root} (the cache directory), created when first used.
@@ -215,7 +217,7 @@ public final class ContentStore {
    * Whether {@code dir} holds the unit's files and nothing else: the same relative paths and
    * kinds, exec bits and bytes (compared on every core), and no symlink or device.
    */
-  private static boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files)
+  private boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files)
       throws IOException {
     Optional<Map<String, ReleaseFile>> byPath = byPathInUnit(unit, files);
     if (byPath.isEmpty()) {
@@ -239,7 +241,7 @@ public final class ContentStore {
    * top) its seal's look has just read: the same check, without walking it and reading each
    * entry's attributes again.
    */
-  private static boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files,
+  private boolean holdsExactly(String unit, Path dir, List<ReleaseFile> files,
       List<TreeSeals.Sealed> entries) {
     Optional<Map<String, ReleaseFile>> byPath = byPathInUnit(unit, files);
     if (byPath.isEmpty()) {
@@ -274,7 +276,7 @@ public final class ContentStore {
     return Optional.of(byPath);
   }
 
-  private static boolean sameEntry(Path dir, TreeSeals.Sealed entry,
+  private boolean sameEntry(Path dir, TreeSeals.Sealed entry,
       Map<String, ReleaseFile> expected) {
     ReleaseFile file = expected.get(entry.path());
     if (file == null) {
@@ -285,13 +287,13 @@ public final class ContentStore {
     }
     try {
       return entry.regularFile() && !file.directory() && entry.executable() == file.executable()
-          && Files.mismatch(dir.resolve(entry.path()), file.source()) == -1;
+          && sameBytes.equal(dir.resolve(entry.path()), file.source());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static boolean sameEntry(String unit, Path dir, Path path,
+  private boolean sameEntry(String unit, Path dir, Path path,
       Map<String, ReleaseFile> expected) {
     try {
       String rel = dir.relativize(path).toString();
@@ -309,8 +311,7 @@ public final class ContentStore {
       }
       return attrs.isRegularFile() && !file.directory()
           && PosixModes.isExecutable(attrs) == file.executable()
-          && attrs.size() == Files.size(file.source())
-          && Files.mismatch(path, file.source()) == -1;
+          && sameBytes.equal(path, file.source());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -337,25 +338,29 @@ public final class ContentStore {
    * no candidate, is hashed as before.
    */
   Map<String, String> storedAlike(Map<String, List<ReleaseFile>> byUnit) {
-    Map<String, String> alike = new HashMap<>();
-    for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
-      Optional<String> candidate = lastStored(shapeOf(unit.getKey(), unit.getValue()));
-      if (candidate.isEmpty()) {
-        continue;
-      }
-      Path dir = units.resolve(candidate.get());
-      try {
-        // the seal's look lists the stored unit: it is not walked again for the comparison
-        Optional<List<TreeSeals.Sealed>> sealed = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-            ? seals.sealedEntries(candidate.get(), dir) : Optional.empty();
-        if (sealed.isPresent() && holdsExactly(unit.getKey(), dir, unit.getValue(), sealed.get())) {
-          alike.put(unit.getKey(), candidate.get());
-        }
-      } catch (RuntimeException e) {
-        // hashed instead
-      }
+    // unit by unit on every core: most of a unit's check is stats and reads of small files
+    return byUnit.entrySet().parallelStream()
+        .flatMap(unit -> storedAlike(unit.getKey(), unit.getValue())
+            .map(digest -> Map.entry(unit.getKey(), digest)).stream())
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+  }
+
+  /** The digest of the stored unit that holds exactly {@code files}, if there is one. */
+  private Optional<String> storedAlike(String unit, List<ReleaseFile> files) {
+    Optional<String> candidate = lastStored(shapeOf(unit, files));
+    if (candidate.isEmpty()) {
+      return Optional.empty();
     }
-    return alike;
+    Path dir = units.resolve(candidate.get());
+    try {
+      // the seal's look lists the stored unit: it is not walked again for the comparison
+      Optional<List<TreeSeals.Sealed>> sealed = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+          ? seals.sealedEntries(candidate.get(), dir) : Optional.empty();
+      return sealed.isPresent() && holdsExactly(unit, dir, files, sealed.get())
+          ? candidate : Optional.empty();
+    } catch (RuntimeException e) {
+      return Optional.empty(); // hashed instead
+    }
   }
 
   /** A unit's shape: its name, and each entry's path, kind and exec bit, in order; no content. */

@@ -101,6 +101,23 @@ class TreeSealsTest {
   }
 
   @Test
+  void theEntriesOfASealedTreeComeInPathOrderAndAChangeDeepInItIsSeen() throws Exception {
+    Files.createDirectories(tree.resolve("priv/a/b"));
+    Files.writeString(tree.resolve("priv/a/b/c.so"), "nif");
+    Files.writeString(tree.resolve("priv/a-z"), "x");
+    assertTrue(seals.holds(DIGEST, tree, this::check));
+    assertEquals(2, checks, "a tree with more in it is checked again");
+
+    List<String> paths = seals.sealedEntries(DIGEST, tree).orElseThrow().stream()
+        .map(TreeSeals.Sealed::path).toList();
+    // as a sorted walk of paths lists them: "a-z" before "a/b" ('-' sorts before '/')
+    assertEquals(List.of("ebin", "ebin/app.beam", "priv", "priv/a", "priv/a-z", "priv/a/b",
+        "priv/a/b/c.so"), paths);
+    Files.writeString(tree.resolve("priv/a/b/c.so"), "NIF");
+    assertFalse(seals.isSealed(DIGEST, tree), "a file three directories down rewritten");
+  }
+
+  @Test
   void aTreeJustWrittenIsNotSealedUntilItHasSettled() throws Exception {
     TreeSeals now = new TreeSeals(Optional.of(work.resolve("other-seals")));
     now.holds(DIGEST, tree, this::check);
