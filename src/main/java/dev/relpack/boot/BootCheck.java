@@ -15,6 +15,8 @@ import dev.relpack.release.ReleaseFile;
 import dev.relpack.release.ReleaseKind;
 import dev.relpack.release.Shebang;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,17 +109,37 @@ public final class BootCheck {
   public static Map<String, ElfFile> releaseElf(Release release, String appRoot,
       java.util.function.Consumer<String> unreadable) throws IOException {
     Map<String, ElfFile> elf = new LinkedHashMap<>();
-    for (ReleaseFile file : release.files()) {
-      if (!file.directory() && ElfReader.isElf(file.source())) {
-        try {
-          elf.put(appRoot + "/" + file.path(), ElfReader.read(file.source()));
-        } catch (ElfFormatException e) {
-          unreadable.accept(file.path() + " looks like ELF but cannot be read (" + e.getMessage()
-              + ")");
-        }
+    for (ReleaseFile file : elfFiles(release)) {
+      try {
+        elf.put(appRoot + "/" + file.path(), ElfReader.read(file.source()));
+      } catch (ElfFormatException e) {
+        unreadable.accept(file.path() + " looks like ELF but cannot be read (" + e.getMessage()
+            + ")");
       }
     }
     return elf;
+  }
+
+  /**
+   * The files of a release that start as ELF files do, in its order. Each file is opened for its
+   * first bytes, on every core: a large release is thousands of small {@code .beam} files (5,000
+   * files: about 50 ms on one core here).
+   */
+  private static List<ReleaseFile> elfFiles(Release release) throws IOException {
+    try {
+      return release.files().parallelStream()
+          .filter(file -> !file.directory() && isElf(file.source())).toList();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static boolean isElf(Path file) {
+    try {
+      return ElfReader.isElf(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
@@ -221,7 +243,7 @@ public final class BootCheck {
     }
     for (ReleaseFile file : release.files()) {
       if (!file.directory() && file.executable() && !file.path().equals(script)) {
-        for (String program : interpreters(file.path())) {
+        for (String program : interpreters(Optional.of(file))) {
           if (!inRelease(program)) {
             need(programs, program, file.path());
           }
@@ -256,8 +278,9 @@ public final class BootCheck {
    * the release has a {@code bin/} file of (ERTS's {@code escript}).
    */
   public static boolean carries(Release release, String appRoot, String program) {
+    String asCarried = "/bin/" + program;
     return program.startsWith(appRoot + "/")
-        || release.files().stream().anyMatch(f -> f.path().endsWith("/bin/" + program));
+        || release.files().stream().anyMatch(f -> f.path().endsWith(asCarried));
   }
 
   /**
@@ -265,8 +288,11 @@ public final class BootCheck {
    * word after env's options and assignments (a plain name, looked up on PATH).
    */
   private List<String> interpreters(String script) throws IOException {
-    Optional<ReleaseFile> file = release.files().stream()
-        .filter(f -> f.path().equals(script) && !f.directory()).findFirst();
+    return interpreters(release.files().stream()
+        .filter(f -> f.path().equals(script) && !f.directory()).findFirst());
+  }
+
+  private static List<String> interpreters(Optional<ReleaseFile> file) throws IOException {
     Optional<List<String>> shebang = file.isEmpty() ? Optional.empty()
         : Shebang.words(file.get().source());
     if (shebang.isEmpty() || shebang.get().isEmpty()) {
