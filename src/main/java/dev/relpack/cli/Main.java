@@ -31,6 +31,7 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    ClassesAhead.initializeInBackground();
     NativeSha256.installInBackground(System.getenv());
     Context context = new Context(System.getenv(), Launcher.home(), System.out, System.err,
         stderrIsTerminal(), Path.of("/"));

@@ -169,7 +169,7 @@ public final class TreeSeals {
   private Optional<String> sealedFingerprint(String digest) {
     try {
       return PrivatePaths.readMine(dir.get().resolve(digest))
-          .map(bytes -> new String(bytes, StandardCharsets.US_ASCII));
+          .map(bytes -> new String(bytes, StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // checked in full: a seal is only ever a shortcut
     }
@@ -178,7 +178,7 @@ public final class TreeSeals {
   private void seal(String digest, Look look) {
     try {
       PrivatePaths.writeMine(dir.get().resolve(digest),
-          look.fingerprint().getBytes(StandardCharsets.US_ASCII));
+          look.fingerprint().getBytes(StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
       // not sealed: the next use checks the tree in full, and seals it then
     }
@@ -192,10 +192,15 @@ public final class TreeSeals {
     }
   }
 
-  /** Every entry's path and attributes, as one digest, and the newest time stamp among them. */
+  /**
+   * Every entry's path and attributes, and the newest time stamp among them. The fingerprint is
+   * the entries' text itself, not a digest of it: the seal is private, so its size costs nothing
+   * but a read, and hashing it was most of a warm build's look (about 100 bytes an entry, hashed
+   * by the JDK's SHA-256 before the JIT has compiled it).
+   */
   private static Look look(Path tree) throws IOException {
     List<Found> found = new ArrayList<>();
-    visit(tree, tree, found);
+    visit(tree, "", found);
     found.sort(Comparator.comparing(Found::path));
     StringBuilder text = new StringBuilder();
     long newest = Long.MIN_VALUE;
@@ -208,7 +213,7 @@ public final class TreeSeals {
       writers.add(entry.writer());
       entries.add(entry);
     }
-    return new Look(Sha256.of(text.toString()), Instant.EPOCH.plusNanos(newest),
+    return new Look(text.toString(), Instant.EPOCH.plusNanos(newest),
         Set.copyOf(writers), entries);
   }
 
@@ -218,13 +223,14 @@ public final class TreeSeals {
    * line needs another, which made a 5,000-entry tree's look twice as slow, and spreading stats
    * over cores cost more than it saved.
    */
-  private static void visit(Path tree, Path path, List<Found> found) throws IOException {
-    Entry entry = entry(tree, path);
+  private static void visit(Path path, String relative, List<Found> found) throws IOException {
+    Entry entry = entry(path, relative);
     found.add(new Found(path, entry));
     if ((entry.mode() & TYPE_BITS) == DIRECTORY) {
+      String prefix = relative.isEmpty() ? "" : relative + "/";
       try (DirectoryStream<Path> children = Files.newDirectoryStream(path)) {
         for (Path child : children) {
-          visit(tree, child, found);
+          visit(child, prefix + child.getFileName(), found);
         }
       }
     }
@@ -233,15 +239,18 @@ public final class TreeSeals {
   /** An entry and where it is, which orders the look as a walk sorted by path did. */
   private record Found(Path path, Entry entry) {}
 
-  /** A path's line (its attributes, times in nanoseconds) and its newer time stamp. */
-  private static Entry entry(Path tree, Path path) throws IOException {
+  /**
+   * A path's line (its attributes, times in nanoseconds) and its newer time stamp.
+   *
+   * @param relative its path in the tree, {@code /}-separated
+   */
+  private static Entry entry(Path path, String relative) throws IOException {
     Map<String, Object> attributes =
         Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
     long modified = ((FileTime) attributes.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
     long changed = ((FileTime) attributes.get("ctime")).to(TimeUnit.NANOSECONDS);
     int mode = (Integer) attributes.get("mode");
     long size = (Long) attributes.get("size");
-    String relative = tree.relativize(path).toString();
     String line = relative + "\0" + mode + ' ' + size + ' ' + attributes.get("ino") + ' '
         + attributes.get("dev") + ' ' + modified + ' ' + changed + '\n';
     boolean shared = (mode & GROUP_OR_OTHERS_WRITE) != 0 || (mode & TYPE_BITS) == SYMLINK;

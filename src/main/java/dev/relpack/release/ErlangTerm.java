@@ -32,7 +32,8 @@ public sealed interface ErlangTerm {
 
     /** True when this is a tuple whose first element is the atom {@code tag}. */
     public boolean isTagged(String tag) {
-      return !elements.isEmpty() && elements.get(0).equals(new Atom(tag));
+      // not equals(new Atom(tag)): a record's first equals links its method handles (~15 ms)
+      return !elements.isEmpty() && elements.get(0) instanceof Atom atom && atom.name().equals(tag);
     }
   }
 
