@@ -1,15 +1,23 @@
 #!/bin/sh
 # Warm builds of the demo through a TLS registry about 20 ms away (a proxy adding 10 ms each way,
 # src/bench/lagproxy.py), where what counts is how many connections and TLS handshakes a build
-# makes, not the CPU. Each JAR (default target/relpack.jar; give two to compare) builds RUNS
-# times (default 6), alternating, after two unmeasured builds; prints each one's median in ms.
+# makes, and how many requests it sends one after the other, not the CPU. Each JAR (default
+# target/relpack.jar; give two to compare) builds RUNS times (default 6), alternating, after two
+# unmeasured builds; prints each one's median in ms. KIND=change builds instead the release
+# directory of a copy of testdata/demo with one module changed before each build (mix release,
+# not timed), cache kept: each build writes a new app layer, config and manifest.
 #   sh src/bench/tls-latency.sh [JAR...]
-# Needs openssl, python3, docker-registry and skopeo (.ci/install installs the last two).
+#   KIND=change sh src/bench/tls-latency.sh [JAR...]
+# Needs openssl, python3, docker-registry and skopeo (.ci/install installs the last two; and
+# elixir for KIND=change).
 set -eu
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-6}
+KIND=${KIND:-warm}
 [ $# -gt 0 ] || set -- "$(pwd)/target/relpack.jar"
+case $KIND in warm|change) ;; *) echo "tls-latency: KIND is warm or change, not $KIND" >&2; exit 2 ;; esac
 sh .ci/install docker-registry skopeo openssl python3 umoci busybox-static curl
+[ "$KIND" = warm ] || sh .ci/install elixir
 work=$(mktemp -d "${TMPDIR:-/tmp}/relpack-latency.XXXXXX")
 pids=""
 cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -43,19 +51,31 @@ mkdir -p "$work/bundle/rootfs/bin" && cp /bin/busybox "$work/bundle/rootfs/bin/b
 umoci repack --image "$work/layout:base" "$work/bundle" >/dev/null
 mkdir -p "$work/certs" && cp "$work/cert.pem" "$work/certs/ca.crt"
 skopeo copy --quiet --dest-cert-dir "$work/certs" "oci:$work/layout:base" "docker://127.0.0.1:$lag/base:1"
+release=testdata/releases/demo-0.1.0.tar.gz
+if [ "$KIND" = change ]; then
+  cp -R testdata/demo "$work/demo"
+  release="$work/demo/_build/prod/rel/demo"
+fi
+change() { # a one-module change, released (not timed)
+  [ "$KIND" = change ] || return 0
+  sed -i "s/otp #{System.otp_release()}.*\"/otp #{System.otp_release()} $(date +%s%N)\"/" "$work/demo/lib/demo/version.ex"
+  (cd "$work/demo" && MIX_ENV=prod mix release --overwrite --quiet >/dev/null 2>&1) \
+    || { echo "tls-latency: mix release failed in $work/demo" >&2; exit 1; }
+}
 build() { # jar n
-  XDG_STATE_HOME="$work/state-$2" java -jar "$1" build --release testdata/releases/demo-0.1.0.tar.gz \
+  XDG_STATE_HOME="$work/state-$2" java -jar "$1" build --release "$release" \
     --from "127.0.0.1:$lag/base:1" --no-check --to "127.0.0.1:$lag/demo-$2:1" \
     --registry-ca "$work/cert.pem" --cache-dir "$work/cache-$2" -q >/dev/null 2>"$work/err" \
     || { cat "$work/err" >&2; exit 1; }
 }
 n=0
-for jar in "$@"; do n=$((n + 1)); build "$jar" $n; build "$jar" $n; : > "$work/times-$n"; done
+for jar in "$@"; do n=$((n + 1)); change; build "$jar" $n; change; build "$jar" $n; : > "$work/times-$n"; done
 i=0
 while [ $i -lt "$RUNS" ]; do
   n=0
   for jar in "$@"; do
     n=$((n + 1))
+    change
     start=$(date +%s%N); build "$jar" $n; end=$(date +%s%N)
     echo $(( (end - start) / 1000000 )) >> "$work/times-$n"
   done
@@ -64,5 +84,5 @@ done
 n=0
 for jar in "$@"; do
   n=$((n + 1))
-  echo "$jar: warm build through TLS, 20 ms round trips: median $(sort -n "$work/times-$n" | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}') ms of $RUNS ($(tr '\n' ' ' < "$work/times-$n"))"
+  echo "$jar: $KIND build through TLS, 20 ms round trips: median $(sort -n "$work/times-$n" | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}') ms of $RUNS ($(tr '\n' ' ' < "$work/times-$n"))"
 done

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
@@ -271,15 +272,27 @@ public final class ConfigReplacer {
     }
   }
 
-  /** Uploads the top layers' blobs the registry lacks, then the revision's config and manifest. */
+  /**
+   * Uploads the top layers' blobs the registry lacks and the revision's config, all at once
+   * ({@link AtOnce}), then its manifest.
+   */
   private Revised write(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
+    byte[] config = revision.config();
+    String configDigest = "sha256:" + Sha256.of(config);
+    List<Callable<Boolean>> uploads = new ArrayList<>();
+    for (TopLayer layer : top) {
+      uploads.add(() -> pushed.http.uploadBlob(layer.blob(), layer.digest(),
+          "the layer " + layer.digest() + " to " + pushed.name));
+    }
+    uploads.add(() -> pushed.http.uploadBlob(config, configDigest,
+        "the config " + configDigest + " to " + pushed.name));
+    List<Boolean> sent = AtOnce.all(uploads);
     Set<String> uploaded = new LinkedHashSet<>();
     long bytes = 0;
-    for (TopLayer layer : top) {
-      if (pushed.http.uploadBlob(layer.blob(), layer.digest(),
-          "the layer " + layer.digest() + " to " + pushed.name)) {
-        uploaded.add(layer.digest());
-        bytes += layer.size();
+    for (int i = 0; i < top.size(); i++) {
+      if (sent.get(i)) {
+        uploaded.add(top.get(i).digest());
+        bytes += top.get(i).size();
       }
     }
     List<RegistryReader.Descriptor> layers = new ArrayList<>(
@@ -289,10 +302,7 @@ public final class ConfigReplacer {
       layers.add(new RegistryReader.Descriptor(top.get(i).digest(), top.get(i).size(),
           old.mediaType()));
     }
-    byte[] config = revision.config();
-    String configDigest = "sha256:" + Sha256.of(config);
-    boolean configSent = pushed.http.uploadBlob(config, configDigest,
-        "the config " + configDigest + " to " + pushed.name);
+    boolean configSent = sent.get(top.size());
     return new Revised(write(pushed, configDigest, revision.manifest(), tags, layers), uploaded,
         bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
   }

@@ -8,6 +8,7 @@ import dev.relpack.format.referrers.ArtifactManifest;
 import dev.relpack.format.referrers.ReferrersIndex;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
@@ -74,12 +75,17 @@ public final class ReferrerAttacher {
     }
     String name = repository.getRegistry() + "/" + repository.getRepository();
     RegistryHttp http = clients.apply(repository, credential);
+    String layer = ArtifactManifest.Descriptor.of(mediaType, content).digest();
+    // the subject is read while the blobs go up: a missing subject fails the attachment before
+    // any manifest is written, and blobs no manifest names are the registry's to collect
+    List<Object> done = AtOnce.all(List.of(
+        () -> subject(http, subjectDigest, name),
+        () -> http.uploadBlob(ArtifactManifest.emptyContent(), ArtifactManifest.EMPTY.digest(),
+            "the empty config " + ArtifactManifest.EMPTY.digest() + " to " + name),
+        () -> http.uploadBlob(content, layer, "the " + artifactType + " " + layer + " to "
+            + name)));
     ArtifactManifest manifest = ArtifactManifest.of(artifactType, mediaType, content,
-        subject(http, subjectDigest, name));
-    http.uploadBlob(ArtifactManifest.emptyContent(), ArtifactManifest.EMPTY.digest(),
-        "the empty config " + ArtifactManifest.EMPTY.digest() + " to " + name);
-    String layer = manifest.layer().digest();
-    http.uploadBlob(content, layer, "the " + artifactType + " " + layer + " to " + name);
+        (ArtifactManifest.Descriptor) done.get(0));
     String digest = manifest.descriptor().digest();
     RegistryHttp.Response put = http.putManifest(digest, MediaTypes.OCI_MANIFEST,
         manifest.bytes(), digest, "the " + artifactType + " manifest " + digest + " of " + name);

@@ -52,7 +52,8 @@ final class RegistryHttp {
   private final Optional<Credential> credential;
   private final Duration timeout;
   private final ReadLimits limits;
-  private String authorization;
+  /** Set on a 401's challenge; requests may be sent at once ({@link AtOnce}). */
+  private volatile String authorization;
 
   /**
    * @param transport how the probe found the registry answers
