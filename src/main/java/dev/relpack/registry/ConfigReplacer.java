@@ -313,9 +313,12 @@ public final class ConfigReplacer {
     RegistryHttp http = pushed.http;
     String name = pushed.name;
     String newDigest = "sha256:" + Sha256.of(newManifest);
-    // by digest first: a registry that refuses it has moved no tag yet
-    http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,
-        "the manifest " + newDigest + " of " + name);
+    // by digest first, when there are several tags: a registry that refuses it has moved no tag
+    // yet (with one tag, its PUT is that same all-or-nothing step, one round trip fewer)
+    if (tags.size() != 1) {
+      http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,
+          "the manifest " + newDigest + " of " + name);
+    }
     List<String> moved = new ArrayList<>();
     for (String tag : tags) {
       try {

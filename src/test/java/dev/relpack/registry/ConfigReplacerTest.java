@@ -124,6 +124,8 @@ class ConfigReplacerTest {
     assertEquals("sha256:" + Sha256.of(right.manifest()), revised.orElseThrow().image().digest());
     registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
         .withRequestBody(binaryEqualTo(right.manifest())));
+    // one tag: its PUT is the write, and none by digest goes before it
+    registry.verify(0, putRequestedFor(urlPathMatching("/v2/app/manifests/sha256:.*")));
   }
 
   /** jib's image as the registry holds it (Basic auth); returns its manifest's digest. */
