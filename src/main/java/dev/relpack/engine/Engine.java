@@ -778,9 +778,16 @@ public final class Engine {
 
   private static RegistryProbe.Transport probe(String registry, RegistryAccess access,
       Reporter reporter, Duration timeout) {
+    return answer(registry, access, reporter, timeout).transport();
+  }
+
+  /** How the registry answered its probe, as {@link #probe}. */
+  private static RegistryProbe.Answer answer(String registry, RegistryAccess access,
+      Reporter reporter, Duration timeout) {
     RegistryProbe probe = new RegistryProbe(access,
         timeout.compareTo(PROBE_TIMEOUT) < 0 ? timeout : PROBE_TIMEOUT, Duration.ofMillis(500));
-    RegistryProbe.Transport transport = probe.probe(registry);
+    RegistryProbe.Answer answer = probe.answer(registry);
+    RegistryProbe.Transport transport = answer.transport();
     if (transport != RegistryProbe.Transport.HTTPS) {
       String how = transport == RegistryProbe.Transport.HTTP ? "plain HTTP" : "unverified TLS";
       if (RegistryHosts.isLoopback(registry)) {
@@ -789,7 +796,7 @@ public final class Engine {
         reporter.warn("registry " + registry + " is used over " + how + " ({insecure})");
       }
     }
-    return transport;
+    return answer;
   }
 
   /**
@@ -810,12 +817,14 @@ public final class Engine {
     String registry = image.get().getRegistry();
     return RegistryDeadline.of(timeout, List.of(registry), trust)
         .run("checking that it may push to " + image.get().getRepository(), () -> {
-          RegistryProbe.Transport transport = probe(registry, access, reporter, timeout);
+          RegistryProbe.Answer answer = answer(registry, access, reporter, timeout);
           Optional<PushAccess.Login> login = credentials.sourced(image.get(), log)
               .map(found -> new PushAccess.Login(found.credential(), found.source()));
-          reporter.debug(new PushAccess(access, transport, timeout).require(registry,
-              image.get().getRepository(), login, credentials.lookedIn(registry)));
-          return Map.of(registry, transport);
+          // the probe's GET /v2/ is the push check's first question: not asked twice
+          reporter.debug(new PushAccess(access, answer.transport(), timeout).require(registry,
+              image.get().getRepository(), login, credentials.lookedIn(registry),
+              Optional.of(answer)));
+          return Map.of(registry, answer.transport());
         });
   }
 

@@ -71,9 +71,19 @@ public final class PushAccess {
    */
   public String require(String registry, String repository, Optional<Login> login,
       List<String> lookedIn) {
+    return require(registry, repository, login, lookedIn, Optional.empty());
+  }
+
+  /**
+   * As {@link #require(String, String, Optional, List)}, taking what {@code GET /v2/} asks for
+   * from the probe's answer over this transport instead of asking again, when it was 2xx or a
+   * challenge.
+   */
+  public String require(String registry, String repository, Optional<Login> login,
+      List<String> lookedIn, Optional<RegistryProbe.Answer> probed) {
     RegistryHttp http = new RegistryHttp(registry, repository, transport, access,
         login.map(Login::credential), timeout, ReadLimits.DEFAULT);
-    Optional<String> challenge = http.challenge();
+    Optional<String> challenge = challenge(http, probed);
     if (challenge.isEmpty()) {
       return "registry " + registry + " asks for no credentials";
     }
@@ -126,6 +136,24 @@ public final class PushAccess {
     return "registry " + registry + " lets "
         + login.map(l -> "the credentials from " + l.source()).orElse("anyone") + " push to "
         + repository;
+  }
+
+  /**
+   * What {@code GET /v2/} asks for: nothing (2xx), or a challenge (401, 403; empty text when it
+   * named none). Taken from the probe's answer when it was one of those over this transport,
+   * else asked.
+   */
+  private Optional<String> challenge(RegistryHttp http, Optional<RegistryProbe.Answer> probed) {
+    if (probed.isPresent() && probed.get().transport() == transport) {
+      int status = probed.get().status();
+      if (status / 100 == 2) {
+        return Optional.empty();
+      }
+      if (status == 401 || status == 403) {
+        return Optional.of(probed.get().challenge());
+      }
+    }
+    return http.challenge();
   }
 
   /**

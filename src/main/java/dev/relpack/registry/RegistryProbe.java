@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Optional;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
 
@@ -39,8 +40,22 @@ public final class RegistryProbe {
     HTTP
   }
 
+  /**
+   * How the registry answered {@code GET /v2/} without credentials, over the transport it is to
+   * be used with: what a push check asks first, so it need not ask again ({@link PushAccess}).
+   *
+   * @param status its HTTP status
+   * @param challenge its {@code WWW-Authenticate} header, or empty when it sent none
+   */
+  public record Answer(Transport transport, int status, String challenge) {}
+
   /** How the registry answers: over verified HTTPS, or insecurely where that is allowed. */
   public Transport probe(String registry) {
+    return answer(registry).transport();
+  }
+
+  /** As {@link #probe}, with the answer the transport was found by. */
+  public Answer answer(String registry) {
     IOException last = null;
     Duration backoff = firstBackoff;
     int attempt = 0;
@@ -65,43 +80,48 @@ public final class RegistryProbe {
         + (attempt > 1 ? " (tried " + attempt + " times)" : ""), last);
   }
 
-  private Transport probeOnce(String registry) throws IOException {
-    if (RegistryHosts.isLoopback(registry) && answersPlainHttp(registry)) {
+  private Answer probeOnce(String registry) throws IOException {
+    Optional<Reply> plain = RegistryHosts.isLoopback(registry) ? answersPlainHttp(registry)
+        : Optional.empty();
+    if (plain.isPresent()) {
       // A port that answers plain HTTP like a registry speaks no TLS. Asking a loopback one over
       // HTTPS first, as any other, would cost two failed handshakes and setting up the JVM's TLS
       // (its CA store alone, ~60 ms) for a transport it would not use.
-      return Transport.HTTP;
+      return plain.get().as(Transport.HTTP);
     }
     try {
-      get("https", registry, false);
-      return Transport.HTTPS;
+      return get("https", registry, false).as(Transport.HTTPS);
     } catch (SSLException verifiedFailed) {
       // Either TLS with a certificate we do not trust, or no TLS at all (an HTTP-only registry
       // answers the handshake with garbage): an unverified handshake tells which.
-      boolean speaksTls;
+      Optional<Reply> unverified;
       try {
-        get("https", registry, true);
-        speaksTls = true;
+        unverified = Optional.of(get("https", registry, true));
       } catch (SSLException notTls) {
-        speaksTls = false;
+        unverified = Optional.empty();
       }
-      if (speaksTls) {
+      if (unverified.isPresent()) {
         if (!access.allowsUnverifiedTls()) {
           throw verifiedFailed;
         }
-        return Transport.HTTPS_UNVERIFIED;
+        return unverified.get().as(Transport.HTTPS_UNVERIFIED);
       }
       if (!access.allowsPlainHttp(registry)) {
         throw verifiedFailed;
       }
-      get("http", registry, false);
-      return Transport.HTTP;
+      return get("http", registry, false).as(Transport.HTTP);
     } catch (ConnectException e) {
       if (!access.allowsPlainHttp(registry)) {
         throw e;
       }
-      get("http", registry, false);
-      return Transport.HTTP;
+      return get("http", registry, false).as(Transport.HTTP);
+    }
+  }
+
+  /** What {@code /v2/} answered: its status and challenge. */
+  private record Reply(int status, String challenge) {
+    Answer as(Transport transport) {
+      return new Answer(transport, status, challenge);
     }
   }
 
@@ -110,27 +130,29 @@ public final class RegistryProbe {
    * credentials). A TLS port answers a plain request with 400 or hangs up, so anything else, or
    * no answer within {@link #PLAIN_HTTP_WAIT}, leaves it to the full probe.
    */
-  private boolean answersPlainHttp(String registry) {
+  private Optional<Reply> answersPlainHttp(String registry) {
     try {
-      int status = status("http", registry, false, timeout.compareTo(PLAIN_HTTP_WAIT) < 0
+      Reply reply = reply("http", registry, false, timeout.compareTo(PLAIN_HTTP_WAIT) < 0
           ? timeout : PLAIN_HTTP_WAIT);
-      return status == 200 || status == 401;
+      return reply.status() == 200 || reply.status() == 401 ? Optional.of(reply)
+          : Optional.empty();
     } catch (IOException | IllegalArgumentException e) {
-      return false;
+      return Optional.empty();
     }
   }
 
-  private void get(String scheme, String registry, boolean unverified) throws IOException {
-    int status = status(scheme, registry, unverified, timeout);
+  private Reply get(String scheme, String registry, boolean unverified) throws IOException {
+    Reply reply = reply(scheme, registry, unverified, timeout);
     // 200 (open) and 401 (auth needed) are what a registry answers; 404 means no /v2/ API.
-    if (status == 404) {
+    if (reply.status() == 404) {
       throw new RegistryException("registry " + registry + " has no /v2/ API (HTTP 404 at "
           + scheme + "://" + registry + "/v2/); is this a container registry?", null);
     }
+    return reply;
   }
 
-  /** The HTTP status {@code /v2/} answers over {@code scheme}, waiting at most {@code wait}. */
-  private int status(String scheme, String registry, boolean unverified, Duration wait)
+  /** What {@code /v2/} answers over {@code scheme}, waiting at most {@code wait}. */
+  private Reply reply(String scheme, String registry, boolean unverified, Duration wait)
       throws IOException {
     HttpURLConnection connection =
         (HttpURLConnection) URI.create(scheme + "://" + registry + "/v2/").toURL().openConnection();
@@ -147,8 +169,9 @@ public final class RegistryProbe {
     connection.setInstanceFollowRedirects(false);
     try {
       int status = connection.getResponseCode();
+      String challenge = connection.getHeaderField("WWW-Authenticate");
       KeptAlive.finish(connection);
-      return status;
+      return new Reply(status, challenge == null ? "" : challenge);
     } finally {
       connection.disconnect();
     }

@@ -75,6 +75,21 @@ class RegistryProbeTest {
   }
 
   @Test
+  void theAnswerCarriesTheChallengeThePushCheckWouldAskFor() {
+    String challenge = "Bearer realm=\"http://127.0.0.1/jwt/auth\",service=\"container_registry\"";
+    http.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(401)
+        .withHeader("WWW-Authenticate", challenge).withBody("{}")));
+    RegistryProbe.Answer answer = probe(SECURE).answer("127.0.0.1:" + http.port());
+    assertEquals(new RegistryProbe.Answer(RegistryProbe.Transport.HTTP, 401, challenge), answer);
+
+    https.stubFor(get(urlEqualTo("/v2/")).willReturn(aResponse().withStatus(200).withBody("{}")));
+    assertEquals(new RegistryProbe.Answer(RegistryProbe.Transport.HTTPS_UNVERIFIED, 200, ""),
+        probe(INSECURE).answer("127.0.0.1:" + https.httpsPort()));
+    // the verified handshake fails before any request; the unverified one answers, once
+    https.verify(1, getRequestedFor(urlEqualTo("/v2/")));
+  }
+
+  @Test
   void aPlainHttpRegistryOnLoopbackIsAskedOnceWithoutAnyTlsHandshake() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
       AtomicInteger connections = new AtomicInteger();
