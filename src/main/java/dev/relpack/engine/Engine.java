@@ -647,8 +647,9 @@ public final class Engine {
     Future<Map<String, RegistryProbe.Transport>> probed =
         probing.start(() -> probe(target, baseSpec, access, reporter, timeout, checked));
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
-    // the base is read twice, ahead and for the check: its manifests and config are fetched once
-    RegistryReader.Memo baseReads = new RegistryReader.Memo();
+    // the base is read twice, ahead and for the check: its manifests and config are fetched once,
+    // and its config (named by its digest) once for every build with this cache
+    RegistryReader.Memo baseReads = new RegistryReader.Memo(Optional.of(cacheRoot.resolve("configs")));
     Optional<BaseWarming> warming = request.check()
         ? BaseWarming.start(baseSpec, probed, new BaseWarming.Reading(access, credentials,
             cacheRoot, new BaseCheck(machineRoot, cacheRoot, reporter::warn), timeout, trust, log,

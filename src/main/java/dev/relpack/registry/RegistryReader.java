@@ -11,9 +11,13 @@ import dev.relpack.error.RegistryException;
 import dev.relpack.format.MediaTypes;
 import dev.relpack.io.DigestVerifyingInputStream;
 import dev.relpack.io.Printable;
+import dev.relpack.io.AtomicFiles;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +90,50 @@ public final class RegistryReader {
   public static final class Memo {
     private final Map<String, Fetched> manifests = new ConcurrentHashMap<>();
     private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
+    private final Optional<Path> kept;
+
+    /** A memo of this build's reads only. */
+    public Memo() {
+      this(Optional.empty());
+    }
+
+    /**
+     * @param kept where configs are also kept between builds, named by their digest: a config
+     *     is content-addressed, so one found there is used when it hashes to its name (the
+     *     directory may be a cache others can write), and a warm build on a registry base does
+     *     not fetch it again
+     */
+    public Memo(Optional<Path> kept) {
+      this.kept = kept;
+    }
+
+    private Optional<byte[]> kept(String digest, long limit) {
+      if (kept.isEmpty() || !SHA256.matcher(digest).matches()) {
+        return Optional.empty();
+      }
+      Path file = kept.get().resolve(digest.substring("sha256:".length()));
+      try {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > limit) {
+          return Optional.empty();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        return digest.equals("sha256:" + Sha256.of(bytes)) ? Optional.of(bytes) : Optional.empty();
+      } catch (IOException | RuntimeException e) {
+        return Optional.empty(); // fetched instead
+      }
+    }
+
+    private void keep(String digest, byte[] bytes) {
+      if (kept.isEmpty() || !SHA256.matcher(digest).matches()) {
+        return;
+      }
+      try {
+        Files.createDirectories(kept.get());
+        AtomicFiles.write(kept.get().resolve(digest.substring("sha256:".length())), bytes);
+      } catch (IOException | RuntimeException e) {
+        // the next build fetches it
+      }
+    }
   }
 
   /** Tags manifests on the same registries, with the same transports, limits and timeout. */
@@ -415,19 +463,27 @@ public final class RegistryReader {
     if (known.isPresent()) {
       return known.get();
     }
-    JsonNode fetched = fetchConfig(http, image, digest);
-    memo.ifPresent(m -> m.configs.put(key, fetched));
-    return fetched;
+    String what = "the config blob " + digest + " of " + image;
+    Optional<byte[]> kept = memo.flatMap(m -> m.kept(digest, limits.config()));
+    byte[] bytes = kept.isPresent() ? kept.get() : fetchConfig(http, image, digest, what);
+    JsonNode config = json(bytes, what, image);
+    memo.ifPresent(m -> {
+      m.configs.put(key, config);
+      if (kept.isEmpty()) {
+        m.keep(digest, bytes);
+      }
+    });
+    return config;
   }
 
-  private JsonNode fetchConfig(RegistryHttp http, ImageReference image, String digest) {
-    String what = "the config blob " + digest + " of " + image;
+  private byte[] fetchConfig(RegistryHttp http, ImageReference image, String digest,
+      String what) {
     RegistryHttp.Response response = http.get("blobs/" + digest, "*/*", limits.config(), what);
     if (response.status() / 100 != 2) {
       throw new RegistryException("registry " + image.getRegistry() + " answered HTTP "
           + response.status() + " for " + what, null);
     }
-    return json(http.requireDigest(response, digest, what), what, image);
+    return http.requireDigest(response, digest, what);
   }
 
   private static JsonNode json(byte[] body, String what, ImageReference image) {

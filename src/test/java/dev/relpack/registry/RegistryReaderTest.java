@@ -21,6 +21,9 @@ import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.HostileRegistry;
 import java.io.InputStream;
 import java.time.Duration;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -119,6 +122,31 @@ class RegistryReaderTest {
     registry.verify(1, getRequestedFor(urlEqualTo("/v2/base/os/blobs/" + configDigest)));
     reader.offered(image(), Optional.empty()); // no memo: read again
     registry.verify(2, getRequestedFor(urlPathMatching("/v2/base/os/manifests/.*")));
+  }
+
+  @Test
+  void aConfigKeptByItsDigestIsReadByTheNextBuildWithoutARequestUnlessItWasChanged(
+      @TempDir Path kept) throws Exception {
+    String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":"
+        + "[\"PATH=/bin\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+    String configDigest = "sha256:" + Sha256.of(config);
+    manifest(OCI_MANIFEST, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
+        + "\"config\":{\"mediaType\":\"" + CONFIG_TYPE + "\",\"digest\":\"" + configDigest
+        + "\",\"size\":" + config.length() + "},\"layers\":[]}");
+    String blob = "/v2/base/os/blobs/" + configDigest;
+    registry.stubFor(get(urlEqualTo(blob)).willReturn(aResponse().withStatus(200).withBody(config)));
+
+    for (int build = 1; build <= 2; build++) { // each build its own memo, the same directory
+      assertEquals(List.of("PATH=/bin"), reader.withMemo(new RegistryReader.Memo(Optional.of(kept)))
+          .image(image(), Optional.empty(), "amd64").env());
+    }
+    registry.verify(1, getRequestedFor(urlEqualTo(blob)));
+
+    // a kept config changed by whoever can write the cache is not believed: fetched again
+    Files.writeString(kept.resolve(configDigest.substring(7)), config.replace("/bin", "/evil"));
+    assertEquals(List.of("PATH=/bin"), reader.withMemo(new RegistryReader.Memo(Optional.of(kept)))
+        .image(image(), Optional.empty(), "amd64").env());
+    registry.verify(2, getRequestedFor(urlEqualTo(blob)));
   }
 
   private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
