@@ -649,7 +649,8 @@ public final class Engine {
     Path cacheRoot = CacheDirectory.root(request.cacheDir());
     // the base is read twice, ahead and for the check: its manifests and config are fetched once,
     // and its config (named by its digest) once for every build with this cache
-    RegistryReader.Memo baseReads = new RegistryReader.Memo(Optional.of(cacheRoot.resolve("configs")));
+    RegistryReader.Memo baseReads =
+        new RegistryReader.Memo(Optional.of(cacheRoot.resolve("configs")));
     Optional<BaseWarming> warming = request.check()
         ? BaseWarming.start(baseSpec, probed, new BaseWarming.Reading(access, credentials,
             cacheRoot, new BaseCheck(machineRoot, cacheRoot, reporter::warn), timeout, trust, log,

@@ -64,20 +64,12 @@ public final class PushAccess {
    * registry}.
    *
    * @param lookedIn where a credential was looked for, named when none was found
+   * @param probed how the registry answered the probe's {@code GET /v2/}, which is the first
+   *     question here too: not asked again when it was 2xx or a challenge over this transport
    * @return how push was found allowed, for the log
    * @throws BadInputException when no credential was found and one is needed, when the
    *     credential is refused, or when it does not allow a push there
    * @throws RegistryException when the registry or its token server fails
-   */
-  public String require(String registry, String repository, Optional<Login> login,
-      List<String> lookedIn) {
-    return require(registry, repository, login, lookedIn, Optional.empty());
-  }
-
-  /**
-   * As {@link #require(String, String, Optional, List)}, taking what {@code GET /v2/} asks for
-   * from the probe's answer over this transport instead of asking again, when it was 2xx or a
-   * challenge.
    */
   public String require(String registry, String repository, Optional<Login> login,
       List<String> lookedIn, Optional<RegistryProbe.Answer> probed) {
