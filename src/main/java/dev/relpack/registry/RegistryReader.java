@@ -112,12 +112,15 @@ public final class RegistryReader {
         return Optional.empty();
       }
       Path file = kept.get().resolve(digest.substring("sha256:".length()));
-      try {
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) > limit) {
-          return Optional.empty();
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        return digest.equals("sha256:" + Sha256.of(bytes)) ? Optional.of(bytes) : Optional.empty();
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        return Optional.empty(); // not a link, and not a fifo, whose opening would wait
+      }
+      // read through no link and no further than the limit: whoever can write the cache may
+      // swap the file between the check and the read
+      try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+        byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+        return bytes.length <= limit && digest.equals("sha256:" + Sha256.of(bytes))
+            ? Optional.of(bytes) : Optional.empty();
       } catch (IOException | RuntimeException e) {
         return Optional.empty(); // fetched instead
       }

@@ -147,6 +147,14 @@ class RegistryReaderTest {
     assertEquals(List.of("PATH=/bin"), reader.withMemo(new RegistryReader.Memo(Optional.of(kept)))
         .image(image(), Optional.empty(), "amd64").env());
     registry.verify(2, getRequestedFor(urlEqualTo(blob)));
+
+    // nor is a link there, even to the right bytes: it could lead anywhere
+    Path elsewhere = Files.writeString(kept.resolve("elsewhere"), config);
+    Files.delete(kept.resolve(configDigest.substring(7)));
+    Files.createSymbolicLink(kept.resolve(configDigest.substring(7)), elsewhere);
+    reader.withMemo(new RegistryReader.Memo(Optional.of(kept))).image(image(), Optional.empty(),
+        "amd64");
+    registry.verify(3, getRequestedFor(urlEqualTo(blob)));
   }
 
   private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
