@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.Sha256;
+import dev.relpack.testsupport.TarEntries;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,29 +37,20 @@ class DockerArchiveFilesTest {
         + "[\"PATH=/usr/local/bin:/bin\",\"LANG=C\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
         + String.join("\",\"", diffIds) + "\"]}}";
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
-      file(out, "config.json", config.getBytes(StandardCharsets.UTF_8));
-      file(out, "one/layer.tar", ONE);
-      file(out, "shared/two.tar.gz", gzip(TWO));
+      TarEntries.file(out, "config.json", config.getBytes(StandardCharsets.UTF_8));
+      TarEntries.file(out, "one/layer.tar", ONE);
+      TarEntries.file(out, "shared/two.tar.gz", gzip(TWO));
       TarArchiveEntry link = new TarArchiveEntry("two/layer.tar", TarConstants.LF_SYMLINK);
       link.setLinkName("../shared/two.tar.gz");
       out.putArchiveEntry(link);
       out.closeArchiveEntry();
       if (duplicate) {
-        file(out, "one/layer.tar", TWO);
+        TarEntries.file(out, "one/layer.tar", TWO);
       }
-      file(out, "manifest.json", ("[{\"Config\":\"config.json\",\"RepoTags\":[\"base:1\"],"
+      TarEntries.file(out, "manifest.json", ("[{\"Config\":\"config.json\",\"RepoTags\":[\"base:1\"],"
           + "\"Layers\":[\"one/layer.tar\",\"two/layer.tar\"]}]").getBytes(StandardCharsets.UTF_8));
     }
     return tar;
-  }
-
-  private static void file(TarArchiveOutputStream out, String name, byte[] content)
-      throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name);
-    entry.setSize(content.length);
-    out.putArchiveEntry(entry);
-    out.write(content);
-    out.closeArchiveEntry();
   }
 
   private static byte[] gzip(byte[] content) throws IOException {

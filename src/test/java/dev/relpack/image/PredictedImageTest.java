@@ -11,12 +11,12 @@ import dev.relpack.base.BaseImage;
 import dev.relpack.io.Sha256;
 import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.RegistryReader;
+import dev.relpack.testsupport.TarEntries;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import java.time.Instant;
 import java.util.List;
@@ -120,7 +120,7 @@ class PredictedImageTest {
   private static byte[] layerTar() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      add(tar, "etc/hostname", "base\n".getBytes(StandardCharsets.UTF_8));
+      TarEntries.file(tar, "etc/hostname", "base\n".getBytes(StandardCharsets.UTF_8));
     }
     return bytes.toByteArray();
   }
@@ -134,20 +134,11 @@ class PredictedImageTest {
         + "\"Layers\":[\"layer.tar\"]}]";
     try (TarArchiveOutputStream tar =
         new TarArchiveOutputStream(java.nio.file.Files.newOutputStream(file))) {
-      add(tar, "config.json", config.getBytes(StandardCharsets.UTF_8));
-      add(tar, "layer.tar", layer);
-      add(tar, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+      TarEntries.file(tar, "config.json", config.getBytes(StandardCharsets.UTF_8));
+      TarEntries.file(tar, "layer.tar", layer);
+      TarEntries.file(tar, "manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
     }
     return file;
-  }
-
-  private static void add(TarArchiveOutputStream tar, String name, byte[] content)
-      throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name);
-    entry.setSize(content.length);
-    tar.putArchiveEntry(entry);
-    tar.write(content);
-    tar.closeArchiveEntry();
   }
 
   private static ConfigReplacer.Written predicted(RegistryReader.ImageJson base) {

@@ -82,8 +82,7 @@ class ReferrerAttacherTest {
   @Test
   void anArtifactStillThereAndInTheListIsListedInTwoRequests() {
     String ours = ARTIFACT.descriptor().digest();
-    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
-        .withHeader("Docker-Content-Digest", ours)));
+    manifestThere(ours);
     registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
         .withHeader("Content-Type", OCI_INDEX).withBody(entries("sha256:" + "e".repeat(64),
             ours))));
@@ -95,8 +94,7 @@ class ReferrerAttacherTest {
   @Test
   void anArtifactListedByTheReferrersApiIsListed() {
     String ours = ARTIFACT.descriptor().digest();
-    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
-        .withHeader("Docker-Content-Digest", ours)));
+    manifestThere(ours);
     registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
         .withStatus(404)));
     registry.stubFor(get(urlEqualTo("/v2/app/referrers/" + IMAGE_DIGEST)).willReturn(aResponse()
@@ -114,13 +112,18 @@ class ReferrerAttacherTest {
         .withHeader("Content-Type", OCI_INDEX).withBody(entries(ours))));
     assertFalse(listed(), "the list names it, but the manifest is gone");
 
-    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + ours)).willReturn(aResponse()
-        .withHeader("Docker-Content-Digest", ours)));
+    manifestThere(ours);
     registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + TAG)).willReturn(aResponse()
         .withHeader("Content-Type", OCI_INDEX).withBody(entries("sha256:" + "e".repeat(64)))));
     registry.stubFor(get(urlEqualTo("/v2/app/referrers/" + IMAGE_DIGEST)).willReturn(aResponse()
         .withStatus(404)));
     assertFalse(listed(), "there, but listed neither under the tag nor by the API");
+  }
+
+  /** The registry holds the manifest {@code digest} (answers its HEAD). */
+  private void manifestThere(String digest) {
+    registry.stubFor(head(urlEqualTo("/v2/app/manifests/" + digest)).willReturn(aResponse()
+        .withHeader("Docker-Content-Digest", digest)));
   }
 
   private boolean listed() {
