@@ -51,6 +51,7 @@ final class JibEvents {
   /** What jib logged as each layer it built: its name, and the digest it gave. */
   private final Map<String, String> builtDigests = new ConcurrentHashMap<>();
   private final Set<String> reused;
+  private final Set<String> compressed;
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
   /** relpack's layers by blob digest: built ones as jib says so, cached ones from the cache check. */
@@ -76,13 +77,17 @@ final class JibEvents {
    */
   JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
       boolean hostBase) {
-    this(listener, contentBytes, mountable, hostBase, Set.of());
+    this(listener, contentBytes, mountable, hostBase, Set.of(), Set.of());
   }
 
-  /** @param reused relpack's layers taken from an earlier image into the cache, by name */
+  /**
+   * @param reused relpack's layers taken from an earlier image into the cache, by name
+   * @param compressed relpack's layers this build compressed into the cache before jib ran
+   */
   JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
-      boolean hostBase, Set<String> reused) {
+      boolean hostBase, Set<String> reused, Set<String> compressed) {
     this.reused = Set.copyOf(reused);
+    this.compressed = Set.copyOf(compressed);
     this.listener = listener;
     this.contentBytes = Map.copyOf(contentBytes);
     this.mountable = mountable;
@@ -270,9 +275,9 @@ final class JibEvents {
     return shown.length() > 100 ? shown.substring(0, 100) + "..." : shown;
   }
 
-  /** Where one of relpack's layers came from: built by jib, or taken from the cache. */
+  /** Where one of relpack's layers came from: built by this build, or taken from the cache. */
   LayerResult.Origin origin(String layerName) {
-    if (wasBuilt(layerName)) {
+    if (wasBuilt(layerName) || compressed.contains(layerName)) {
       return LayerResult.Origin.BUILT;
     }
     return reused.contains(layerName) ? LayerResult.Origin.REUSED : LayerResult.Origin.CACHED;

@@ -111,12 +111,19 @@ public final class JibImageBuilder {
         && target.registryImage().map(image -> image.getRegistry().equals(
             registry.pinned().getRegistry())).orElse(false);
     boolean hostBase = spec.base().contents() instanceof BaseImage.MachineContents;
+    if (target instanceof RegistryTarget
+        || spec.base().source() instanceof BaseImage.RegistrySource) {
+      TlsAhead.start(); // jib will speak to a registry
+    }
+    Map<String, String> compressed = compressAhead(spec);
+    Map<String, String> placed = new HashMap<>(reused);
+    placed.putAll(compressed);
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase,
-          reused.keySet());
+          reused.keySet(), compressed.keySet());
       boolean succeeded = false;
       try {
-        ImageResult result = attempt(spec, target, events, cache, reused, jibBase);
+        ImageResult result = attempt(spec, target, events, cache, placed, jibBase);
         succeeded = true;
         return result;
       } catch (CorruptBlobException e) {
@@ -159,6 +166,21 @@ public final class JibImageBuilder {
     }
   }
 
+  /**
+   * relpack's layers the cache lacks, compressed into it before jib runs ({@link
+   * LayerBlobs#compressMissing}); none when that fails, and jib compresses them.
+   */
+  private Map<String, String> compressAhead(ImageSpec spec) {
+    try {
+      return LayerBlobs.compressMissing(spec, settings.cacheRoot(), settings.layerTrust(),
+          listener);
+    } catch (java.io.IOException | RuntimeException e) {
+      listener.debug("cannot compress the layers ahead of jib (" + e + "); jib compresses them");
+      return Map.of();
+    }
+  }
+
+  /** @param reused the layers this build put in the cache, checked: not hashed again */
   private ImageResult attempt(ImageSpec spec, Target target, JibEvents events, LayerCache cache,
       Map<String, String> reused, Path jibBase) throws Exception {
     JibContainerBuilder jib = from(spec.base()).setFormat(target.format());

@@ -3,23 +3,31 @@ package dev.relpack.image;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.cache.Cache;
+import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
-import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
-import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
+import com.google.common.collect.ImmutableList; // the type jib's cache takes
 import dev.relpack.publish.BuildListener;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * relpack's layers of an image as compressed blobs, without building the image: each taken from
- * jib's cache, where jib itself would take it, or compressed into that cache with jib's own tar
- * writer and compressor when it is not there. So each blob is byte for byte the one a jib build
- * pushes for that layer, and a jib build after this one finds it cached. Entries are checked
- * against their digests first, as before a jib push ({@link LayerCache#intact}).
+ * jib's cache, where jib itself would take it, or compressed into that cache by jib's cache
+ * writer from a tar with jib's bytes ({@link LayerTar}) when it is not there. So each blob is
+ * byte for byte the one a jib build pushes for that layer, and a jib build after this one finds
+ * it cached. Entries are checked against their digests first, as before a jib push
+ * ({@link LayerCache#intact}).
  */
 public final class LayerBlobs {
   private LayerBlobs() {}
@@ -53,24 +61,119 @@ public final class LayerBlobs {
         cacheRoot.resolve("tmp"), trust, listener);
     // the blobs are taken as they are, never through jib's selectors
     Map<String, CachedLayer> intact = layerCache.intactBlobs(layers, verified);
-    Cache cache = LayerCache.cache(application);
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      if (!layers.get(i).getEntries().isEmpty() && !intact.containsKey(layers.get(i).getName())) {
+        missing.add(i);
+      }
+    }
+    Map<Integer, CachedLayer> written = compress(layers, missing, LayerCache.cache(application));
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       if (layers.get(i).getEntries().isEmpty()) {
         continue;
       }
-      ImmutableList<FileEntry> entries = ImmutableList.copyOf(layers.get(i).getEntries());
-      Optional<CachedLayer> cached = Optional.ofNullable(intact.get(layers.get(i).getName()));
-      CachedLayer layer = cached.isPresent() ? cached.get()
-          : cache.writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries);
-      if (cached.isEmpty()) {
+      CachedLayer layer = written.containsKey(i) ? written.get(i)
+          : intact.get(layers.get(i).getName());
+      if (written.containsKey(i)) {
         layerCache.claimWritten(layers.get(i), layer);
       }
       blobs.add(new Blob(layers.get(i).getName(), layer.getDigest().toString(), layer.getSize(),
           layer.getDiffId().toString(), application.resolve("layers")
               .resolve(layer.getDigest().getHash()).resolve(layer.getDiffId().getHash()),
-          cached.isEmpty(), spec.layers().get(i).contentBytes()));
+          written.containsKey(i), spec.layers().get(i).contentBytes()));
     }
     return blobs;
+  }
+
+  /**
+   * Compresses the layers of {@code spec} with files that jib's cache lacks (by jib's own
+   * lookup) into it, on every core, before jib runs: jib then takes them as cached. jib would
+   * compress them with the same compressor, but its tar writer hashes each file on its own as
+   * it writes it ({@link LayerTar}): 242 against 95-112 ms for the demo's OTP layer in a fresh
+   * JVM.
+   *
+   * @param cacheRoot the build's cache directory
+   * @return the digests of the layers compressed, by name
+   * @throws IOException when the cache cannot be read or written
+   */
+  public static Map<String, String> compressMissing(ImageSpec spec, Path cacheRoot,
+      LayerTrust trust, BuildListener listener) throws IOException {
+    Path application = JibImageBuilder.applicationCache(cacheRoot);
+    List<FileEntriesLayer> layers =
+        spec.layers().stream().map(JibImageBuilder::fileEntries).toList();
+    Cache cache = LayerCache.cache(application);
+    boolean empty = !Files.isDirectory(application.resolve("layers"));
+    List<Integer> missing = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      if (!layers.get(i).getEntries().isEmpty() && (empty || !cached(cache, layers.get(i)))) {
+        missing.add(i);
+      }
+    }
+    LayerCache layerCache = new LayerCache(application, JibImageBuilder.baseCache(cacheRoot),
+        cacheRoot.resolve("tmp"), trust, listener);
+    Map<String, String> compressed = new LinkedHashMap<>();
+    for (Map.Entry<Integer, CachedLayer> written : compress(layers, missing, cache).entrySet()) {
+      FileEntriesLayer layer = layers.get(written.getKey());
+      layerCache.claimWritten(layer, written.getValue());
+      compressed.put(layer.getName(), written.getValue().getDigest().toString());
+    }
+    return compressed;
+  }
+
+  private static boolean cached(Cache cache, FileEntriesLayer layer) throws IOException {
+    try {
+      return cache.retrieve(ImmutableList.copyOf(layer.getEntries())).isPresent();
+    } catch (CacheCorruptedException e) {
+      return true; // jib's check before the build removes it, and jib builds the layer
+    }
+  }
+
+  /** Compresses {@code layers} at the positions {@code missing} into jib's cache, one a core. */
+  private static Map<Integer, CachedLayer> compress(List<FileEntriesLayer> layers,
+      List<Integer> missing, Cache cache) throws IOException {
+    Map<Integer, CachedLayer> written = new TreeMap<>();
+    if (missing.size() <= 1) {
+      for (int i : missing) {
+        written.put(i, compress(layers.get(i), cache));
+      }
+      return written;
+    }
+    ExecutorService threads = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(missing.size(), Runtime.getRuntime().availableProcessors())),
+        task -> {
+          Thread thread = new Thread(task, "relpack-compress");
+          thread.setDaemon(true);
+          return thread;
+        });
+    try {
+      Map<Integer, Future<CachedLayer>> started = new HashMap<>();
+      for (int i : missing) {
+        started.put(i, threads.submit(() -> compress(layers.get(i), cache)));
+      }
+      IOException first = null;
+      for (int i : missing) {
+        try {
+          written.put(i, started.get(i).get());
+        } catch (ExecutionException e) {
+          first = first != null ? first : e.getCause() instanceof IOException io ? io
+              : new IOException(e.getCause());
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+      return written;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while compressing layers", e);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  private static CachedLayer compress(FileEntriesLayer layer, Cache cache) throws IOException {
+    ImmutableList<FileEntry> entries = ImmutableList.copyOf(layer.getEntries());
+    return cache.writeUncompressedLayer(new LayerTar(entries), entries);
   }
 }

@@ -10,7 +10,6 @@ import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
-import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList; // the type jib's Cache.retrieve takes
 import dev.relpack.format.dockerarchive.DockerArchiveNames;
 import dev.relpack.io.FileTrees;
@@ -341,8 +340,8 @@ final class LayerCache {
   }
 
   /** A layer's tar as jib writes it, uncompressed. */
-  static Blob tarBlob(FileEntriesLayer layer) throws IOException {
-    return new ReproducibleLayerBuilder(ImmutableList.copyOf(layer.getEntries())).build();
+  static Blob tarBlob(FileEntriesLayer layer) {
+    return new LayerTar(layer.getEntries());
   }
 
   /**

@@ -42,10 +42,10 @@ import java.util.function.BooleanSupplier;
  * them again: what a CI job with no cache of its own needs, when the registry holds the image of
  * the previous pipeline.
  *
- * <p>For each layer jib's cache lacks, the layer's tar is written once with jib's own layer
- * writer, without compressing, beside where its blob would be fetched to: that gives its
- * uncompressed digest (its diff ID), and the bytes a fetched blob is compared with (writing it
- * again would hash every file and the whole tar twice more, most of the time this step takes).
+ * <p>For each layer jib's cache lacks, the layer's tar is written once as jib writes it
+ * ({@link LayerTar}), without compressing, beside where its blob would be fetched to: that gives
+ * its uncompressed digest (its diff ID), and the bytes a fetched blob is compared with (writing
+ * it again would read every file and hash the whole tar once more).
  * A layer of the previous image with that diff ID, made by this same relpack line (its history
  * entry says so: the same tar writer and the same compressor, so the same compressed bytes), has
  * its blob fetched, checked against its digest and against the diff ID by decompressing it, and

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,6 +32,10 @@ class JibEventsTest {
   private final Allocation root = Allocation.newRoot("building images to registry", 4);
 
   private JibEvents events(boolean mountable, boolean hostBase) {
+    return events(mountable, hostBase, Set.of());
+  }
+
+  private JibEvents events(boolean mountable, boolean hostBase, Set<String> compressed) {
     return new JibEvents(new ImageListener() {
       @Override
       public void layerDone(LayerResult layer) {
@@ -47,7 +52,7 @@ class JibEventsTest {
 
       @Override
       public void debug(String message) {}
-    }, Map.of("app", 5540L, "otp", 6_170_000L), mountable, hostBase);
+    }, Map.of("app", 5540L, "otp", 6_170_000L), mountable, hostBase, Set.of(), compressed);
   }
 
   private static TimerEvent timer(TimerEvent.State state, String description) {
@@ -85,6 +90,17 @@ class JibEventsTest {
     assertEquals(List.of(new LayerResult("app", APP, 3560, LayerResult.Origin.BUILT,
         java.util.OptionalLong.of(5540), LayerResult.Delivery.PUSHED)), done);
     assertEquals(3560, events.uploadedBytes());
+  }
+
+  @Test
+  void aLayerCompressedIntoTheCacheBeforeJibRanIsBuiltThoughJibFoundItCached() {
+    JibEvents events = events(false, false, Set.of("otp"));
+    events.cached(Map.of(OTP, "otp", APP, "app"));
+    upload(events, root, OTP, 3_300_000);
+    found(events, APP, 3560);
+    assertEquals(LayerResult.Origin.BUILT, done.get(0).origin());
+    assertEquals(LayerResult.Delivery.PUSHED, done.get(0).delivery());
+    assertEquals(LayerResult.Origin.CACHED, done.get(1).origin());
   }
 
   @Test
