@@ -75,13 +75,15 @@ final class Relaunch {
       }
       Optional<Path> errorDir = archives.isPresent() && Files.isDirectory(archives.get().dir())
           ? Optional.of(archives.get().dir()) : Optional.empty();
-      int status = runChild(launch.get(), archive, classList, errorDir, args);
+      boolean coldCache = args[0].equals("build")
+          && !CacheDirectory.hasBuilt(cacheDir(args, env, home));
+      int status = runChild(launch.get(), archive, classList, errorDir, args, coldCache);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
         System.err.println("relpack: the JVM crashed using its class-data archive " + archive.get()
             + (removeQuietly(archive.get()) ? "; removed it" : "; could not remove it (remove it"
                 + " yourself, or package relpack again)") + ", building again without it");
-        status = runChild(launch.get(), Optional.empty(), null, errorDir, args);
+        status = runChild(launch.get(), Optional.empty(), null, errorDir, args, coldCache);
       }
       if (classList != null) {
         makeArchiveLater(launch.get(), archives.get(), name, classList, status);
@@ -92,8 +94,9 @@ final class Relaunch {
     }
   }
 
+  /** @param coldCache a build with a cache that never built: it will hash its inputs */
   private static int runChild(Launch launch, Optional<Path> archive, Path classList,
-      Optional<Path> errorDir, String[] args) throws IOException {
+      Optional<Path> errorDir, String[] args, boolean coldCache) throws IOException {
     List<String> command = new ArrayList<>(List.of(launch.java()));
     command.addAll(FLAGS);
     // a crash report belongs with the archive, not in the user's working directory
@@ -106,6 +109,9 @@ final class Relaunch {
       command.add("-XX:DumpLoadedClassList=" + classList); // names only: costs the build ~nothing
     }
     command.addAll(launch.jvmOptions());
+    if (coldCache) {
+      command.add("-D" + NativeSha256.LOAD_AT_START + "=true");
+    }
     command.addAll(List.of("-D" + CHILD + "=1", "-cp", launch.jar().toString(),
         "dev.relpack.cli.Main"));
     command.addAll(List.of(args));

@@ -70,6 +70,20 @@ class NativeSha256Test {
   }
 
   @Test
+  void askedToLoadAtOnceItHasNssBeforeAnythingIsHashed() throws Exception {
+    NativeSha256.install(Map.of(), true);
+    NativeSha256.Switching switching =
+        (NativeSha256.Switching) Security.getProvider(NativeSha256.NAME);
+    switching.awaitLoad();
+    assertTrue(switching.native256());
+    byte[] data = "abc".getBytes();
+    assertArrayEquals(MessageDigest.getInstance("SHA-256", "SUN").digest(data),
+        MessageDigest.getInstance("SHA-256").digest(data));
+    assertTrue(NativeSha256.inUse().endsWith(
+        "by the system's NSS library (libnss3) from the start"), NativeSha256.inUse());
+  }
+
+  @Test
   void itOffersSha256AndLeavesEveryOtherAlgorithmToTheJdk() throws Exception {
     String tlsBefore = javax.net.ssl.SSLContext.getInstance("TLS").getProvider().getName();
     NativeSha256.install(Map.of());
