@@ -1,5 +1,6 @@
 package dev.relpack.engine;
 
+import dev.relpack.image.JibImageBuilder;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -23,6 +24,6 @@ public final class CacheDirectory {
 
   /** Whether a build has already used this cache (so it is one that is kept between builds). */
   public static boolean hasBuilt(Path cacheDir) {
-    return java.nio.file.Files.isDirectory(root(cacheDir).resolve("jib/application"));
+    return java.nio.file.Files.isDirectory(JibImageBuilder.applicationCache(root(cacheDir)));
   }
 }

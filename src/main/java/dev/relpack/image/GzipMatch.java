@@ -19,8 +19,9 @@ import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Whether a gzip blob is exactly what this JVM's {@link GZIPOutputStream} (the compressor jib
- * uses) makes of a layer's tar: the only kind of blob an image may take from an earlier one and
+ * Whether a gzip blob is exactly what relpack's compressor ({@link LayerGzip}: this JVM's
+ * {@link GZIPOutputStream} at relpack's level) makes of a layer's tar: the only kind of blob an
+ * image may take from an earlier one and
  * still have the digest of an image whose layers were all compressed here. Same content is not
  * enough: a blob recompressed at another level, split into several gzip members, with a header
  * comment or with bytes after its end holds the same tar under another digest.
@@ -87,10 +88,10 @@ final class GzipMatch {
     }
   }
 
-  /** The header this JVM's GZIPOutputStream writes (no name, no time, no comment). */
+  /** The header relpack's compressor writes: GZIPOutputStream's (no name, time or comment). */
   private static byte[] header() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new GZIPOutputStream(bytes).close();
+    LayerGzip.over(bytes).close();
     return Arrays.copyOf(bytes.toByteArray(), 10);
   }
 
@@ -138,7 +139,7 @@ final class GzipMatch {
   private static final class Witness extends OutputStream {
     private final OutputStream next;
     private final CRC32 crc = new CRC32();
-    private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    private final Deflater deflater = new Deflater(LayerGzip.LEVEL, true);
     private final ByteArrayOutputStream compressed = new ByteArrayOutputStream();
     private final byte[] chunk = new byte[1 << 16];
     private long length;
@@ -195,11 +196,15 @@ final class GzipMatch {
       byte[] ours = compressed.toByteArray();
       byte[] theirs = new byte[ours.length];
       try (RandomAccessFile file = new RandomAccessFile(gzip.toFile(), "r")) {
-        file.seek(headerLength);
-        file.readFully(theirs);
+        if (file.length() - headerLength >= ours.length) { // else compressed smaller than here
+          file.seek(headerLength);
+          file.readFully(theirs);
+          if (Arrays.equals(ours, theirs)) {
+            return Optional.empty();
+          }
+        }
       }
-      return Arrays.equals(ours, theirs) ? Optional.empty()
-          : Optional.of("the same content compressed otherwise (another level or compressor)");
+      return Optional.of("the same content compressed otherwise (another level or compressor)");
     }
   }
 }

@@ -51,7 +51,8 @@ final class JibEvents {
   /** What jib logged as each layer it built: its name, and the digest it gave. */
   private final Map<String, String> builtDigests = new ConcurrentHashMap<>();
   private final Set<String> reused;
-  private final Set<String> compressed;
+  /** relpack's layers this build compressed into the cache before jib ran, by name. */
+  private final Set<String> compressed = ConcurrentHashMap.newKeySet();
   private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> blobSizes = new ConcurrentHashMap<>();
   /** relpack's layers by blob digest: built ones as jib says so, cached ones from the cache check. */
@@ -77,17 +78,13 @@ final class JibEvents {
    */
   JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
       boolean hostBase) {
-    this(listener, contentBytes, mountable, hostBase, Set.of(), Set.of());
+    this(listener, contentBytes, mountable, hostBase, Set.of());
   }
 
-  /**
-   * @param reused relpack's layers taken from an earlier image into the cache, by name
-   * @param compressed relpack's layers this build compressed into the cache before jib ran
-   */
+  /** @param reused relpack's layers taken from an earlier image into the cache, by name */
   JibEvents(ImageListener listener, Map<String, Long> contentBytes, boolean mountable,
-      boolean hostBase, Set<String> reused, Set<String> compressed) {
+      boolean hostBase, Set<String> reused) {
     this.reused = Set.copyOf(reused);
-    this.compressed = Set.copyOf(compressed);
     this.listener = listener;
     this.contentBytes = Map.copyOf(contentBytes);
     this.mountable = mountable;
@@ -97,6 +94,12 @@ final class JibEvents {
   /** Layers the cache holds, by digest, as jib will take them: so their pushes can be named. */
   void cached(Map<String, String> namesByDigest) {
     layerNames.putAll(namesByDigest);
+  }
+
+  /** Layers relpack compressed into the cache for jib to take, their digests by name. */
+  void compressed(Map<String, String> digestsByName) {
+    digestsByName.forEach((name, digest) -> layerNames.put(digest, name));
+    compressed.addAll(digestsByName.keySet());
   }
 
   /** The attempt succeeded: say what jib warned about; anything later is dropped. */

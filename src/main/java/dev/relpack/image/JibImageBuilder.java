@@ -115,15 +115,12 @@ public final class JibImageBuilder {
         || spec.base().source() instanceof BaseImage.RegistrySource) {
       TlsAhead.start(); // jib will speak to a registry
     }
-    Map<String, String> compressed = compressAhead(spec);
-    Map<String, String> placed = new HashMap<>(reused);
-    placed.putAll(compressed);
     for (int attempt = 1; ; attempt++) {
       JibEvents events = new JibEvents(listener, contentBytes, mountable, hostBase,
-          reused.keySet(), compressed.keySet());
+          reused.keySet());
       boolean succeeded = false;
       try {
-        ImageResult result = attempt(spec, target, events, cache, placed, jibBase);
+        ImageResult result = attempt(spec, target, events, cache, reused, jibBase);
         succeeded = true;
         return result;
       } catch (CorruptBlobException e) {
@@ -167,16 +164,19 @@ public final class JibImageBuilder {
   }
 
   /**
-   * relpack's layers the cache lacks, compressed into it before jib runs ({@link
-   * LayerBlobs#compressMissing}); none when that fails, and jib compresses them.
+   * relpack's layers the cache lacks (after the check before the build removed any it should
+   * not take), compressed into it before jib runs ({@link LayerBlobs#compressMissing}): jib
+   * never compresses relpack's layers, which it would at another level.
+   *
+   * @return the digests of the layers compressed, by name
    */
   private Map<String, String> compressAhead(ImageSpec spec) {
     try {
       return LayerBlobs.compressMissing(spec, settings.cacheRoot(), settings.layerTrust(),
           listener);
-    } catch (java.io.IOException | RuntimeException e) {
-      listener.debug("cannot compress the layers ahead of jib (" + e + "); jib compresses them");
-      return Map.of();
+    } catch (java.io.IOException e) {
+      throw new InternalException("cannot compress the layers into the cache "
+          + applicationCache() + ": " + e.getMessage(), e);
     }
   }
 
@@ -196,6 +196,7 @@ public final class JibImageBuilder {
       cache.claimed(layers, reused); // no blob's digest says which files it was made of
       cache.checkArchiveBase(archiveBase); // nor which layer a diff ID names
     }
+    events.compressed(compressAhead(spec));
     jib.setEntrypoint(spec.entrypoint())
         .setProgramArguments(spec.cmd())
         .setEnvironment(spec.environment())
@@ -320,9 +321,13 @@ public final class JibImageBuilder {
     return applicationCache(settings.cacheRoot());
   }
 
-  /** jib's cache of relpack's layers, in the build's cache directory. */
-  static Path applicationCache(Path cacheRoot) {
-    return cacheRoot.resolve("jib/application");
+  /**
+   * jib's cache of relpack's layers, in the build's cache directory. Not jib's usual name: the
+   * blobs there were compressed at jib's level before relpack compressed its layers itself
+   * ({@link LayerGzip}), and an image must not take one of those under this build's digest.
+   */
+  public static Path applicationCache(Path cacheRoot) {
+    return cacheRoot.resolve("jib/application-level1");
   }
 
   private Path baseCache() {

@@ -1,7 +1,6 @@
 package dev.relpack.image;
 
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
-import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
@@ -23,11 +22,10 @@ import java.util.concurrent.Future;
 
 /**
  * relpack's layers of an image as compressed blobs, without building the image: each taken from
- * jib's cache, where jib itself would take it, or compressed into that cache by jib's cache
- * writer from a tar with jib's bytes ({@link LayerTar}) when it is not there. So each blob is
- * byte for byte the one a jib build pushes for that layer, and a jib build after this one finds
- * it cached. Entries are checked against their digests first, as before a jib push
- * ({@link LayerCache#intact}).
+ * jib's cache, where jib itself would take it, or compressed into that cache ({@link
+ * LayerWriter}) when it is not there. So each blob is byte for byte the one a build with jib
+ * pushes for that layer, and a jib build after this one finds it cached. Entries are checked
+ * against their digests first, as before a jib push ({@link LayerCache#intact}).
  */
 public final class LayerBlobs {
   private LayerBlobs() {}
@@ -67,7 +65,7 @@ public final class LayerBlobs {
         missing.add(i);
       }
     }
-    Map<Integer, CachedLayer> written = compress(layers, missing, LayerCache.cache(application));
+    Map<Integer, CachedLayer> written = compress(layers, missing, application, listener);
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       if (layers.get(i).getEntries().isEmpty()) {
@@ -88,10 +86,10 @@ public final class LayerBlobs {
 
   /**
    * Compresses the layers of {@code spec} with files that jib's cache lacks (by jib's own
-   * lookup) into it, on every core, before jib runs: jib then takes them as cached. jib would
-   * compress them with the same compressor, but its tar writer hashes each file on its own as
-   * it writes it ({@link LayerTar}): 242 against 95-112 ms for the demo's OTP layer in a fresh
-   * JVM.
+   * lookup) into it, on every core, before jib runs: jib then takes them as cached and pushes
+   * them, and never compresses relpack's layers itself (its level is not relpack's,
+   * {@link LayerGzip}, and its tar writer hashes each file on its own as it writes it,
+   * {@link LayerTar}).
    *
    * @param cacheRoot the build's cache directory
    * @return the digests of the layers compressed, by name
@@ -113,7 +111,8 @@ public final class LayerBlobs {
     LayerCache layerCache = new LayerCache(application, JibImageBuilder.baseCache(cacheRoot),
         cacheRoot.resolve("tmp"), trust, listener);
     Map<String, String> compressed = new LinkedHashMap<>();
-    for (Map.Entry<Integer, CachedLayer> written : compress(layers, missing, cache).entrySet()) {
+    for (Map.Entry<Integer, CachedLayer> written
+        : compress(layers, missing, application, listener).entrySet()) {
       FileEntriesLayer layer = layers.get(written.getKey());
       layerCache.claimWritten(layer, written.getValue());
       compressed.put(layer.getName(), written.getValue().getDigest().toString());
@@ -125,17 +124,17 @@ public final class LayerBlobs {
     try {
       return cache.retrieve(ImmutableList.copyOf(layer.getEntries())).isPresent();
     } catch (CacheCorruptedException e) {
-      return true; // jib's check before the build removes it, and jib builds the layer
+      return false; // compressed again: the selector then names the blob written here
     }
   }
 
   /** Compresses {@code layers} at the positions {@code missing} into jib's cache, one a core. */
   private static Map<Integer, CachedLayer> compress(List<FileEntriesLayer> layers,
-      List<Integer> missing, Cache cache) throws IOException {
+      List<Integer> missing, Path application, BuildListener listener) throws IOException {
     Map<Integer, CachedLayer> written = new TreeMap<>();
     if (missing.size() <= 1) {
       for (int i : missing) {
-        written.put(i, compress(layers.get(i), cache));
+        written.put(i, LayerWriter.write(application, layers.get(i), listener));
       }
       return written;
     }
@@ -149,7 +148,8 @@ public final class LayerBlobs {
     try {
       Map<Integer, Future<CachedLayer>> started = new HashMap<>();
       for (int i : missing) {
-        started.put(i, threads.submit(() -> compress(layers.get(i), cache)));
+        started.put(i,
+            threads.submit(() -> LayerWriter.write(application, layers.get(i), listener)));
       }
       IOException first = null;
       for (int i : missing) {
@@ -170,10 +170,5 @@ public final class LayerBlobs {
     } finally {
       threads.shutdownNow();
     }
-  }
-
-  private static CachedLayer compress(FileEntriesLayer layer, Cache cache) throws IOException {
-    ImmutableList<FileEntry> entries = ImmutableList.copyOf(layer.getEntries());
-    return cache.writeUncompressedLayer(new LayerTar(entries), entries);
   }
 }

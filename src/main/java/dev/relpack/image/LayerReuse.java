@@ -19,7 +19,6 @@ import dev.relpack.registry.RegistryReader;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -327,20 +326,11 @@ public final class LayerReuse {
       } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
         // another build put it there first: the same blob, by its name
       }
-      writeSelector(selector.get(), digest);
+      LayerWriter.writeSelector(application, selector.get(), digest);
       return Optional.empty();
     } catch (IOException e) {
       return Optional.of("it cannot be put in the cache (" + e.getMessage() + ")");
     }
-  }
-
-  private void writeSelector(DescriptorDigest selector, String digest) throws IOException {
-    Path selectors = application.resolve("selectors");
-    Files.createDirectories(selectors);
-    Path temporary = application.resolve("tmp").resolve("selector-" + UUID.randomUUID());
-    Files.write(temporary, LayerCache.hex(digest).getBytes(StandardCharsets.UTF_8));
-    Files.move(temporary, selectors.resolve(selector.getHash()), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** The layer's tar as jib writes it, written to {@code file}, without compressing. */

@@ -128,7 +128,7 @@ class CacheTamperingIT {
     String cache = "jib-reused";
     build(cache, "tar:" + work.resolve("jib-reused-warm.tar"), List.of());
     Path layer = tamperLargestLayer(cache);
-    deleteTree(cacheRoot(cache).resolve("jib/application/selectors"));
+    deleteTree(cacheRoot(cache).resolve("jib/application-level1/selectors"));
 
     Built again = build(cache, "oci:" + work.resolve("jib-reused-again"), List.of());
 
@@ -155,7 +155,7 @@ class CacheTamperingIT {
     String cache = "jib-sealed";
     String image = registry.address() + "/tampering/sealed";
     build(cache, image + ":first", List.of());
-    Path layers = cacheRoot(cache).resolve("jib/application/layers");
+    Path layers = cacheRoot(cache).resolve("jib/application-level1/layers");
     awaitSettled(layers);
     build(cache, image + ":second", List.of());
     try (Stream<Path> entries = Files.list(layers)) {
@@ -189,7 +189,8 @@ class CacheTamperingIT {
       String cache = "selectors-" + Math.abs(to.hashCode());
       build(cache, to.startsWith("oci:") ? to + "-warm" : to + ":warm", List.of());
       List<Path> selectors;
-      try (Stream<Path> files = Files.list(cacheRoot(cache).resolve("jib/application/selectors"))) {
+      try (Stream<Path> files =
+          Files.list(cacheRoot(cache).resolve("jib/application-level1/selectors"))) {
         selectors = files.sorted().toList();
       }
       List<String> named = new ArrayList<>();
@@ -347,7 +348,8 @@ class CacheTamperingIT {
   }
 
   private static Path largestLayer(String cache) throws IOException {
-    try (Stream<Path> files = Files.walk(cacheRoot(cache).resolve("jib/application/layers"))) {
+    try (Stream<Path> files =
+        Files.walk(cacheRoot(cache).resolve("jib/application-level1/layers"))) {
       return files.filter(Files::isRegularFile)
           .max((a, b) -> Long.compare(a.toFile().length(), b.toFile().length())).orElseThrow();
     }

@@ -12,7 +12,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,10 +31,6 @@ class JibEventsTest {
   private final Allocation root = Allocation.newRoot("building images to registry", 4);
 
   private JibEvents events(boolean mountable, boolean hostBase) {
-    return events(mountable, hostBase, Set.of());
-  }
-
-  private JibEvents events(boolean mountable, boolean hostBase, Set<String> compressed) {
     return new JibEvents(new ImageListener() {
       @Override
       public void layerDone(LayerResult layer) {
@@ -52,7 +47,7 @@ class JibEventsTest {
 
       @Override
       public void debug(String message) {}
-    }, Map.of("app", 5540L, "otp", 6_170_000L), mountable, hostBase, Set.of(), compressed);
+    }, Map.of("app", 5540L, "otp", 6_170_000L), mountable, hostBase);
   }
 
   private static TimerEvent timer(TimerEvent.State state, String description) {
@@ -94,8 +89,9 @@ class JibEventsTest {
 
   @Test
   void aLayerCompressedIntoTheCacheBeforeJibRanIsBuiltThoughJibFoundItCached() {
-    JibEvents events = events(false, false, Set.of("otp"));
-    events.cached(Map.of(OTP, "otp", APP, "app"));
+    JibEvents events = events(false, false);
+    events.cached(Map.of(APP, "app"));
+    events.compressed(Map.of("otp", OTP));
     upload(events, root, OTP, 3_300_000);
     found(events, APP, 3560);
     assertEquals(LayerResult.Origin.BUILT, done.get(0).origin());

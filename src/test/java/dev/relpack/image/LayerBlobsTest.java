@@ -1,5 +1,6 @@
 package dev.relpack.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,20 +11,29 @@ import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.base.BaseImage;
+import dev.relpack.io.FileTrees;
 import dev.relpack.publish.BuildListener;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Layers compressed into jib's cache ahead of jib: jib's bytes, found where jib looks. */
+/**
+ * Layers compressed into jib's cache ahead of jib: jib's tar at relpack's level (deflate 1),
+ * found where jib looks.
+ */
 class LayerBlobsTest {
   @TempDir Path work;
 
@@ -60,17 +70,24 @@ class LayerBlobsTest {
     return new ImageLayer(name, entries);
   }
 
-  /** The digest jib's own builder and cache give the layer's files. */
-  private String jibsDigest(ImageLayer layer) throws Exception {
+  /** The digest of jib's own tar of the layer's files, gzipped at relpack's level. */
+  private String expectedDigest(ImageLayer layer) throws Exception {
     ImmutableList<FileEntry> entries =
         ImmutableList.copyOf(JibImageBuilder.fileEntries(layer).getEntries());
-    return Cache.withDirectory(Files.createDirectories(work.resolve("jib-" + layer.name())))
-        .writeUncompressedLayer(new ReproducibleLayerBuilder(entries).build(), entries)
-        .getDigest().toString();
+    ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped) {
+      {
+        def.setLevel(Deflater.BEST_SPEED);
+      }
+    }) {
+      new ReproducibleLayerBuilder(entries).build().writeTo(gzip);
+    }
+    return "sha256:" + HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-256").digest(gzipped.toByteArray()));
   }
 
   @Test
-  void theLayersTheCacheLacksAreCompressedAsJibWouldAndJibFindsThem() throws Exception {
+  void theLayersTheCacheLacksAreCompressedAtRelpacksLevelAndJibFindsThem() throws Exception {
     ImageLayer erts = layer("erts", 40);
     ImageLayer otp = layer("otp", 60);
     ImageLayer app = layer("app", 3);
@@ -83,7 +100,7 @@ class LayerBlobsTest {
     assertEquals(List.of("erts", "otp", "app"), List.copyOf(compressed.keySet()));
     Cache jibs = LayerCache.cache(JibImageBuilder.applicationCache(cacheRoot));
     for (ImageLayer layer : List.of(erts, otp, app)) {
-      assertEquals(jibsDigest(layer), compressed.get(layer.name()), layer.name());
+      assertEquals(expectedDigest(layer), compressed.get(layer.name()), layer.name());
       FileEntriesLayer entries = JibImageBuilder.fileEntries(layer);
       assertEquals(compressed.get(layer.name()), jibs.retrieve(
           ImmutableList.copyOf(entries.getEntries())).orElseThrow().getDigest().toString());
@@ -104,7 +121,35 @@ class LayerBlobsTest {
     Map<String, String> compressed = LayerBlobs.compressMissing(spec(List.of(otp, app)),
         cacheRoot, LayerTrust.none(), listener);
 
-    assertEquals(Map.of("app", jibsDigest(app)), compressed);
+    assertEquals(Map.of("app", expectedDigest(app)), compressed);
+  }
+
+  @Test
+  void anEntryUnderTheBlobsDigestIsKeptIfItHoldsTheBlobAndReplacedIfNot() throws Exception {
+    ImageLayer otp = layer("otp", 10);
+    ImageLayer app = layer("app", 3);
+    Path cacheRoot = work.resolve("cache");
+    Path application = JibImageBuilder.applicationCache(cacheRoot);
+    Map<String, String> first =
+        LayerBlobs.compressMissing(spec(List.of(otp, app)), cacheRoot, LayerTrust.none(), listener);
+    Path otpEntry = application.resolve("layers").resolve(LayerCache.hex(first.get("otp")));
+    Path otpBlob;
+    try (var files = Files.list(otpEntry)) {
+      otpBlob = files.findFirst().orElseThrow();
+    }
+    byte[] genuine = Files.readAllBytes(otpBlob);
+    byte[] changed = genuine.clone();
+    changed[changed.length / 2] ^= 1;
+    Files.write(otpBlob, changed);
+    FileTrees.deleteRecursively(application.resolve("selectors")); // jib writes both again
+
+    Map<String, String> again =
+        LayerBlobs.compressMissing(spec(List.of(otp, app)), cacheRoot, LayerTrust.none(), listener);
+
+    assertEquals(first, again);
+    assertEquals(List.of("cache entry " + otpEntry + " does not match its digest (changed or"
+        + " corrupt); building it again"), said);
+    assertArrayEquals(genuine, Files.readAllBytes(otpBlob));
   }
 
   @Test

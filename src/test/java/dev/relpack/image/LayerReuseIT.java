@@ -317,8 +317,8 @@ class LayerReuseIT {
   private static List<String> staged(Path cache) throws IOException {
     Path tmp;
     try (var paths = Files.walk(cache)) {
-      tmp = paths.filter(p -> p.endsWith("jib/application/tmp")).findFirst()
-          .orElseThrow(() -> new AssertionError("no jib/application/tmp in " + cache));
+      tmp = paths.filter(p -> p.endsWith("jib/application-level1/tmp")).findFirst()
+          .orElseThrow(() -> new AssertionError("no jib/application-level1/tmp in " + cache));
     }
     try (var entries = Files.list(tmp)) {
       return entries.map(e -> e.getFileName().toString()).sorted().toList();
