@@ -5,20 +5,17 @@ import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.common.collect.ImmutableList; // the type jib's cache takes
+import dev.relpack.io.Parallel;
 import dev.relpack.publish.BuildListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.Callable;
 
 /**
  * relpack's layers of an image as compressed blobs, without building the image: each taken from
@@ -138,37 +135,20 @@ public final class LayerBlobs {
       }
       return written;
     }
-    ExecutorService threads = Executors.newFixedThreadPool(
-        Math.max(1, Math.min(missing.size(), Runtime.getRuntime().availableProcessors())),
-        task -> {
-          Thread thread = new Thread(task, "relpack-compress");
-          thread.setDaemon(true);
-          return thread;
-        });
+    List<Callable<CachedLayer>> tasks = missing.stream().<Callable<CachedLayer>>map(
+        i -> () -> LayerWriter.write(application, layers.get(i), listener)).toList();
     try {
-      Map<Integer, Future<CachedLayer>> started = new HashMap<>();
-      for (int i : missing) {
-        started.put(i,
-            threads.submit(() -> LayerWriter.write(application, layers.get(i), listener)));
-      }
-      IOException first = null;
-      for (int i : missing) {
-        try {
-          written.put(i, started.get(i).get());
-        } catch (ExecutionException e) {
-          first = first != null ? first : e.getCause() instanceof IOException io ? io
-              : new IOException(e.getCause());
-        }
-      }
-      if (first != null) {
-        throw first;
+      List<CachedLayer> results = Parallel.all(tasks,
+          Math.min(missing.size(), Runtime.getRuntime().availableProcessors()), "relpack-compress");
+      for (int at = 0; at < missing.size(); at++) {
+        written.put(missing.get(at), results.get(at));
       }
       return written;
+    } catch (Parallel.TaskFailed e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while compressing layers", e);
-    } finally {
-      threads.shutdownNow();
     }
   }
 }

@@ -1,14 +1,9 @@
 package dev.relpack.registry;
 
 import dev.relpack.error.InternalException;
-import java.util.ArrayList;
+import dev.relpack.io.Parallel;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Requests that do not depend on each other, sent at once, each on a thread of its own: a
@@ -18,8 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its blobs in parallel too.
  */
 final class AtOnce {
-  private static final AtomicInteger THREADS = new AtomicInteger();
-
   private AtOnce() {}
 
   /**
@@ -30,35 +23,13 @@ final class AtOnce {
     if (tasks.size() == 1) {
       return List.of(call(tasks.get(0)));
     }
-    ExecutorService threads = Executors.newFixedThreadPool(tasks.size(), task -> {
-      Thread thread = new Thread(task, "relpack-request-" + THREADS.incrementAndGet());
-      thread.setDaemon(true); // a request stuck past the build's deadline cannot keep the JVM
-      return thread;
-    });
     try {
-      List<Future<T>> started = new ArrayList<>();
-      for (Callable<T> task : tasks) {
-        started.add(threads.submit(task));
-      }
-      List<T> results = new ArrayList<>();
-      RuntimeException first = null;
-      for (Future<T> result : started) {
-        try {
-          results.add(result.get());
-        } catch (ExecutionException e) {
-          first = first != null ? first : rethrown(e.getCause());
-          results.add(null);
-        }
-      }
-      if (first != null) {
-        throw first;
-      }
-      return results;
+      return Parallel.all(tasks, tasks.size(), "relpack-request");
+    } catch (Parallel.TaskFailed e) {
+      throw rethrown(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InternalException("interrupted while sending requests to a registry", e);
-    } finally {
-      threads.shutdownNow();
     }
   }
 

@@ -13,6 +13,7 @@ import com.google.common.collect.ImmutableList;
 import dev.relpack.base.BaseImage;
 import dev.relpack.io.FileTrees;
 import dev.relpack.publish.BuildListener;
+import dev.relpack.testsupport.RecordingReporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,18 +39,7 @@ class LayerBlobsTest {
   @TempDir Path work;
 
   private final List<String> said = new ArrayList<>();
-  private final BuildListener listener = new BuildListener() {
-    @Override
-    public void progress(double fraction, String task) {}
-
-    @Override
-    public void warn(String message) {
-      said.add(message);
-    }
-
-    @Override
-    public void debug(String message) {}
-  };
+  private final BuildListener listener = new RecordingReporter(said);
 
   private ImageSpec spec(List<ImageLayer> layers) {
     BaseImage scratch = new BaseImage("scratch", Optional.empty(), new BaseImage.ScratchSource(),

@@ -1,6 +1,5 @@
 package dev.relpack.image;
 
-import dev.relpack.publish.BuildListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +10,7 @@ import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.io.Sha256;
+import dev.relpack.testsupport.RecordingReporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,18 +31,7 @@ class LayerCacheTest {
 
   private LayerCache cache(LayerTrust trust) {
     return new LayerCache(work.resolve("application"), work.resolve("base"), work.resolve("tmp"),
-        trust, new BuildListener() {
-          @Override
-          public void progress(double fraction, String task) {}
-
-          @Override
-          public void warn(String message) {
-            warnings.add(message);
-          }
-
-          @Override
-          public void debug(String message) {}
-        });
+        trust, new RecordingReporter(warnings));
   }
 
   /** A layer entry holding {@code content} under the digest of {@code claimed}. */
