@@ -44,7 +44,7 @@ final class PackagedArchive {
     }
     try {
       String expected = record(JvmArchives.crc32c(archive), Relaunch.identity(jar, List.of()));
-      return Files.readString(record).equals(expected) ? Optional.of(archive) : Optional.empty();
+      return JvmArchives.readSmall(record).equals(expected) ? Optional.of(archive) : Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -52,7 +52,8 @@ final class PackagedArchive {
 
   /** {@code relpack.jsa} for {@code relpack.jar}. */
   static Path archiveFor(Path jar) {
-    String name = jar.getFileName().toString().replaceFirst("\\.jar$", "");
+    String name = jar.getFileName().toString();
+    name = name.endsWith(".jar") ? name.substring(0, name.length() - 4) : name; // no regex: 1 ms
     return jar.resolveSibling(name + ".jsa");
   }
 

@@ -67,16 +67,16 @@ final class Relaunch {
       } else {
         archive = PackagedArchive.beside(launch.get().jar(), launch.get().jvmOptions());
       }
+      boolean build = args[0].equals("build");
+      boolean cacheHasBuilt = build && CacheDirectory.hasBuilt(cacheDir(args, env, home));
       Path classList = null;
       // only a build's classes make a user's archive: one made from check's would miss jib's
-      if (archive.isEmpty() && archives.isPresent() && args[0].equals("build")
-          && CacheDirectory.hasBuilt(cacheDir(args, env, home))) {
+      if (archive.isEmpty() && archives.isPresent() && cacheHasBuilt) {
         classList = archives.get().classList(name).orElse(null);
       }
       Optional<Path> errorDir = archives.isPresent() && Files.isDirectory(archives.get().dir())
           ? Optional.of(archives.get().dir()) : Optional.empty();
-      boolean coldCache = args[0].equals("build")
-          && !CacheDirectory.hasBuilt(cacheDir(args, env, home));
+      boolean coldCache = build && !cacheHasBuilt;
       int status = runChild(launch.get(), archive, classList, errorDir, args, coldCache);
       if (archive.isPresent() && crashed(status)) {
         // a corrupt archive the JVM's checks missed must cost one build's time, never the build
@@ -100,7 +100,9 @@ final class Relaunch {
     List<String> command = new ArrayList<>(List.of(launch.java()));
     command.addAll(FLAGS);
     // a crash report belongs with the archive, not in the user's working directory
-    errorDir.ifPresent(dir -> command.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
+    if (errorDir.isPresent()) {
+      command.add("-XX:ErrorFile=" + errorDir.get().resolve("hs_err_pid%p.log"));
+    }
     if (archive.isPresent()) {
       // Not -XX:+VerifySharedSpaces: it checksums the JDK's own archive too, costing about as much
       // CPU as the archive saves; JvmArchives checks this one's CRC32C instead.
@@ -197,7 +199,7 @@ final class Relaunch {
         }
       }
       return words.isEmpty() ? Optional.empty()
-          : Optional.of(words.subList(1, words.size()).toArray(String[]::new));
+          : Optional.of(words.subList(1, words.size()).toArray(new String[0]));
     }
 
     private static Path realPath(Path jar) {
@@ -259,14 +261,7 @@ final class Relaunch {
   }
 
   private static int waitFor(Process child) {
-    Thread stopChild = new Thread(() -> {
-      child.destroy(); // SIGTERM, as this JVM got
-      try {
-        child.waitFor(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    Thread stopChild = new StopChild(child);
     Runtime.getRuntime().addShutdownHook(stopChild);
     try {
       int status = child.waitFor();
@@ -275,6 +270,25 @@ final class Relaunch {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
+    }
+  }
+
+  /** Passes a SIGTERM this JVM got on to the build (a class, not a lambda: see {@link #run}). */
+  private static final class StopChild extends Thread {
+    private final Process child;
+
+    StopChild(Process child) {
+      this.child = child;
+    }
+
+    @Override
+    public void run() {
+      child.destroy(); // SIGTERM, as this JVM got
+      try {
+        child.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -24,6 +24,7 @@ public final class CacheDirectory {
 
   /** Whether a build has already used this cache (so it is one that is kept between builds). */
   public static boolean hasBuilt(Path cacheDir) {
-    return java.nio.file.Files.isDirectory(JibImageBuilder.applicationCache(root(cacheDir)));
+    // the directory's name only: loading JibImageBuilder would cost the launcher's JVM ~2 ms
+    return java.nio.file.Files.isDirectory(root(cacheDir).resolve(JibImageBuilder.APPLICATION_CACHE));
   }
 }

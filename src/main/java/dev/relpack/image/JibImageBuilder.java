@@ -51,6 +51,9 @@ public final class JibImageBuilder {
   /** What history entries name as the tool (with the version line) and as their author. */
   static final String TOOL_NAME = "relpack";
 
+  /** {@link #applicationCache(Path)} inside the cache root; a constant the launcher can read. */
+  public static final String APPLICATION_CACHE = "jib/application-level1";
+
   private final Settings settings;
   private final ImageListener listener;
 
@@ -327,7 +330,7 @@ public final class JibImageBuilder {
    * ({@link LayerGzip}), and an image must not take one of those under this build's digest.
    */
   public static Path applicationCache(Path cacheRoot) {
-    return cacheRoot.resolve("jib/application-level1");
+    return cacheRoot.resolve(APPLICATION_CACHE);
   }
 
   private Path baseCache() {

@@ -16,9 +16,6 @@ import java.util.Set;
  * base's package owners, the seals of cache entries), and how such a file is read and written.
  */
 public final class PrivatePaths {
-  private static final Set<PosixFilePermission> OTHERS_WRITE = Set.of(
-      PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
-
   private PrivatePaths() {}
 
   /** Not a symlink, owned by one of these user ids, and writable by no group and no other user. */
@@ -27,8 +24,11 @@ public final class PrivatePaths {
       PosixFileAttributes attrs =
           Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      // no stream or method reference: the launcher's JVM calls this before it has any lambda
+      Set<PosixFilePermission> permissions = attrs.permissions();
       return !attrs.isSymbolicLink() && owners.contains(owner)
-          && attrs.permissions().stream().noneMatch(OTHERS_WRITE::contains);
+          && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+          && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
     } catch (IOException | RuntimeException e) {
       return false;
     }
