@@ -308,7 +308,36 @@ public final class Engine {
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
     return previous.flatMap(p -> revise(plan, target, p, reused.layers(), reporter))
         .or(() -> reviseTaken(plan, target, reused, reporter))
+        .or(() -> writeNew(plan, target, reused, reporter))
         .orElseGet(() -> buildWithJib(plan, target, reused, reporter));
+  }
+
+  /**
+   * Writes the image jib would push without running jib ({@link ImageRevision#writeNew}) when
+   * the base's repository is on the target's registry, so its layers are mounted: a build with
+   * no earlier image to write again then costs its layers' uploads, a config and a manifest, not
+   * jib's set-up, checks and manifest push, read back and pushed again. Empty, and the image is
+   * built with jib, for any other base or when the registry will not mount.
+   */
+  private static Optional<ImageResult> writeNew(BuildPlan plan, Target target,
+      LayerReuse.Outcome reused, Reporter reporter) {
+    TargetAccess access = targetAccess(plan, reporter);
+    RegistryDeadline writing = targetPhase(plan);
+    Optional<ImageResult> written;
+    try {
+      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
+          .writeNew(reused.layers(), writing, access);
+    } catch (RelpackException e) {
+      if (writing.expired()) {
+        throw e;
+      }
+      reporter.debug(target.display() + " could not be written without jib (" + e.getMessage()
+          + "); building it with jib");
+      return Optional.empty();
+    }
+    written.ifPresent(image -> reporter.debug("wrote " + image.digest() + ", the image jib"
+        + " would push, without jib: the base's layers mounted from its repository"));
+    return written;
   }
 
   private static ImageResult buildWithJib(BuildPlan plan, Target target,

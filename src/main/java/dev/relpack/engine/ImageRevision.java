@@ -1,5 +1,6 @@
 package dev.relpack.engine;
 
+import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import dev.relpack.base.BaseImage;
 import dev.relpack.image.ImageLayer;
@@ -85,6 +86,44 @@ final class ImageRevision {
   }
 
   /**
+   * The image, written in {@code phase} as one the target's repository never held: the config
+   * and manifest jib would push ({@link PredictedImage}) with the base's layers mounted from the
+   * base's repository, which must be on the target's registry. Empty, with no manifest written,
+   * for a base elsewhere or in an archive, or a registry that will not mount.
+   *
+   * @param reused as for {@link #write}
+   */
+  Optional<ImageResult> writeNew(Map<String, String> reused, RegistryDeadline phase,
+      TargetAccess access) {
+    Optional<ImageReference> into = target.registryImage();
+    if (!(plan.base().source() instanceof BaseImage.RegistrySource registry) || into.isEmpty()
+        || !registry.pinned().getRegistry().equals(into.get().getRegistry())) {
+      return Optional.empty();
+    }
+    return phase.run("writing " + target.display(), () -> {
+      Optional<PredictedImage.Base> base = base();
+      if (base.isEmpty()) {
+        return Optional.empty();
+      }
+      List<LayerBlobs.Blob> blobs =
+          LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, trust, reporter);
+      Optional<ConfigReplacer.Written> expected =
+          PredictedImage.of(plan.spec(), base.get(), predicted(blobs), ToolVersion.line());
+      if (expected.isEmpty()) {
+        return Optional.empty();
+      }
+      Optional<ConfigReplacer.Revised> written =
+          target.writeNew(registry.pinned(), expected.get(), topLayers(blobs), access);
+      if (written.isEmpty()) {
+        reporter.debug("the registry did not mount the base's layers from "
+            + registry.pinned().getRepository() + "; building with jib");
+      }
+      return written.map(image -> result(baseLayers(base.get(), LayerResult.Delivery.MOUNTED),
+          blobs, reused, image));
+    });
+  }
+
+  /**
    * Whether {@code taken}, written again, may have the config jib would push: false, before any
    * layer is compressed, when the diff IDs of every layer are known and it would not; true when
    * they are not all known (the whole image is compared once they are).
@@ -130,13 +169,11 @@ final class ImageRevision {
       throws IOException {
     List<LayerBlobs.Blob> blobs =
         LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, trust, reporter);
-    List<ConfigReplacer.TopLayer> top = blobs.stream().map(blob -> new ConfigReplacer.TopLayer(
-        blob.digest(), blob.size(), blob.diffId(), blob.file())).toList();
+    List<ConfigReplacer.TopLayer> top = topLayers(blobs);
     Optional<ConfigReplacer.Written> expected = Optional.empty();
     if (checked.isPresent()) {
-      expected = PredictedImage.of(plan.spec(), checked.get().base(), blobs.stream()
-          .map(blob -> new PredictedImage.Layer(blob.name(), blob.digest(), blob.size(),
-              blob.diffId())).toList(), ToolVersion.line());
+      expected = PredictedImage.of(plan.spec(), checked.get().base(), predicted(blobs),
+          ToolVersion.line());
       if (expected.isEmpty()) {
         return Optional.empty();
       }
@@ -146,6 +183,16 @@ final class ImageRevision {
         .map(revised -> result(base, blobs, reused, revised));
   }
 
+  private static List<ConfigReplacer.TopLayer> topLayers(List<LayerBlobs.Blob> blobs) {
+    return blobs.stream().map(blob -> new ConfigReplacer.TopLayer(blob.digest(), blob.size(),
+        blob.diffId(), blob.file())).toList();
+  }
+
+  private static List<PredictedImage.Layer> predicted(List<LayerBlobs.Blob> blobs) {
+    return blobs.stream().map(blob -> new PredictedImage.Layer(blob.name(), blob.digest(),
+        blob.size(), blob.diffId())).toList();
+  }
+
   private static List<LayerResult> baseLayers(ImageResult image) {
     return image.layers().stream().filter(layer -> layer.origin() == LayerResult.Origin.BASE)
         .toList();
@@ -153,14 +200,26 @@ final class ImageRevision {
 
   /** The base's layers as a jib build names them, present in the repository written to. */
   private static List<LayerResult> baseLayers(PredictedImage.Base base) {
+    return baseLayers(base, LayerResult.Delivery.PRESENT);
+  }
+
+  /** The base's layers as a jib build names them, delivered so to the repository written to. */
+  private static List<LayerResult> baseLayers(PredictedImage.Base base,
+      LayerResult.Delivery delivery) {
     List<BlobDescriptor> blobs = base.layers();
     List<LayerResult> layers = new ArrayList<>();
     for (int i = 0; i < blobs.size(); i++) {
       layers.add(new LayerResult(blobs.size() == 1 ? "base" : "base-" + (i + 1),
           blobs.get(i).getDigest().toString(), blobs.get(i).getSize(), LayerResult.Origin.BASE,
-          OptionalLong.empty(), LayerResult.Delivery.PRESENT));
+          OptionalLong.empty(), delivery));
     }
     return layers;
+  }
+
+  private static LayerResult.Delivery delivery(ConfigReplacer.Revised revised, String digest) {
+    return revised.uploaded().contains(digest) ? LayerResult.Delivery.PUSHED
+        : revised.mounted().contains(digest) ? LayerResult.Delivery.MOUNTED
+            : LayerResult.Delivery.PRESENT;
   }
 
   /** Reported as a jib build reports: the base's layers, then each of relpack's. */
@@ -171,9 +230,10 @@ final class ImageRevision {
       layers.add(new LayerResult(blob.name(), blob.digest(), blob.size(),
           blob.digest().equals(reused.get(blob.name())) ? LayerResult.Origin.REUSED
               : blob.built() ? LayerResult.Origin.BUILT : LayerResult.Origin.CACHED,
-          OptionalLong.of(blob.contentBytes()), revised.uploaded().contains(blob.digest())
-              ? LayerResult.Delivery.PUSHED : LayerResult.Delivery.PRESENT));
+          OptionalLong.of(blob.contentBytes()), delivery(revised, blob.digest())));
     }
+    // a job log's line per layer, as a jib build gives them (its uploads ended together)
+    layers.forEach(reporter::layerDone);
     return new ImageResult(revised.image().digest(), revised.image().configDigest(),
         target.tags(), layers, revised.uploadedBytes(), revised.uploadedBlobs());
   }

@@ -121,6 +121,14 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     return Optional.of(replacer.revise(pushed, baseLayers, top, added, annotations, tags));
   }
 
+  @Override
+  public Optional<ConfigReplacer.Revised> writeNew(ImageReference baseRepository,
+      ConfigReplacer.Written written, List<ConfigReplacer.TopLayer> top, TargetAccess access) {
+    return access.registry().configReplacer().writeNew(image,
+        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
+        baseRepository, written, top, tags);
+  }
+
   /** Tags the manifest or index {@code digest} of this repository through the registry API. */
   @Override
   public void tag(String digest, List<String> tags, TargetAccess access) {

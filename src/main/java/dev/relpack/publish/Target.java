@@ -71,6 +71,18 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
+   * Writes, without jib, {@code written} (the config and manifest jib would push,
+   * {@code PredictedImage}) as a new image of this target: its base layers mounted from
+   * {@code baseRepository} of the same registry, {@code top} uploaded where the registry lacks
+   * them ({@link ConfigReplacer#writeNew}). Only a registry can; the others answer empty, as a
+   * registry does when it will not mount a base layer, and the image is built.
+   */
+  default Optional<ConfigReplacer.Revised> writeNew(ImageReference baseRepository,
+      ConfigReplacer.Written written, List<ConfigReplacer.TopLayer> top, TargetAccess access) {
+    return Optional.empty();
+  }
+
+  /**
    * Whether the artifact {@code referrer}, attached to {@code subjectDigest} before, is still
    * there and listed by it ({@code ReferrerAttacher#listed}); false where {@link #attach} does
    * nothing or cannot tell.

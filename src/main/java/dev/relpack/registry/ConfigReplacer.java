@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.ImageReference;
+import dev.relpack.error.InternalException;
 import dev.relpack.error.RegistryException;
 import dev.relpack.format.ConfigRewrite;
+import dev.relpack.format.MediaTypes;
 import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -179,11 +181,19 @@ public final class ConfigReplacer {
    * @param uploaded the digests of the top layers' blobs it uploaded (the registry lacked them)
    * @param uploadedBytes the bytes of every blob it uploaded, the config's too
    * @param uploadedBlobs how many blobs it uploaded, the config too
+   * @param mounted the digests of the top layers' blobs the registry mounted from the base's
+   *     repository ({@link #writeNew})
    */
   public record Revised(Image image, Set<String> uploaded, long uploadedBytes,
-      int uploadedBlobs) {
+      int uploadedBlobs, Set<String> mounted) {
     public Revised {
       uploaded = Set.copyOf(uploaded);
+      mounted = Set.copyOf(mounted);
+    }
+
+    /** Nothing mounted: every top layer was uploaded or present. */
+    public Revised(Image image, Set<String> uploaded, long uploadedBytes, int uploadedBlobs) {
+      this(image, uploaded, uploadedBytes, uploadedBlobs, Set.of());
     }
   }
 
@@ -279,14 +289,7 @@ public final class ConfigReplacer {
   private Revised write(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
     byte[] config = revision.config();
     String configDigest = "sha256:" + Sha256.of(config);
-    List<Callable<Boolean>> uploads = new ArrayList<>();
-    for (TopLayer layer : top) {
-      uploads.add(() -> pushed.http.uploadBlob(layer.blob(), layer.digest(),
-          "the layer " + layer.digest() + " to " + pushed.name));
-    }
-    uploads.add(() -> pushed.http.uploadBlob(config, configDigest,
-        "the config " + configDigest + " to " + pushed.name));
-    List<Boolean> sent = AtOnce.all(uploads);
+    List<Boolean> sent = AtOnce.all(uploads(pushed.http, pushed.name, top, config));
     Set<String> uploaded = new LinkedHashSet<>();
     long bytes = 0;
     for (int i = 0; i < top.size(); i++) {
@@ -307,22 +310,111 @@ public final class ConfigReplacer {
         bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
   }
 
+  /** Uploads of the top layers' blobs the registry lacks, then of the config: true if sent. */
+  private static List<Callable<Boolean>> uploads(RegistryHttp http, String name,
+      List<TopLayer> top, byte[] config) {
+    String configDigest = "sha256:" + Sha256.of(config);
+    List<Callable<Boolean>> uploads = new ArrayList<>();
+    for (TopLayer layer : top) {
+      uploads.add(() -> http.uploadBlob(layer.blob(), layer.digest(),
+          "the layer " + layer.digest() + " to " + name));
+    }
+    uploads.add(() -> http.uploadBlob(config, configDigest,
+        "the config " + configDigest + " to " + name));
+    return uploads;
+  }
+
+  /**
+   * Writes {@code written}, the config and manifest of an image {@code repository} never held,
+   * whose last {@code top.size()} layers are {@code top} and whose others are the base's, blobs
+   * of {@code baseRepository} on the same registry: each base layer is mounted from there (the
+   * registry copies nothing it holds already), the top layers' blobs the registry lacks are
+   * mounted from there too when it holds them, as jib does, else uploaded, and so is the config,
+   * all at once; then the manifest is put under each of {@code tags}.
+   * Empty, with no manifest written, when the registry does not mount a base layer.
+   *
+   * @throws RegistryException when the registry refuses an upload or a tag, or {@code written}
+   *     is not a manifest of that many layers
+   */
+  public Optional<Revised> writeNew(ImageReference repository, Optional<Credential> credential,
+      ImageReference baseRepository, Written written, List<TopLayer> top, List<String> tags) {
+    String registry = repository.getRegistry();
+    String name = registry + "/" + repository.getRepository();
+    JsonNode manifest = parse(written.manifest(), "the manifest to write to " + name, registry);
+    List<RegistryReader.Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : manifest.path("layers")) {
+      layers.add(new RegistryReader.Descriptor(layer.path("digest").asText(),
+          layer.path("size").asLong(), layer.path("mediaType").asText("")));
+    }
+    int base = layers.size() - top.size();
+    for (int i = 0; i < top.size(); i++) {
+      if (base < 0 || !layers.get(base + i).digest().equals(top.get(i).digest())) {
+        throw new InternalException("the manifest to write to " + name + " does not end with"
+            + " the " + top.size() + " layers to put on its base", null);
+      }
+    }
+    RegistryHttp http = clients.apply(repository, credential);
+    String from = baseRepository.getRepository();
+    List<Callable<RegistryHttp.Sent>> requests = new ArrayList<>();
+    for (RegistryReader.Descriptor layer : layers.subList(0, base)) {
+      requests.add(() -> http.mountBlob(layer.digest(), from, "the base layer " + layer.digest()
+          + " from " + registry + "/" + from + " to " + name));
+    }
+    for (TopLayer layer : top) {
+      // the base's repository may hold it too (an image built on one of relpack's): mounted then
+      requests.add(() -> http.sendBlob(layer.blob(), layer.digest(), from,
+          "the layer " + layer.digest() + " to " + name));
+    }
+    String configDigest = "sha256:" + Sha256.of(written.config());
+    requests.add(() -> http.uploadBlob(written.config(), configDigest,
+        "the config " + configDigest + " to " + name) ? RegistryHttp.Sent.UPLOADED
+            : RegistryHttp.Sent.PRESENT);
+    List<RegistryHttp.Sent> done = AtOnce.all(requests);
+    if (done.subList(0, base).contains(RegistryHttp.Sent.NOT_MOUNTED)) {
+      return Optional.empty();
+    }
+    Set<String> uploaded = new LinkedHashSet<>();
+    Set<String> mounted = new LinkedHashSet<>();
+    long bytes = 0;
+    for (int i = 0; i < top.size(); i++) {
+      RegistryHttp.Sent sent = done.get(base + i);
+      if (sent == RegistryHttp.Sent.UPLOADED) {
+        uploaded.add(top.get(i).digest());
+        bytes += top.get(i).size();
+      } else if (sent == RegistryHttp.Sent.MOUNTED) {
+        mounted.add(top.get(i).digest());
+      }
+    }
+    boolean configSent = done.get(done.size() - 1) == RegistryHttp.Sent.UPLOADED;
+    Image image = putManifest(http, name,
+        manifest.path("mediaType").asText(MediaTypes.OCI_MANIFEST), configDigest,
+        written.manifest(), tags, layers);
+    return Optional.of(new Revised(image, uploaded,
+        bytes + (configSent ? written.config().length : 0),
+        uploaded.size() + (configSent ? 1 : 0), mounted));
+  }
+
   /** PUTs the manifest, whose config is uploaded, by digest and under each tag. */
   private Image write(Pushed pushed, String newConfig, byte[] newManifest, List<String> tags,
       List<RegistryReader.Descriptor> layers) {
-    RegistryHttp http = pushed.http;
-    String name = pushed.name;
+    return putManifest(pushed.http, pushed.name, pushed.mediaType, newConfig, newManifest, tags,
+        layers);
+  }
+
+  private static Image putManifest(RegistryHttp http, String name, String mediaType,
+      String newConfig, byte[] newManifest, List<String> tags,
+      List<RegistryReader.Descriptor> layers) {
     String newDigest = "sha256:" + Sha256.of(newManifest);
     // by digest first, when there are several tags: a registry that refuses it has moved no tag
     // yet (with one tag, its PUT is that same all-or-nothing step, one round trip fewer)
     if (tags.size() != 1) {
-      http.putManifest(newDigest, pushed.mediaType, newManifest, newDigest,
+      http.putManifest(newDigest, mediaType, newManifest, newDigest,
           "the manifest " + newDigest + " of " + name);
     }
     List<String> moved = new ArrayList<>();
     for (String tag : tags) {
       try {
-        http.putManifest(tag, pushed.mediaType, newManifest, newDigest,
+        http.putManifest(tag, mediaType, newManifest, newDigest,
             "the manifest " + newDigest + " as " + name + ":" + tag);
       } catch (RegistryException e) {
         throw new RegistryException(e.getMessage() + (moved.isEmpty() ? "" : " (after moving "

@@ -259,10 +259,41 @@ final class RegistryHttp {
   }
 
   private boolean uploadBlob(Body blob, String digest, String what) {
+    return sendBlob(blob, digest, null, what) == Sent.UPLOADED;
+  }
+
+  /** What {@link #sendBlob} did for a blob. */
+  enum Sent {
+    /** The repository had it: nothing sent. */
+    PRESENT,
+    /** The registry linked it from the repository named: nothing sent. */
+    MOUNTED,
+    /** Uploaded. */
+    UPLOADED,
+    /** Only a mount was asked for ({@link #mountBlob}), and the registry did not mount it. */
+    NOT_MOUNTED
+  }
+
+  /**
+   * Uploads the blob in {@code file} as {@link #uploadBlob(Path, String, String)} does, but
+   * first asks, in the request that starts the upload, for it to be mounted from
+   * {@code mountFrom} of the same registry (as jib does): a registry that holds it there links
+   * it (201) and nothing is sent; else it starts the upload (202) as it would have anyway.
+   */
+  Sent sendBlob(Path file, String digest, String mountFrom, String what) {
+    return sendBlob(Body.of(file), digest, mountFrom, what);
+  }
+
+  private Sent sendBlob(Body blob, String digest, String mountFrom, String what) {
     if (head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
-      return false;
+      return Sent.PRESENT;
     }
-    Response started = post("blobs/uploads/", "starting to upload " + what);
+    Response started = post("blobs/uploads/"
+        + (mountFrom == null ? "" : "?mount=" + digest + "&from=" + mountFrom),
+        "starting to upload " + what);
+    if (mountFrom != null && started.status() == 201) {
+      return Sent.MOUNTED;
+    }
     requireSuccess(started, "starting to upload " + what);
     String location = started.location();
     if (location == null || location.isBlank()) {
@@ -272,7 +303,20 @@ final class RegistryHttp {
     String target = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
     requireSuccess(putAt(target, "application/octet-stream", blob, "uploading " + what),
         "uploading " + what);
-    return true;
+    return Sent.UPLOADED;
+  }
+
+  /**
+   * Asks the registry to mount the blob {@code digest} into this repository from
+   * {@code fromRepository} of the same registry (a cross-repository mount: nothing is sent).
+   *
+   * @return {@link Sent#MOUNTED} when this repository holds it now (201); else
+   *     {@link Sent#NOT_MOUNTED}: the registry opened an upload instead (202: it cannot or will
+   *     not mount it), or refused
+   */
+  Sent mountBlob(String digest, String fromRepository, String what) {
+    return post("blobs/uploads/?mount=" + digest + "&from=" + fromRepository, "mounting " + what)
+        .status() == 201 ? Sent.MOUNTED : Sent.NOT_MOUNTED;
   }
 
   /** Throws unless {@code response} is 2xx. */

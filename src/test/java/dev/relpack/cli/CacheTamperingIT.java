@@ -219,8 +219,15 @@ class CacheTamperingIT {
    */
   @Test
   void aBaseManifestAndConfigPlantedInTheSharedCacheAreNotUsed() throws Exception {
-    String from = new TestBases(work.resolve("bases"), TestBases.unpackDemo(work.resolve("demo")))
-        .get(TestBases.Name.COMPLETE).pushedTo(registry);
+    // a base on another registry: on the image's own, relpack writes a new image without jib
+    try (RegistryServer baseRegistry = RegistryServer.start(work.resolve("base-registry"))) {
+      basePlantedInTheSharedCacheIsNotUsed(new TestBases(work.resolve("bases"),
+          TestBases.unpackDemo(work.resolve("demo"))).get(TestBases.Name.COMPLETE)
+          .pushedTo(baseRegistry));
+    }
+  }
+
+  private void basePlantedInTheSharedCacheIsNotUsed(String from) throws Exception {
     String image = registry.address() + "/tampering/base-metadata";
     List<String> options = List.of("--from", from, "--label", "run=second");
     String clean = build("base-metadata-clean", image + ":clean", options).digest();

@@ -43,6 +43,8 @@ class ImageRevisionIT {
   static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path work;
   static RegistryServer registry;
+  /** The base's: another registry, so a build with nothing to write again runs jib. */
+  static RegistryServer baseRegistry;
   static String from;
   static String image;
   static Path release;
@@ -52,9 +54,10 @@ class ImageRevisionIT {
   @BeforeAll
   static void setUp() throws IOException {
     registry = RegistryServer.start(work.resolve("registry"));
+    baseRegistry = RegistryServer.start(work.resolve("base-registry"));
     TestBases bases = new TestBases(work.resolve("bases"),
         TestBases.unpackDemo(work.resolve("demo")));
-    from = bases.get(TestBases.Name.COMPLETE).pushedTo(registry);
+    from = bases.get(TestBases.Name.COMPLETE).pushedTo(baseRegistry);
     // a repository no other test class uses: the image shapes are in the state all runs share
     image = registry.address() + "/revision/demo-" + System.nanoTime();
     release = TestBases.unpackDemo(work.resolve("release"));
@@ -64,6 +67,7 @@ class ImageRevisionIT {
   @AfterAll
   static void stop() {
     registry.close();
+    baseRegistry.close();
   }
 
   @Test

@@ -45,6 +45,11 @@ class PredictedImageIT {
 
   @TempDir static Path work;
   static RegistryServer registry;
+  /**
+   * The registry the bases come from: another than the images', so jib builds each first image
+   * (on its own base's registry relpack writes a new image without jib: {@code NewImageIT}).
+   */
+  static RegistryServer baseRegistry;
   static TestBases bases;
   static Path release;
   static int builds;
@@ -52,6 +57,7 @@ class PredictedImageIT {
   @BeforeAll
   static void setUp() throws IOException {
     registry = RegistryServer.start(work.resolve("registry"));
+    baseRegistry = RegistryServer.start(work.resolve("base-registry"));
     release = TestBases.unpackDemo(work.resolve("release"));
     bases = new TestBases(work.resolve("bases"), release);
   }
@@ -59,6 +65,7 @@ class PredictedImageIT {
   @AfterAll
   static void stop() {
     registry.close();
+    baseRegistry.close();
   }
 
   @Test
@@ -92,7 +99,7 @@ class PredictedImageIT {
 
   @Test
   void onABaseInDockersFormatWhoseConfigSetsWhatTheBuildSetsToo() throws IOException {
-    String docker = registry.address() + "/bases/rich-docker:1";
+    String docker = baseRegistry.address() + "/bases/rich-docker:1";
     Command.run(List.of("skopeo", "copy", "--quiet", "--format", "v2s2",
         "--src-tls-verify=false", "--dest-tls-verify=false", "docker://" + richBase(),
         "docker://" + docker), Map.of(), Duration.ofMinutes(2)).requireSuccess();
@@ -106,7 +113,8 @@ class PredictedImageIT {
   @Test
   void aChangedModuleIsWrittenWithoutJibAndIsTheImageJibBuildsOfIt() throws IOException {
     String repository = registry.address() + "/predicted/changed";
-    List<String> base = List.of("--from", bases.get(TestBases.Name.COMPLETE).pushedTo(registry));
+    List<String> base =
+        List.of("--from", bases.get(TestBases.Name.COMPLETE).pushedTo(baseRegistry));
     build(repository + ":prev", release, base);
     Path changed = work.resolve("changed");
     Command.run(List.of("cp", "-R", release.toString(), changed.toString()), Map.of(),
@@ -122,7 +130,7 @@ class PredictedImageIT {
   @Test
   void anImageOfOtherSettingsIsBuiltWithJibAndIsTheImageOfTheseSettings() throws IOException {
     String repository = registry.address() + "/predicted/other";
-    String from = bases.get(TestBases.Name.COMPLETE).pushedTo(registry);
+    String from = bases.get(TestBases.Name.COMPLETE).pushedTo(baseRegistry);
     build(repository + ":prev", release, List.of("--from", from, "-l", "stage=one"));
     String full = digest(build(repository + ":full", release,
         List.of("--from", from, "-l", "stage=two")));
@@ -175,8 +183,8 @@ class PredictedImageIT {
    * without a layer, pushed as bases/rich:1.
    */
   private static synchronized String richBase() throws IOException {
-    String reference = registry.address() + "/bases/rich:1";
-    if (registry.tags("bases/rich").contains("1")) {
+    String reference = baseRegistry.address() + "/bases/rich:1";
+    if (baseRegistry.tags("bases/rich").contains("1")) {
       return reference;
     }
     TestBase complete = bases.get(TestBases.Name.COMPLETE);

@@ -128,6 +128,55 @@ class ConfigReplacerTest {
     registry.verify(0, putRequestedFor(urlPathMatching("/v2/app/manifests/sha256:.*")));
   }
 
+  @Test
+  void aNewImageMountsItsBaseLayersAndIsNotWrittenWhenTheRegistryWillNotMountOne(
+      @TempDir Path dir) throws Exception {
+    stub("{}", "sha256:" + "0".repeat(64), "{}"); // Basic auth; no image to read
+    stubUploadsAndManifests();
+    String base = "sha256:" + "c".repeat(64);
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/"))
+        .withQueryParam("mount", equalTo(base)).withQueryParam("from", equalTo("team/base"))
+        .willReturn(aResponse().withStatus(202)
+            .withHeader("Location", "/v2/app/blobs/uploads/u2")));
+    Path blob = Files.write(dir.resolve("blob"), new byte[] {1, 2, 3});
+    String top = "sha256:" + Sha256.of(new byte[] {1, 2, 3});
+    // not in the base's repository: the mount asked for as the upload starts opens the upload
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/"))
+        .withQueryParam("mount", equalTo(top)).withQueryParam("from", equalTo("team/base"))
+        .willReturn(aResponse().withStatus(202)
+            .withHeader("Location", "/v2/app/blobs/uploads/u1")));
+    byte[] config = "{\"config\":{}}".getBytes(StandardCharsets.UTF_8);
+    String layer = "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+        + "\"digest\":\"%s\",\"size\":%d}";
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
+        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+        + "\"digest\":\"sha256:" + Sha256.of(config) + "\",\"size\":" + config.length + "},"
+        + "\"layers\":[" + String.format(layer, base, 10) + "," + String.format(layer, top, 3)
+        + "]}").getBytes(StandardCharsets.UTF_8);
+    ConfigReplacer.Written written = new ConfigReplacer.Written(config, manifest);
+    List<ConfigReplacer.TopLayer> layers = List.of(
+        new ConfigReplacer.TopLayer(top, 3, "sha256:" + "d".repeat(64), blob));
+    ImageReference from = ImageReference.parse("127.0.0.1:" + registry.port() + "/team/base:1");
+
+    assertTrue(replacer.writeNew(image(), Optional.of(Credential.from("ci", "s3cret")), from,
+        written, layers, List.of("1")).isEmpty(), "202: the registry opened an upload instead");
+    registry.verify(0, putRequestedFor(urlPathMatching("/v2/app/manifests/.*")));
+
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/"))
+        .withQueryParam("mount", equalTo(base)).withQueryParam("from", equalTo("team/base"))
+        .willReturn(aResponse().withStatus(201)));
+    ConfigReplacer.Revised revised = replacer.writeNew(image(),
+        Optional.of(Credential.from("ci", "s3cret")), from, written, layers, List.of("1"))
+        .orElseThrow();
+
+    assertEquals("sha256:" + Sha256.of(manifest), revised.image().digest());
+    assertEquals(java.util.Set.of(top), revised.uploaded(), "the top layer, not the base's");
+    assertEquals(java.util.Set.of(), revised.mounted());
+    registry.verify(putRequestedFor(urlEqualTo("/v2/app/manifests/1"))
+        .withHeader("Content-Type", equalTo(OCI_MANIFEST))
+        .withRequestBody(binaryEqualTo(manifest)));
+  }
+
   /** jib's image as the registry holds it (Basic auth); returns its manifest's digest. */
   private String stubPushedImage() {
     String config = "{\"history\":[{\"author\":\"Jib\"}]}";
