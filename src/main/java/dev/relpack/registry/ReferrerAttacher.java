@@ -77,13 +77,17 @@ public final class ReferrerAttacher {
     RegistryHttp http = clients.apply(repository, credential);
     String layer = ArtifactManifest.Descriptor.of(mediaType, content).digest();
     // the subject is read while the blobs go up: a missing subject fails the attachment before
-    // any manifest is written, and blobs no manifest names are the registry's to collect
+    // any manifest is written, and blobs no manifest names are the registry's to collect; the
+    // referrers list under the tag is read then too, for a registry without the referrers API
+    // (its PUT below says which), and read again after it is written
+    String tag = ReferrersIndex.tag(subjectDigest);
     List<Object> done = AtOnce.all(List.of(
         () -> subject(http, subjectDigest, name),
         () -> http.uploadBlob(ArtifactManifest.emptyContent(), ArtifactManifest.EMPTY.digest(),
             "the empty config " + ArtifactManifest.EMPTY.digest() + " to " + name),
         () -> http.uploadBlob(content, layer, "the " + artifactType + " " + layer + " to "
-            + name)));
+            + name),
+        () -> readAhead(http, tag, "the referrers list " + name + ":" + tag)));
     ArtifactManifest manifest = ArtifactManifest.of(artifactType, mediaType, content,
         (ArtifactManifest.Descriptor) done.get(0));
     String digest = manifest.descriptor().digest();
@@ -92,7 +96,7 @@ public final class ReferrerAttacher {
     if (subjectDigest.equals(put.subject())) {
       return new Attached(digest, Listing.REFERRERS_API);
     }
-    return new Attached(digest, list(http, manifest, subjectDigest, name));
+    return new Attached(digest, list(http, manifest, subjectDigest, name, (ReadAhead) done.get(3)));
   }
 
   /**
@@ -150,15 +154,32 @@ public final class ReferrerAttacher {
   }
 
   /** Adds the manifest to the list under the referrers tag, as the distribution spec says. */
+  /**
+   * The list under the referrers tag as read before the artifact's manifest was put; not
+   * {@code read} when that failed (a registry with the referrers API need not serve the tag):
+   * {@link #list} then reads it itself, and fails there if it must.
+   */
+  private record ReadAhead(boolean read, Optional<byte[]> list) {}
+
+  private ReadAhead readAhead(RegistryHttp http, String tag, String what) {
+    try {
+      return new ReadAhead(true, read(http, tag, what));
+    } catch (RuntimeException e) {
+      return new ReadAhead(false, Optional.empty());
+    }
+  }
+
+  /** @param listed the list under the referrers tag as read before the manifest was put */
   private Listing list(RegistryHttp http, ArtifactManifest manifest, String subjectDigest,
-      String name) {
+      String name, ReadAhead listed) {
     String tag = ReferrersIndex.tag(subjectDigest);
     String what = "the referrers list " + name + ":" + tag;
     String digest = manifest.descriptor().digest();
     for (int attempt = 1; ; attempt++) {
       Optional<byte[]> changed;
       try {
-        changed = ReferrersIndex.add(read(http, tag, what), manifest.referrer());
+        changed = ReferrersIndex.add(attempt == 1 && listed.read() ? listed.list()
+            : read(http, tag, what), manifest.referrer());
       } catch (ReferrersIndex.NotAnIndexException e) {
         throw new RegistryException("registry " + http.registry() + " holds " + e.getMessage()
             + " as " + what + ", not an image index; relpack leaves it as it is, and the artifact "
