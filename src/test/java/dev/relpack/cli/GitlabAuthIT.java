@@ -11,6 +11,7 @@ import dev.relpack.testsupport.GitlabTokenService;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
 import dev.relpack.testsupport.Skopeo;
+import dev.relpack.testsupport.TestBases;
 import dev.relpack.testsupport.Testdata;
 import dev.relpack.testsupport.ThrottlingProxy;
 import dev.relpack.testsupport.Trees;
@@ -21,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +86,38 @@ class GitlabAuthIT {
             .path("Digest").asText(), to);
       }
       assertFalse(cacheFiles().isEmpty(), "a build leaves its work in the cache");
+    }
+  }
+
+  /**
+   * A base in the job's own project: the image is written without jib, its base's layers mounted
+   * from the base's repository, which takes a token for both repositories (the registry's 401
+   * names the wider scope, and the token service grants it to the job).
+   */
+  @Test
+  void aJobWritesItsImageOnABaseOfItsOwnProjectWithoutJibMountingTheBasesLayers()
+      throws Exception {
+    try (GitlabRegistry gitlab = gitlab(GitlabTokenService.Settings.job(PROJECT))) {
+      String credentials = GitlabTokenService.JOB_USER + ":" + gitlab.jobToken();
+      String base = gitlab.projectImage() + "/base:1";
+      Command.run(List.of("skopeo", "copy", "--quiet", "--dest-creds", credentials,
+          "--dest-cert-dir", gitlab.certDir().toString(), new TestBases(work.resolve("bases"),
+              TestBases.unpackDemo(work.resolve("demo"))).get(TestBases.Name.COMPLETE).oci(),
+          "docker://" + base), Map.of(), Duration.ofMinutes(2)).requireSuccess();
+      String to = gitlab.projectImage() + ":new";
+      Path digest = work.resolve("digest");
+
+      Command.Result result = GitlabJob.of(gitlab).apply(new Relpack(work.resolve("home")))
+          .run("build", "-v", "--release", Testdata.demoTarball().toString(), "--from", base,
+              "--cache-dir", cache().toString(), "--to", to, "--digest-file", digest.toString());
+
+      assertEquals(0, result.exitCode(), result.stderr());
+      assertTrue(result.stderr().contains(NewImageIT.WRITTEN), result.stderr());
+      assertTrue(result.stdout().lines().anyMatch(
+          l -> l.matches("  base +[\\d.]+ \\S+ +- +base +mounted +sha256:.*")), result.stdout());
+      assertNeverPrinted(gitlab.jobToken(), result);
+      assertEquals(Files.readString(digest), Skopeo.inspect("docker://" + to, credentials,
+          gitlab.certDir()).path("Digest").asText());
     }
   }
 
