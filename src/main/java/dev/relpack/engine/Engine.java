@@ -301,7 +301,9 @@ public final class Engine {
   /**
    * Builds the image, taking unchanged layers from an earlier image where it can: by writing
    * again {@code previous}, an image of the same shape this user's builds pushed there, with this
-   * build's layers ({@link ImageRevision}), else with jib.
+   * build's layers ({@link ImageRevision}), or the {@code --cache-from} image of the target's
+   * repository; with no earlier image, by writing what jib would push with the base's layers
+   * mounted, when the base is on the target's registry; else with jib.
    */
   private static ImageResult build(BuildPlan plan, Target target,
       Optional<ImageResult> previous, Reporter reporter) {
