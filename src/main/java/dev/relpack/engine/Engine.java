@@ -61,6 +61,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -323,23 +324,42 @@ public final class Engine {
    */
   private static Optional<ImageResult> writeNew(BuildPlan plan, Target target,
       LayerReuse.Outcome reused, Reporter reporter) {
-    TargetAccess access = targetAccess(plan, reporter);
-    RegistryDeadline writing = targetPhase(plan);
-    Optional<ImageResult> written;
-    try {
-      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
-          .writeNew(reused.layers(), writing, access);
-    } catch (RelpackException e) {
-      if (writing.expired()) {
-        throw e;
-      }
-      reporter.debug(target.display() + " could not be written without jib (" + e.getMessage()
-          + "); building it with jib");
-      return Optional.empty();
-    }
+    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+        (revision, phase, access) -> revision.writeNew(reused.layers(), phase, access),
+        reason -> target.display() + " could not be written without jib (" + reason
+            + "); building it with jib");
     written.ifPresent(image -> reporter.debug("wrote " + image.digest() + ", the image jib"
         + " would push, without jib: the base's layers mounted from its repository"));
     return written;
+  }
+
+  /** How an image is written without jib ({@link ImageRevision}). */
+  @FunctionalInterface
+  private interface Writing {
+    Optional<ImageResult> write(ImageRevision revision, RegistryDeadline phase,
+        TargetAccess access);
+  }
+
+  /**
+   * The image {@code writing} writes, in a registry phase of its own; empty, and the image is
+   * built with jib, when it throws ({@code failed} words why, for {@code -v}). A registry that
+   * does not answer within the timeout ends the build, as for {@link #tagKnown}: jib would only
+   * wait for it as long again.
+   */
+  private static Optional<ImageResult> withoutJib(BuildPlan plan, Target target,
+      Reporter reporter, Writing writing, Function<String, String> failed) {
+    TargetAccess access = targetAccess(plan, reporter);
+    RegistryDeadline phase = targetPhase(plan);
+    try {
+      return writing.write(new ImageRevision(plan, target, layerTrust(plan), reporter), phase,
+          access);
+    } catch (RelpackException e) {
+      if (phase.expired()) {
+        throw e;
+      }
+      reporter.debug(failed.apply(e.getMessage()));
+      return Optional.empty();
+    }
   }
 
   private static ImageResult buildWithJib(BuildPlan plan, Target target,
@@ -390,21 +410,10 @@ public final class Engine {
    */
   private static Optional<ImageResult> revise(BuildPlan plan, Target target,
       ImageResult previous, Map<String, String> reused, Reporter reporter) {
-    TargetAccess access = targetAccess(plan, reporter);
-    RegistryDeadline writing = targetPhase(plan);
-    Optional<ImageResult> written;
-    try {
-      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
-          .write(previous, reused, writing, access);
-    } catch (RelpackException e) {
-      if (writing.expired()) {
-        throw e;
-      }
-      reporter.debug("a build of this shape pushed " + previous.digest() + " before, but it"
-          + " could not be written again with this build's layers (" + e.getMessage()
-          + "); building it");
-      return Optional.empty();
-    }
+    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+        (revision, phase, access) -> revision.write(previous, reused, phase, access),
+        reason -> "a build of this shape pushed " + previous.digest() + " before, but it could"
+            + " not be written again with this build's layers (" + reason + "); building it");
     written.ifPresent(image -> reporter.debug("a build of this shape pushed " + previous.digest()
         + " before: wrote it again with this build's layers as " + image.digest()
         + ", without jib"));
@@ -427,25 +436,14 @@ public final class Engine {
       return Optional.empty();
     }
     String taken = from.get() + "@" + reused.digest().get();
-    TargetAccess access = targetAccess(plan, reporter);
-    RegistryDeadline writing = targetPhase(plan);
-    Optional<ImageResult> written;
-    try {
-      written = new ImageRevision(plan, target, layerTrust(plan), reporter)
-          .writeFrom(reused.digest().get(), reused.layers(), reused.diffIds(), writing, access);
-    } catch (RelpackException e) {
-      if (writing.expired()) {
-        throw e;
-      }
-      reporter.debug(taken + " could not be written again with this build's layers ("
-          + e.getMessage() + "); building it with jib");
-      return Optional.empty();
-    }
-    reporter.debug(written.isPresent()
-        ? "wrote " + taken + " again with this build's layers as " + written.get().digest()
-            + ", without jib: it is this build's image but for them"
-        : taken + " is not this build's image but for its layers (another base, config or"
-            + " relpack); building it with jib");
+    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+        (revision, phase, access) -> revision.writeFrom(reused.digest().get(), taken,
+            reused.layers(), reused.diffIds(), phase, access),
+        reason -> taken + " could not be written again with this build's layers (" + reason
+            + "); building it with jib");
+    written.ifPresent(image -> reporter.debug("wrote " + taken + " again with this build's"
+        + " layers as " + image.digest() + ", without jib: it is this build's image but for"
+        + " them"));
     return written;
   }
 

@@ -71,18 +71,25 @@ final class ImageRevision {
    * be exactly what jib pushes for this build.
    *
    * @param taken the digest of the image the layers were taken from
+   * @param takenFrom that image as the build named it, for {@code -v}
    * @param diffIds the diff IDs of the layers whose tars were written to take them, by name
    */
-  Optional<ImageResult> writeFrom(String taken, Map<String, String> reused,
+  Optional<ImageResult> writeFrom(String taken, String takenFrom, Map<String, String> reused,
       Map<String, String> diffIds, RegistryDeadline phase, TargetAccess access) {
-    return phase.run("writing " + target.display() + " from " + taken, () -> {
-      Optional<PredictedImage.Base> base = base();
-      if (base.isEmpty() || !configMayMatch(taken, base.get(), diffIds, access)) {
-        return Optional.empty();
-      }
-      return written(taken, baseLayers(base.get()), reused, access,
-          Optional.of(new Checked(base.get())));
-    });
+    Optional<ImageResult> written = phase.run("writing " + target.display() + " from " + taken,
+        () -> {
+          Optional<PredictedImage.Base> base = base();
+          if (base.isEmpty() || !configMayMatch(taken, base.get(), diffIds, access)) {
+            return Optional.empty();
+          }
+          return written(taken, baseLayers(base.get()), reused, access,
+              Optional.of(new Checked(base.get())));
+        });
+    if (written.isEmpty()) {
+      reporter.debug(takenFrom + " is not this build's image but for its layers (another base,"
+          + " config or relpack); building it with jib");
+    }
+    return written;
   }
 
   /**
