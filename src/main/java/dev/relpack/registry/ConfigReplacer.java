@@ -129,11 +129,7 @@ public final class ConfigReplacer {
       throw new RegistryException("registry " + registry + " served " + what + " without a media"
           + " type or a sha256 config digest", null);
     }
-    List<RegistryReader.Descriptor> layers = new ArrayList<>();
-    for (JsonNode layer : json.path("layers")) {
-      layers.add(new RegistryReader.Descriptor(layer.path("digest").asText(),
-          layer.path("size").asLong(), layer.path("mediaType").asText("")));
-    }
+    List<RegistryReader.Descriptor> layers = layersOf(json);
     String configWhat = "the config " + configDigest + " of " + name;
     byte[] config = verified(http, http.get("blobs/" + configDigest, "*/*", limits.config(),
         configWhat), configDigest, configWhat);
@@ -182,18 +178,13 @@ public final class ConfigReplacer {
    * @param uploadedBytes the bytes of every blob it uploaded, the config's too
    * @param uploadedBlobs how many blobs it uploaded, the config too
    * @param mounted the digests of the top layers' blobs the registry mounted from the base's
-   *     repository ({@link #writeNew})
+   *     repository ({@link #writeNew}; none for {@link #revise})
    */
   public record Revised(Image image, Set<String> uploaded, long uploadedBytes,
       int uploadedBlobs, Set<String> mounted) {
     public Revised {
       uploaded = Set.copyOf(uploaded);
       mounted = Set.copyOf(mounted);
-    }
-
-    /** Nothing mounted: every top layer was uploaded or present. */
-    public Revised(Image image, Set<String> uploaded, long uploadedBytes, int uploadedBlobs) {
-      this(image, uploaded, uploadedBytes, uploadedBlobs, Set.of());
     }
   }
 
@@ -259,6 +250,16 @@ public final class ConfigReplacer {
     }
   }
 
+  /** The layers a manifest names, bottom first. */
+  private static List<RegistryReader.Descriptor> layersOf(JsonNode manifest) {
+    List<RegistryReader.Descriptor> layers = new ArrayList<>();
+    for (JsonNode layer : manifest.path("layers")) {
+      layers.add(new RegistryReader.Descriptor(layer.path("digest").asText(),
+          layer.path("size").asLong(), layer.path("mediaType").asText("")));
+    }
+    return layers;
+  }
+
   private static RegistryException unchangeable(Pushed pushed, IOException e) {
     return new RegistryException("registry " + pushed.http.registry() + " served the manifest "
         + pushed.digest + " of " + pushed.name + " or its config in a form relpack cannot"
@@ -288,16 +289,8 @@ public final class ConfigReplacer {
    */
   private Revised write(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
     byte[] config = revision.config();
-    String configDigest = "sha256:" + Sha256.of(config);
-    List<Boolean> sent = AtOnce.all(uploads(pushed.http, pushed.name, top, config));
-    Set<String> uploaded = new LinkedHashSet<>();
-    long bytes = 0;
-    for (int i = 0; i < top.size(); i++) {
-      if (sent.get(i)) {
-        uploaded.add(top.get(i).digest());
-        bytes += top.get(i).size();
-      }
-    }
+    List<RegistryHttp.Sent> sent = AtOnce.all(uploads(pushed.http, pushed.name, top, config,
+        null));
     List<RegistryReader.Descriptor> layers = new ArrayList<>(
         pushed.layers.subList(0, pushed.layers.size() - top.size()));
     for (int i = 0; i < top.size(); i++) {
@@ -305,23 +298,48 @@ public final class ConfigReplacer {
       layers.add(new RegistryReader.Descriptor(top.get(i).digest(), top.get(i).size(),
           old.mediaType()));
     }
-    boolean configSent = sent.get(top.size());
-    return new Revised(write(pushed, configDigest, revision.manifest(), tags, layers), uploaded,
-        bytes + (configSent ? config.length : 0), uploaded.size() + (configSent ? 1 : 0));
+    return revised(write(pushed, "sha256:" + Sha256.of(config), revision.manifest(), tags,
+        layers), top, sent, config.length);
   }
 
-  /** Uploads of the top layers' blobs the registry lacks, then of the config: true if sent. */
-  private static List<Callable<Boolean>> uploads(RegistryHttp http, String name,
-      List<TopLayer> top, byte[] config) {
+  /**
+   * Uploads of the top layers' blobs the registry lacks (mounted from {@code mountFrom} of the
+   * same registry instead when it holds them, if not null), then of the config.
+   */
+  private static List<Callable<RegistryHttp.Sent>> uploads(RegistryHttp http, String name,
+      List<TopLayer> top, byte[] config, String mountFrom) {
     String configDigest = "sha256:" + Sha256.of(config);
-    List<Callable<Boolean>> uploads = new ArrayList<>();
+    List<Callable<RegistryHttp.Sent>> uploads = new ArrayList<>();
     for (TopLayer layer : top) {
-      uploads.add(() -> http.uploadBlob(layer.blob(), layer.digest(),
+      uploads.add(() -> http.sendBlob(layer.blob(), layer.digest(), mountFrom,
           "the layer " + layer.digest() + " to " + name));
     }
     uploads.add(() -> http.uploadBlob(config, configDigest,
-        "the config " + configDigest + " to " + name));
+        "the config " + configDigest + " to " + name) ? RegistryHttp.Sent.UPLOADED
+            : RegistryHttp.Sent.PRESENT);
     return uploads;
+  }
+
+  /**
+   * {@code image} with what {@link #uploads} did: {@code sent} holds a result per top layer,
+   * then the config's.
+   */
+  private static Revised revised(Image image, List<TopLayer> top, List<RegistryHttp.Sent> sent,
+      int configLength) {
+    Set<String> uploaded = new LinkedHashSet<>();
+    Set<String> mounted = new LinkedHashSet<>();
+    long bytes = 0;
+    for (int i = 0; i < top.size(); i++) {
+      if (sent.get(i) == RegistryHttp.Sent.UPLOADED) {
+        uploaded.add(top.get(i).digest());
+        bytes += top.get(i).size();
+      } else if (sent.get(i) == RegistryHttp.Sent.MOUNTED) {
+        mounted.add(top.get(i).digest());
+      }
+    }
+    boolean configSent = sent.get(top.size()) == RegistryHttp.Sent.UPLOADED;
+    return new Revised(image, uploaded, bytes + (configSent ? configLength : 0),
+        uploaded.size() + (configSent ? 1 : 0), mounted);
   }
 
   /**
@@ -341,11 +359,7 @@ public final class ConfigReplacer {
     String registry = repository.getRegistry();
     String name = registry + "/" + repository.getRepository();
     JsonNode manifest = parse(written.manifest(), "the manifest to write to " + name, registry);
-    List<RegistryReader.Descriptor> layers = new ArrayList<>();
-    for (JsonNode layer : manifest.path("layers")) {
-      layers.add(new RegistryReader.Descriptor(layer.path("digest").asText(),
-          layer.path("size").asLong(), layer.path("mediaType").asText("")));
-    }
+    List<RegistryReader.Descriptor> layers = layersOf(manifest);
     int base = layers.size() - top.size();
     for (int i = 0; i < top.size(); i++) {
       if (base < 0 || !layers.get(base + i).digest().equals(top.get(i).digest())) {
@@ -360,38 +374,17 @@ public final class ConfigReplacer {
       requests.add(() -> http.mountBlob(layer.digest(), from, "the base layer " + layer.digest()
           + " from " + registry + "/" + from + " to " + name));
     }
-    for (TopLayer layer : top) {
-      // the base's repository may hold it too (an image built on one of relpack's): mounted then
-      requests.add(() -> http.sendBlob(layer.blob(), layer.digest(), from,
-          "the layer " + layer.digest() + " to " + name));
-    }
-    String configDigest = "sha256:" + Sha256.of(written.config());
-    requests.add(() -> http.uploadBlob(written.config(), configDigest,
-        "the config " + configDigest + " to " + name) ? RegistryHttp.Sent.UPLOADED
-            : RegistryHttp.Sent.PRESENT);
+    // the base's repository may hold a top layer too (an image built on one of relpack's)
+    requests.addAll(uploads(http, name, top, written.config(), from));
     List<RegistryHttp.Sent> done = AtOnce.all(requests);
     if (done.subList(0, base).contains(RegistryHttp.Sent.NOT_MOUNTED)) {
       return Optional.empty();
     }
-    Set<String> uploaded = new LinkedHashSet<>();
-    Set<String> mounted = new LinkedHashSet<>();
-    long bytes = 0;
-    for (int i = 0; i < top.size(); i++) {
-      RegistryHttp.Sent sent = done.get(base + i);
-      if (sent == RegistryHttp.Sent.UPLOADED) {
-        uploaded.add(top.get(i).digest());
-        bytes += top.get(i).size();
-      } else if (sent == RegistryHttp.Sent.MOUNTED) {
-        mounted.add(top.get(i).digest());
-      }
-    }
-    boolean configSent = done.get(done.size() - 1) == RegistryHttp.Sent.UPLOADED;
     Image image = putManifest(http, name,
-        manifest.path("mediaType").asText(MediaTypes.OCI_MANIFEST), configDigest,
-        written.manifest(), tags, layers);
-    return Optional.of(new Revised(image, uploaded,
-        bytes + (configSent ? written.config().length : 0),
-        uploaded.size() + (configSent ? 1 : 0), mounted));
+        manifest.path("mediaType").asText(MediaTypes.OCI_MANIFEST),
+        "sha256:" + Sha256.of(written.config()), written.manifest(), tags, layers);
+    return Optional.of(revised(image, top, done.subList(base, done.size()),
+        written.config().length));
   }
 
   /** PUTs the manifest, whose config is uploaded, by digest and under each tag. */

@@ -245,21 +245,7 @@ final class RegistryHttp {
    * @return whether it was sent: false when the registry had it already
    */
   boolean uploadBlob(byte[] blob, String digest, String what) {
-    return uploadBlob(Body.of(blob), digest, what);
-  }
-
-  /**
-   * Uploads the blob in {@code file} as {@link #uploadBlob(byte[], String, String)} does, read
-   * from disk as it is sent.
-   *
-   * @return whether it was sent: false when the registry had it already
-   */
-  boolean uploadBlob(Path file, String digest, String what) {
-    return uploadBlob(Body.of(file), digest, what);
-  }
-
-  private boolean uploadBlob(Body blob, String digest, String what) {
-    return sendBlob(blob, digest, null, what) == Sent.UPLOADED;
+    return sendBlob(Body.of(blob), digest, null, what) == Sent.UPLOADED;
   }
 
   /** What {@link #sendBlob} did for a blob. */
@@ -275,10 +261,10 @@ final class RegistryHttp {
   }
 
   /**
-   * Uploads the blob in {@code file} as {@link #uploadBlob(Path, String, String)} does, but
-   * first asks, in the request that starts the upload, for it to be mounted from
-   * {@code mountFrom} of the same registry (as jib does): a registry that holds it there links
-   * it (201) and nothing is sent; else it starts the upload (202) as it would have anyway.
+   * Uploads the blob in {@code file} as {@link #uploadBlob} does, read from disk as it is sent;
+   * with a {@code mountFrom} (else null), the request that starts the upload first asks for it to
+   * be mounted from that repository of the same registry (as jib does): a registry that holds it
+   * there links it (201) and nothing is sent; else it starts the upload (202) as it would have.
    */
   Sent sendBlob(Path file, String digest, String mountFrom, String what) {
     return sendBlob(Body.of(file), digest, mountFrom, what);
