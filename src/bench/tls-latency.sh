@@ -5,9 +5,11 @@
 # target/relpack.jar; give two to compare) builds RUNS times (default 6), alternating, after two
 # unmeasured builds; prints each one's median in ms. KIND=change builds instead the release
 # directory of a copy of testdata/demo with one module changed before each build (mix release,
-# not timed), cache kept: each build writes a new app layer, config and manifest.
+# not timed), cache kept: each build writes a new app layer, config and manifest. KIND=cold
+# builds the release tarball with no cache and no state into a new repository each time.
 #   sh src/bench/tls-latency.sh [JAR...]
 #   KIND=change sh src/bench/tls-latency.sh [JAR...]
+#   KIND=cold sh src/bench/tls-latency.sh [JAR...]
 # Needs openssl, python3, docker-registry and skopeo (.ci/install installs the last two; and
 # elixir for KIND=change).
 set -eu
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-6}
 KIND=${KIND:-warm}
 [ $# -gt 0 ] || set -- "$(pwd)/target/relpack.jar"
-case $KIND in warm|change) ;; *) echo "tls-latency: KIND is warm or change, not $KIND" >&2; exit 2 ;; esac
+case $KIND in warm|change|cold) ;; *) echo "tls-latency: KIND is warm, change or cold, not $KIND" >&2; exit 2 ;; esac
 sh .ci/install docker-registry skopeo openssl python3 umoci busybox-static curl
 [ "$KIND" = warm ] || sh .ci/install elixir
 work=$(mktemp -d "${TMPDIR:-/tmp}/relpack-latency.XXXXXX")
@@ -63,8 +65,13 @@ change() { # a one-module change, released (not timed)
     || { echo "tls-latency: mix release failed in $work/demo" >&2; exit 1; }
 }
 build() { # jar n
+  to="demo-$2"
+  if [ "$KIND" = cold ]; then
+    rm -rf "$work/state-$2" "$work/cache-$2"
+    to="demo-$2-$(date +%s%N)"
+  fi
   XDG_STATE_HOME="$work/state-$2" java -jar "$1" build --release "$release" \
-    --from "127.0.0.1:$lag/base:1" --no-check --to "127.0.0.1:$lag/demo-$2:1" \
+    --from "127.0.0.1:$lag/base:1" --no-check --to "127.0.0.1:$lag/$to:1" \
     --registry-ca "$work/cert.pem" --cache-dir "$work/cache-$2" -q >/dev/null 2>"$work/err" \
     || { cat "$work/err" >&2; exit 1; }
 }

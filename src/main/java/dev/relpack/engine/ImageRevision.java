@@ -3,6 +3,7 @@ package dev.relpack.engine;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import dev.relpack.base.BaseImage;
+import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageLayer;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.LayerBlobs;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Builds an image by writing again one the target's repository holds, with this build's layers
@@ -61,8 +64,10 @@ final class ImageRevision {
    */
   Optional<ImageResult> write(ImageResult previous, Map<String, String> reused,
       RegistryDeadline phase, TargetAccess access) {
-    return phase.run("writing " + target.display() + " from " + previous.digest(),
-        () -> written(previous.digest(), baseLayers(previous), reused, access, Optional.empty()));
+    return phase.run("writing " + target.display() + " from " + previous.digest(), () -> {
+      Future<Optional<ConfigReplacer.Pushed>> read = reading(previous.digest(), phase, access);
+      return written(read, baseLayers(previous), reused, access, Optional.empty());
+    });
   }
 
   /**
@@ -78,11 +83,12 @@ final class ImageRevision {
       Map<String, String> diffIds, RegistryDeadline phase, TargetAccess access) {
     Optional<ImageResult> written = phase.run("writing " + target.display() + " from " + taken,
         () -> {
+          Future<Optional<ConfigReplacer.Pushed>> read = reading(taken, phase, access);
           Optional<PredictedImage.Base> base = base();
-          if (base.isEmpty() || !configMayMatch(taken, base.get(), diffIds, access)) {
+          if (base.isEmpty() || !configMayMatch(joined(read), base.get(), diffIds)) {
             return Optional.empty();
           }
-          return written(taken, baseLayers(base.get()), reused, access,
+          return written(read, baseLayers(base.get()), reused, access,
               Optional.of(new Checked(base.get())));
         });
     if (written.isEmpty()) {
@@ -135,8 +141,11 @@ final class ImageRevision {
    * layer is compressed, when the diff IDs of every layer are known and it would not; true when
    * they are not all known (the whole image is compared once they are).
    */
-  private boolean configMayMatch(String taken, PredictedImage.Base base,
-      Map<String, String> diffIds, TargetAccess access) {
+  private boolean configMayMatch(Optional<ConfigReplacer.Pushed> taken,
+      PredictedImage.Base base, Map<String, String> diffIds) {
+    if (taken.isEmpty()) {
+      return false;
+    }
     List<String> names = plan.spec().layers().stream()
         .filter(layer -> !layer.entries().isEmpty()).map(ImageLayer::name).toList();
     if (!diffIds.keySet().containsAll(names)) {
@@ -145,8 +154,8 @@ final class ImageRevision {
     List<String> ids = names.stream().map(diffIds::get).toList();
     Optional<byte[]> expected =
         PredictedImage.config(plan.spec(), base, names, ids, ToolVersion.line());
-    Optional<byte[]> revised = target.revisedConfig(taken, base.layers().size(), ids,
-        plan.spec().layers().size(), access);
+    Optional<byte[]> revised = target.revisedConfig(taken.get(), base.layers().size(), ids,
+        plan.spec().layers().size());
     return expected.isPresent() && revised.isPresent()
         && Arrays.equals(expected.get(), revised.get());
   }
@@ -170,10 +179,42 @@ final class ImageRevision {
     return Optional.of(PredictedImage.scratch(plan.spec().architecture()));
   }
 
-  /** @param checked how the result is checked, when {@code previous} is not known */
-  private Optional<ImageResult> written(String previous, List<LayerResult> base,
-      Map<String, String> reused, TargetAccess access, Optional<Checked> checked)
-      throws IOException {
+  /**
+   * The image the target's repository holds, read on the phase's threads while the build does
+   * its own part of the revision (the layers' blobs, which take about as long as reading it
+   * from a registry a round trip or two away).
+   */
+  private Future<Optional<ConfigReplacer.Pushed>> reading(String digest, RegistryDeadline phase,
+      TargetAccess access) {
+    return phase.start(() -> target.read(digest, access));
+  }
+
+  /** What {@link #reading} read, or what reading it threw. */
+  private static <T> T joined(Future<T> read) {
+    try {
+      return read.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new InternalException("cannot read the image to write again: " + e.getCause(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InternalException("interrupted reading the image to write again", e);
+    }
+  }
+
+  /**
+   * @param previous the image written again, being read
+   * @param checked how the result is checked, when {@code previous} is not known
+   */
+  private Optional<ImageResult> written(Future<Optional<ConfigReplacer.Pushed>> previous,
+      List<LayerResult> base, Map<String, String> reused, TargetAccess access,
+      Optional<Checked> checked) throws IOException {
     List<LayerBlobs.Blob> blobs =
         LayerBlobs.of(plan.spec(), plan.cacheRoot(), reused, trust, reporter);
     List<ConfigReplacer.TopLayer> top = topLayers(blobs);
@@ -185,7 +226,11 @@ final class ImageRevision {
         return Optional.empty();
       }
     }
-    return target.revise(previous, base.size(), top, plan.spec().layers().size(),
+    Optional<ConfigReplacer.Pushed> read = joined(previous);
+    if (read.isEmpty()) {
+      return Optional.empty();
+    }
+    return target.revise(read.get(), base.size(), top, plan.spec().layers().size(),
             plan.spec().annotations(), access, expected)
         .map(revised -> result(base, blobs, reused, revised));
   }

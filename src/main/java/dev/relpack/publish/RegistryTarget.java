@@ -97,28 +97,29 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
   }
 
   @Override
-  public Optional<byte[]> revisedConfig(String previous, int baseLayers,
-      List<String> topDiffIds, int added, TargetAccess access) {
-    ConfigReplacer replacer = access.registry().configReplacer();
-    return Optional.of(replacer.revisedConfig(replacer.read(image,
+  public Optional<ConfigReplacer.Pushed> read(String digest, TargetAccess access) {
+    return Optional.of(access.registry().configReplacer().read(image,
         access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
-        previous), baseLayers, topDiffIds, added));
+        digest));
   }
 
-  /** Reads {@code previous} back and writes it again with {@code top} on its base. */
   @Override
-  public Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
+  public Optional<byte[]> revisedConfig(ConfigReplacer.Pushed previous, int baseLayers,
+      List<String> topDiffIds, int added) {
+    return Optional.of(ConfigReplacer.revisedConfig(previous, baseLayers, topDiffIds, added));
+  }
+
+  /** Writes {@code previous} again with {@code top} on its base. */
+  @Override
+  public Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous, int baseLayers,
       List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
       TargetAccess access, Optional<ConfigReplacer.Written> expected) {
     ConfigReplacer replacer = access.registry().configReplacer();
-    ConfigReplacer.Pushed pushed = replacer.read(image,
-        access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
-        previous);
     if (expected.isPresent()) {
-      return replacer.reviseInto(expected.get(), pushed, baseLayers, top, added, annotations,
+      return replacer.reviseInto(expected.get(), previous, baseLayers, top, added, annotations,
           tags);
     }
-    return Optional.of(replacer.revise(pushed, baseLayers, top, added, annotations, tags));
+    return Optional.of(replacer.revise(previous, baseLayers, top, added, annotations, tags));
   }
 
   @Override

@@ -53,18 +53,28 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   TargetSession.Written write(JibContainerBuilder jib, TargetSession session) throws Exception;
 
   /**
+   * The image {@code digest} this target holds, read to be written again ({@link #revise}): its
+   * manifest and config ({@link ConfigReplacer#read}). Only a registry can; the others answer
+   * empty, and the image is built.
+   */
+  default Optional<ConfigReplacer.Pushed> read(String digest, TargetAccess access) {
+    return Optional.empty();
+  }
+
+  /**
    * Writes, without jib, the image {@code previous} (which this target holds, and which relpack
    * built from the same base and config with layers of the same names) with {@code top} as its
    * top layers, under this target's tags ({@link ConfigReplacer#revise}). Only a registry can;
    * the others answer empty, and the image is built.
    *
+   * @param previous the image, as {@link #read} read it
    * @param baseLayers how many layers of {@code previous} are its base's
    * @param added how many layers relpack put on the base, as {@link TargetSession#addedLayers}
    * @param expected when {@code previous} is not known to be of the same base and config, the
    *     config and manifest the image must have: written only if it does
    *     ({@link ConfigReplacer#reviseInto}), else empty
    */
-  default Optional<ConfigReplacer.Revised> revise(String previous, int baseLayers,
+  default Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous, int baseLayers,
       List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
       TargetAccess access, Optional<ConfigReplacer.Written> expected) {
     return Optional.empty();
@@ -96,8 +106,8 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
    * IDs ({@link ConfigReplacer#revisedConfig}), without writing anything; empty where
    * {@link #revise} is.
    */
-  default Optional<byte[]> revisedConfig(String previous, int baseLayers,
-      List<String> topDiffIds, int added, TargetAccess access) {
+  default Optional<byte[]> revisedConfig(ConfigReplacer.Pushed previous, int baseLayers,
+      List<String> topDiffIds, int added) {
     return Optional.empty();
   }
 

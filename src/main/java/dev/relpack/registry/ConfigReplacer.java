@@ -232,7 +232,7 @@ public final class ConfigReplacer {
    *
    * @throws RegistryException as {@link #revise}
    */
-  public byte[] revisedConfig(Pushed pushed, int baseLayers, List<String> topDiffIds,
+  public static byte[] revisedConfig(Pushed pushed, int baseLayers, List<String> topDiffIds,
       int added) {
     requireLayers(pushed, baseLayers, topDiffIds.size());
     try {
@@ -304,7 +304,9 @@ public final class ConfigReplacer {
 
   /**
    * Uploads of the top layers' blobs the registry lacks (mounted from {@code mountFrom} of the
-   * same registry instead when it holds them, if not null), then of the config.
+   * same registry instead when it holds them, if not null), then of the config. A layer of an
+   * image the repository holds is asked for too: a blob can be deleted from a repository that
+   * still holds a manifest naming it.
    */
   private static List<Callable<RegistryHttp.Sent>> uploads(RegistryHttp http, String name,
       List<TopLayer> top, byte[] config, String mountFrom) {

@@ -239,7 +239,8 @@ final class RegistryHttp {
 
   /**
    * Uploads {@code blob} (whose digest is {@code digest}) in one piece: POST to start, PUT the
-   * whole blob to where the registry said; nothing when the registry has it already.
+   * whole blob to where the registry said; nothing when the registry has it already
+   * ({@link #sendBlob}).
    *
    * @param what the blob, for messages ("the config sha256:... to reg/x")
    * @return whether it was sent: false when the registry had it already
@@ -262,23 +263,25 @@ final class RegistryHttp {
 
   /**
    * Uploads the blob in {@code file} as {@link #uploadBlob} does, read from disk as it is sent;
-   * with a {@code mountFrom} (else null), the request that starts the upload first asks for it to
-   * be mounted from that repository of the same registry (as jib does): a registry that holds it
-   * there links it (201) and nothing is sent; else it starts the upload (202) as it would have.
+   * with a {@code mountFrom} (else null), it is mounted from that repository of the same registry
+   * when that one holds it (as jib does), and nothing is sent.
+   *
+   * <p>One request asks both whether the blob is there and, if not, where to send it: the POST
+   * that starts the upload asks for the blob to be mounted, from {@code mountFrom} or else from
+   * this very repository. A registry answers 201 when the repository holds it then (linked from
+   * there, or held already), and 202 with an upload, as for a plain POST, when it does not (or
+   * does not mount: the blob is sent then). A HEAD first took a round trip more for each blob
+   * the repository lacked, which are the ones a build sends.
    */
   Sent sendBlob(Path file, String digest, String mountFrom, String what) {
     return sendBlob(Body.of(file), digest, mountFrom, what);
   }
 
   private Sent sendBlob(Body blob, String digest, String mountFrom, String what) {
-    if (head("blobs/" + digest, "checking for " + what).status() / 100 == 2) {
-      return Sent.PRESENT;
-    }
-    Response started = post("blobs/uploads/"
-        + (mountFrom == null ? "" : "?mount=" + digest + "&from=" + mountFrom),
-        "starting to upload " + what);
-    if (mountFrom != null && started.status() == 201) {
-      return Sent.MOUNTED;
+    Response started = post("blobs/uploads/?mount=" + digest + "&from="
+        + (mountFrom == null ? repository : mountFrom), "starting to upload " + what);
+    if (started.status() == 201) {
+      return mountFrom == null ? Sent.PRESENT : Sent.MOUNTED;
     }
     requireSuccess(started, "starting to upload " + what);
     String location = started.location();

@@ -67,7 +67,7 @@ class ConfigReplacerTest {
   void anUploadLocationOnAnotherServerGetsTheConfigWithoutTheRegistrysCredentials()
       throws Exception {
     String digest = stubPushedImage();
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
         .withStatus(202).withHeader("Location", elsewhere.baseUrl() + "/upload/1")));
     elsewhere.stubFor(put(urlPathEqualTo("/upload/1")).willReturn(aResponse().withStatus(201)));
     registry.stubFor(put(urlPathMatching("/v2/app/manifests/.*"))
@@ -114,8 +114,8 @@ class ConfigReplacerTest {
     ConfigReplacer.Written other = new ConfigReplacer.Written(config, right.manifest());
 
     assertTrue(replacer.reviseInto(other, pushed, 1, top, 1, Map.of(), List.of("1")).isEmpty());
-    registry.verify(0, anyRequestedFor(urlPathMatching(".*")).withHeader("Authorization",
-        equalTo(BASIC)).withUrl("/v2/app/blobs/uploads/"));
+    registry.verify(0, anyRequestedFor(urlPathEqualTo("/v2/app/blobs/uploads/"))
+        .withHeader("Authorization", equalTo(BASIC)));
     registry.verify(0, putRequestedFor(urlPathMatching(".*")));
 
     Optional<ConfigReplacer.Revised> revised =
@@ -126,6 +126,61 @@ class ConfigReplacerTest {
         .withRequestBody(binaryEqualTo(right.manifest())));
     // one tag: its PUT is the write, and none by digest goes before it
     registry.verify(0, putRequestedFor(urlPathMatching("/v2/app/manifests/sha256:.*")));
+  }
+
+  @Test
+  void aRevisionAsksForEachBlobWithTheRequestThatWouldUploadIt(@TempDir Path dir)
+      throws Exception {
+    String digest = stubPushedImageWithLayers();
+    stubUploadsAndManifests();
+    Path held = Files.write(dir.resolve("held"), new byte[20]);
+    Path fresh = Files.write(dir.resolve("fresh"), new byte[] {1, 2, 3});
+    String heldDigest = "sha256:" + "e".repeat(64);
+    String freshDigest = "sha256:" + Sha256.of(new byte[] {1, 2, 3});
+    ConfigReplacer.Pushed pushed = replacer.read(image(),
+        Optional.of(Credential.from("ci", "s3cret")), digest);
+    List<ConfigReplacer.TopLayer> unchanged = List.of(new ConfigReplacer.TopLayer(heldDigest, 20,
+        "sha256:" + "b".repeat(64), held));
+    String config = "sha256:" + Sha256.of(
+        ConfigReplacer.revision(pushed, 1, unchanged, 1, Map.of()).config());
+    // the repository holds that layer and config: the mount from itself says so (201)
+    for (String blob : List.of(heldDigest, config)) {
+      registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/"))
+          .withQueryParam("mount", equalTo(blob)).withQueryParam("from", equalTo("app"))
+          .willReturn(aResponse().withStatus(201)));
+    }
+
+    ConfigReplacer.Revised same = replacer.revise(pushed, 1, unchanged, 1, Map.of(),
+        List.of("1"));
+
+    assertEquals(java.util.Set.of(), same.uploaded());
+    assertEquals(0, same.uploadedBytes());
+    assertEquals(List.of("POST /v2/app/blobs/uploads/?mount=" + config + "&from=app",
+        "POST /v2/app/blobs/uploads/?mount=" + heldDigest + "&from=app"), blobRequests(),
+        "one request each, and nothing sent");
+
+    registry.resetRequests();
+    ConfigReplacer.Revised changed = replacer.revise(pushed, 1, List.of(
+        new ConfigReplacer.TopLayer(freshDigest, 3, "sha256:" + "d".repeat(64), fresh)), 1,
+        Map.of(), List.of("1"));
+
+    assertEquals(java.util.Set.of(freshDigest), changed.uploaded());
+    List<String> requests = blobRequests();
+    assertTrue(requests.contains("POST /v2/app/blobs/uploads/?mount=" + freshDigest
+        + "&from=app"), requests.toString());
+    assertTrue(requests.stream().noneMatch(r -> r.startsWith("HEAD")), requests.toString());
+    assertEquals(2, requests.stream().filter(r -> r.startsWith("PUT")).count(),
+        "the new layer and the new config: " + requests);
+  }
+
+  /** The requests for blobs the registry got (with the 401s that asked for credentials). */
+  private List<String> blobRequests() {
+    return registry.getAllServeEvents().stream()
+        .filter(e -> e.getRequest().getUrl().startsWith("/v2/app/blobs/")
+            && e.getResponse().getStatus() != 401
+            && !e.getRequest().getUrl().startsWith("/v2/app/blobs/sha256:"))
+        .map(e -> e.getRequest().getMethod() + " " + e.getRequest().getUrl())
+        .sorted().toList();
   }
 
   @Test
@@ -204,7 +259,7 @@ class ConfigReplacerTest {
 
   /** Takes every blob upload (one session, u1) and every manifest PUT. */
   private void stubUploadsAndManifests() {
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
         .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1")));
     registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1"))
         .willReturn(aResponse().withStatus(201)));

@@ -68,7 +68,7 @@ class ReferrerAttacherTest {
         .withHeader("Content-Type", OCI_MANIFEST).withBody(IMAGE)));
     registry.stubFor(head(urlPathMatching("/v2/app/blobs/.*")).willReturn(aResponse()
         .withStatus(404)));
-    registry.stubFor(post(urlEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
         .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1?state=x")));
     registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1")).willReturn(aResponse()
         .withStatus(201)));

@@ -147,7 +147,8 @@ public final class RegistryServer implements AutoCloseable {
   public record Request(String method, String path, int status) {
     public boolean isBlobUpload() {
       return (method.equals("POST") || method.equals("PATCH") || method.equals("PUT"))
-          && path.contains("/blobs/uploads/");
+          && path.contains("/blobs/uploads/")
+          && !(method.equals("POST") && status == 201); // a mount: nothing was sent
     }
   }
 
