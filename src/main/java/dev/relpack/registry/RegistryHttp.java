@@ -283,6 +283,11 @@ final class RegistryHttp {
     if (started.status() == 201) {
       return mountFrom == null ? Sent.PRESENT : Sent.MOUNTED;
     }
+    if (started.status() / 100 == 4) {
+      // the spec says to open the upload when a mount cannot be made; a registry that refuses
+      // the request instead is asked again without it
+      started = post("blobs/uploads/", "starting to upload " + what);
+    }
     requireSuccess(started, "starting to upload " + what);
     String location = started.location();
     if (location == null || location.isBlank()) {

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.head;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
@@ -171,6 +172,27 @@ class ConfigReplacerTest {
     assertTrue(requests.stream().noneMatch(r -> r.startsWith("HEAD")), requests.toString());
     assertEquals(2, requests.stream().filter(r -> r.startsWith("PUT")).count(),
         "the new layer and the new config: " + requests);
+  }
+
+  @Test
+  void aRegistryThatRefusesTheMountItWasAskedForGetsAPlainUpload(@TempDir Path dir)
+      throws Exception {
+    String digest = stubPushedImageWithLayers();
+    stubUploadsAndManifests();
+    registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/"))
+        .withQueryParam("mount", matching(".*")).willReturn(aResponse().withStatus(400)));
+    Path fresh = Files.write(dir.resolve("fresh"), new byte[] {1, 2, 3});
+    String freshDigest = "sha256:" + Sha256.of(new byte[] {1, 2, 3});
+    ConfigReplacer.Pushed pushed = replacer.read(image(),
+        Optional.of(Credential.from("ci", "s3cret")), digest);
+
+    ConfigReplacer.Revised revised = replacer.revise(pushed, 1, List.of(
+        new ConfigReplacer.TopLayer(freshDigest, 3, "sha256:" + "d".repeat(64), fresh)), 1,
+        Map.of(), List.of("1"));
+
+    assertEquals(java.util.Set.of(freshDigest), revised.uploaded());
+    assertEquals(2, blobRequests().stream().filter(r -> r.equals("POST /v2/app/blobs/uploads/"))
+        .count(), "the layer's and the config's plain POSTs: " + blobRequests());
   }
 
   /** The requests for blobs the registry got (with the 401s that asked for credentials). */
