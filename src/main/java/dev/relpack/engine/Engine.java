@@ -62,6 +62,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -209,10 +210,14 @@ public final class Engine {
     Optional<String> shape = KnownImages.shapeKey(plan.spec(), target);
     ImageResult image = tagged.orElseGet(() -> build(plan, target,
         shape.flatMap(s -> shapes.find(s, target.tags())), reporter));
-    if (tagged.isEmpty()) {
-      key.ifPresent(k -> known.remember(k, image));
-      shape.ifPresent(s -> shapes.remember(s, image));
-    }
+    // kept while the SBOM is made and attached: the state's first JSON costs a cold JVM
+    // milliseconds, the attachment's requests are mostly waiting
+    CompletableFuture<Void> remembered = CompletableFuture.runAsync(() -> {
+      if (tagged.isEmpty()) {
+        key.ifPresent(k -> known.remember(k, image));
+        shape.ifPresent(s -> shapes.remember(s, image));
+      }
+    });
     KnownReferrers referrers = new KnownReferrers(state.resolve("sbom-referrers"));
     Optional<String> stillAttached = tagged.isPresent()
         ? stillAttached(plan, target, key.get(), image.digest(), referrers, reporter)
@@ -236,6 +241,7 @@ public final class Engine {
       sbomDate(plan).ifPresent(dated -> referrers.remember(key.get(),
           plan.request().sbomFormat().mediaType(), dated, referrer.get()));
     }
+    remembered.join(); // never fails: a state that cannot be written costs a later build time
     BuildReport report = new BuildReport(plan.release(), plan.layers(), base, target, image,
         Duration.ofNanos(System.nanoTime() - plan.started()), plan.releaseStep(), referrer);
     try {
