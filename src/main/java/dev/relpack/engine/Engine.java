@@ -61,10 +61,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The only place that sequences a build, for every front end, in two steps as ko separates
@@ -212,12 +212,11 @@ public final class Engine {
         shape.flatMap(s -> shapes.find(s, target.tags())), reporter));
     // kept while the SBOM is made and attached: the state's first JSON costs a cold JVM
     // milliseconds, the attachment's requests are mostly waiting
-    CompletableFuture<Void> remembered = CompletableFuture.runAsync(() -> {
-      if (tagged.isEmpty()) {
-        key.ifPresent(k -> known.remember(k, image));
-        shape.ifPresent(s -> shapes.remember(s, image));
-      }
-    });
+    CompletableFuture<Void> remembered = tagged.isPresent()
+        ? CompletableFuture.completedFuture(null) : CompletableFuture.runAsync(() -> {
+          key.ifPresent(k -> known.remember(k, image));
+          shape.ifPresent(s -> shapes.remember(s, image));
+        });
     KnownReferrers referrers = new KnownReferrers(state.resolve("sbom-referrers"));
     Optional<String> stillAttached = tagged.isPresent()
         ? stillAttached(plan, target, key.get(), image.digest(), referrers, reporter)
