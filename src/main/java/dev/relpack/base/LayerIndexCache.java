@@ -2,6 +2,7 @@ package dev.relpack.base;
 
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.AtomicFiles;
+import dev.relpack.io.Futures;
 import dev.relpack.io.Printable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -90,25 +90,9 @@ public final class LayerIndexCache {
 
   /** A layer's index, its failure thrown as it was raised. */
   private static LayerIndex result(Future<LayerIndex> index) throws IOException {
-    try {
-      return index.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while reading the base's layers");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (cause instanceof Error error) {
-        throw error;
-      }
-      throw new IOException(cause);
-    }
+    return Futures.result(index, "reading the base's layers");
   }
+
 
   /** The layer's index, from the cache or else read from the layer (and then stored). */
   public LayerIndex index(BaseLayer layer) throws IOException {

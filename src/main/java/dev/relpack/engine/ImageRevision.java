@@ -3,13 +3,13 @@ package dev.relpack.engine;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import dev.relpack.base.BaseImage;
-import dev.relpack.error.InternalException;
 import dev.relpack.image.ImageLayer;
 import dev.relpack.image.ImageResult;
 import dev.relpack.image.LayerBlobs;
 import dev.relpack.image.LayerResult;
 import dev.relpack.image.LayerTrust;
 import dev.relpack.image.PredictedImage;
+import dev.relpack.io.Futures;
 import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.registry.ConfigReplacer;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
@@ -38,6 +37,7 @@ import java.util.concurrent.Future;
  * result is exactly the config and manifest jib would push ({@link PredictedImage}).
  */
 final class ImageRevision {
+  private static final String READING = "reading the image to write again";
   private final BuildPlan plan;
   private final Target target;
   private final LayerTrust trust;
@@ -85,7 +85,8 @@ final class ImageRevision {
         () -> {
           Future<Optional<ConfigReplacer.Pushed>> read = reading(taken, phase, access);
           Optional<PredictedImage.Base> base = base();
-          if (base.isEmpty() || !configMayMatch(joined(read), base.get(), diffIds)) {
+          if (base.isEmpty()
+              || !configMayMatch(Futures.result(read, READING), base.get(), diffIds)) {
             return Optional.empty();
           }
           return written(read, baseLayers(base.get()), reused, access,
@@ -189,25 +190,6 @@ final class ImageRevision {
     return phase.start(() -> target.read(digest, access));
   }
 
-  /** What {@link #reading} read, or what reading it threw. */
-  private static <T> T joined(Future<T> read) {
-    try {
-      return read.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error;
-      }
-      throw new InternalException("cannot read the image to write again: " + e.getCause(),
-          e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InternalException("interrupted reading the image to write again", e);
-    }
-  }
-
   /**
    * @param previous the image written again, being read
    * @param checked how the result is checked, when {@code previous} is not known
@@ -226,7 +208,7 @@ final class ImageRevision {
         return Optional.empty();
       }
     }
-    Optional<ConfigReplacer.Pushed> read = joined(previous);
+    Optional<ConfigReplacer.Pushed> read = Futures.result(previous, READING);
     if (read.isEmpty()) {
       return Optional.empty();
     }

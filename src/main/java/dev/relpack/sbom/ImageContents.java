@@ -5,6 +5,7 @@ import dev.relpack.elf.ElfFile;
 import dev.relpack.io.SourceDate;
 import dev.relpack.elf.ElfFormatException;
 import dev.relpack.elf.ElfReader;
+import dev.relpack.io.Futures;
 import dev.relpack.io.Sha256;
 import dev.relpack.layers.LayerPlan;
 import dev.relpack.layers.PlannedLayer;
@@ -15,7 +16,6 @@ import dev.relpack.sbom.HexPackages.HexPackage;
 import dev.relpack.sbom.SbomComponent.Kind;
 import dev.relpack.sbom.SbomComponent.Property;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 
 /**
@@ -114,23 +113,7 @@ public final class ImageContents {
   /** The release's ELF files, read once: ahead ({@link #readAhead}), else here. */
   private List<NativeFile> nativeFiles() throws IOException {
     nativeFiles.run(); // returns at once when it ran, or runs, on the read-ahead thread
-    try {
-      return nativeFiles.get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      if (e.getCause() instanceof Error error) {
-        throw error; // as if read here: out of memory stays out of memory
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted reading the release's native code");
-    }
+    return Futures.result(nativeFiles, "reading the release's native code");
   }
 
   private List<NativeFile> readNativeFiles() throws IOException {

@@ -195,7 +195,7 @@ class ConfigReplacerTest {
         .count(), "the layer's and the config's plain POSTs: " + blobRequests());
   }
 
-  /** The requests for blobs the registry got (with the 401s that asked for credentials). */
+  /** The blob requests the registry answered, bar the config's read and the 401s. */
   private List<String> blobRequests() {
     return registry.getAllServeEvents().stream()
         .filter(e -> e.getRequest().getUrl().startsWith("/v2/app/blobs/")
