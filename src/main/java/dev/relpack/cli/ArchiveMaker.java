@@ -124,7 +124,7 @@ final class ArchiveMaker {
   static List<String> tunedJava(List<String> options) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElseThrow());
-    command.addAll(Relaunch.FLAGS);
+    command.addAll(Relaunch.flags(options));
     command.addAll(options);
     return command;
   }

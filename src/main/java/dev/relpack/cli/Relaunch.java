@@ -32,13 +32,15 @@ import java.util.concurrent.TimeUnit;
 final class Relaunch {
   /** Set on a JVM already started with {@link #FLAGS}; the dist's bin/relpack sets it too. */
   static final String CHILD = "relpack.relaunched";
+  /** The flag of {@link #FLAGS} that {@link #flags} leaves out for a user's own compiler set-up. */
+  static final String ONE_COMPILER = "-XX:CICompilerCount=1";
   /**
    * The tuned JVM's flags; the dist's bin/relpack passes the same (LauncherScriptTest). One C1
    * compiler thread, not the two the JVM starts on two cores: the second spent its CPU compiling
    * methods a build of seconds hardly runs again, while the build's own threads waited for a
    * core (warm and one-module builds of the demo about 40 ms faster, README "Performance").
    */
-  static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+  static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", ONE_COMPILER,
       "-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
 
   /**
@@ -99,11 +101,28 @@ final class Relaunch {
     }
   }
 
+  /**
+   * {@link #FLAGS} for a JVM whose command line has {@code userOptions} after them: without the
+   * single compiler thread when they set the compilers or their threads themselves, since with
+   * C2 on ({@code -XX:TieredStopAtLevel=4}) a JVM told to use one compiler thread will not start.
+   */
+  static List<String> flags(List<String> userOptions) {
+    for (String option : userOptions) { // a loop, not a stream: see run
+      if (option.startsWith("-XX:TieredStopAtLevel=")
+          || option.startsWith("-XX:CICompilerCount=")) {
+        List<String> flags = new ArrayList<>(FLAGS);
+        flags.remove(ONE_COMPILER);
+        return List.copyOf(flags);
+      }
+    }
+    return FLAGS;
+  }
+
   /** @param coldCache a build with a cache that never built: it will hash its inputs */
   private static int runChild(Launch launch, Optional<Path> archive, Path classList,
       Optional<Path> errorDir, String[] args, boolean coldCache) throws IOException {
     List<String> command = new ArrayList<>(List.of(launch.java()));
-    command.addAll(FLAGS);
+    command.addAll(flags(launch.jvmOptions()));
     // a crash report belongs with the archive, not in the user's working directory
     if (errorDir.isPresent()) {
       command.add("-XX:ErrorFile=" + errorDir.get().resolve("hs_err_pid%p.log"));
