@@ -93,7 +93,6 @@ public final class LayerIndexCache {
     return Futures.result(index, "reading the base's layers");
   }
 
-
   /** The layer's index, from the cache or else read from the layer (and then stored). */
   public LayerIndex index(BaseLayer layer) throws IOException {
     Path file = fileFor(layer.digest());

@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.binaryEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.head;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
@@ -289,7 +288,7 @@ class ConfigReplacerTest {
         .willReturn(aResponse().withStatus(201)));
   }
 
-  /** Serves the manifest and config (Basic auth), and no other blob; the manifest's digest. */
+  /** Serves the manifest and config (Basic auth); the manifest's digest. */
   private String stub(String manifest, String configDigest, String config) {
     String digest = "sha256:" + Sha256.of(manifest);
     registry.stubFor(any(urlPathMatching("/v2/.*")).withHeader("Authorization", absent())
@@ -299,7 +298,6 @@ class ConfigReplacerTest {
         .withHeader("Content-Type", OCI_MANIFEST).withBody(manifest)));
     registry.stubFor(get(urlEqualTo("/v2/app/blobs/" + configDigest))
         .willReturn(aResponse().withBody(config)));
-    registry.stubFor(head(urlPathMatching("/v2/app/blobs/.*")).willReturn(aResponse().withStatus(404)));
     return digest;
   }
 

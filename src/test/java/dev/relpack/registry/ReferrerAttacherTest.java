@@ -66,8 +66,6 @@ class ReferrerAttacherTest {
         Duration.ofSeconds(10), ReadLimits.DEFAULT).referrers();
     registry.stubFor(get(urlEqualTo("/v2/app/manifests/" + IMAGE_DIGEST)).willReturn(aResponse()
         .withHeader("Content-Type", OCI_MANIFEST).withBody(IMAGE)));
-    registry.stubFor(head(urlPathMatching("/v2/app/blobs/.*")).willReturn(aResponse()
-        .withStatus(404)));
     registry.stubFor(post(urlPathEqualTo("/v2/app/blobs/uploads/")).willReturn(aResponse()
         .withStatus(202).withHeader("Location", "/v2/app/blobs/uploads/u1?state=x")));
     registry.stubFor(put(urlPathEqualTo("/v2/app/blobs/uploads/u1")).willReturn(aResponse()
