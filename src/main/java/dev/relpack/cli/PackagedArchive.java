@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * The JVM class-data archive made when the jar is packaged ({@code mvn package} runs
  * {@link #main}), so that the first build, and every build of a CI job that keeps no state, starts
  * with relpack's classes already parsed and verified. It lies beside the jar ({@code relpack.jsa}),
- * with a file recording what it was made for ({@code relpack.jsa.id}: its CRC32C, the JDK, the
- * jar's real path, size and mtime), and the launcher uses it only while all of that still holds,
+ * with a file recording what it was made for ({@code relpack.jsa.id}: the archive file as the
+ * file system saw it once in place, the JDK, the jar's real path, size and mtime), and the
+ * launcher uses it only while all of that still holds,
  * the JVM has no options of the user's, and the jar's directory, the archive and its record are
  * owned by this user or root and writable by no one else: an archive is code. Otherwise the
  * launcher falls back to the archive it makes per user ({@link JvmArchives}).
@@ -43,7 +46,7 @@ final class PackagedArchive {
       return Optional.empty();
     }
     try {
-      String expected = record(JvmArchives.crc32c(archive), Relaunch.identity(jar, List.of()));
+      String expected = record(fileStamp(archive), Relaunch.identity(jar, List.of()));
       return JvmArchives.readSmall(record).equals(expected) ? Optional.of(archive) : Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
@@ -57,13 +60,31 @@ final class PackagedArchive {
     return jar.resolveSibling(name + ".jsa");
   }
 
-  private static String record(String crc32c, String identity) {
-    return "crc32c " + crc32c + "\n" + identity + "\n";
+  private static String record(String fileStamp, String identity) {
+    return "file " + fileStamp + "\n" + identity + "\n";
   }
 
-  /** Writes {@code to}: what {@code archive} was made for, {@code jar} as it is now. */
+  /**
+   * The archive file as the file system sees it: size, device, inode, mtime and ctime. Any write
+   * to it, a copy or a move over it changes the ctime, which no one but the kernel sets; a CRC32C
+   * of its 40 MB told the same at ~10 ms of every launch, before the build's JVM could start.
+   * The file is read-only and never touched: a record made once it is in place holds while it is
+   * the same file (the user's own archives, touched on each use, keep a CRC32C).
+   */
+  static String fileStamp(Path archive) throws IOException {
+    Map<String, Object> unix =
+        Files.readAttributes(archive, "unix:size,dev,ino,lastModifiedTime,ctime");
+    return unix.get("size") + " " + unix.get("dev") + " " + unix.get("ino") + " "
+        + nanos(unix.get("lastModifiedTime")) + " " + nanos(unix.get("ctime"));
+  }
+
+  private static long nanos(Object time) {
+    return ((FileTime) time).to(TimeUnit.NANOSECONDS);
+  }
+
+  /** Writes {@code to}: what {@code archive}, in place, was made for, {@code jar} as it is now. */
   static void writeRecord(Path archive, Path jar, Path to) throws IOException {
-    Files.writeString(to, record(JvmArchives.crc32c(archive), Relaunch.identity(jar, List.of())),
+    Files.writeString(to, record(fileStamp(archive), Relaunch.identity(jar, List.of())),
         StandardCharsets.UTF_8);
   }
 
@@ -111,11 +132,12 @@ final class PackagedArchive {
       run(ArchiveMaker.dump(List.of(), classList, dumped, jar.toString()), work,
           "the JDK's dump");
       run(ArchiveMaker.mapCheck(List.of(), dumped, jar.toString()), work, "mapping the archive");
-      Path recorded = work.resolve("relpack.jsa.id");
-      writeRecord(dumped, jar, recorded);
       Files.setPosixFilePermissions(dumped, PosixFilePermissions.fromString("r--r--r--"));
-      Files.setPosixFilePermissions(recorded, PosixFilePermissions.fromString("rw-r--r--"));
       Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE);
+      // recorded once in place: a move changes the file's ctime
+      Path recorded = work.resolve("relpack.jsa.id");
+      writeRecord(archive, jar, recorded);
+      Files.setPosixFilePermissions(recorded, PosixFilePermissions.fromString("rw-r--r--"));
       Files.move(recorded, record, StandardCopyOption.ATOMIC_MOVE);
       return archive;
     } finally {

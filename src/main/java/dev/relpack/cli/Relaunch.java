@@ -160,7 +160,8 @@ final class Relaunch {
     }
     if (archive.isPresent()) {
       // Not -XX:+VerifySharedSpaces: it checksums the JDK's own archive too, costing about as much
-      // CPU as the archive saves; JvmArchives checks this one's CRC32C instead.
+      // CPU as the archive saves; JvmArchives checks a user archive's CRC32C instead, and
+      // PackagedArchive that the packaged one is still the file it recorded.
       command.add("-XX:SharedArchiveFile=" + archive.get());
     } else if (classList != null) {
       command.add("-XX:DumpLoadedClassList=" + classList); // names only: costs the build ~nothing

@@ -60,7 +60,19 @@ class PackagedArchiveTest {
   @Test
   void aDamagedArchiveIsNotTaken() throws Exception {
     Files.write(archive, new byte[] {4, 5, 6, 8});
-    assertTrue(PackagedArchive.beside(jar, List.of()).isEmpty(), "its CRC32C differs");
+    assertTrue(PackagedArchive.beside(jar, List.of()).isEmpty(), "not the file recorded");
+  }
+
+  @Test
+  void anArchiveWrittenAgainInPlaceIsNotTakenEvenWithItsSizeAndMtimeKept() throws Exception {
+    FileTime mtime = Files.getLastModifiedTime(archive);
+    byte[] bytes = Files.readAllBytes(archive);
+    bytes[bytes.length / 2] ^= 0x5a;
+    Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.write(archive, bytes);
+    Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("r--r--r--"));
+    Files.setLastModifiedTime(archive, mtime);
+    assertTrue(PackagedArchive.beside(jar, List.of()).isEmpty(), "its ctime changed");
   }
 
   @Test
