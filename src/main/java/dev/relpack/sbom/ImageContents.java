@@ -119,7 +119,7 @@ public final class ImageContents {
   private List<NativeFile> readNativeFiles() throws IOException {
     List<NativeFile> found = new ArrayList<>();
     for (ReleaseFile file : release.files()) {
-      if (!file.directory()) {
+      if (!file.directory() && !file.beamModule()) {
         Optional<ElfFile> elf = readElf(file);
         if (elf.isPresent()) {
           Optional<String> known = knownDigests.of(file.source());

@@ -143,6 +143,36 @@ class BootCheckTest {
         check(new MachineFileSystem(root), Map.of()).problems().get(0).message());
   }
 
+  @Test
+  void aBeamModuleIsNotNativeCodeWhateverItsBytes() throws Exception {
+    // an ELF file whose library no machine has: as a NIF it fails the check, as a module it is
+    // never mapped by a loader, so it is not read for ELF at all
+    Path elf = Testdata.root().resolve("elf/needs-missing-lib.so");
+    Release asModule = demoWith(work.resolve("as-module"), "ebin/Elixir.Native.beam", elf);
+    Release asNif = demoWith(work.resolve("as-nif"), "priv/native.so", elf);
+    MachineFileSystem machine = new MachineFileSystem(Path.of("/"));
+    assertEquals(List.of(), check(asModule, machine).problems());
+    assertTrue(check(asNif, machine).problems().stream()
+        .anyMatch(p -> p.neededBy().stream().anyMatch(who -> who.endsWith("native.so"))),
+        "the same bytes as a NIF: " + check(asNif, machine).problems());
+  }
+
+  /** The demo release unpacked into {@code dir}, with {@code file} put in its app's directory. */
+  private static Release demoWith(Path dir, String inApp, Path file) throws Exception {
+    Files.createDirectories(dir);
+    run("tar", "-xzf", Testdata.demoTarball().toString(), "-C", dir.toString());
+    Path to = dir.resolve("lib/demo-0.1.0").resolve(inApp);
+    Files.createDirectories(to.getParent());
+    Files.copy(file, to);
+    return new ReleaseReader(work.resolve("cache-" + dir.getFileName()), ExtractionLimits.DEFAULT,
+        w -> {}).read(dir);
+  }
+
+  private static Verdict check(Release release, MachineFileSystem files) throws IOException {
+    return new BootCheck(release, "/app", Map.of()).check(
+        new CheckedBase("test", files, PATH, Distribution.of(files), false));
+  }
+
   private static Verdict check(MachineFileSystem files, Map<String, String> env) throws IOException {
     return new BootCheck(demo, "/app", env).check(
         new CheckedBase("test", files, PATH, Distribution.of(files), false));

@@ -81,6 +81,8 @@ class ImageContentsTest {
     assertTrue(files.containsKey("/app/lib/crypto-5.1.2/priv/lib/crypto.so"));
     assertFalse(files.keySet().stream().anyMatch(f -> f.endsWith(".app") || f.endsWith("/shop")),
         "only ELF files");
+    assertFalse(files.containsKey("/app/lib/shop-1.0.0/ebin/Elixir.Shop.Nif.beam"),
+        "a BEAM module, whatever its bytes");
   }
 
   @Test
