@@ -36,8 +36,8 @@ import java.util.Optional;
  * @param releaseStep how long mix or rebar3 took, when the plan ran it
  * @param started {@link System#nanoTime()} when planning began: a report's time counts from it
  * @param layerFiles the layers' files as the content store names them ({@link
- *     KnownImages#layerFiles}), once for the check's key and the image's; empty when neither
- *     is made
+ *     KnownImages#layerFiles}), for the key of a registry target's image; empty when none is
+ *     made (the check's key names files by what it reads: {@link KnownImages#checkKey})
  */
 public record BuildPlan(
     BuildRequest request,

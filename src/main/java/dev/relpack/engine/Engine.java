@@ -155,7 +155,9 @@ public final class Engine {
     reporter.step("Checking that " + plan.base().name() + " boots the release");
     KnownVerdicts known = new KnownVerdicts(StateDirectory.of(plan.request().environment(),
         plan.request().home()).resolve("boot-verdicts"));
-    Optional<String> key = plan.layerFiles().flatMap(f -> KnownImages.checkKey(plan.spec(), f));
+    ContentStore store = new ContentStore(plan.cacheRoot(), warning -> { });
+    Optional<String> key = KnownImages.checkKey(plan.spec(),
+        ContentStore.unitsUnder(plan.cacheRoot()), store::fileDigest);
     Optional<Verdict> kept = key.flatMap(k -> known.find(k, plan.base().name()));
     if (kept.isPresent()) {
       reporter.debug("this release passed the check on " + plan.base().name() + " before");
@@ -738,10 +740,9 @@ public final class Engine {
         request.environment(), base.architecture().orElse(baseContext.architecture()));
     Optional<SbomPlan> sbom = sbomPlan(request, tagged, loaded, options.appRoot(), base,
         baseSpec, cacheRoot, trust, reporter);
-    // hashed here only when a key will use it: the check's, or a registry target's image's
-    Optional<String> layerFiles = request.check() || tagged.flatMap(Target::registryImage)
-        .isPresent() ? KnownImages.layerFiles(spec, ContentStore.unitsUnder(cacheRoot))
-        : Optional.empty();
+    // hashed here only when the key of a registry target's image will use it
+    Optional<String> layerFiles = tagged.flatMap(Target::registryImage).isPresent()
+        ? KnownImages.layerFiles(spec, ContentStore.unitsUnder(cacheRoot)) : Optional.empty();
     return new BuildPlan(request, release, loaded.plan(), baseSpec, base, spec, sbom,
         options.appRoot(),
         tagged, new BuildPlan.Registries(insecureNeeded, credentialsOverHttp, credentials,

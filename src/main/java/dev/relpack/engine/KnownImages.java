@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -86,7 +87,7 @@ final class KnownImages {
         Optional.empty()));
   }
 
-  /** @param layerFiles the spec's {@link #layerFiles}, computed once for both keys */
+  /** @param layerFiles the spec's {@link #layerFiles}, computed once per build */
   static Optional<String> key(ImageSpec spec, Target target, String layerFiles) {
     return target.registryImage().flatMap(image -> key(KEY_FORMAT, spec, repository(image),
         Optional.of(layerFiles)));
@@ -94,22 +95,53 @@ final class KnownImages {
 
   /**
    * The key of the boot check of {@code spec}'s release on its base ({@link KnownVerdicts}): what
-   * {@link #key} covers but the target. The check reads nothing else: the release's files, where
-   * they lie, the image's environment and the base, pinned by digest.
+   * {@link #key} covers but the target, and of the files what the check reads. It reads nothing
+   * else: the release's files, where they lie, the image's environment and the base, pinned by
+   * digest; of a BEAM module only that it is there (it opens no {@code .beam} file, which no
+   * loader maps: {@code ReleaseFile.beamModule}), so a release whose modules alone changed, a
+   * one-module change, takes the verdict of the build before. A file is named by its SHA-256
+   * where {@code digests} knows it (the content store's lists), else by its place in the store,
+   * which its unit's digest names, as the image's key names it.
+   *
+   * @param units the content store's units ({@code ContentStore.unitsUnder})
    */
-  static Optional<String> checkKey(ImageSpec spec, Path units) {
-    return layerFiles(spec, units).flatMap(files -> checkKey(spec, files));
-  }
-
-  /** @param layerFiles the spec's {@link #layerFiles}, computed once for both keys */
-  static Optional<String> checkKey(ImageSpec spec, String layerFiles) {
-    return key(CHECK_FORMAT, spec, "", Optional.of(layerFiles));
+  static Optional<String> checkKey(ImageSpec spec, Path units,
+      Function<Path, Optional<String>> digests) {
+    if (!pinned(spec.base())) {
+      return Optional.empty();
+    }
+    Path root = units.toAbsolutePath().normalize();
+    String rootPrefix = root + "/";
+    Key text = new Key();
+    text.add(spec.layers().size());
+    for (ImageLayer layer : spec.layers()) {
+      text.add(layer.name()).add(layer.entries().size());
+      for (LayerEntry entry : layer.entries()) {
+        text.add(entry.target())
+            .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
+        if (entry.directory()) {
+          continue;
+        }
+        if (!entry.executable() && entry.target().endsWith(".beam")) {
+          text.add("module"); // the check reads a script's #! line, so only if not executable
+          continue;
+        }
+        Optional<String> digest = digests.apply(entry.source());
+        Optional<String> inStore = digest.isPresent() ? Optional.empty()
+            : inStore(entry.source(), root, rootPrefix);
+        if (digest.isEmpty() && inStore.isEmpty()) {
+          return Optional.empty();
+        }
+        text.add(digest.map(d -> "sha256:" + d).orElseGet(() -> "at:" + inStore.get()));
+      }
+    }
+    return key(CHECK_FORMAT, spec, "", Optional.of(Sha256.of(text.toString())));
   }
 
   /**
-   * What both keys take of the layers: each layer's name and files, a file named by its place in
-   * the content store (the unit's digest and its path there), where it goes in the image and
-   * its kind; empty when a file lies outside the store (its name does not say its content) or
+   * What an image's key takes of the layers: each layer's name and files, a file named by its
+   * place in the content store (the unit's digest and its path there), where it goes in the image
+   * and its kind; empty when a file lies outside the store (its name does not say its content) or
    * the base is not pinned by its content (no key is made then). A release of 5,000 files makes
    * a text of about 1 MB, which is why it is hashed once per build, not once per key.
    *

@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.relpack.base.BaseImage;
 import dev.relpack.boot.Problem;
 import dev.relpack.boot.Verdict;
+import dev.relpack.image.ImageLayer;
 import dev.relpack.image.ImageSpec;
+import dev.relpack.image.LayerEntry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,7 +36,24 @@ class KnownVerdictsTest {
   @TempDir Path state;
 
   private static String key(ImageSpec spec) {
-    return KnownImages.checkKey(spec, UNITS).orElseThrow();
+    return KnownImages.checkKey(spec, UNITS, file -> Optional.empty()).orElseThrow();
+  }
+
+  private static String key(ImageSpec spec, Map<String, String> digests) {
+    return KnownImages.checkKey(spec, UNITS,
+        file -> Optional.ofNullable(digests.get(file.getFileName().toString()))).orElseThrow();
+  }
+
+  /** The demo's two layers with the ERTS binary and the app's module in these units. */
+  private static ImageSpec units(String erts, String app, boolean moduleExecutable) {
+    return spec(demo().base(), List.of(
+        new ImageLayer("erts", List.of(new LayerEntry(UNITS.resolve(erts + "/bin/beam"),
+            "/app/erts-13/bin/beam", false, true))),
+        new ImageLayer("app", List.of(
+            new LayerEntry(UNITS.resolve(app + "/ebin/demo.app"),
+                "/app/lib/demo-0.1.0/ebin/demo.app", false, false),
+            new LayerEntry(UNITS.resolve(app + "/ebin/demo.beam"),
+                "/app/lib/demo-0.1.0/ebin/demo.beam", false, moduleExecutable)))), Map.of());
   }
 
   @Test
@@ -46,12 +65,14 @@ class KnownVerdictsTest {
         known.find(key(demo()), BASE));
     ImageSpec otherBase = spec(registryBase("sha256:" + "9".repeat(64)), demo().layers(),
         Map.of());
-    ImageSpec otherApp = spec(demo().base(), layers("f".repeat(64)), Map.of());
+    ImageSpec otherErts = spec(demo().base(), List.of(new ImageLayer("erts", List.of(
+        new LayerEntry(UNITS.resolve("9".repeat(64) + "/bin/beam"), "/app/erts-13/bin/beam",
+            false, true))), demo().layers().get(1)), Map.of());
     ImageSpec otherEnv = new ImageSpec("demo", demo().base(), demo().layers(),
         demo().entrypoint(), demo().cmd(), new TreeMap<>(Map.of("LD_LIBRARY_PATH", "/opt")),
         demo().ports(), demo().user(), demo().workingDirectory(), demo().labels(),
         demo().created(), demo().architecture());
-    for (ImageSpec other : List.of(otherBase, otherApp, otherEnv)) {
+    for (ImageSpec other : List.of(otherBase, otherErts, otherEnv)) {
       assertNotEquals(key(demo()), key(other));
       assertEquals(Optional.empty(), known.find(key(other), BASE));
     }
@@ -77,12 +98,12 @@ class KnownVerdictsTest {
         List.of(new BaseImage.BaseFile(Path.of("/lib/libc.so.6"), "/lib/libc.so.6", false)),
         Optional.empty(), new BaseImage.MachineContents(Path.of("/"), List.of()));
     assertEquals(Optional.empty(), KnownImages.checkKey(spec(host, layers("a".repeat(64)),
-        Map.of()), UNITS));
+        Map.of()), UNITS, file -> Optional.empty()));
     BaseImage archive = new BaseImage("tar:base.tar", Optional.of(BASE_DIGEST),
         new BaseImage.ArchiveSource(Path.of("base.tar")), Optional.empty(),
         new BaseImage.LayerContents(dev.relpack.base.BaseFiles::scratch));
     assertEquals(Optional.empty(), KnownImages.checkKey(spec(archive, layers("a".repeat(64)),
-        Map.of()), UNITS));
+        Map.of()), UNITS, file -> Optional.empty()));
   }
 
   @Test
@@ -96,5 +117,29 @@ class KnownVerdictsTest {
     Files.writeString(file, "{\"warnings\": [{\"kind\": \"NOT_A_KIND\"}]}");
     assertEquals(Optional.empty(), known.find(key(demo()), BASE));
     assertEquals(Optional.empty(), known.find("../" + key(demo()), BASE));
+  }
+
+  @Test
+  void aReleaseWhoseModulesAloneChangedTakesTheVerdict() {
+    // the check opens no .beam file: a one-module change moves the app's unit, nothing it reads
+    Map<String, String> digests = Map.of("beam", "1".repeat(64), "demo.app", "2".repeat(64));
+    assertEquals(key(units("e".repeat(64), "a".repeat(64), false), digests),
+        key(units("e".repeat(64), "f".repeat(64), false), digests));
+    assertEquals(key(demo()), key(spec(demo().base(), layers("f".repeat(64)), Map.of())));
+  }
+
+  @Test
+  void everyOtherFileCountsByItsContentOrItsPlaceInTheStore() {
+    Map<String, String> digests = Map.of("beam", "1".repeat(64), "demo.app", "2".repeat(64));
+    ImageSpec release = units("e".repeat(64), "a".repeat(64), false);
+    assertNotEquals(key(release, digests),
+        key(release, Map.of("beam", "1".repeat(64), "demo.app", "3".repeat(64))), "the .app");
+    assertEquals(key(release, digests), key(units("9".repeat(64), "a".repeat(64), false),
+        digests), "the same ERTS binary from another unit");
+    assertNotEquals(key(release), key(units("9".repeat(64), "a".repeat(64), false)),
+        "unknown digests: the place in the store, as the image's key");
+    assertNotEquals(key(units("e".repeat(64), "a".repeat(64), true)),
+        key(units("e".repeat(64), "f".repeat(64), true)),
+        "an executable module: the check reads its #! line");
   }
 }
