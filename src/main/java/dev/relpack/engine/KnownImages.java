@@ -46,7 +46,7 @@ final class KnownImages {
   /** Bumped when what a key covers changes, so that no older entry is taken for a newer key. */
   private static final String KEY_FORMAT = "relpack known image 4";
   private static final String SHAPE_FORMAT = "relpack image shape 1";
-  private static final String CHECK_FORMAT = "relpack boot check 1";
+  private static final String CHECK_FORMAT = "relpack boot check 2";
   static final Duration UNUSED = Duration.ofDays(30);
   private static final Pattern SHA256 = Pattern.compile("sha256:[0-9a-f]{64}");
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
@@ -95,9 +95,9 @@ final class KnownImages {
 
   /**
    * The key of the boot check of {@code spec}'s release on its base ({@link KnownVerdicts}): what
-   * {@link #key} covers but the target, and of the files what the check reads. It reads nothing
-   * else: the release's files, where they lie, the image's environment and the base, pinned by
-   * digest; of a BEAM module only that it is there (it opens no {@code .beam} file, which no
+   * the check reads, and relpack's version. It reads nothing else: the release's files, where
+   * they lie, the image's environment and the base, pinned by digest; of a BEAM module only that
+   * it is there (it opens no {@code .beam} file, which no
    * loader maps: {@code ReleaseFile.beamModule}), so a release whose modules alone changed, a
    * one-module change, takes the verdict of the build before. A file is named by its SHA-256
    * where {@code digests} knows it (the content store's lists), else by its place in the store,
@@ -135,7 +135,14 @@ final class KnownImages {
         text.add(digest.map(d -> "sha256:" + d).orElseGet(() -> "at:" + inStore.get()));
       }
     }
-    return key(CHECK_FORMAT, spec, "", Optional.of(Sha256.of(text.toString())));
+    // nor the image's labels, date, command or ports, which the check does not read: a CI job's
+    // labels name its commit, and a verdict is for every pipeline of the same release and base
+    BaseImage base = spec.base();
+    Key key = new Key().add(CHECK_FORMAT).add(ToolVersion.full()).add(base.name())
+        .add(base.digest().orElse("")).add(base.source().getClass().getSimpleName())
+        .add(base.architecture().orElse("")).add(Sha256.of(text.toString()))
+        .addAll(spec.environment()).add(spec.architecture());
+    return Optional.of(Sha256.of(key.toString()));
   }
 
   /**

@@ -142,4 +142,14 @@ class KnownVerdictsTest {
         key(units("e".repeat(64), "f".repeat(64), true)),
         "an executable module: the check reads its #! line");
   }
+
+  @Test
+  void theImagesLabelsDateAndCommandAreNotTheChecksInputs() {
+    // a CI job labels its image with its commit: each pipeline of the same release takes it
+    ImageSpec labelled = new ImageSpec("demo", demo().base(), demo().layers(), List.of("/x"),
+        List.of("foreground"), demo().environment(), List.of("8080"), "1000:1000",
+        demo().workingDirectory(), new TreeMap<>(Map.of("org.opencontainers.image.revision",
+            "abc123")), java.time.Instant.ofEpochSecond(1_700_000_000L), demo().architecture());
+    assertEquals(key(demo()), key(labelled));
+  }
 }
