@@ -97,9 +97,9 @@ final class KnownImages {
    * The key of the boot check of {@code spec}'s release on its base ({@link KnownVerdicts}): what
    * the check reads, and relpack's version. It reads nothing else: the release's files, where
    * they lie, the image's environment and the base, pinned by digest; of a BEAM module only that
-   * it is there (it opens no {@code .beam} file, which no
-   * loader maps: {@code ReleaseFile.beamModule}), so a release whose modules alone changed, a
-   * one-module change, takes the verdict of the build before. A file is named by its SHA-256
+   * it is there (it opens no {@code .beam} file, which no loader maps: {@code
+   * ReleaseFile.beamModule}), so a release whose modules alone changed, a one-module change,
+   * takes the verdict of the build before. A file is named by its SHA-256
    * where {@code digests} knows it (the content store's lists), else by its place in the store,
    * which its unit's digest names, as the image's key names it.
    *
