@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -107,40 +108,26 @@ final class KnownImages {
    */
   static Optional<String> checkKey(ImageSpec spec, Path units,
       Function<Path, Optional<String>> digests) {
-    if (!pinned(spec.base())) {
-      return Optional.empty();
-    }
-    Path root = units.toAbsolutePath().normalize();
-    String rootPrefix = root + "/";
-    Key text = new Key();
-    text.add(spec.layers().size());
-    for (ImageLayer layer : spec.layers()) {
-      text.add(layer.name()).add(layer.entries().size());
-      for (LayerEntry entry : layer.entries()) {
-        text.add(entry.target())
-            .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
-        if (entry.directory()) {
-          continue;
-        }
-        if (!entry.executable() && entry.target().endsWith(".beam")) {
-          text.add("module"); // the check reads a script's #! line, so only if not executable
-          continue;
-        }
-        Optional<String> digest = digests.apply(entry.source());
-        Optional<String> inStore = digest.isPresent() ? Optional.empty()
-            : inStore(entry.source(), root, rootPrefix);
-        if (digest.isEmpty() && inStore.isEmpty()) {
-          return Optional.empty();
-        }
-        text.add(digest.map(d -> "sha256:" + d).orElseGet(() -> "at:" + inStore.get()));
+    Optional<String> files = filesDigest(spec, units, (entry, place) -> {
+      if (entry.directory()) {
+        return Optional.of("");
       }
+      if (!entry.executable() && entry.target().endsWith(".beam")) {
+        return Optional.of("module"); // the check reads a script's #! line: only if executable
+      }
+      Optional<String> digest = digests.apply(entry.source());
+      return digest.isPresent() ? digest.map(d -> "sha256:" + d)
+          : place.get().map(at -> "at:" + at);
+    });
+    if (files.isEmpty()) {
+      return Optional.empty();
     }
     // nor the image's labels, date, command or ports, which the check does not read: a CI job's
     // labels name its commit, and a verdict is for every pipeline of the same release and base
     BaseImage base = spec.base();
     Key key = new Key().add(CHECK_FORMAT).add(ToolVersion.full()).add(base.name())
         .add(base.digest().orElse("")).add(base.source().getClass().getSimpleName())
-        .add(base.architecture().orElse("")).add(Sha256.of(text.toString()))
+        .add(base.architecture().orElse("")).add(files.get())
         .addAll(spec.environment()).add(spec.architecture());
     return Optional.of(Sha256.of(key.toString()));
   }
@@ -155,6 +142,21 @@ final class KnownImages {
    * @param units the content store's units ({@code ContentStore.unitsUnder})
    */
   static Optional<String> layerFiles(ImageSpec spec, Path units) {
+    return filesDigest(spec, units, (entry, place) -> place.get());
+  }
+
+  /** How a key names a layer entry's content, given its place in the store when asked. */
+  @FunctionalInterface
+  private interface EntryContent {
+    Optional<String> of(LayerEntry entry, Supplier<Optional<String>> place);
+  }
+
+  /**
+   * The SHA-256 of each layer's name and files, each file by its {@code content}, where it goes
+   * and its kind; empty when a file's content cannot be named or the base is not pinned by its
+   * content (no key is made then).
+   */
+  private static Optional<String> filesDigest(ImageSpec spec, Path units, EntryContent content) {
     if (!pinned(spec.base())) {
       return Optional.empty();
     }
@@ -165,11 +167,11 @@ final class KnownImages {
     for (ImageLayer layer : spec.layers()) {
       text.add(layer.name()).add(layer.entries().size());
       for (LayerEntry entry : layer.entries()) {
-        Optional<String> inStore = inStore(entry.source(), root, rootPrefix);
-        if (inStore.isEmpty()) {
+        Optional<String> named = content.of(entry, () -> inStore(entry.source(), root, rootPrefix));
+        if (named.isEmpty()) {
           return Optional.empty();
         }
-        text.add(inStore.get()).add(entry.target())
+        text.add(named.get()).add(entry.target())
             .add((entry.directory() ? "d" : "f") + (entry.executable() ? "x" : "-"));
       }
     }
