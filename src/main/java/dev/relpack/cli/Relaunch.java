@@ -122,13 +122,10 @@ final class Relaunch {
    * C2 on ({@code -XX:TieredStopAtLevel=4}) a JVM told to use one compiler thread will not start.
    */
   static List<String> flags(List<String> userOptions) {
-    for (String option : userOptions) { // a loop, not a stream: see run
-      if (option.startsWith("-XX:TieredStopAtLevel=")
-          || option.startsWith("-XX:CICompilerCount=")) {
-        List<String> flags = new ArrayList<>(FLAGS);
-        flags.remove(ONE_COMPILER);
-        return List.copyOf(flags);
-      }
+    if (setsAny(userOptions, "-XX:TieredStopAtLevel=", "-XX:CICompilerCount=")) {
+      List<String> flags = new ArrayList<>(FLAGS);
+      flags.remove(ONE_COMPILER);
+      return List.copyOf(flags);
     }
     return FLAGS;
   }
@@ -140,13 +137,22 @@ final class Relaunch {
    * themselves, which the JVM would then warn about.
    */
   static List<String> heapFlags(long maxHeap, List<String> userOptions) {
-    for (String option : userOptions) { // a loop, not a stream: see run
-      if (option.startsWith("-Xmn") || option.startsWith("-XX:NewSize=")
-          || option.startsWith("-XX:MaxNewSize=") || option.startsWith("-XX:NewRatio=")) {
-        return List.of();
-      }
+    if (setsAny(userOptions, "-Xmn", "-XX:NewSize=", "-XX:MaxNewSize=", "-XX:NewRatio=")) {
+      return List.of();
     }
     return maxHeap >= CAPPED_HEAP ? List.of(YOUNG_CAP) : List.of();
+  }
+
+  /** Whether one of {@code options} starts with one of {@code prefixes}. */
+  private static boolean setsAny(List<String> options, String... prefixes) {
+    for (String option : options) { // loops, not streams: see run
+      for (String prefix : prefixes) {
+        if (option.startsWith(prefix)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** @param coldCache a build with a cache that never built: it will hash its inputs */
