@@ -13,13 +13,16 @@ import java.nio.file.Path;
 public record ReleaseFile(String path, Path source, boolean directory, boolean executable) {
 
   /**
-   * Whether this is a BEAM module ({@code *.beam}): the runtime reads those itself and no
-   * dynamic loader maps one, so whatever its bytes it is not native code the machine runs. The
-   * boot check and the SBOM skip them when they look for ELF files: most of a release's files,
-   * each opened for its first bytes (the demo's 562 of 612, the scale release's 3,574 of 5,082).
+   * Whether this is a BEAM module ({@code *.beam}, not executable): the runtime reads those
+   * itself and no dynamic loader maps one, so whatever its bytes it is not native code the
+   * machine runs. An executable one could be started as a port program, so it is not one. The
+   * boot check and the SBOM skip modules when they look for ELF files: most of a release's
+   * files, each opened for its first bytes (the demo's 562 of 612, the scale release's 3,574 of
+   * 5,082). The check's kept verdict names them by their place alone for the same reason
+   * ({@code KnownImages.checkKey}).
    */
   public boolean beamModule() {
-    return !directory && path.endsWith(".beam");
+    return !directory && !executable && path.endsWith(".beam");
   }
 
   /** The file name, the last component of the path. */

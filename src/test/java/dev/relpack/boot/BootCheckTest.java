@@ -11,6 +11,7 @@ import dev.relpack.testsupport.Testdata;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -148,8 +149,9 @@ class BootCheckTest {
     // an ELF file whose library no machine has: as a NIF it fails the check, as a module it is
     // never mapped by a loader, so it is not read for ELF at all
     Path elf = Testdata.root().resolve("elf/needs-missing-lib.so");
-    Release asModule = demoWith(work.resolve("as-module"), "ebin/Elixir.Native.beam", elf);
-    Release asNif = demoWith(work.resolve("as-nif"), "priv/native.so", elf);
+    Release asModule = demoWith(work.resolve("as-module"), "ebin/Elixir.Native.beam", elf,
+        false);
+    Release asNif = demoWith(work.resolve("as-nif"), "priv/native.so", elf, false);
     MachineFileSystem machine = new MachineFileSystem(Path.of("/"));
     assertEquals(List.of(), check(asModule, machine).problems());
     assertTrue(check(asNif, machine).problems().stream()
@@ -157,13 +159,27 @@ class BootCheckTest {
         "the same bytes as a NIF: " + check(asNif, machine).problems());
   }
 
+  @Test
+  void anExecutableNamedAsAModuleIsStillChecked() throws Exception {
+    // a port program may be started by any name: only a module that cannot be run is skipped
+    Release release = demoWith(work.resolve("as-program"), "priv/port.beam",
+        Testdata.root().resolve("elf/needs-missing-lib.so"), true);
+    List<Problem> problems = check(release, new MachineFileSystem(Path.of("/"))).problems();
+    assertTrue(problems.stream()
+        .anyMatch(p -> p.neededBy().stream().anyMatch(who -> who.endsWith("port.beam"))),
+        problems.toString());
+  }
+
   /** The demo release unpacked into {@code dir}, with {@code file} put in its app's directory. */
-  private static Release demoWith(Path dir, String inApp, Path file) throws Exception {
+  private static Release demoWith(Path dir, String inApp, Path file, boolean executable)
+      throws Exception {
     Files.createDirectories(dir);
     run("tar", "-xzf", Testdata.demoTarball().toString(), "-C", dir.toString());
     Path to = dir.resolve("lib/demo-0.1.0").resolve(inApp);
     Files.createDirectories(to.getParent());
     Files.copy(file, to);
+    Files.setPosixFilePermissions(to, PosixFilePermissions.fromString(
+        executable ? "rwxr-xr-x" : "rw-r--r--"));
     return new ReleaseReader(work.resolve("cache-" + dir.getFileName()), ExtractionLimits.DEFAULT,
         w -> {}).read(dir);
   }

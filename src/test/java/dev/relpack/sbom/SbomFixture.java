@@ -68,7 +68,8 @@ final class SbomFixture {
     files.add(file(dir, "lib/sauce-2.0.0/ebin/sauce.app", "{application,sauce,[]}.\n", false));
     files.add(file(dir, "lib/shop-1.0.0/ebin/shop.app", "{application,shop,[]}.\n", false));
     // ELF bytes under a module's name: no loader maps a .beam, so it is not native code
-    files.add(file(dir, "lib/shop-1.0.0/ebin/Elixir.Shop.Nif.beam", so));
+    ReleaseFile elfBytes = file(dir, "lib/shop-1.0.0/ebin/Elixir.Shop.Nif.beam", so);
+    files.add(new ReleaseFile(elfBytes.path(), elfBytes.source(), false, false));
     files.add(file(dir, "lib/shop-1.0.0/priv/shop_nif.so", so));
     files.add(file(dir, "lib/stale-1.0.0/ebin/stale.app", "{application,stale,[]}.\n", false));
     files.add(file(dir, "lib/tool-0.3.0/ebin/tool.app", "{application,tool,[]}.\n", false));
