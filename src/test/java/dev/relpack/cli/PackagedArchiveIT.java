@@ -95,6 +95,36 @@ class PackagedArchiveIT {
     }
   }
 
+  /**
+   * A pipeline's job with no cache, one module changed since the image in the registry, takes
+   * the unchanged layers from that image ({@code --cache-from}) with relpack's classes and lambdas
+   * from the archive. The training's job once shared the state of the builds before it, tagged
+   * their image and read no layer: this build then loaded 43 of relpack's from the jar.
+   */
+  @Test
+  void aJobWithNoCacheTakesRelpacksClassesFromTheArchive() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      Path release = TestBases.unpackDemo(work.resolve("release"));
+      String from = new TestBases(work.resolve("bases"), release)
+          .get(TestBases.Name.COMPLETE).pushedTo(registry);
+      String previous = registry.address() + "/archive/demo:1";
+      build(JAR, "pipeline", "directory", List.of("--release", release.toString(), "--from", from,
+          "--to", previous, "-q"));
+      Files.write(release.resolve("lib/demo-0.1.0/ebin/Elixir.Demo.Version.beam"),
+          new byte[] {0}, StandardOpenOption.APPEND);
+
+      Logged job = build(JAR, "job", "job", List.of("--release", release.toString(), "--from",
+          from, "--to", registry.address() + "/archive/demo:2", "--cache-from", previous, "-v"));
+      assertTrue(job.stderr().contains("fetched instead of compressed"), job.stderr());
+      List<String> elsewhere = job.log().lines()
+          .filter(line -> line.contains(" dev.relpack.") && !line.endsWith("shared objects file"))
+          .toList();
+      assertEquals(List.of(), elsewhere.stream().filter(line -> !line.contains("$$Lambda")).toList(),
+          "relpack's classes read from the jar, not the archive");
+      assertTrue(elsewhere.size() < 10, "lambdas spun at run time: " + elsewhere);
+    }
+  }
+
   /** Builds the demo to oci:NAME and returns the class-loading log of the JVM that built it. */
   private String build(Path jar, String name) throws Exception {
     return build(jar, name, name, List.of("--release", Testdata.demoTarball().toString(), "--to",
