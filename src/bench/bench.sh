@@ -38,8 +38,9 @@
 #   sh src/bench/bench.sh                 # RUNS=5; about 10 minutes on 2 cores
 #   RUNS=1 sh src/bench/bench.sh          # a smoke test
 #   BENCH_OUT=/tmp/b sh src/bench/bench.sh
-# Writes BENCH_OUT (default target/bench/): results.tsv (a line per scenario), runs.tsv (a line per
-# build), speed.png (grouped bars, seconds). Needs root (buildah's chroot isolation), target/relpack.jar
+# Writes BENCH_OUT (default target/bench/): results.tsv (a line per scenario, made by
+# src/bench/summarize.awk: medians, ratio, goal, and the range of the runs' own ratios), runs.tsv
+# (a line per build), speed.png (grouped bars, seconds). Needs root (buildah's chroot isolation), target/relpack.jar
 # (mvn -B package -DskipTests), and installs with apt-get what is missing (.ci/install).
 set -eu
 cd "$(dirname "$0")/../.."
@@ -276,56 +277,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the report: medians, ratios, goals
 { printf 'scenario\ttool\trun\tms\tpeak_rss_kb\tpushed_bytes\trelpack_uploadedBytes\n'; cat "$work/runs"; } > "$OUT/runs.tsv"
-awk -F'\t' -v release_bytes="$release_bytes" -v scale_bytes="$scale_bytes" '
-  function median(key,   n, i, j, t, v) {
-    n = split(times[key], v, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-    if (n == 0) return ""
-    return (n % 2) ? v[(n + 1) / 2] / 1000 : (v[n / 2] + v[n / 2 + 1]) / 2000
-  }
-  function add(key, ms, rss, pushed) {
-    times[key] = times[key] " " ms; pushes[key] = pushes[key] " " pushed
-    if (rss + 0 > peak[key]) peak[key] = rss + 0
-  }
-  function median_of(list,   n, i, j, t, v) {
-    n = split(list, v, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-    return (n % 2) ? v[(n + 1) / 2] : int((v[n / 2] + v[n / 2 + 1]) / 2)
-  }
-  {
-    add($1 SUBSEP $2, $4, $5, $6)
-    if ($1 == "warm" && $3 == 1) add("warm-2nd" SUBSEP $2, $4, $5, $6)
-    if ($1 == "scale-warm" && $3 == 1) add("scale-warm-2nd" SUBSEP $2, $4, $5, $6)
-  }
-  END {
-    split("cold ci-cold warm warm-2nd change scale-cold scale-warm scale-warm-2nd scale-change cold-nocheck", order, " ")
-    printf "scenario\trelpack_s\tbuildah_s\tratio\trelpack_pushed_bytes\tbuildah_pushed_bytes\trelpack_peak_rss_kb\tbuildah_peak_rss_kb\tgoal\tresult\n"
-    for (i = 1; i <= 10; i++) {
-      s = order[i]; r = median(s SUBSEP "relpack"); b = median(s SUBSEP "buildah")
-      if (r == "") continue
-      rel[s] = r
-      ratio = (b == "") ? "" : sprintf("%.2f", r / b)
-      rp = median_of(pushes[s SUBSEP "relpack"]); bp = (b == "") ? "" : median_of(pushes[s SUBSEP "buildah"])
-      goal = ""; ok = ""
-      if (s == "cold") { goal = "ratio <= 0.8"; ok = (ratio + 0 <= 0.8) }
-      else if (s == "ci-cold" || s == "warm" || s == "warm-2nd") { goal = "ratio <= 0.4"; ok = (ratio + 0 <= 0.4) }
-      else if (s == "change") {
-        goal = sprintf("ratio <= 0.5, pushed <= 5%% of %d", release_bytes)
-        ok = (ratio + 0 <= 0.5) && (rp + 0 <= 0.05 * release_bytes)
-      }
-      else if (s == "scale-cold") { goal = sprintf("<= 5 x cold (%.2f s)", 5 * rel["cold"]); ok = (r + 0 <= 5 * rel["cold"]) }
-      else if (s == "scale-warm" || s == "scale-warm-2nd") {
-        w = (s == "scale-warm") ? rel["warm"] : rel["warm-2nd"]
-        goal = sprintf("<= 1.5 x %s (%.2f s)", substr(s, 7), 1.5 * w); ok = (r + 0 <= 1.5 * w)
-      }
-      else if (s == "scale-change") {
-        goal = sprintf("<= 1.5 x change (%.2f s), pushed <= 5%% of %d", 1.5 * rel["change"], scale_bytes)
-        ok = (r + 0 <= 1.5 * rel["change"]) && (rp + 0 <= 0.05 * scale_bytes)
-      }
-      printf "%s\t%.2f\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", s, r, (b == "") ? "" : sprintf("%.2f", b), ratio, rp, bp,
-        peak[s SUBSEP "relpack"], (b == "") ? "" : peak[s SUBSEP "buildah"], goal, (goal == "") ? "" : (ok ? "PASS" : "FAIL")
-    }
-  }' "$work/runs" > "$OUT/results.tsv"
+awk -F'\t' -v release_bytes="$release_bytes" -v scale_bytes="$scale_bytes" -f src/bench/summarize.awk \
+  "$work/runs" > "$OUT/results.tsv"
 
 relpack_version=$(java -jar "$JAR" --version 2>/dev/null | head -1)
 echo
@@ -333,9 +286,9 @@ echo "$relpack_version vs $(buildah --version | cut -d' ' -f1-3), $(nproc) cores
 echo "load average before: $load_before, after: $load_after"
 echo "release $release: $release_bytes bytes; scale release: $scale_bytes bytes, $scale_files files; base: $base_bytes bytes compressed, $base_unpacked unpacked"
 [ $has_cache_from -eq 1 ] || echo "note: relpack has no --cache-from; ci-cold ran without it"
-echo "medians in seconds; pushed: median bytes of blobs uploaded; rss: peak over the runs, largest process"
-awk -F'\t' 'NR == 1 { printf "%-15s %8s %8s %6s %12s %12s %9s %9s  %-6s %s\n", "scenario", "relpack", "buildah", "ratio", "pushed(r)", "pushed(b)", "rss(r)MB", "rss(b)MB", "goal", ""; next }
-  { printf "%-15s %8s %8s %6s %12s %12s %9.0f %9s  %-6s %s\n", $1, $2, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4), $5, ($6 == "" ? "-" : $6),
+echo "medians in seconds; runs: the lowest and highest ratio of one run's pair of builds; pushed: median bytes of blobs uploaded; rss: peak over the runs, largest process"
+awk -F'\t' 'NR == 1 { printf "%-15s %8s %8s %6s %10s %12s %12s %9s %9s  %-6s %s\n", "scenario", "relpack", "buildah", "ratio", "runs", "pushed(r)", "pushed(b)", "rss(r)MB", "rss(b)MB", "goal", ""; next }
+  { printf "%-15s %8s %8s %6s %10s %12s %12s %9.0f %9s  %-6s %s\n", $1, $2, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4), ($11 == "" ? "-" : $11), $5, ($6 == "" ? "-" : $6),
       $7 / 1024, ($8 == "" ? "-" : sprintf("%.0f", $8 / 1024)), $10, $9 }' "$OUT/results.tsv"
 
 # --- the chart: relpack against buildah, seconds, the scenarios both ran
