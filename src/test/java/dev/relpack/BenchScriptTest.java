@@ -36,8 +36,9 @@ class BenchScriptTest {
   void benchReportsEveryScenarioOfTheIssue() throws IOException {
     String bench = Files.readString(BENCH);
     String header = bench.substring(0, bench.indexOf("\nset -eu"));
-    String reported = Files.readString(SUMMARY).lines().filter(l -> l.contains("split(\"cold ci-cold")).findFirst()
-        .orElseThrow(() -> new AssertionError("bench.sh has no list of reported scenarios"));
+    String reported = Files.readString(SUMMARY).lines()
+        .filter(l -> l.contains("split(\"cold ci-cold")).findFirst()
+        .orElseThrow(() -> new AssertionError("summarize.awk has no list of reported scenarios"));
     for (String scenario : List.of("cold", "ci-cold", "warm", "warm-2nd", "change", "scale-cold",
         "scale-warm", "scale-change", "cold-nocheck")) {
       assertTrue(reported.contains(" " + scenario + " ") || reported.contains("\"" + scenario + " ")

@@ -73,25 +73,13 @@ class PackagedArchiveIT {
   @Test
   void aChangedReleaseDirectoryTakesRelpacksClassesFromTheArchive() throws Exception {
     try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
-      Path release = TestBases.unpackDemo(work.resolve("release"));
-      String from = new TestBases(work.resolve("bases"), release)
-          .get(TestBases.Name.COMPLETE).pushedTo(registry);
-      List<String> args = List.of("--release", release.toString(), "--from", from, "--to",
-          registry.address() + "/archive/demo:1", "-v");
-      build(JAR, "pipeline", "directory", args);
-      Files.write(release.resolve("lib/demo-0.1.0/ebin/Elixir.Demo.Version.beam"),
-          new byte[] {0}, StandardOpenOption.APPEND);
+      String image = registry.address() + "/archive/demo:1";
+      Pipeline pipeline = builtThenChanged(registry, image, "-v");
 
-      Logged changed = build(JAR, "pipeline", "changed", args);
+      Logged changed = build(JAR, "pipeline", "changed", List.of("--release",
+          pipeline.release().toString(), "--from", pipeline.from(), "--to", image, "-v"));
       assertTrue(changed.stderr().contains(ImageRevisionIT.REVISED), changed.stderr());
-      List<String> elsewhere = changed.log().lines()
-          .filter(line -> line.contains(" dev.relpack.") && !line.endsWith("shared objects file"))
-          .toList();
-      assertEquals(List.of(), elsewhere.stream().filter(line -> !line.contains("$$Lambda")).toList(),
-          "relpack's classes read from the jar, not the archive");
-      // A call site two threads link at once gets the archived lambda class in one of them only:
-      // the other spins its own. Untrained, this build spun 45.
-      assertTrue(elsewhere.size() < 10, "lambdas spun at run time: " + elsewhere);
+      assertRelpackFromTheArchive(changed.log()); // untrained, this build spun 45 lambdas
     }
   }
 
@@ -104,25 +92,48 @@ class PackagedArchiveIT {
   @Test
   void aJobWithNoCacheTakesRelpacksClassesFromTheArchive() throws Exception {
     try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
-      Path release = TestBases.unpackDemo(work.resolve("release"));
-      String from = new TestBases(work.resolve("bases"), release)
-          .get(TestBases.Name.COMPLETE).pushedTo(registry);
       String previous = registry.address() + "/archive/demo:1";
-      build(JAR, "pipeline", "directory", List.of("--release", release.toString(), "--from", from,
-          "--to", previous, "-q"));
-      Files.write(release.resolve("lib/demo-0.1.0/ebin/Elixir.Demo.Version.beam"),
-          new byte[] {0}, StandardOpenOption.APPEND);
+      Pipeline pipeline = builtThenChanged(registry, previous, "-q");
 
-      Logged job = build(JAR, "job", "job", List.of("--release", release.toString(), "--from",
-          from, "--to", registry.address() + "/archive/demo:2", "--cache-from", previous, "-v"));
+      Logged job = build(JAR, "job", "job", List.of("--release", pipeline.release().toString(),
+          "--from", pipeline.from(), "--to", registry.address() + "/archive/demo:2",
+          "--cache-from", previous, "-v"));
       assertTrue(job.stderr().contains("fetched instead of compressed"), job.stderr());
-      List<String> elsewhere = job.log().lines()
-          .filter(line -> line.contains(" dev.relpack.") && !line.endsWith("shared objects file"))
-          .toList();
-      assertEquals(List.of(), elsewhere.stream().filter(line -> !line.contains("$$Lambda")).toList(),
-          "relpack's classes read from the jar, not the archive");
-      assertTrue(elsewhere.size() < 10, "lambdas spun at run time: " + elsewhere);
+      assertRelpackFromTheArchive(job.log());
     }
+  }
+
+  /** The demo's release directory and the registry base it was built on. */
+  private record Pipeline(Path release, String from) {}
+
+  /**
+   * The demo's directory built to {@code image} by a pipeline (HOME home-pipeline), then one
+   * module changed as a new build would change it (relpack reads no module's bytes).
+   */
+  private Pipeline builtThenChanged(RegistryServer registry, String image, String option)
+      throws Exception {
+    Path release = TestBases.unpackDemo(work.resolve("release"));
+    String from = new TestBases(work.resolve("bases"), release)
+        .get(TestBases.Name.COMPLETE).pushedTo(registry);
+    build(JAR, "pipeline", "directory", List.of("--release", release.toString(), "--from", from,
+        "--to", image, option));
+    Files.write(release.resolve("lib/demo-0.1.0/ebin/Elixir.Demo.Version.beam"),
+        new byte[] {0}, StandardOpenOption.APPEND);
+    return new Pipeline(release, from);
+  }
+
+  /**
+   * Every class of relpack's in the class-loading {@code log} came from the archive, and all but
+   * a few of its lambdas: a call site two threads link at once gets the archived lambda class in
+   * one of them only, the other spins its own.
+   */
+  private static void assertRelpackFromTheArchive(String log) {
+    List<String> elsewhere = log.lines()
+        .filter(line -> line.contains(" dev.relpack.") && !line.endsWith("shared objects file"))
+        .toList();
+    assertEquals(List.of(), elsewhere.stream().filter(line -> !line.contains("$$Lambda")).toList(),
+        "relpack's classes read from the jar, not the archive");
+    assertTrue(elsewhere.size() < 10, "lambdas spun at run time: " + elsewhere);
   }
 
   /** Builds the demo to oci:NAME and returns the class-loading log of the JVM that built it. */
