@@ -1,9 +1,10 @@
 # bench.sh's report: reads its runs (scenario, tool, run, ms, peak RSS in kB, bytes pushed,
-# relpack's own count; tab-separated, no header) and writes results.tsv: per scenario the median
+# relpack's own count; tab-separated; a saved runs.tsv can be summarized again as it is, its
+# header naming no scenario) and writes results.tsv: per scenario the median
 # of each tool, their ratio and the goal of issue 9 it is judged by, and the range of the ratios
 # of the runs one by one (relpack's and buildah's builds of the same run number were made one
 # right after the other), which says how far one run can move a ratio near its goal.
-#   awk -F'\t' -v release_bytes=N -v scale_bytes=N -f src/bench/summarize.awk RUNS > results.tsv
+#   awk -F'\t' -v release_bytes=N -v scale_bytes=N -f src/bench/summarize.awk runs.tsv > results.tsv
 function sorted(list, v,   n, i, j, t) {
   n = split(list, v, " ")
   for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }

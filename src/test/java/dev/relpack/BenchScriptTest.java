@@ -72,6 +72,8 @@ class BenchScriptTest {
       throws Exception {
     Path runs = dir.resolve("runs");
     Files.writeString(runs, String.join("\n",
+        // runs.tsv's header: a saved runs.tsv is summarized as it is
+        "scenario\ttool\trun\tms\tpeak_rss_kb\tpushed_bytes\trelpack_uploadedBytes",
         "cold\trelpack\t1\t1000\t102400\t500\t500",
         "cold\tbuildah\t1\t2000\t40960\t600\t",
         "cold\trelpack\t2\t1500\t112640\t500\t500",
