@@ -11,6 +11,7 @@ import dev.relpack.image.LayerResult;
 import dev.relpack.io.PrivatePaths;
 import dev.relpack.io.Sha256;
 import dev.relpack.publish.Target;
+import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +113,7 @@ final class KnownImages {
       if (entry.directory()) {
         return Optional.of("");
       }
-      if (!entry.executable() && entry.target().endsWith(".beam")) {
+      if (ReleaseFile.beamModule(entry.target(), entry.directory(), entry.executable())) {
         return Optional.of("module"); // the check reads a script's #! line: only if executable
       }
       Optional<String> digest = digests.apply(entry.source());

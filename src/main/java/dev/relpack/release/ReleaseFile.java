@@ -22,6 +22,15 @@ public record ReleaseFile(String path, Path source, boolean directory, boolean e
    * ({@code KnownImages.checkKey}).
    */
   public boolean beamModule() {
+    return beamModule(path, directory, executable);
+  }
+
+  /**
+   * {@link #beamModule()} for a file known by its path (in the release or in the image), kind
+   * and mode: one rule for the check and for the key of its kept verdict, which must skip the
+   * same files.
+   */
+  public static boolean beamModule(String path, boolean directory, boolean executable) {
     return !directory && !executable && path.endsWith(".beam");
   }
 
