@@ -89,10 +89,10 @@ final class PackagedArchive {
   }
 
   /**
-   * {@code PackagedArchive JAR RELEASE}: trains on RELEASE ({@link ArchiveTraining}) in a JVM
-   * with the launcher's flags that records the classes it loads, has the JDK dump them, checks
-   * the archive maps, and puts it beside JAR. Never fails the packaging: without an archive
-   * builds only start slower, so a failure is one warning line.
+   * {@code PackagedArchive JAR RELEASE}: trains on RELEASE ({@link ArchiveTraining}) in JVMs
+   * with the launcher's flags, one of which records the classes it loads, has the JDK dump them,
+   * checks the archive maps, and puts it beside JAR. Never fails the packaging: without an
+   * archive builds only start slower, so a failure is one warning line.
    */
   public static void main(String[] args) {
     long start = System.nanoTime();
@@ -123,10 +123,11 @@ final class PackagedArchive {
     Files.createDirectories(work);
     try {
       Path classList = work.resolve("classes.lst");
+      // the training records the classes of the builds it makes in a JVM of its own
       List<String> train = ArchiveMaker.tunedJava(List.of());
-      train.addAll(List.of("-XX:DumpLoadedClassList=" + classList,
-          "-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(), ArchiveTraining.class.getName(),
-          work.toString(), release.toAbsolutePath().toString()));
+      train.addAll(List.of("-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(),
+          ArchiveTraining.class.getName(), work.toString(), release.toAbsolutePath().toString(),
+          jar.toString(), classList.toString()));
       run(train, work, "the training build");
       Path dumped = work.resolve("relpack.jsa");
       run(ArchiveMaker.dump(List.of(), classList, dumped, jar.toString()), work,

@@ -1,6 +1,7 @@
 package dev.relpack.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -63,6 +64,30 @@ class PackagedArchiveIT {
     build(JAR, "original");
     assertEquals(Files.readString(work.resolve("image-original/index.json")),
         Files.readString(work.resolve("image-copy/index.json")), "the same image either way");
+  }
+
+  /**
+   * The archive holds the classes of the builds users wait for most (the same release again, one
+   * module changed, a job with no cache), not those only a cache's first builds load, since each
+   * class in it costs every start ({@link ArchiveTraining}): the tarball's extraction into a new
+   * cache is one of those. Recorded over every training build, this first build took it from the
+   * archive.
+   */
+  @Test
+  void theArchiveHoldsASecondBuildsClassesAndNotThoseOnlyAFirstLoads() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      Path release = TestBases.unpackDemo(work.resolve("release"));
+      String from = new TestBases(work.resolve("bases"), release)
+          .get(TestBases.Name.COMPLETE).pushedTo(registry);
+      List<String> args = List.of("--release", Testdata.demoTarball().toString(), "--from", from,
+          "--to", registry.address() + "/archive/again:1", "-q");
+
+      String first = build(JAR, "again", "first-of-its-cache", args).log();
+      String extractor = "dev.relpack.release.TarballExtractor source: ";
+      assertTrue(first.contains(extractor), first);
+      assertFalse(first.contains(extractor + "shared objects file"), "in the archive: " + first);
+      assertRelpackFromTheArchive(build(JAR, "again", "second", args).log());
+    }
   }
 
   /**
