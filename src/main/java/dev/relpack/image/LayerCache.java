@@ -18,9 +18,10 @@ import dev.relpack.io.TreeSeals;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.util.ArrayList;
@@ -206,8 +207,7 @@ final class LayerCache {
       Optional<CachedLayer> cached = claim.isPresent() ? byClaim(cache, claim.get())
           : Optional.empty();
       if (cached.isEmpty()) {
-        cached = retrieve(() -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
-            application.resolve("selectors"));
+        cached = retrieve(() -> byFiles(application, cache, layer), application.resolve("selectors"));
       }
       if (cached.isPresent()) {
         LayerClaims.Claim found = claim.orElseGet(() -> claims.claim(layer));
@@ -321,8 +321,7 @@ final class LayerCache {
         if (found.contains(layer.getName()) || logged == null) {
           continue;
         }
-        Optional<CachedLayer> cached = retrieve(
-            () -> cache.retrieve(ImmutableList.copyOf(layer.getEntries())),
+        Optional<CachedLayer> cached = retrieve(() -> byFiles(application, cache, layer),
             application.resolve("selectors"));
         if (cached.isPresent() && (logged.equals(cached.get().getDigest().toString())
             || logged.equals(cached.get().getDiffId().toString()))) {
@@ -345,19 +344,35 @@ final class LayerCache {
   }
 
   /**
-   * The key jib's cache files a layer's digest under, from jib itself: it has no public call for
-   * it, and a key computed any other way could differ from jib's and silently never be found.
-   * Empty if jib (a version other than the pinned one) no longer has it.
+   * The key jib's cache files a layer's digest under ({@link LayerSelector}). Empty if jib (a
+   * version other than the pinned one) no longer has its call for it.
    */
   static Optional<DescriptorDigest> selector(FileEntriesLayer layer) {
+    return LayerSelector.of(layer);
+  }
+
+  /**
+   * What jib's {@code Cache.retrieve} finds for a layer's files: the blob its selector names.
+   * The selector is computed here where {@link LayerSelector#plain} can; otherwise, or when the
+   * selector file is not a digest, jib looks it up itself (and says what is wrong).
+   */
+  static Optional<CachedLayer> byFiles(Path application, Cache cache, FileEntriesLayer layer)
+      throws IOException, CacheCorruptedException {
+    Optional<DescriptorDigest> selector = LayerSelector.plain(layer);
+    if (selector.isEmpty()) {
+      return cache.retrieve(ImmutableList.copyOf(layer.getEntries()));
+    }
+    Path file = application.resolve("selectors").resolve(selector.get().getHash());
+    String named;
     try {
-      Method generate = Class.forName("com.google.cloud.tools.jib.cache.LayerEntriesSelector")
-          .getDeclaredMethod("generateSelector", ImmutableList.class);
-      generate.setAccessible(true);
-      return Optional.of((DescriptorDigest) generate.invoke(null,
-          ImmutableList.copyOf(layer.getEntries())));
-    } catch (ReflectiveOperationException | RuntimeException e) {
+      named = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
       return Optional.empty();
+    }
+    try {
+      return cache.retrieve(DescriptorDigest.fromHash(named));
+    } catch (DigestException e) {
+      return cache.retrieve(ImmutableList.copyOf(layer.getEntries()));
     }
   }
 

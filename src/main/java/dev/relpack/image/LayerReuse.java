@@ -7,7 +7,6 @@ import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
-import com.google.common.collect.ImmutableList; // the type jib's layer builder and cache take
 import dev.relpack.auth.RegistryCredentials;
 import dev.relpack.error.BadInputException;
 import dev.relpack.error.Input;
@@ -159,16 +158,17 @@ public final class LayerReuse {
         ? Optional.of(LayerCache.cache(application)) : Optional.empty();
     for (ImageLayer layer : spec.layers()) {
       FileEntriesLayer entries = JibImageBuilder.fileEntries(layer);
-      if (cache.isEmpty() || !cached(cache.get(), entries)) {
+      if (cache.isEmpty() || !cached(application, cache.get(), entries)) {
         missing.add(entries);
       }
     }
     return missing;
   }
 
-  private static boolean cached(Cache cache, FileEntriesLayer layer) throws IOException {
+  private static boolean cached(Path application, Cache cache, FileEntriesLayer layer)
+      throws IOException {
     try {
-      return cache.retrieve(ImmutableList.copyOf(layer.getEntries())).isPresent();
+      return LayerCache.byFiles(application, cache, layer).isPresent();
     } catch (CacheCorruptedException e) {
       return false; // LayerCache removes it before the build
     }

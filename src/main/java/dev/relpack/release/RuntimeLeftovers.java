@@ -26,7 +26,18 @@ final class RuntimeLeftovers {
       case EXRM -> List.of("tmp", "var", "log", "running-config");
       case RELX -> List.of("tmp", "log");
     };
-    return path -> path.equals(ownTarball)
-        || dirs.stream().anyMatch(dir -> path.equals(dir) || path.startsWith(dir + "/"));
+    List<String> under = dirs.stream().map(dir -> dir + "/").toList();
+    // asked of every file a build reads (a warm build's 646): a loop, no stream or concatenation
+    // per file, which cost a fresh JVM about 10 ms of a change build's reading of the release
+    return path -> path.equals(ownTarball) || leftover(path, dirs, under);
+  }
+
+  private static boolean leftover(String path, List<String> dirs, List<String> under) {
+    for (int i = 0; i < dirs.size(); i++) {
+      if (path.equals(dirs.get(i)) || path.startsWith(under.get(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 }
