@@ -220,6 +220,33 @@ class KnownImagesTest {
         List.of("1")));
   }
 
+  /**
+   * The entry's text is what relpack wrote when it bound it to records, so a state directory
+   * written by either is read by both; a layer not of that shape makes the entry unused.
+   */
+  @Test
+  void anEntryIsTheTextEarlierBuildsWroteAndOneOfAnotherShapeIsNotTaken() throws Exception {
+    KnownImages known = new KnownImages(state.resolve("images"));
+    String key = key(demo(), TARGET);
+    known.remember(key, pushed());
+    Path file = state.resolve("images").resolve(key + ".json");
+    String layer = "{\"name\":\"app\",\"digest\":\"sha256:" + "2".repeat(64)
+        + "\",\"size\":10,\"origin\":\"BUILT\",\"uncompressedSize\":30}";
+    String written = "{\"digest\":\"" + DIGEST + "\",\"imageId\":\"sha256:" + "c".repeat(64)
+        + "\",\"layers\":[{\"name\":\"base\",\"digest\":\"sha256:" + "1".repeat(64)
+        + "\",\"size\":100,\"origin\":\"BASE\",\"uncompressedSize\":null}," + layer + "]}";
+    assertEquals(written, Files.readString(file));
+
+    for (String other : List.of(layer.replace("\"size\":10", "\"size\":\"10\""),
+        layer.replace("BUILT", "GUESSED"), layer.replace("\"name\":\"app\",", ""),
+        layer.replace("30", "\"30\""))) {
+      Files.writeString(file, written.replace(layer, other));
+      assertEquals(Optional.empty(), known.find(key, List.of("1")), other);
+    }
+    Files.writeString(file, written);
+    assertEquals(DIGEST, known.find(key, List.of("1")).orElseThrow().digest());
+  }
+
   @Test
   void anEntryOthersCouldWriteOrThatDoesNotParseIsNotTaken() throws Exception {
     KnownImages known = new KnownImages(state.resolve("images"));
