@@ -397,9 +397,12 @@ public final class JibImageBuilder {
 
   static FileEntriesLayer fileEntries(ImageLayer layer) {
     FileEntriesLayer.Builder builder = FileEntriesLayer.builder().setName(layer.name());
+    // a layer has a mode or two: jib checks each against a pattern String.matches compiles anew
+    Map<String, FilePermissions> modes = new HashMap<>();
     for (LayerEntry entry : layer.entries()) {
       builder.addEntry(new FileEntry(entry.source(), AbsoluteUnixPath.get(entry.target()),
-          FilePermissions.fromOctalString(entry.octalMode()), FILE_TIME));
+          modes.computeIfAbsent(entry.octalMode(), FilePermissions::fromOctalString),
+          FILE_TIME));
     }
     return builder.build();
   }
