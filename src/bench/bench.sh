@@ -149,9 +149,16 @@ java -jar "$JAR" build --help 2>/dev/null | grep -q -- '--cache-from' && has_cac
 #     to $work/runs; $1 is the scenario name, or - for a build that is not measured
 record() { [ "$1" = - ] || echo "$1	$2	$3	$4	$5	$6	$7" >> "$work/runs"; }
 
+# Before each timed build, untimed: the page cache's dirty data (what the builds before wrote,
+# a scale build's 60 MB and more) is written out, so that no build pays for another's writeback.
+settle() {
+  sync
+}
+
 relpack() { # scenario run release cache state to [build options...]
   scenario=$1 run=$2 rel=$3 cache=$4 state=$5 to=$6
   shift 6
+  settle
   mark=$(log_lines)
   start=$(now_ms)
   if ! XDG_STATE_HOME="$state" /usr/bin/time -f %M -o "$work/rss" java -jar "$JAR" build --release "$rel" \
@@ -167,6 +174,7 @@ relpack() { # scenario run release cache state to [build options...]
 buildah_build() { # scenario run release-dir storage to
   scenario=$1 run=$2 rel=$3 storage=$4 to=$5
   : > "$work/brss"
+  settle
   mark=$(log_lines)
   start=$(now_ms)
   c=$(b "$storage" from --tls-verify=false -q "docker://$reg/base:1") \

@@ -62,6 +62,20 @@ class BenchScriptTest {
     }
   }
 
+  /** Both tools' builds start with nothing dirty to write out, before their clock starts. */
+  @Test
+  void everyTimedBuildStartsSettled() throws IOException {
+    String bench = Files.readString(BENCH);
+    for (String build : List.of("relpack() {", "buildah_build() {")) {
+      int from = bench.indexOf(build);
+      String body = bench.substring(from, bench.indexOf("\n}\n", from));
+      int settled = body.indexOf("settle");
+      assertTrue(settled > 0 && settled < body.indexOf("start=$(now_ms)"),
+          build + " must settle before its clock starts: " + body);
+    }
+    assertTrue(bench.contains("settle() {\n  sync\n}"), "settle must sync");
+  }
+
   /**
    * The report judges each goal by the medians, and shows how far the ratio moved from run to
    * run (relpack's and buildah's builds of one run number are paired): a median ratio within a
