@@ -91,6 +91,24 @@ class PackagedArchiveIT {
   }
 
   /**
+   * The training registry answers plain HTTP, but the registries users push to answer HTTPS: the
+   * archive holds the JDK's TLS client too (the training writes a client hello), or an HTTPS
+   * build would read some 450 of the JDK's classes from its modules.
+   */
+  @Test
+  void theArchiveHoldsTheJdksTlsClient() throws Exception {
+    List<String> command = ArchiveMaker.tunedJava(List.of());
+    command.addAll(List.of("-XX:SharedArchiveFile=" + PackagedArchive.archiveFor(JAR),
+        "-Xshare:on", "-XX:+PrintSharedArchiveAndExit", "-cp", JAR.toString()));
+    String listed = Command.run(command, Map.of(), Duration.ofMinutes(1)).requireSuccess()
+        .stdout();
+    for (String tls : List.of("sun.security.ssl.SSLEngineImpl", "sun.security.ssl.ClientHello",
+        "sun.security.ssl.SSLContextImpl$DefaultSSLContext")) {
+      assertTrue(listed.contains(" " + tls + " boot_loader"), tls + " not in the archive");
+    }
+  }
+
+  /**
    * The build a pipeline makes most, a release directory with one module changed since the image
    * in the registry, takes relpack's classes and lambdas from the archive: the training builds
    * such a release ({@link ArchiveTraining}). Untrained, it loaded 75 classes from elsewhere.
