@@ -36,10 +36,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * <p>Why not the first builds too: every class in the archive costs every start, since the JDK
  * relocates the whole archive as it starts, and the few classes only a cache's first build
  * loads cost it less from the jar than they cost the others in the archive. Recorded over every
- * training build the archive was 40 MB; over these, 28 MB. Measured on the demo, whole
- * {@code java -jar} builds, interleaved against the archive of every training build: warm 640 ->
- * 606 ms, one module changed 981 -> 941 ms (11 each); cold 1586 against 1612 ms and a job with no
- * cache 1697 against 1687 ms (9 each), the same. The registry's server classes stay out too.
+ * training build the archive was 40 MB; over these builds and the TLS client hello, 32 MB
+ * (README, "The JVM class-data archive", has what each measured). The registry's server
+ * classes stay out too.
  */
 final class ArchiveTraining {
   /** A module of the training release, rewritten as a one-line change would rewrite it. */
@@ -84,7 +83,8 @@ final class ArchiveTraining {
       Path output = work.resolve("recorded.txt");
       Process recorded = new ProcessBuilder(command).directory(work.toFile())
           .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-      // within PackagedArchive's limit for the whole training, which stops this JVM alone
+      // a hang of the recorded builds ends here; should the first builds have taken long,
+      // PackagedArchive's limit for the whole training stops this JVM and the recorded one
       if (!recorded.waitFor(4, TimeUnit.MINUTES)) {
         recorded.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         System.err.println("the recorded training builds took more than 4 minutes; stopped them");

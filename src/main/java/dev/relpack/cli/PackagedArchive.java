@@ -156,6 +156,8 @@ final class PackagedArchive {
     Process process = new ProcessBuilder(command).directory(work.toFile())
         .redirectErrorStream(true).redirectOutput(output.toFile()).start();
     if (!process.waitFor(5, TimeUnit.MINUTES)) { // ~15 s on 2 cores: a hang must not hang mvn
+      // the training's recorded JVM too, or it would build on in a work directory removed next
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       throw new IOException(what + " took more than 5 minutes; stopped it");
     }

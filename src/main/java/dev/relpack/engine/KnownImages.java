@@ -64,7 +64,6 @@ final class KnownImages {
     this.dir = dir;
   }
 
-
   /**
    * The key of the image {@code spec} makes in {@code target}, or empty when it has none: the
    * target is not a registry, the base is not a registry image pinned by digest (or scratch), or
@@ -357,8 +356,8 @@ final class KnownImages {
       Optional<String> origin = text(layer, "origin");
       JsonNode size = layer.path("size");
       JsonNode uncompressed = layer.path("uncompressedSize");
-      if (name.isEmpty() || blob.isEmpty() || origin.isEmpty() || !size.isIntegralNumber()
-          || !(uncompressed.isIntegralNumber() || uncompressed.isNull())) {
+      if (name.isEmpty() || blob.isEmpty() || origin.isEmpty() || !isLong(size)
+          || !(isLong(uncompressed) || uncompressed.isNull()) || !isOrigin(origin.get())) {
         return Optional.empty();
       }
       LayerResult.Origin kept = LayerResult.Origin.valueOf(origin.get());
@@ -369,6 +368,19 @@ final class KnownImages {
     }
     return Optional.of(new ImageResult(digest.get(), text(entry, "imageId").orElse(null), tags,
         results, 0, 0));
+  }
+
+  private static boolean isLong(JsonNode value) {
+    return value.isIntegralNumber() && value.canConvertToLong();
+  }
+
+  private static boolean isOrigin(String name) {
+    for (LayerResult.Origin origin : LayerResult.Origin.values()) {
+      if (origin.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Optional<String> text(JsonNode node, String field) {

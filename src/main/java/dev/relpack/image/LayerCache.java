@@ -207,7 +207,8 @@ final class LayerCache {
       Optional<CachedLayer> cached = claim.isPresent() ? byClaim(cache, claim.get())
           : Optional.empty();
       if (cached.isEmpty()) {
-        cached = retrieve(() -> byFiles(application, cache, layer), application.resolve("selectors"));
+        cached = retrieve(() -> byFiles(application, cache, layer),
+            application.resolve("selectors"));
       }
       if (cached.isPresent()) {
         LayerClaims.Claim found = claim.orElseGet(() -> claims.claim(layer));
@@ -344,8 +345,9 @@ final class LayerCache {
   }
 
   /**
-   * The key jib's cache files a layer's digest under ({@link LayerSelector}). Empty if jib (a
-   * version other than the pinned one) no longer has its call for it.
+   * The key jib's cache files a layer's digest under ({@link LayerSelector#of}); empty when it
+   * cannot be made (a source file's time unreadable, or jib's own call gone for an entry that
+   * is not plain).
    */
   static Optional<DescriptorDigest> selector(FileEntriesLayer layer) {
     return LayerSelector.of(layer);
@@ -365,14 +367,15 @@ final class LayerCache {
     Path file = application.resolve("selectors").resolve(selector.get().getHash());
     String named;
     try {
-      named = Files.readString(file, StandardCharsets.UTF_8);
+      // decoded as jib decodes it: a byte that is not UTF-8 makes no digest, not an error
+      named = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
     try {
       return cache.retrieve(DescriptorDigest.fromHash(named));
     } catch (DigestException e) {
-      return cache.retrieve(ImmutableList.copyOf(layer.getEntries()));
+      return cache.retrieve(ImmutableList.copyOf(layer.getEntries())); // jib says it is corrupt
     }
   }
 

@@ -50,7 +50,8 @@ final class LayerSelector {
     }
 
     boolean plain() {
-      return plain(sourceFile) && plain(extractionPath) && plain(permissions) && plain(ownership)
+      return ownership != null && plain(sourceFile) && plain(extractionPath)
+          && plain(permissions) && plain(ownership)
           && sourceModificationTime.getEpochSecond() > 0
           && targetModificationTime.getEpochSecond() > 0;
     }
@@ -85,7 +86,10 @@ final class LayerSelector {
     }
   }
 
-  /** jib's key for the layer, or empty when the pinned jib no longer has the call. */
+  /**
+   * jib's key for the layer: computed here when its entries are plain, else by jib's own call;
+   * empty when a source file's time cannot be read or jib no longer has that call.
+   */
   static Optional<DescriptorDigest> of(FileEntriesLayer layer) {
     try {
       Optional<DescriptorDigest> plain = plain(layer);
@@ -135,8 +139,9 @@ final class LayerSelector {
   }
 
   /**
-   * jib's own key: it has no public call for it, and a key computed any other way than the one
-   * above could differ from jib's and silently never be found.
+   * jib's own key, through the package-private call jib makes it with (it has no public one).
+   * The key made above must stay equal to it, or a layer would silently never be found:
+   * {@code LayerSelectorTest} compares the two, and a jib upgrade must pass it.
    */
   static DescriptorDigest ofJib(FileEntriesLayer layer) throws ReflectiveOperationException {
     Method generate = Class.forName("com.google.cloud.tools.jib.cache.LayerEntriesSelector")

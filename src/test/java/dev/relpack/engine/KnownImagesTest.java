@@ -220,6 +220,12 @@ class KnownImagesTest {
         List.of("1")));
   }
 
+  /** Keeps {@link #pushed()} under {@code key} and returns the entry's file. */
+  private Path remembered(KnownImages known, String key) {
+    known.remember(key, pushed());
+    return state.resolve("images").resolve(key + ".json");
+  }
+
   /**
    * The entry's text is what relpack wrote when it bound it to records, so a state directory
    * written by either is read by both; a layer not of that shape makes the entry unused.
@@ -228,8 +234,7 @@ class KnownImagesTest {
   void anEntryIsTheTextEarlierBuildsWroteAndOneOfAnotherShapeIsNotTaken() throws Exception {
     KnownImages known = new KnownImages(state.resolve("images"));
     String key = key(demo(), TARGET);
-    known.remember(key, pushed());
-    Path file = state.resolve("images").resolve(key + ".json");
+    Path file = remembered(known, key);
     String layer = "{\"name\":\"app\",\"digest\":\"sha256:" + "2".repeat(64)
         + "\",\"size\":10,\"origin\":\"BUILT\",\"uncompressedSize\":30}";
     String written = "{\"digest\":\"" + DIGEST + "\",\"imageId\":\"sha256:" + "c".repeat(64)
@@ -251,8 +256,7 @@ class KnownImagesTest {
   void anEntryOthersCouldWriteOrThatDoesNotParseIsNotTaken() throws Exception {
     KnownImages known = new KnownImages(state.resolve("images"));
     String key = key(demo(), TARGET);
-    known.remember(key, pushed());
-    Path file = state.resolve("images").resolve(key + ".json");
+    Path file = remembered(known, key);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw-r--"));
     assertEquals(Optional.empty(), known.find(key, List.of("1")));

@@ -11,6 +11,7 @@ import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.RecordingReporter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,6 +117,28 @@ class LayerCacheTest {
         .resolve(LayerCache.selector(layer).orElseThrow().getHash());
     Files.writeString(selector, other.getDigest().getHash());
     return selector;
+  }
+
+  /**
+   * A selector file that names no digest (here not even UTF-8) is corrupt as jib would find it:
+   * reported, the selectors removed, the layer built again; never the build's failure.
+   */
+  @Test
+  void aSelectorThatIsNoDigestIsReportedAndRemoved() throws Exception {
+    for (byte[] garbage : List.of("not a digest".getBytes(StandardCharsets.UTF_8),
+        new byte[] {(byte) 0xff, (byte) 0xfe, 'a'})) {
+      FileEntriesLayer app = layer("app", "-module(demo).");
+      compressedByJib(app);
+      Path selector = work.resolve("application/selectors")
+          .resolve(LayerCache.selector(app).orElseThrow().getHash());
+      Files.write(selector, garbage);
+      warnings.clear();
+
+      assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(warnings.get(0).contains("is corrupt"), warnings.get(0));
+      assertFalse(Files.exists(selector), "removed, and written anew when jib builds the layer");
+    }
   }
 
   @Test
