@@ -15,7 +15,6 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -58,8 +57,13 @@ final class ArchiveTraining {
     if (args[0].equals(RECORDED)) {
       recorded(Path.of(args[1]), args[2], args[3]);
     } else {
-      firstBuilds(Path.of(args[0]).toAbsolutePath(), Path.of(args[1]).toAbsolutePath().toString(),
-          Path.of(args[2]), Path.of(args[3]));
+      try {
+        firstBuilds(Path.of(args[0]).toAbsolutePath(),
+            Path.of(args[1]).toAbsolutePath().toString(), Path.of(args[2]), Path.of(args[3]));
+      } catch (IOException e) {
+        System.err.println(e.getMessage()); // PackagedArchive's warning gives the last lines
+        System.exit(1);
+      }
     }
     System.exit(0);
   }
@@ -80,20 +84,9 @@ final class ArchiveTraining {
       command.addAll(List.of("-XX:DumpLoadedClassList=" + classList,
           "-D" + Relaunch.CHILD + "=1", "-cp", jar.toString(), ArchiveTraining.class.getName(),
           RECORDED, work.toString(), release, registry.address()));
-      Path output = work.resolve("recorded.txt");
-      Process recorded = new ProcessBuilder(command).directory(work.toFile())
-          .redirectErrorStream(true).redirectOutput(output.toFile()).start();
-      // a hang of the recorded builds ends here; should the first builds have taken long,
-      // PackagedArchive's limit for the whole training stops this JVM and the recorded one
-      if (!recorded.waitFor(4, TimeUnit.MINUTES)) {
-        recorded.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        System.err.println("the recorded training builds took more than 4 minutes; stopped them");
-        System.exit(1);
-      }
-      if (recorded.exitValue() != 0) {
-        System.err.print(Files.readString(output));
-        System.exit(1);
-      }
+      // in a directory of its own, whose output.txt is not this JVM's
+      PackagedArchive.run(command, Files.createDirectories(work.resolve("recorded")),
+          "the recorded training builds");
     }
   }
 

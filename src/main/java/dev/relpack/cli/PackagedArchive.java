@@ -150,7 +150,11 @@ final class PackagedArchive {
     }
   }
 
-  private static void run(List<String> command, Path work, String what)
+  /**
+   * Runs {@code command} in {@code work}, its output to {@code work/output.txt}, for at most 5
+   * minutes; {@code what} names it in the exception when it fails or hangs.
+   */
+  static void run(List<String> command, Path work, String what)
       throws IOException, InterruptedException {
     Path output = work.resolve("output.txt");
     Process process = new ProcessBuilder(command).directory(work.toFile())

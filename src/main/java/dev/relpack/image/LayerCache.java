@@ -238,7 +238,7 @@ final class LayerCache {
           lookup.cached().getDigest())) {
         // the blob is what its name says (a corrupt one was reported and removed just now): the
         // selector is what lies
-        Optional<DescriptorDigest> selector = selector(lookup.layer());
+        Optional<DescriptorDigest> selector = LayerSelector.of(lookup.layer());
         listener.warn("cache entry " + application.resolve("selectors")
             + selector.map(s -> "/" + s.getHash()).orElse("") + " names layer "
             + lookup.cached().getDigest() + " for " + lookup.layer().getName()
@@ -342,15 +342,6 @@ final class LayerCache {
   /** A layer's tar as jib writes it, uncompressed. */
   static Blob tarBlob(FileEntriesLayer layer) {
     return new LayerTar(layer.getEntries());
-  }
-
-  /**
-   * The key jib's cache files a layer's digest under ({@link LayerSelector#of}); empty when it
-   * cannot be made (a source file's time unreadable, or jib's own call gone for an entry that
-   * is not plain).
-   */
-  static Optional<DescriptorDigest> selector(FileEntriesLayer layer) {
-    return LayerSelector.of(layer);
   }
 
   /**

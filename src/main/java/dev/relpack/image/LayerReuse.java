@@ -297,7 +297,7 @@ public final class LayerReuse {
    */
   private Optional<String> install(RegistryReader.BuiltLayer layer, Tar tar,
       FileEntriesLayer ours, Read previous, Path staging) {
-    Optional<DescriptorDigest> selector = LayerCache.selector(ours);
+    Optional<DescriptorDigest> selector = LayerSelector.of(ours);
     if (selector.isEmpty()) {
       return Optional.of("jib's cache cannot be told of it (jib's selector is not reachable)");
     }

@@ -72,7 +72,7 @@ final class LayerWriter {
         }
       }
       // after the blob: a file gone missing is then named by the tar writer's error
-      DescriptorDigest selector = LayerCache.selector(layer).orElseThrow(() -> new IOException(
+      DescriptorDigest selector = LayerSelector.of(layer).orElseThrow(() -> new IOException(
           "jib's key for layer " + layer.getName() + " is out of reach (another jib version?)"));
       writeSelector(application, selector, blob.getDigest().toString());
       return CachedLayer.builder().setLayerDigest(blob.getDigest())

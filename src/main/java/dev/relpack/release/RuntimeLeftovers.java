@@ -26,15 +26,16 @@ final class RuntimeLeftovers {
       case EXRM -> List.of("tmp", "var", "log", "running-config");
       case RELX -> List.of("tmp", "log");
     };
-    List<String> under = dirs.stream().map(dir -> dir + "/").toList();
     // asked of every file a build reads (a warm build's 646): a loop, no stream or concatenation
     // per file, which cost a fresh JVM about 10 ms of a change build's reading of the release
-    return path -> path.equals(ownTarball) || leftover(path, dirs, under);
+    return path -> path.equals(ownTarball) || inAny(path, dirs);
   }
 
-  private static boolean leftover(String path, List<String> dirs, List<String> under) {
-    for (int i = 0; i < dirs.size(); i++) {
-      if (path.equals(dirs.get(i)) || path.startsWith(under.get(i))) {
+  /** Whether {@code path} is one of {@code dirs} or lies under one. */
+  private static boolean inAny(String path, List<String> dirs) {
+    for (String dir : dirs) {
+      if (path.startsWith(dir)
+          && (path.length() == dir.length() || path.charAt(dir.length()) == '/')) {
         return true;
       }
     }

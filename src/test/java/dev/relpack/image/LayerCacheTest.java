@@ -114,7 +114,7 @@ class LayerCacheTest {
   /** Makes jib's selector for {@code layer} name {@code other}'s blob, as a cache's writer can. */
   private Path plant(FileEntriesLayer layer, CachedLayer other) throws Exception {
     Path selector = work.resolve("application/selectors")
-        .resolve(LayerCache.selector(layer).orElseThrow().getHash());
+        .resolve(LayerSelector.of(layer).orElseThrow().getHash());
     Files.writeString(selector, other.getDigest().getHash());
     return selector;
   }
@@ -130,7 +130,7 @@ class LayerCacheTest {
       FileEntriesLayer app = layer("app", "-module(demo).");
       compressedByJib(app);
       Path selector = work.resolve("application/selectors")
-          .resolve(LayerCache.selector(app).orElseThrow().getHash());
+          .resolve(LayerSelector.of(app).orElseThrow().getHash());
       Files.write(selector, garbage);
       warnings.clear();
 

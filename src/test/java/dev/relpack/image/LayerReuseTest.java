@@ -55,7 +55,7 @@ class LayerReuseTest {
     CachedLayer written = compressedByJib(layer);
     Path selectors = work.resolve("cache/selectors");
 
-    Optional<DescriptorDigest> selector = LayerCache.selector(layer);
+    Optional<DescriptorDigest> selector = LayerSelector.of(layer);
 
     assertTrue(selector.isPresent(), "jib's selector is reachable in the pinned jib-core");
     // jib wrote its own selector file under that very name, holding the layer's digest
