@@ -345,28 +345,40 @@ final class LayerCache {
   }
 
   /**
-   * What jib's {@code Cache.retrieve} finds for a layer's files: the blob its selector names.
-   * The selector is computed here where {@link LayerSelector#plain} can; otherwise, or when the
-   * selector file is not a digest, jib looks it up itself (and says what is wrong).
+   * What jib's {@code Cache.retrieve} finds for a layer's files: the blob its selector names,
+   * with the selector made by {@link LayerSelector#of} (jib's own call only where that cannot
+   * make it). The selector file is read here, not by jib, and only when it is what jib and
+   * relpack write, a regular file of a digest's 64 hex digits: a cache others can write may
+   * hold a fifo there, which jib would open and wait on for as long as no one writes to it.
+   *
+   * @throws ForeignSelector when the selector file is anything else
    */
   static Optional<CachedLayer> byFiles(Path application, Cache cache, FileEntriesLayer layer)
       throws IOException, CacheCorruptedException {
-    Optional<DescriptorDigest> selector = LayerSelector.plain(layer);
+    Optional<DescriptorDigest> selector = LayerSelector.of(layer);
     if (selector.isEmpty()) {
-      return cache.retrieve(ImmutableList.copyOf(layer.getEntries()));
+      return cache.retrieve(ImmutableList.copyOf(layer.getEntries())); // jib says what is wrong
     }
     Path file = application.resolve("selectors").resolve(selector.get().getHash());
-    String named;
-    try {
-      // decoded as jib decodes it: a byte that is not UTF-8 makes no digest, not an error
-      named = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != 64) {
+      throw new ForeignSelector(file + " is not a file of a digest");
+    }
+    // decoded as jib decodes it: a byte that is not UTF-8 makes no digest, not an error
+    String named = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
     try {
       return cache.retrieve(DescriptorDigest.fromHash(named));
     } catch (DigestException e) {
-      return cache.retrieve(ImmutableList.copyOf(layer.getEntries())); // jib says it is corrupt
+      throw new ForeignSelector(file + " names no digest");
+    }
+  }
+
+  /** A selector file neither jib nor relpack wrote: the cache entry is corrupt. */
+  static final class ForeignSelector extends IOException {
+    ForeignSelector(String message) {
+      super(message);
     }
   }
 
@@ -492,7 +504,7 @@ final class LayerCache {
   private Optional<CachedLayer> retrieve(Lookup lookup, Path corrupt) throws IOException {
     try {
       return lookup.find();
-    } catch (CacheCorruptedException e) {
+    } catch (CacheCorruptedException | ForeignSelector e) {
       listener.warn("cache entry " + corrupt + " is corrupt (" + e.getMessage().replaceAll("\\s+", " ")
           + "); building it again");
       remove(corrupt);

@@ -169,7 +169,7 @@ public final class LayerReuse {
       throws IOException {
     try {
       return LayerCache.byFiles(application, cache, layer).isPresent();
-    } catch (CacheCorruptedException e) {
+    } catch (CacheCorruptedException | LayerCache.ForeignSelector e) {
       return false; // LayerCache removes it before the build
     }
   }

@@ -2,6 +2,7 @@ package dev.relpack.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
@@ -11,9 +12,10 @@ import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.io.Sha256;
 import dev.relpack.testsupport.RecordingReporter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -120,24 +122,33 @@ class LayerCacheTest {
   }
 
   /**
-   * A selector file that names no digest (here not even UTF-8) is corrupt as jib would find it:
-   * reported, the selectors removed, the layer built again; never the build's failure.
+   * A selector file that names no digest (here not even UTF-8, or a fifo, which jib would open
+   * and wait on) is corrupt as jib would find it: reported, the selectors removed, the layer
+   * built again; never the build's failure, nor a wait.
    */
   @Test
   void aSelectorThatIsNoDigestIsReportedAndRemoved() throws Exception {
-    for (byte[] garbage : List.of("not a digest".getBytes(StandardCharsets.UTF_8),
-        new byte[] {(byte) 0xff, (byte) 0xfe, 'a'})) {
+    for (String kind : List.of("text", "not UTF-8", "longer", "fifo")) {
       FileEntriesLayer app = layer("app", "-module(demo).");
-      compressedByJib(app);
+      CachedLayer cached = compressedByJib(app);
       Path selector = work.resolve("application/selectors")
           .resolve(LayerSelector.of(app).orElseThrow().getHash());
-      Files.write(selector, garbage);
+      Files.delete(selector);
+      switch (kind) {
+        case "text" -> Files.writeString(selector, "x".repeat(64));
+        case "not UTF-8" -> Files.write(selector, new byte[] {(byte) 0xff, (byte) 0xfe, 'a'});
+        case "longer" -> Files.writeString(selector, cached.getDigest().getHash() + "\n");
+        default -> assertEquals(0, new ProcessBuilder("mkfifo", selector.toString()).start()
+            .waitFor());
+      }
       warnings.clear();
 
-      assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
+      assertEquals(Map.of(), assertTimeoutPreemptively(Duration.ofSeconds(20),
+          () -> cache().claimed(List.of(app), Map.of())), kind);
       assertEquals(1, warnings.size(), warnings.toString());
       assertTrue(warnings.get(0).contains("is corrupt"), warnings.get(0));
-      assertFalse(Files.exists(selector), "removed, and written anew when jib builds the layer");
+      assertFalse(Files.exists(selector, LinkOption.NOFOLLOW_LINKS),
+          "removed, and written anew when jib builds the layer");
     }
   }
 
