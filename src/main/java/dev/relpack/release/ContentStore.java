@@ -8,6 +8,8 @@ import dev.relpack.io.SameBytes;
 import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -16,13 +18,16 @@ import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -325,7 +330,8 @@ public final class ContentStore {
     Map<String, String> alike = storedAlike(byUnit(files));
     List<ReleaseFile> unknown = files.stream()
         .filter(file -> !alike.containsKey(unitOf(file))).toList();
-    return place(files, hashedOnEveryCore(unknown), alike, this::storeCopy, false);
+    Map<Path, String> hashes = hashedOnEveryCore(unknown);
+    return place(files, hashes, alike, (unit, unitFiles) -> storeCopy(unit, unitFiles, hashes));
   }
 
   /**
@@ -432,14 +438,26 @@ public final class ContentStore {
    * tarball without symlinks is once its skipped paths are deleted.
    */
   Materialized adopt(List<ReleaseFile> files, Map<Path, String> hashes) {
-    return place(files, hashes, Map.of(), this::storeByMoving, true);
+    // unpacked and hashed at once: what is moved into place is what was hashed
+    return place(files, hashes, Map.of(),
+        (unit, unitFiles) -> new Staged(storeByMoving(unit, unitFiles), true));
   }
 
   /** Puts a unit's content under the store's staging and returns where (see {@link #publish}). */
   @FunctionalInterface
   private interface Stager {
-    Path stage(String unit, List<ReleaseFile> files) throws IOException;
+    Staged stage(String unit, List<ReleaseFile> files) throws IOException;
   }
+
+  /**
+   * A unit staged to be put in place.
+   *
+   * @param asHashed whether its files are the very bytes their digests were taken of, so that
+   *     the unit, once in place under the digest of their list, is sealed at once ({@link
+   *     TreeSeals#sealWritten}); a source that changed between its hashing and its copy makes a
+   *     copy that is not, checked in full when next used
+   */
+  private record Staged(Path dir, boolean asHashed) {}
 
   static Map<String, List<ReleaseFile>> byUnit(List<ReleaseFile> files) {
     Map<String, List<ReleaseFile>> byUnit = new LinkedHashMap<>();
@@ -452,13 +470,10 @@ public final class ContentStore {
   /**
    * @param alike units known to be stored already ({@link #storedAlike}), by digest: neither
    *     hashed nor stored again
-   * @param hashedAsWritten whether the staged files are the very bytes {@code hashes} was taken
-   *     of (unpacked and hashed at once), so that a unit this call puts in place is sealed at
-   *     once ({@link TreeSeals#sealWritten}); a copy made after the hashing is not, since its
-   *     source may have changed in between
+   * @param stager stages a unit this call puts in place, saying whether it is sealed at once
    */
   private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes,
-      Map<String, String> alike, Stager stager, boolean hashedAsWritten) {
+      Map<String, String> alike, Stager stager) {
     Map<String, List<ReleaseFile>> byUnit = byUnit(files);
     List<ReleaseFile> stored = new ArrayList<>(files.size());
     Map<String, String> digests = new LinkedHashMap<>();
@@ -469,8 +484,9 @@ public final class ContentStore {
           String list = listOf(unit.getKey(), unit.getValue(), hashes);
           digest = Sha256.of(list);
           if (matching(unit.getKey(), digest, unit.getValue()).isEmpty()) {
-            boolean ours = publish(stager.stage(unit.getKey(), unit.getValue()), digest);
-            if (ours && hashedAsWritten) {
+            Staged staged = stager.stage(unit.getKey(), unit.getValue());
+            boolean ours = publish(staged.dir(), digest);
+            if (ours && staged.asHashed()) {
               seals.sealWritten(digest, units.resolve(digest));
             }
           }
@@ -669,25 +685,52 @@ public final class ContentStore {
     FileTrees.deleteRecursively(aside);
   }
 
-  /** Copies a unit's files into a new staging directory. */
-  private Path storeCopy(String unit, List<ReleaseFile> files) throws IOException {
+  /**
+   * Copies a unit's files into a new staging directory, hashing each as it is written: when
+   * every copy has the digest {@code hashes} took of its source, the staged unit is what was
+   * hashed, and is sealed once in place. Left unsealed, the build after a release directory's
+   * first one hashed the units it had stored all over again (the demo: 11.5 MB, and NSS loaded
+   * for it) before comparing them.
+   */
+  private Staged storeCopy(String unit, List<ReleaseFile> files, Map<Path, String> hashes)
+      throws IOException {
     Path staging = newStagingDirectory();
     try {
+      boolean asHashed = true;
       for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
         Path target = staging.resolve(inUnit(unit, file.path()));
         if (file.directory()) {
           Files.createDirectories(target);
         } else {
           Files.createDirectories(target.getParent());
-          Files.copy(file.source(), target, StandardCopyOption.COPY_ATTRIBUTES);
+          asHashed &= copyHashing(file.source(), target).equals(hashes.get(file.source()));
           Files.setPosixFilePermissions(target, PosixModes.forFile(file.executable()));
         }
       }
-      return staging;
+      return new Staged(staging, asHashed);
     } catch (IOException | RuntimeException e) {
       FileTrees.deleteRecursively(staging);
       throw e;
     }
+  }
+
+  /**
+   * Copies {@code source} to a new file {@code target}, its modification time too; returns the
+   * SHA-256 of the bytes written.
+   */
+  private static String copyHashing(Path source, Path target) throws IOException {
+    MessageDigest digest = Sha256.newDigest();
+    try (InputStream in = Files.newInputStream(source);
+        OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+        out.write(buffer, 0, n);
+      }
+    }
+    Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   /**
