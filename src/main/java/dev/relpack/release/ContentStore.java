@@ -9,7 +9,6 @@ import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,9 +17,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -720,14 +719,8 @@ public final class ContentStore {
    */
   private static String copyHashing(Path source, Path target) throws IOException {
     MessageDigest digest = Sha256.newDigest();
-    try (InputStream in = Files.newInputStream(source);
-        OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
-      byte[] buffer = new byte[64 * 1024];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-        out.write(buffer, 0, n);
-      }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(source), digest)) {
+      Files.copy(in, target); // a new file: fails if one is there
     }
     Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
     return HexFormat.of().formatHex(digest.digest());
