@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -360,10 +361,13 @@ final class LayerCache {
       return cache.retrieve(ImmutableList.copyOf(layer.getEntries())); // jib says what is wrong
     }
     Path file = application.resolve("selectors").resolve(selector.get().getHash());
-    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    BasicFileAttributes attributes; // one look at it, not one each for existence, kind and size
+    try {
+      attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
       return Optional.empty();
     }
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) != 64) {
+    if (!attributes.isRegularFile() || attributes.size() != 64) {
       throw new ForeignSelector(file + " is not a file of a digest");
     }
     // decoded as jib decodes it: a byte that is not UTF-8 makes no digest, not an error
