@@ -62,7 +62,7 @@ public final class LayerBlobs {
         missing.add(i);
       }
     }
-    Map<Integer, CachedLayer> written = compress(layers, missing, application, listener);
+    Map<Integer, CachedLayer> written = compress(layers, missing, application, trust, listener);
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       if (layers.get(i).getEntries().isEmpty()) {
@@ -109,7 +109,7 @@ public final class LayerBlobs {
         cacheRoot.resolve("tmp"), trust, listener);
     Map<String, String> compressed = new LinkedHashMap<>();
     for (Map.Entry<Integer, CachedLayer> written
-        : compress(layers, missing, application, listener).entrySet()) {
+        : compress(layers, missing, application, trust, listener).entrySet()) {
       FileEntriesLayer layer = layers.get(written.getKey());
       layerCache.claimWritten(layer, written.getValue());
       compressed.put(layer.getName(), written.getValue().getDigest().toString());
@@ -127,16 +127,17 @@ public final class LayerBlobs {
 
   /** Compresses {@code layers} at the positions {@code missing} into jib's cache, one a core. */
   private static Map<Integer, CachedLayer> compress(List<FileEntriesLayer> layers,
-      List<Integer> missing, Path application, BuildListener listener) throws IOException {
+      List<Integer> missing, Path application, LayerTrust trust, BuildListener listener)
+      throws IOException {
     Map<Integer, CachedLayer> written = new TreeMap<>();
     if (missing.size() <= 1) {
       for (int i : missing) {
-        written.put(i, LayerWriter.write(application, layers.get(i), listener));
+        written.put(i, LayerWriter.write(application, layers.get(i), listener, trust.seals()));
       }
       return written;
     }
-    List<Callable<CachedLayer>> tasks = missing.stream().<Callable<CachedLayer>>map(
-        i -> () -> LayerWriter.write(application, layers.get(i), listener)).toList();
+    List<Callable<CachedLayer>> tasks = missing.stream().<Callable<CachedLayer>>map(i -> () ->
+        LayerWriter.write(application, layers.get(i), listener, trust.seals())).toList();
     try {
       List<CachedLayer> results = Parallel.all(tasks,
           Math.min(missing.size(), Runtime.getRuntime().availableProcessors()), "relpack-compress");

@@ -7,6 +7,7 @@ import com.google.cloud.tools.jib.blob.Blobs;
 import com.google.cloud.tools.jib.cache.CachedLayer;
 import com.google.cloud.tools.jib.hash.CountingDigestOutputStream;
 import dev.relpack.io.FileTrees;
+import dev.relpack.io.TreeSeals;
 import dev.relpack.publish.BuildListener;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -34,12 +35,15 @@ final class LayerWriter {
   /**
    * @param application jib's cache of relpack's layers
    * @param listener told of an entry found under the blob's digest that does not hold it
+   * @param seals where the entry is sealed as written: the blob's digest was computed from the
+   *     bytes written (or an entry already there compared with them byte for byte), so the next
+   *     build that takes it need not hash it again
    * @return the entry written (or the same one another build put there first)
    * @throws IOException when a file cannot be read or the cache written, or jib's key for the
    *     layer is out of reach (a jib other than the pinned one)
    */
-  static CachedLayer write(Path application, FileEntriesLayer layer, BuildListener listener)
-      throws IOException {
+  static CachedLayer write(Path application, FileEntriesLayer layer, BuildListener listener,
+      TreeSeals seals) throws IOException {
     Path staging = application.resolve("tmp").resolve("layer-" + UUID.randomUUID());
     Files.createDirectories(staging);
     try {
@@ -75,6 +79,7 @@ final class LayerWriter {
       DescriptorDigest selector = LayerSelector.of(layer).orElseThrow(() -> new IOException(
           "jib's key for layer " + layer.getName() + " is out of reach (another jib version?)"));
       writeSelector(application, selector, blob.getDigest().toString());
+      seals.sealWritten(blob.getDigest().getHash(), entry);
       return CachedLayer.builder().setLayerDigest(blob.getDigest())
           .setLayerDiffId(tar.getDigest()).setLayerSize(blob.getSize())
           .setLayerBlob(Blobs.from(entry.resolve(tar.getDigest().getHash()))).build();

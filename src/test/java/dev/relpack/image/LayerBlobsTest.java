@@ -2,6 +2,7 @@ package dev.relpack.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.base.BaseImage;
 import dev.relpack.io.FileTrees;
+import dev.relpack.io.TreeSeals;
 import dev.relpack.publish.BuildListener;
 import dev.relpack.testsupport.RecordingReporter;
 import java.io.ByteArrayOutputStream;
@@ -150,5 +152,48 @@ class LayerBlobsTest {
     IOException failure = assertThrows(IOException.class, () -> LayerBlobs.compressMissing(
         spec(List.of(otp, app)), work.resolve("cache"), LayerTrust.none(), listener));
     assertTrue(failure.getMessage().contains("f2"), failure.getMessage());
+  }
+
+  /** Trust that keeps seals in a private state of the test's own. */
+  private LayerTrust sealing() {
+    return new LayerTrust(new TreeSeals(Optional.of(work.resolve("state/seals"))),
+        LayerClaims.none(), Optional.empty());
+  }
+
+  @Test
+  void aBlobCompressedIntoTheCacheIsSealedAsWrittenAndStillCheckedOnceChanged()
+      throws Exception {
+    ImageLayer otp = layer("otp", 10);
+    ImageLayer app = layer("app", 3);
+    Path cacheRoot = work.resolve("cache");
+    Path layers = JibImageBuilder.applicationCache(cacheRoot).resolve("layers");
+    LayerTrust trust = sealing();
+
+    Map<String, String> written =
+        LayerBlobs.compressMissing(spec(List.of(otp, app)), cacheRoot, trust, listener);
+
+    // the next build takes both as they are, without hashing them: they were hashed as written
+    for (String digest : written.values()) {
+      assertTrue(trust.seals().isSealed(LayerCache.hex(digest),
+          layers.resolve(LayerCache.hex(digest))), digest);
+    }
+    Path otpEntry = layers.resolve(LayerCache.hex(written.get("otp")));
+    Path otpBlob;
+    try (var files = Files.list(otpEntry)) {
+      otpBlob = files.findFirst().orElseThrow();
+    }
+    byte[] changed = Files.readAllBytes(otpBlob);
+    changed[changed.length / 2] ^= 1;
+    Files.write(otpBlob, changed);
+    assertFalse(trust.seals().isSealed(LayerCache.hex(written.get("otp")), otpEntry));
+
+    List<LayerBlobs.Blob> blobs = LayerBlobs.of(spec(List.of(otp, app)), cacheRoot, Map.of(),
+        trust, listener);
+
+    assertEquals(List.of("cache entry " + otpEntry + " does not match its digest (changed or"
+        + " corrupt); building it again"), said);
+    assertEquals(written.get("otp"), blobs.get(0).digest());
+    assertTrue(blobs.get(0).built(), "compressed again");
+    assertFalse(blobs.get(1).built(), "taken as sealed");
   }
 }
