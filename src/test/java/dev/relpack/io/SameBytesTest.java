@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.relpack.testsupport.PatternBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,25 +24,18 @@ class SameBytesTest {
     return Files.write(work.resolve(name), bytes);
   }
 
-  private static byte[] pattern(int size) {
-    byte[] bytes = new byte[size];
-    for (int i = 0; i < size; i++) {
-      bytes[i] = (byte) (i * 31 + (i >> 9));
-    }
-    return bytes;
-  }
 
   @Test
   void equalFilesOfManySizesAreEqual() throws IOException {
     for (int size : List.of(0, 1, 4096, 128 << 10, (128 << 10) + 1, 300_000)) {
-      byte[] bytes = pattern(size);
+      byte[] bytes = PatternBytes.of(size);
       assertTrue(same.equal(file("a" + size, bytes), file("b" + size, bytes)), "size " + size);
     }
   }
 
   @Test
   void aByteChangedAnywhereOrAnotherSizeIsNotEqual() throws IOException {
-    byte[] bytes = pattern(300_000);
+    byte[] bytes = PatternBytes.of(300_000);
     Path original = file("original", bytes);
     for (int at : new int[] {0, 131_071, 131_072, 299_999}) {
       byte[] changed = bytes.clone();
@@ -54,7 +48,7 @@ class SameBytesTest {
 
   @Test
   void comparesOnEveryCoreWithoutMixingUpBuffers() throws IOException {
-    byte[] bytes = pattern(200_000);
+    byte[] bytes = PatternBytes.of(200_000);
     Path original = file("original", bytes);
     List<Path> copies = IntStream.range(0, 40).mapToObj(i -> {
       byte[] copy = bytes.clone();
@@ -77,7 +71,7 @@ class SameBytesTest {
 
   @Test
   void aMissingFileIsAnError() throws IOException {
-    Path present = file("present", pattern(10));
+    Path present = file("present", PatternBytes.of(10));
     assertThrows(NoSuchFileException.class, () -> same.equal(present, work.resolve("absent")));
   }
 }

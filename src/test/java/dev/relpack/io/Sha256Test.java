@@ -3,6 +3,7 @@ package dev.relpack.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.relpack.testsupport.PatternBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -18,13 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 class Sha256Test {
   @TempDir Path work;
 
-  private static byte[] pattern(int size) {
-    byte[] bytes = new byte[size];
-    for (int i = 0; i < size; i++) {
-      bytes[i] = (byte) (i * 31 + (i >> 9));
-    }
-    return bytes;
-  }
 
   @Test
   void theKnownDigestsOfTheEmptyStringAndAbc() {
@@ -37,7 +31,7 @@ class Sha256Test {
   @Test
   void aFileOfAnySizeHashesAsItsBytesAndAsAStreamOfThem() throws IOException {
     for (int size : List.of(0, 1, 4095, 4096, 4097, 65_535, 65_536, 65_537, 300_000)) {
-      byte[] bytes = pattern(size);
+      byte[] bytes = PatternBytes.of(size);
       Path file = Files.write(work.resolve("f" + size), bytes);
       assertEquals(Sha256.of(bytes), Sha256.of(file), "size " + size);
       assertEquals(Sha256.of(bytes), Sha256.of(new ByteArrayInputStream(bytes)), "size " + size);
