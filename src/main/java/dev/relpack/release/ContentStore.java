@@ -8,8 +8,9 @@ import dev.relpack.io.SameBytes;
 import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
@@ -17,20 +18,22 @@ import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -53,6 +56,7 @@ import java.util.stream.Stream;
  */
 public final class ContentStore {
   private static final long MAX_LIST_BYTES = 64L << 20;
+  private static final int COPY_BUFFER = 64 << 10;
   /** The characters of a file's line that are not its path or newline ({@link #fileLine}). */
   private static final int FILE_LINE_MARKS = "f ".length() + " x ".length() + 64;
   private final Path units;
@@ -326,12 +330,25 @@ public final class ContentStore {
    * sources in the store, plus the digest of each unit.
    */
   public Materialized materialize(List<ReleaseFile> files) {
-    Map<String, String> alike = storedAlike(byUnit(files));
-    List<ReleaseFile> unknown = files.stream()
-        .filter(file -> !alike.containsKey(unitOf(file))).toList();
-    Map<Path, String> hashes = hashedOnEveryCore(unknown);
-    return place(files, hashes, alike, (unit, unitFiles) -> storeCopy(unit, unitFiles, hashes));
+    LookedUp known = lookedUp(byUnit(files));
+    // A unit of a shape never stored is not in the store (its digest fixes its shape), so its
+    // files are copied in and hashed as they are written, read once: a job with no cache stores
+    // its whole release so. The others are hashed first, to find a unit stored under another
+    // shape's memo, and copied only when none is.
+    List<ReleaseFile> toHash = files.stream().filter(file -> !known.alike().containsKey(
+        unitOf(file)) && !known.newShapes().contains(unitOf(file))).toList();
+    Map<Path, String> hashes = new HashMap<>(hashedOnEveryCore(toHash));
+    return place(files, hashes, known.alike(), known.newShapes(),
+        (unit, unitFiles) -> storeCopy(unit, unitFiles, hashes));
   }
+
+  /**
+   * What the store holds of a release's units, by their shapes.
+   *
+   * @param alike units a stored unit holds exactly ({@link #storedAlike}), by digest
+   * @param newShapes units whose shape the store has never held
+   */
+  private record LookedUp(Map<String, String> alike, Set<String> newShapes) {}
 
   /**
    * The units of {@code byUnit} that a stored unit holds exactly, byte for byte, by its digest.
@@ -340,31 +357,37 @@ public final class ContentStore {
    * its seal holds, so it is intact; its files are then compared with the release's instead of
    * the release's being hashed, which is as strong (equal bytes, equal digest) and much cheaper
    * in a JVM that hashes without the processor's SHA instructions. A unit that differs, or has
-   * no candidate, is hashed as before.
+   * no candidate, is hashed (or copied and hashed at once, {@link #materialize}).
    */
   Map<String, String> storedAlike(Map<String, List<ReleaseFile>> byUnit) {
-    // unit by unit on every core: most of a unit's check is stats and reads of small files
-    return byUnit.entrySet().parallelStream()
-        .flatMap(unit -> storedAlike(unit.getKey(), unit.getValue())
-            .map(digest -> Map.entry(unit.getKey(), digest)).stream())
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    return lookedUp(byUnit).alike();
   }
 
-  /** The digest of the stored unit that holds exactly {@code files}, if there is one. */
-  private Optional<String> storedAlike(String unit, List<ReleaseFile> files) {
-    Optional<String> candidate = lastStored(shapeOf(unit, files));
-    if (candidate.isEmpty()) {
-      return Optional.empty();
-    }
-    Path dir = units.resolve(candidate.get());
+  private LookedUp lookedUp(Map<String, List<ReleaseFile>> byUnit) {
+    Map<String, String> alike = new ConcurrentHashMap<>();
+    Set<String> newShapes = ConcurrentHashMap.newKeySet();
+    // unit by unit on every core: most of a unit's check is stats and reads of small files
+    byUnit.entrySet().parallelStream().forEach(unit -> {
+      Optional<String> candidate = lastStored(shapeOf(unit.getKey(), unit.getValue()));
+      if (candidate.isEmpty()) {
+        newShapes.add(unit.getKey());
+      } else if (storedAlike(unit.getKey(), unit.getValue(), candidate.get())) {
+        alike.put(unit.getKey(), candidate.get());
+      }
+    });
+    return new LookedUp(Map.copyOf(alike), Set.copyOf(newShapes));
+  }
+
+  /** Whether the stored unit {@code candidate} holds exactly {@code files}. */
+  private boolean storedAlike(String unit, List<ReleaseFile> files, String candidate) {
+    Path dir = units.resolve(candidate);
     try {
       // the seal's look lists the stored unit: it is not walked again for the comparison
       Optional<List<TreeSeals.Sealed>> sealed = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-          ? seals.sealedEntries(candidate.get(), dir) : Optional.empty();
-      return sealed.isPresent() && holdsExactly(unit, dir, files, sealed.get())
-          ? candidate : Optional.empty();
+          ? seals.sealedEntries(candidate, dir) : Optional.empty();
+      return sealed.isPresent() && holdsExactly(unit, dir, files, sealed.get());
     } catch (RuntimeException e) {
-      return Optional.empty(); // hashed instead
+      return false; // hashed instead
     }
   }
 
@@ -438,7 +461,7 @@ public final class ContentStore {
    */
   Materialized adopt(List<ReleaseFile> files, Map<Path, String> hashes) {
     // unpacked and hashed at once: what is moved into place is what was hashed
-    return place(files, hashes, Map.of(),
+    return place(files, hashes, Map.of(), Set.of(),
         (unit, unitFiles) -> new Staged(storeByMoving(unit, unitFiles), true));
   }
 
@@ -467,12 +490,16 @@ public final class ContentStore {
   }
 
   /**
+   * @param hashes each regular file's SHA-256 by source, as far as known; the stager adds those
+   *     of the units it stages first
    * @param alike units known to be stored already ({@link #storedAlike}), by digest: neither
    *     hashed nor stored again
+   * @param stagedFirst units staged before their digest is made: their copies give their files'
+   *     digests
    * @param stager stages a unit this call puts in place, saying whether it is sealed at once
    */
   private Materialized place(List<ReleaseFile> files, Map<Path, String> hashes,
-      Map<String, String> alike, Stager stager) {
+      Map<String, String> alike, Set<String> stagedFirst, Stager stager) {
     Map<String, List<ReleaseFile>> byUnit = byUnit(files);
     List<ReleaseFile> stored = new ArrayList<>(files.size());
     Map<String, String> digests = new LinkedHashMap<>();
@@ -480,17 +507,8 @@ public final class ContentStore {
       for (Map.Entry<String, List<ReleaseFile>> unit : byUnit.entrySet()) {
         String digest = alike.get(unit.getKey());
         if (digest == null) {
-          String list = listOf(unit.getKey(), unit.getValue(), hashes);
-          digest = Sha256.of(list);
-          if (matching(unit.getKey(), digest, unit.getValue()).isEmpty()) {
-            Staged staged = stager.stage(unit.getKey(), unit.getValue());
-            boolean ours = publish(staged.dir(), digest);
-            if (ours && staged.asHashed()) {
-              seals.sealWritten(digest, units.resolve(digest));
-            }
-          }
-          keepList(digest, list);
-          rememberShape(shapeOf(unit.getKey(), unit.getValue()), digest);
+          digest = store(unit.getKey(), unit.getValue(), hashes,
+              stagedFirst.contains(unit.getKey()), stager);
         }
         Path dir = units.resolve(digest); // where it is, whichever way it got there
         digests.put(unit.getKey(), digest);
@@ -504,6 +522,35 @@ public final class ContentStore {
     }
     stored.sort(Comparator.comparing(ReleaseFile::path));
     return new Materialized(List.copyOf(stored), Map.copyOf(digests));
+  }
+
+  /**
+   * Puts one unit in place unless the store holds it already, and returns its digest.
+   *
+   * @param stageFirst whether to stage it before its digest is made, which its copy gives
+   */
+  private String store(String unit, List<ReleaseFile> files, Map<Path, String> hashes,
+      boolean stageFirst, Stager stager) throws IOException {
+    Staged early = stageFirst ? stager.stage(unit, files) : null;
+    try {
+      String list = listOf(unit, files, hashes);
+      String digest = Sha256.of(list);
+      if (matching(unit, digest, files).isEmpty()) {
+        Staged staged = early != null ? early : stager.stage(unit, files);
+        early = null; // publish leaves nothing of it behind
+        boolean ours = publish(staged.dir(), digest);
+        if (ours && staged.asHashed()) {
+          seals.sealWritten(digest, units.resolve(digest));
+        }
+      }
+      keepList(digest, list);
+      rememberShape(shapeOf(unit, files), digest);
+      return digest;
+    } finally {
+      if (early != null) { // stored meanwhile, or its shape forgotten: the copy is not needed
+        FileTrees.deleteRecursively(early.dir());
+      }
+    }
   }
 
   /**
@@ -689,20 +736,25 @@ public final class ContentStore {
    * every copy has the digest {@code hashes} took of its source, the staged unit is what was
    * hashed, and is sealed once in place. Left unsealed, the build after a release directory's
    * first one hashed the units it had stored all over again (the demo: 11.5 MB, and NSS loaded
-   * for it) before comparing them.
+   * for it) before comparing them. A file {@code hashes} has no digest for gets its copy's.
    */
   private Staged storeCopy(String unit, List<ReleaseFile> files, Map<Path, String> hashes)
       throws IOException {
     Path staging = newStagingDirectory();
     try {
       boolean asHashed = true;
+      // made here: Files.createDirectories costs an exception for each directory already there
+      Set<Path> made = new HashSet<>(Set.of(staging));
+      ByteBuffer buffer = ByteBuffer.allocateDirect(COPY_BUFFER);
       for (ReleaseFile file : files.stream().sorted(Comparator.comparing(ReleaseFile::path)).toList()) {
         Path target = staging.resolve(inUnit(unit, file.path()));
         if (file.directory()) {
-          Files.createDirectories(target);
+          madeDirectory(made, target);
         } else {
-          Files.createDirectories(target.getParent());
-          asHashed &= copyHashing(file.source(), target).equals(hashes.get(file.source()));
+          madeDirectory(made, target.getParent());
+          String written = copyHashing(file.source(), target, buffer);
+          String hashed = hashes.putIfAbsent(file.source(), written);
+          asHashed &= hashed == null || hashed.equals(written);
           Files.setPosixFilePermissions(target, PosixModes.forFile(file.executable()));
         }
       }
@@ -713,14 +765,30 @@ public final class ContentStore {
     }
   }
 
+  private static void madeDirectory(Set<Path> made, Path dir) throws IOException {
+    if (made.add(dir)) {
+      Files.createDirectories(dir);
+    }
+  }
+
   /**
    * Copies {@code source} to a new file {@code target}, its modification time too; returns the
-   * SHA-256 of the bytes written.
+   * SHA-256 of the bytes written. Through {@code buffer}, a direct one: NSS's digest reads it
+   * where it is, and the channels need not copy it to and from the heap.
    */
-  private static String copyHashing(Path source, Path target) throws IOException {
+  private static String copyHashing(Path source, Path target, ByteBuffer buffer)
+      throws IOException {
     MessageDigest digest = Sha256.newDigest();
-    try (InputStream in = new DigestInputStream(Files.newInputStream(source), digest)) {
-      Files.copy(in, target); // a new file: fails if one is there
+    try (FileChannel in = FileChannel.open(source);
+        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+      while (in.read(buffer.clear()) >= 0) {
+        digest.update(buffer.flip());
+        buffer.rewind();
+        while (buffer.hasRemaining()) {
+          out.write(buffer);
+        }
+      }
     }
     Files.setLastModifiedTime(target, Files.getLastModifiedTime(source));
     return HexFormat.of().formatHex(digest.digest());

@@ -2,6 +2,8 @@ package dev.relpack.release;
 
 import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
+import dev.relpack.testsupport.CountingSha256;
+import dev.relpack.testsupport.PatternBytes;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -255,6 +257,62 @@ class ContentStoreTest {
     assertEquals("changed code", Files.readString(source(changed, "lib/app-1.0/ebin/app.beam")));
     assertFalse(stored.unitDigests().get("lib/app-1.0")
         .equals(changed.unitDigests().get("lib/app-1.0")));
+    assertEquals(List.of(), warnings);
+  }
+
+  /**
+   * A unit of a shape the store never held cannot be in it (a unit's digest fixes its shape): its
+   * files are hashed as they are copied in, each read once, where they were hashed first and
+   * again as copied. A job with no cache stores its whole release so.
+   */
+  @Test
+  void aReleaseDirectoryInAnEmptyStoreIsHashedOnceAsItIsCopied() throws Exception {
+    Files.write(work.resolve("release/lib/app-1.0/ebin/app.beam"), PatternBytes.of(300_000));
+    ContentStore sealing = new ContentStore(work.resolve("cache"), new TreeSeals(
+        Optional.of(work.resolve("state/unit-seals")),
+        java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofMinutes(1))),
+        warnings::add);
+    ContentStore.Materialized stored;
+    long hashed;
+    try (CountingSha256 counting = CountingSha256.install()) {
+      stored = sealing.materialize(release);
+      hashed = counting.hashed();
+    }
+
+    // the 300 kB once, and the units' lists and shapes: a few hundred bytes
+    assertTrue(hashed >= 300_000 && hashed < 310_000, hashed + " bytes hashed");
+    assertArrayEquals(PatternBytes.of(300_000),
+        Files.readAllBytes(source(stored, "lib/app-1.0/ebin/app.beam")));
+    assertEquals(stored.unitDigests(), sealing.storedAlike(ContentStore.byUnit(release)),
+        "sealed as copied");
+    assertEquals(stored.unitDigests(), store.materialize(release).unitDigests(),
+        "the digests a store that hashes first gives");
+    assertEquals(List.of(), warnings);
+  }
+
+  /** A unit whose shape the store forgot is stored already: its copy is dropped, not stored. */
+  @Test
+  void aStoredUnitWhoseShapeWasForgottenIsTakenAsStored() throws Exception {
+    ContentStore.Materialized stored = store.materialize(release);
+    Path units = work.resolve("cache/units");
+    List<Path> before;
+    try (java.util.stream.Stream<Path> listed = Files.list(units)) {
+      before = listed.sorted().toList();
+    }
+    org.junit.jupiter.api.Assertions.assertNotEquals(List.of(), before);
+    dev.relpack.io.FileTrees.deleteRecursively(work.resolve("cache/unit-shapes"));
+
+    ContentStore.Materialized again =
+        new ContentStore(work.resolve("cache"), warnings::add).materialize(release);
+
+    assertEquals(stored.unitDigests(), again.unitDigests());
+    assertEquals(paths(stored.files()), paths(again.files()));
+    try (java.util.stream.Stream<Path> listed = Files.list(units)) {
+      assertEquals(before, listed.sorted().toList());
+    }
+    try (java.util.stream.Stream<Path> staging = Files.list(work.resolve("cache/tmp"))) {
+      assertEquals(List.of(), staging.toList(), "the staged copies are removed");
+    }
     assertEquals(List.of(), warnings);
   }
 
