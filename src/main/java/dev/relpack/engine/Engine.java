@@ -24,6 +24,7 @@ import dev.relpack.image.JibImageBuilder;
 import dev.relpack.image.LayerClaims;
 import dev.relpack.image.LayerReuse;
 import dev.relpack.image.LayerTrust;
+import dev.relpack.image.PredictedImage;
 import dev.relpack.publish.Attachment;
 import dev.relpack.publish.BuildAccess;
 import dev.relpack.publish.GitlabDefaults;
@@ -77,6 +78,8 @@ import java.util.function.Function;
  */
 public final class Engine {
   private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+  /** The state's directory of images kept by their shape ({@link KnownImages#shapeKey}). */
+  private static final String IMAGE_SHAPES = "image-shapes";
   /**
    * The longest taking layers from an earlier image may take: far longer than fetching a
    * release's layers from a registry on the job's network, short enough that a stalled one does
@@ -205,7 +208,7 @@ public final class Engine {
         + base.digest().map(d -> "@" + d).orElse(""));
     Path state = StateDirectory.of(plan.request().environment(), plan.request().home());
     KnownImages known = new KnownImages(state.resolve("images"));
-    KnownImages shapes = new KnownImages(state.resolve("image-shapes"));
+    KnownImages shapes = new KnownImages(state.resolve(IMAGE_SHAPES));
     Optional<String> key = plan.layerFiles().flatMap(f -> KnownImages.key(plan.spec(), target, f));
     Optional<ImageResult> tagged = key.flatMap(k -> known.find(k, target.tags()))
         .flatMap(image -> tagKnown(plan, target, image, reporter));
@@ -297,6 +300,23 @@ public final class Engine {
    * The time the SBOM is dated with, as the environment sets it ({@code undated} when it sets
    * none); empty when it cannot say.
    */
+  /**
+   * Readies jib's JSON mapper on another thread ({@link PredictedImage#warmUp}) for a build to a
+   * registry whose state keeps no image it could write again (a CI job's, a first build's): once
+   * its layers are made it predicts its image with jib's model, and the base's reading and the
+   * boot check before that leave a core idle. A build with images kept (the same release again,
+   * a change) writes from one of them without jib's model, and would only lose the CPU.
+   */
+  private static void readyPrediction(BuildRequest request, Optional<Target> target) {
+    if (target.flatMap(Target::registryImage).isEmpty() || new KnownImages(StateDirectory.of(
+        request.environment(), request.home()).resolve(IMAGE_SHAPES)).holdsAny()) {
+      return;
+    }
+    Thread warmUp = new Thread(() -> PredictedImage.warmUp(), "relpack-prediction-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+  }
+
   private static Optional<String> sbomDate(BuildPlan plan) {
     try {
       return Optional.of(SourceDate.of(plan.request().environment()).map(Instant::toString)
@@ -700,6 +720,7 @@ public final class Engine {
       reporter.step("Reading release " + describe(request));
       loaded = ReleaseLoader.load(request, made.flatMap(ReleaseStep.Made::release),
           reporter::warn);
+      readyPrediction(request, target);
       Release read = loaded.release();
       tagged = withTarget
           ? Optional.of(writableTarget(request, Optional.of(read.version()), reporter))

@@ -264,6 +264,15 @@ final class KnownImages {
     }
   }
 
+  /** Whether this store keeps any image at all: one that keeps none finds none. */
+  boolean holdsAny() {
+    try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.json")) {
+      return entries.iterator().hasNext();
+    } catch (IOException | RuntimeException e) {
+      return false; // no directory yet: a fresh state
+    }
+  }
+
   /**
    * The image kept under {@code key}, as a build that found every blob in the registry reports
    * it (nothing uploaded), with {@code tags}; empty when there is none this user alone wrote.

@@ -1,6 +1,7 @@
 package dev.relpack.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -218,6 +219,18 @@ class KnownImagesTest {
             OptionalLong.of(30), LayerResult.Delivery.PRESENT)), found.layers());
     assertEquals(Optional.empty(), known.find(key(demo(), target("r.example.com/x:1")),
         List.of("1")));
+  }
+
+  /** A state that keeps no image (a CI job's) is told apart without a key to look for. */
+  @Test
+  void aStoreTellsWhetherItKeepsAnyImage() throws Exception {
+    KnownImages known = new KnownImages(state.resolve("image-shapes"));
+    assertFalse(known.holdsAny(), "no directory yet");
+    Files.createDirectories(state.resolve("image-shapes"));
+    Files.writeString(state.resolve("image-shapes/.tmp-entry"), "half written");
+    assertFalse(known.holdsAny(), "a file that is no entry");
+    known.remember(key(demo(), TARGET), pushed());
+    assertTrue(known.holdsAny());
   }
 
   /** Keeps {@link #pushed()} under {@code key} and returns the entry's file. */

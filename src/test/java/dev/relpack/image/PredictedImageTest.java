@@ -63,6 +63,15 @@ class PredictedImageTest {
     assertEquals(BASE, manifest.path("annotations").path(LABEL).asText());
   }
 
+  /**
+   * The warm-up is worth its thread only while jib's model takes its sample image all the way: a
+   * jib that refused it would leave the warm-up a silent no-op.
+   */
+  @Test
+  void theWarmUpReadsAndWritesItsWholeImageThroughJib() {
+    assertTrue(PredictedImage.warmUp());
+  }
+
   @Test
   void aBaseLayerItsHistoryLeavesWithoutAnEntryGetsJibsEntry() throws IOException {
     RegistryReader.ImageJson base = base("application/vnd.oci.image.manifest.v1+json", 2,
