@@ -1,9 +1,8 @@
 package dev.relpack.cli;
 
+import dev.relpack.io.CountingDigest;
 import java.nio.charset.StandardCharsets;
-import java.security.DigestException;
 import java.security.MessageDigest;
-import java.security.MessageDigestSpi;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.Security;
@@ -148,11 +147,11 @@ final class NativeSha256 {
     Switching(long loadAfter) {
       super(NAME, "1", "SHA-256: the JDK's, then the system's NSS once a build hashes enough");
       this.loadAfter = loadAfter;
-      putService(new Service(this, "MessageDigest", "SHA-256", Counting.class.getName(),
+      putService(new Service(this, "MessageDigest", "SHA-256", CountingDigest.class.getName(),
           List.of("SHA256", "2.16.840.1.101.3.4.2.1", "OID.2.16.840.1.101.3.4.2.1"), null) {
         @Override
         public Object newInstance(Object parameter) throws NoSuchAlgorithmException {
-          return new Counting(current(), Switching.this);
+          return new CountingDigest(current(), Switching.this::counted);
         }
       });
     }
@@ -204,63 +203,6 @@ final class NativeSha256 {
           : unavailable ? "by the JDK (NSS is not available here)"
           : loading.get() ? "by the JDK (NSS was still loading)"
           : "by the JDK (too little to load NSS for)");
-    }
-  }
-
-  /** A digest that tells its provider how many bytes it hashed. */
-  static final class Counting extends MessageDigestSpi implements Cloneable {
-    private MessageDigest digest;
-    private final Switching provider;
-
-    Counting(MessageDigest digest, Switching provider) {
-      this.digest = digest;
-      this.provider = provider;
-    }
-
-    @Override
-    protected void engineUpdate(byte input) {
-      digest.update(input);
-      provider.counted(1);
-    }
-
-    @Override
-    protected void engineUpdate(byte[] input, int offset, int length) {
-      digest.update(input, offset, length);
-      provider.counted(length);
-    }
-
-    @Override
-    protected void engineUpdate(java.nio.ByteBuffer input) {
-      int length = input.remaining();
-      digest.update(input);
-      provider.counted(length);
-    }
-
-    @Override
-    protected byte[] engineDigest() {
-      return digest.digest();
-    }
-
-    @Override
-    protected int engineDigest(byte[] buffer, int offset, int length) throws DigestException {
-      return digest.digest(buffer, offset, length);
-    }
-
-    @Override
-    protected int engineGetDigestLength() {
-      return digest.getDigestLength();
-    }
-
-    @Override
-    protected void engineReset() {
-      digest.reset();
-    }
-
-    @Override
-    public Object clone() throws CloneNotSupportedException {
-      Counting copy = (Counting) super.clone();
-      copy.digest = (MessageDigest) digest.clone();
-      return copy;
     }
   }
 }

@@ -1,8 +1,7 @@
 package dev.relpack.testsupport;
 
-import java.nio.ByteBuffer;
+import dev.relpack.io.CountingDigest;
 import java.security.MessageDigest;
-import java.security.MessageDigestSpi;
 import java.security.NoSuchAlgorithmException;
 import java.security.NoSuchProviderException;
 import java.security.Provider;
@@ -20,12 +19,13 @@ public final class CountingSha256 extends Provider implements AutoCloseable {
 
   private CountingSha256() {
     super("counting-sha256", "1", "the JDK's SHA-256, counting the bytes hashed");
-    putService(new Service(this, "MessageDigest", "SHA-256", Digest.class.getName(),
+    putService(new Service(this, "MessageDigest", "SHA-256", CountingDigest.class.getName(),
         List.of("SHA256"), null) {
       @Override
       public Object newInstance(Object parameter) throws NoSuchAlgorithmException {
         try {
-          return new Digest(MessageDigest.getInstance("SHA-256", "SUN"), hashed);
+          return new CountingDigest(MessageDigest.getInstance("SHA-256", "SUN"),
+              hashed::addAndGet);
         } catch (NoSuchProviderException e) {
           throw new NoSuchAlgorithmException(e);
         }
@@ -47,50 +47,5 @@ public final class CountingSha256 extends Provider implements AutoCloseable {
   @Override
   public void close() {
     Security.removeProvider(getName());
-  }
-
-  private static final class Digest extends MessageDigestSpi implements Cloneable {
-    private MessageDigest digest;
-    private final AtomicLong hashed;
-
-    Digest(MessageDigest digest, AtomicLong hashed) {
-      this.digest = digest;
-      this.hashed = hashed;
-    }
-
-    @Override
-    protected void engineUpdate(byte input) {
-      digest.update(input);
-      hashed.incrementAndGet();
-    }
-
-    @Override
-    protected void engineUpdate(byte[] input, int offset, int length) {
-      digest.update(input, offset, length);
-      hashed.addAndGet(length);
-    }
-
-    @Override
-    protected void engineUpdate(ByteBuffer input) {
-      hashed.addAndGet(input.remaining());
-      digest.update(input);
-    }
-
-    @Override
-    protected byte[] engineDigest() {
-      return digest.digest();
-    }
-
-    @Override
-    protected void engineReset() {
-      digest.reset();
-    }
-
-    @Override
-    public Object clone() throws CloneNotSupportedException {
-      Digest copy = (Digest) super.clone();
-      copy.digest = (MessageDigest) digest.clone();
-      return copy;
-    }
   }
 }
