@@ -297,10 +297,6 @@ public final class Engine {
   }
 
   /**
-   * The time the SBOM is dated with, as the environment sets it ({@code undated} when it sets
-   * none); empty when it cannot say.
-   */
-  /**
    * Readies jib's JSON mapper on another thread ({@link PredictedImage#warmUp}) for a build to a
    * registry whose state keeps no image it could write again (a CI job's, a first build's): once
    * its layers are made it predicts its image with jib's model, and the base's reading and the
@@ -317,6 +313,10 @@ public final class Engine {
     warmUp.start();
   }
 
+  /**
+   * The time the SBOM is dated with, as the environment sets it ({@code undated} when it sets
+   * none); empty when it cannot say.
+   */
   private static Optional<String> sbomDate(BuildPlan plan) {
     try {
       return Optional.of(SourceDate.of(plan.request().environment()).map(Instant::toString)

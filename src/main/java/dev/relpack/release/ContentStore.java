@@ -333,8 +333,8 @@ public final class ContentStore {
     LookedUp known = lookedUp(byUnit(files));
     // A unit of a shape never stored is not in the store (its digest fixes its shape), so its
     // files are copied in and hashed as they are written, read once: a job with no cache stores
-    // its whole release so. The others are hashed first, to find a unit stored under another
-    // shape's memo, and copied only when none is.
+    // its whole release so. The others (a shape stored before, the content not found alike) are
+    // hashed first: the store may hold them under their digest, and then nothing is copied.
     List<ReleaseFile> toHash = files.stream().filter(file -> !known.alike().containsKey(
         unitOf(file)) && !known.newShapes().contains(unitOf(file))).toList();
     Map<Path, String> hashes = new HashMap<>(hashedOnEveryCore(toHash));
