@@ -213,8 +213,15 @@ public final class Engine {
     Optional<ImageResult> tagged = key.flatMap(k -> known.find(k, target.tags()))
         .flatMap(image -> tagKnown(plan, target, image, reporter));
     Optional<String> shape = KnownImages.shapeKey(plan.spec(), target);
-    ImageResult image = tagged.orElseGet(() -> build(plan, target,
-        shape.flatMap(s -> shapes.find(s, target.tags())), reporter));
+    SbomAhead sbomAhead = sbomAhead(plan, target, reporter);
+    ImageResult image;
+    try {
+      image = tagged.orElseGet(() -> build(plan, target,
+          shape.flatMap(s -> shapes.find(s, target.tags())), reporter, sbomAhead::writing));
+    } catch (RuntimeException | Error e) {
+      sbomAhead.abandon();
+      throw e;
+    }
     // kept while the SBOM is made and attached: the state's first JSON costs a cold JVM
     // milliseconds, the attachment's requests are mostly waiting
     CompletableFuture<Void> remembered = tagged.isPresent()
@@ -226,21 +233,33 @@ public final class Engine {
     Optional<String> stillAttached = tagged.isPresent()
         ? stillAttached(plan, target, key.get(), image.digest(), referrers, reporter)
         : Optional.empty();
+    Optional<SbomAhead.Attached> ahead = Optional.empty();
+    boolean attachFailed = false;
+    try {
+      ahead = sbomAhead.result(image.digest());
+    } catch (RegistryException e) {
+      attachFailed = true;
+      warnNotAttached(target, image.digest(), e, reporter);
+    }
+    Optional<SbomAhead.Attached> attachedAhead = ahead;
+    attachedAhead.ifPresent(a -> reporter.debug("attached the SBOM to " + image.digest() + " as "
+        + a.referrer() + " while the image was written"));
     Optional<byte[]> sbom = Optional.empty();
     RelpackException sbomFailure = null;
     try {
-      sbom = plan.sbom().filter(s -> stillAttached.isEmpty())
-          .map(s -> sbomDocument(plan, s, image.digest()));
+      sbom = attachedAhead.map(SbomAhead.Attached::document).or(() -> plan.sbom()
+          .filter(s -> stillAttached.isEmpty()).map(s -> sbomDocument(plan, s, image.digest())));
     } catch (RelpackException e) {
       // the image is pushed: its digest and metadata files are written all the same
       sbomFailure = e;
       reporter.warn("built " + target.reference(image.digest()) + " but made no SBOM of it: "
           + e.getMessage());
     }
-    Optional<byte[]> document = sbom;
-    Optional<String> referrer = stillAttached.or(() -> document
-        .filter(s -> plan.request().attachSbom())
-        .flatMap(d -> attach(plan, target, image.digest(), d, reporter)));
+    Optional<byte[]> document = attachFailed ? Optional.empty() : sbom;
+    Optional<String> referrer = stillAttached
+        .or(() -> attachedAhead.map(SbomAhead.Attached::referrer))
+        .or(() -> document.filter(s -> plan.request().attachSbom())
+            .flatMap(d -> attach(plan, target, image.digest(), d, reporter)));
     if (stillAttached.isEmpty() && referrer.isPresent() && key.isPresent()) {
       sbomDate(plan).ifPresent(dated -> referrers.remember(key.get(),
           plan.request().sbomFormat().mediaType(), dated, referrer.get()));
@@ -332,13 +351,16 @@ public final class Engine {
    * build's layers ({@link ImageRevision}), or the {@code --cache-from} image of the target's
    * repository; with no earlier image, by writing what jib would push with the base's layers
    * mounted, when the base is on the target's registry; else with jib.
+   *
+   * @param writing told of the manifest of an image written without jib before its blobs go
    */
   private static ImageResult build(BuildPlan plan, Target target,
-      Optional<ImageResult> previous, Reporter reporter) {
+      Optional<ImageResult> previous, Reporter reporter,
+      Consumer<RegistryReader.Descriptor> writing) {
     LayerReuse.Outcome reused = reuse(plan, cacheSources(plan.request(), target), reporter);
-    return previous.flatMap(p -> revise(plan, target, p, reused.layers(), reporter))
-        .or(() -> reviseTaken(plan, target, reused, reporter))
-        .or(() -> writeNew(plan, target, reused, reporter))
+    return previous.flatMap(p -> revise(plan, target, p, reused.layers(), reporter, writing))
+        .or(() -> reviseTaken(plan, target, reused, reporter, writing))
+        .or(() -> writeNew(plan, target, reused, reporter, writing))
         .orElseGet(() -> buildWithJib(plan, target, reused, reporter));
   }
 
@@ -350,8 +372,8 @@ public final class Engine {
    * built with jib, for any other base or when the registry will not mount.
    */
   private static Optional<ImageResult> writeNew(BuildPlan plan, Target target,
-      LayerReuse.Outcome reused, Reporter reporter) {
-    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+      LayerReuse.Outcome reused, Reporter reporter, Consumer<RegistryReader.Descriptor> writing) {
+    Optional<ImageResult> written = withoutJib(plan, target, reporter, writing,
         (revision, phase, access) -> revision.writeNew(reused.layers(), phase, access),
         reason -> target.display() + " could not be written without jib (" + reason
             + "); building it with jib");
@@ -374,12 +396,13 @@ public final class Engine {
    * wait for it as long again.
    */
   private static Optional<ImageResult> withoutJib(BuildPlan plan, Target target,
-      Reporter reporter, Writing writing, Function<String, String> failed) {
+      Reporter reporter, Consumer<RegistryReader.Descriptor> announce, Writing writing,
+      Function<String, String> failed) {
     TargetAccess access = targetAccess(plan, reporter);
     RegistryDeadline phase = targetPhase(plan);
     try {
-      return writing.write(new ImageRevision(plan, target, layerTrust(plan), reporter), phase,
-          access);
+      return writing.write(new ImageRevision(plan, target, layerTrust(plan), reporter, announce),
+          phase, access);
     } catch (RelpackException e) {
       if (phase.expired()) {
         throw e;
@@ -436,8 +459,9 @@ public final class Engine {
    * A registry that does not answer within the timeout ends the build, as for {@link #tagKnown}.
    */
   private static Optional<ImageResult> revise(BuildPlan plan, Target target,
-      ImageResult previous, Map<String, String> reused, Reporter reporter) {
-    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+      ImageResult previous, Map<String, String> reused, Reporter reporter,
+      Consumer<RegistryReader.Descriptor> writing) {
+    Optional<ImageResult> written = withoutJib(plan, target, reporter, writing,
         (revision, phase, access) -> revision.write(previous, reused, phase, access),
         reason -> "a build of this shape pushed " + previous.digest() + " before, but it could"
             + " not be written again with this build's layers (" + reason + "); building it");
@@ -455,7 +479,7 @@ public final class Engine {
    * for any other image, base or outcome.
    */
   private static Optional<ImageResult> reviseTaken(BuildPlan plan, Target target,
-      LayerReuse.Outcome reused, Reporter reporter) {
+      LayerReuse.Outcome reused, Reporter reporter, Consumer<RegistryReader.Descriptor> writing) {
     Optional<ImageReference> into = target.registryImage();
     Optional<ImageReference> from = reused.from();
     if (reused.digest().isEmpty() || into.isEmpty() || from.isEmpty()
@@ -463,7 +487,7 @@ public final class Engine {
       return Optional.empty();
     }
     String taken = from.get() + "@" + reused.digest().get();
-    Optional<ImageResult> written = withoutJib(plan, target, reporter,
+    Optional<ImageResult> written = withoutJib(plan, target, reporter, writing,
         (revision, phase, access) -> revision.writeFrom(reused.digest().get(), taken,
             reused.layers(), reused.diffIds(), phase, access),
         reason -> taken + " could not be written again with this build's layers (" + reason
@@ -529,13 +553,30 @@ public final class Engine {
       referrer = targetPhase(plan).run("attaching the SBOM to " + target.reference(digest),
               () -> target.attach(digest, new Attachment(mediaType, mediaType, document), access));
     } catch (RegistryException e) {
-      reporter.warn("built " + target.reference(digest) + " but did not attach its SBOM: "
-          + e.getMessage() + " (" + Input.NO_SBOM + " attaches none; " + Input.SBOM
-          + " FILE writes it to a file)");
+      warnNotAttached(target, digest, e, reporter);
       return Optional.empty();
     }
     referrer.ifPresent(r -> reporter.debug("attached the SBOM to " + digest + " as " + r));
     return referrer;
+  }
+
+  private static void warnNotAttached(Target target, String digest, RegistryException e,
+      Reporter reporter) {
+    reporter.warn("built " + target.reference(digest) + " but did not attach its SBOM: "
+        + e.getMessage() + " (" + Input.NO_SBOM + " attaches none; " + Input.SBOM
+        + " FILE writes it to a file)");
+  }
+
+  /**
+   * The SBOM's attaching while a registry target's image is written ({@link SbomAhead}): for a
+   * build that attaches one, to a target that can attach so.
+   */
+  private static SbomAhead sbomAhead(BuildPlan plan, Target target, Reporter reporter) {
+    boolean attaches = plan.sbom().isPresent() && plan.request().attachSbom()
+        && target.registryImage().isPresent();
+    return new SbomAhead(target, () -> targetPhase(plan), targetAccess(plan, reporter),
+        digest -> sbomDocument(plan, plan.sbom().get(), digest),
+        plan.request().sbomFormat().mediaType(), reporter, attaches);
   }
 
   /**

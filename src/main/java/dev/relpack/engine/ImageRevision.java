@@ -14,6 +14,7 @@ import dev.relpack.publish.Target;
 import dev.relpack.publish.TargetAccess;
 import dev.relpack.registry.ConfigReplacer;
 import dev.relpack.registry.RegistryDeadline;
+import dev.relpack.registry.RegistryReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Builds an image by writing again one the target's repository holds, with this build's layers
@@ -42,13 +44,20 @@ final class ImageRevision {
   private final Target target;
   private final LayerTrust trust;
   private final Reporter reporter;
+  private final Consumer<RegistryReader.Descriptor> writing;
 
-  /** @param trust what the private state says of jib's cache, as for a jib build */
-  ImageRevision(BuildPlan plan, Target target, LayerTrust trust, Reporter reporter) {
+  /**
+   * @param trust what the private state says of jib's cache, as for a jib build
+   * @param writing told of the manifest about to be written, before its blobs are sent: it may
+   *     start what waits only for the image's digest (the SBOM's attachment)
+   */
+  ImageRevision(BuildPlan plan, Target target, LayerTrust trust, Reporter reporter,
+      Consumer<RegistryReader.Descriptor> writing) {
     this.plan = plan;
     this.target = target;
     this.trust = trust;
     this.reporter = reporter;
+    this.writing = writing;
   }
 
   /**
@@ -126,6 +135,7 @@ final class ImageRevision {
       if (expected.isEmpty()) {
         return Optional.empty();
       }
+      writing.accept(expected.get().manifestDescriptor());
       Optional<ConfigReplacer.Revised> written =
           target.writeNew(registry.pinned(), expected.get(), topLayers(blobs), access);
       if (written.isEmpty()) {
@@ -212,6 +222,12 @@ final class ImageRevision {
     if (read.isEmpty()) {
       return Optional.empty();
     }
+    Optional<ConfigReplacer.Written> revision = target.revision(read.get(), base.size(), top,
+        plan.spec().layers().size(), plan.spec().annotations());
+    if (revision.isEmpty() || expected.isPresent() && !expected.get().same(revision.get())) {
+      return Optional.empty();
+    }
+    writing.accept(revision.get().manifestDescriptor());
     return target.revise(read.get(), base.size(), top, plan.spec().layers().size(),
             plan.spec().annotations(), access, expected)
         .map(revised -> result(base, blobs, reused, revised));

@@ -14,6 +14,7 @@ import dev.relpack.registry.RegistryReader;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /** A registry repository; {@code image} carries the primary tag. Pushed with OCI manifests. */
 public record RegistryTarget(ImageReference image, List<String> tags) implements Target {
@@ -109,6 +110,13 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     return Optional.of(ConfigReplacer.revisedConfig(previous, baseLayers, topDiffIds, added));
   }
 
+  @Override
+  public Optional<ConfigReplacer.Written> revision(ConfigReplacer.Pushed previous,
+      int baseLayers, List<ConfigReplacer.TopLayer> top, int added,
+      Map<String, String> annotations) {
+    return Optional.of(ConfigReplacer.revision(previous, baseLayers, top, added, annotations));
+  }
+
   /** Writes {@code previous} again with {@code top} on its base. */
   @Override
   public Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous, int baseLayers,
@@ -148,6 +156,12 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     ReferrerAttacher.Attached attached = access.registry().referrers().attach(image,
         access.credentials().credential(image, e -> access.listener().debug(e.getMessage())),
         subjectDigest, attachment.artifactType(), attachment.mediaType(), attachment.content());
+    debugAttached(attachment, subjectDigest, attached, access);
+    return Optional.of(attached.digest());
+  }
+
+  private void debugAttached(Attachment attachment, String subjectDigest,
+      ReferrerAttacher.Attached attached, TargetAccess access) {
     access.listener().debug("attached " + attachment.artifactType() + " " + attached.digest()
         + " to " + reference(subjectDigest) + " (" + switch (attached.listing()) {
           case REFERRERS_API -> "listed by the registry's referrers API";
@@ -155,6 +169,16 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
           case ALREADY_LISTED -> "the referrers tag " + ReferrersIndex.tag(subjectDigest)
               + " listed it already";
         } + ")");
-    return Optional.of(attached.digest());
+  }
+
+  @Override
+  public Optional<String> attachOnceWritten(RegistryReader.Descriptor subject,
+      Callable<Boolean> written, Attachment attachment, TargetAccess access) {
+    Optional<ReferrerAttacher.Attached> attached = access.registry().referrers()
+        .attachOnceWritten(image, access.credentials().credential(image,
+            e -> access.listener().debug(e.getMessage())), subject, written,
+            attachment.artifactType(), attachment.mediaType(), attachment.content());
+    attached.ifPresent(a -> debugAttached(attachment, subject.digest(), a, access));
+    return attached.map(ReferrerAttacher.Attached::digest);
   }
 }

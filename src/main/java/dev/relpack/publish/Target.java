@@ -8,6 +8,7 @@ import dev.relpack.format.ocilayout.LayoutReference;
 import dev.relpack.error.BadInputException;
 import dev.relpack.io.WritableDirectory;
 import dev.relpack.registry.ConfigReplacer;
+import dev.relpack.registry.RegistryReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
 /**
@@ -102,6 +104,16 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
+   * The config and manifest {@link #revise} would write from {@code previous} with {@code top}
+   * ({@link ConfigReplacer#revision}), without writing anything; empty where {@link #revise} is.
+   */
+  default Optional<ConfigReplacer.Written> revision(ConfigReplacer.Pushed previous,
+      int baseLayers, List<ConfigReplacer.TopLayer> top, int added,
+      Map<String, String> annotations) {
+    return Optional.empty();
+  }
+
+  /**
    * The config {@link #revise} would write from {@code previous} for top layers of these diff
    * IDs ({@link ConfigReplacer#revisedConfig}), without writing anything; empty where
    * {@link #revise} is.
@@ -141,6 +153,22 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
    */
   Optional<String> attach(String subjectDigest, Attachment attachment, TargetAccess access)
       throws Exception;
+
+  /**
+   * As {@link #attach}, to an image whose manifest {@code subject} is being written to this
+   * target as this runs ({@link #revise}, {@link #writeNew}): what does not need the subject in
+   * place is sent meanwhile, then this waits for {@code written} and puts the artifact's manifest
+   * only once the subject is written. Only a registry can; the others answer empty at once.
+   *
+   * @param subject the manifest being written: its digest, size and media type
+   * @param written waits for the image's writing to end; true when {@code subject} was written
+   * @return the artifact manifest's digest; empty, with no manifest put, when {@code written}
+   *     answered false or this target cannot attach so
+   */
+  default Optional<String> attachOnceWritten(RegistryReader.Descriptor subject,
+      Callable<Boolean> written, Attachment attachment, TargetAccess access) {
+    return Optional.empty();
+  }
 
   /** Whether {@link #attach} can put anything here: a docker-archive holds one image and no more. */
   default boolean holdsReferrers() {

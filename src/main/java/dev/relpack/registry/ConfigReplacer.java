@@ -194,6 +194,19 @@ public final class ConfigReplacer {
     public boolean same(Written other) {
       return Arrays.equals(config, other.config) && Arrays.equals(manifest, other.manifest);
     }
+
+    /**
+     * The manifest as a registry will hold it once written: its digest, size and media type (its
+     * own {@code mediaType}, which is what it is put as; OCI's when it names none).
+     */
+    public RegistryReader.Descriptor manifestDescriptor() {
+      try {
+        return new RegistryReader.Descriptor("sha256:" + Sha256.of(manifest), manifest.length,
+            JSON.readTree(manifest).path("mediaType").asText(MediaTypes.OCI_MANIFEST));
+      } catch (IOException e) {
+        throw new InternalException("the manifest to write is not JSON: " + e.getMessage(), e);
+      }
+    }
   }
 
   /**
@@ -266,8 +279,12 @@ public final class ConfigReplacer {
         + " change: " + e.getMessage(), e);
   }
 
-  /** What {@link #revise} writes, without writing it. */
-  static Written revision(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
+  /**
+   * What {@link #revise} writes, without writing it.
+   *
+   * @throws RegistryException as {@link #revise}
+   */
+  public static Written revision(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
       Map<String, String> annotations) {
     requireLayers(pushed, baseLayers, top.size());
     try {

@@ -10,6 +10,7 @@ import dev.relpack.io.Sha256;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
@@ -70,33 +71,89 @@ public final class ReferrerAttacher {
    */
   public Attached attach(ImageReference repository, Optional<Credential> credential,
       String subjectDigest, String artifactType, String mediaType, byte[] content) {
-    if (!SHA256.matcher(subjectDigest).matches()) {
-      throw new IllegalArgumentException("not a sha256 digest: " + subjectDigest);
-    }
+    requireSha256(subjectDigest);
     String name = repository.getRegistry() + "/" + repository.getRepository();
     RegistryHttp http = clients.apply(repository, credential);
-    String layer = ArtifactManifest.Descriptor.of(mediaType, content).digest();
     // the subject is read while the blobs go up: a missing subject fails the attachment before
-    // any manifest is written, and blobs no manifest names are the registry's to collect; the
-    // referrers list under the tag is read then too, for a registry without the referrers API
-    // (its PUT below says which), and read again after it is written
+    // any manifest is written, and blobs no manifest names are the registry's to collect
+    List<Object> done = AtOnce.all(List.of(() -> subject(http, subjectDigest, name),
+        () -> sent(http, name, artifactType, mediaType, content, subjectDigest)));
+    return put(http, name, (ArtifactManifest.Descriptor) done.get(0), (Sent) done.get(1));
+  }
+
+  /**
+   * Attaches {@code content} to the manifest {@code subject}, which is being written to
+   * {@code repository} as this runs: the blobs go up (and the referrers list is read) at once,
+   * then this waits for {@code written} and puts the artifact manifest only when it answers that
+   * the subject is in the repository. A build writing its image so attaches its SBOM in the time
+   * the image's own uploads take, with no request for the subject it has just written.
+   *
+   * @param subject the manifest's digest, size and media type, as it is written
+   * @param written waits for the subject's writing to end: true when it was written
+   * @return empty, with no manifest put, when {@code written} answers false
+   * @throws RegistryException as {@link #attach}, and when {@code written} throws
+   */
+  public Optional<Attached> attachOnceWritten(ImageReference repository,
+      Optional<Credential> credential, RegistryReader.Descriptor subject,
+      Callable<Boolean> written, String artifactType, String mediaType, byte[] content) {
+    requireSha256(subject.digest());
+    String name = repository.getRegistry() + "/" + repository.getRepository();
+    RegistryHttp http = clients.apply(repository, credential);
+    Sent sent = sent(http, name, artifactType, mediaType, content, subject.digest());
+    try {
+      if (!written.call()) {
+        return Optional.empty();
+      }
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new RegistryException("the manifest " + subject.digest() + " of " + name
+          + " was not written: " + e.getMessage(), e);
+    }
+    return Optional.of(put(http, name, new ArtifactManifest.Descriptor(subject.mediaType(),
+        subject.digest(), subject.size()), sent));
+  }
+
+  private static void requireSha256(String digest) {
+    if (!SHA256.matcher(digest).matches()) {
+      throw new IllegalArgumentException("not a sha256 digest: " + digest);
+    }
+  }
+
+  /** The artifact's blobs uploaded, and the referrers list as read meanwhile. */
+  private record Sent(String artifactType, String mediaType, byte[] content, ReadAhead listed) {}
+
+  /**
+   * Uploads the empty config and the artifact, and reads the referrers list under the subject's
+   * tag, all at once: for a registry without the referrers API (its PUT says which), the list
+   * is read before the artifact's manifest is put, and again after it is written.
+   */
+  private Sent sent(RegistryHttp http, String name, String artifactType, String mediaType,
+      byte[] content, String subjectDigest) {
+    String layer = ArtifactManifest.Descriptor.of(mediaType, content).digest();
     String tag = ReferrersIndex.tag(subjectDigest);
     List<Object> done = AtOnce.all(List.of(
-        () -> subject(http, subjectDigest, name),
         () -> http.uploadBlob(ArtifactManifest.emptyContent(), ArtifactManifest.EMPTY.digest(),
             "the empty config " + ArtifactManifest.EMPTY.digest() + " to " + name),
         () -> http.uploadBlob(content, layer, "the " + artifactType + " " + layer + " to "
             + name),
         () -> readAhead(http, tag, "the referrers list " + name + ":" + tag)));
-    ArtifactManifest manifest = ArtifactManifest.of(artifactType, mediaType, content,
-        (ArtifactManifest.Descriptor) done.get(0));
+    return new Sent(artifactType, mediaType, content, (ReadAhead) done.get(2));
+  }
+
+  /** Puts the artifact manifest of {@code sent} by digest, and lists it by its subject. */
+  private Attached put(RegistryHttp http, String name, ArtifactManifest.Descriptor subject,
+      Sent sent) {
+    ArtifactManifest manifest = ArtifactManifest.of(sent.artifactType(), sent.mediaType(),
+        sent.content(), subject);
     String digest = manifest.descriptor().digest();
     RegistryHttp.Response put = http.putManifest(digest, MediaTypes.OCI_MANIFEST,
-        manifest.bytes(), digest, "the " + artifactType + " manifest " + digest + " of " + name);
-    if (subjectDigest.equals(put.subject())) {
+        manifest.bytes(), digest, "the " + sent.artifactType() + " manifest " + digest + " of "
+            + name);
+    if (subject.digest().equals(put.subject())) {
       return new Attached(digest, Listing.REFERRERS_API);
     }
-    return new Attached(digest, list(http, manifest, subjectDigest, name, (ReadAhead) done.get(3)));
+    return new Attached(digest, list(http, manifest, subject.digest(), name, sent.listed()));
   }
 
   /**
@@ -109,9 +166,8 @@ public final class ReferrerAttacher {
    */
   public boolean listed(ImageReference repository, Optional<Credential> credential,
       String subjectDigest, String referrer) {
-    if (!SHA256.matcher(subjectDigest).matches() || !SHA256.matcher(referrer).matches()) {
-      throw new IllegalArgumentException("not sha256 digests: " + subjectDigest + ", " + referrer);
-    }
+    requireSha256(subjectDigest);
+    requireSha256(referrer);
     String name = repository.getRegistry() + "/" + repository.getRepository();
     RegistryHttp http = clients.apply(repository, credential);
     RegistryHttp.Response there = http.headManifest(referrer, "the manifest " + referrer + " of "

@@ -165,6 +165,46 @@ class ImageRevisionIT {
     }
   }
 
+  /**
+   * The SBOM of an image relpack writes itself is made and uploaded while the image's blobs go
+   * up, and its manifest put once the image is in: the same referrer, listed as after its image,
+   * the same document as the file, and the image is not read back to learn its size and type.
+   */
+  @Test
+  @Order(4)
+  void theSbomOfAnImageWrittenWithoutJibIsAttachedWhileTheImageIsWritten() throws Exception {
+    build(relpack, image + ":4", "before-sbom", "--no-sbom");
+    change("four");
+    Path sbom = work.resolve("four.cdx.json");
+    Path metadata = work.resolve("four.json");
+    int before = registry.requests().size();
+
+    Command.Result result = relpack.succeed(args(image + ":5", metadata, "--sbom",
+        sbom.toString(), "-v"));
+    List<RegistryServer.Request> since =
+        List.copyOf(registry.requests().subList(before, registry.requests().size()));
+
+    JsonNode built = JSON.readTree(metadata.toFile());
+    String digest = built.path("digest").asText();
+    String referrer = built.path("sbomReferrer").asText();
+    assertTrue(result.stderr().contains(REVISED), result.stderr());
+    assertTrue(result.stderr().contains("attached the SBOM to " + digest + " as " + referrer
+        + " while the image was written"), result.stderr());
+    JsonNode listed = Skopeo.manifest("docker://" + image + ":sha256-" + digest.substring(7));
+    assertEquals(1, listed.path("manifests").size(), listed.toString());
+    assertEquals(referrer, listed.path("manifests").get(0).path("digest").asText());
+    JsonNode artifact = Skopeo.manifest("docker://" + image + "@" + referrer);
+    assertEquals(digest, artifact.path("subject").path("digest").asText());
+    assertEquals(Skopeo.manifest("docker://" + image + "@" + digest).path("mediaType").asText(),
+        artifact.path("subject").path("mediaType").asText());
+    String sbomDigest = artifact.path("layers").get(0).path("digest").asText();
+    assertEquals("sha256:" + dev.relpack.io.Sha256.of(Files.readAllBytes(sbom)), sbomDigest,
+        "the attached SBOM is the document --sbom wrote");
+    assertTrue(since.stream().noneMatch(r -> r.method().equals("GET")
+        && r.path().equals("/v2" + image.substring(registry.address().length())
+            + "/manifests/" + digest)), "the image is not read back: " + since);
+  }
+
   /** A one-module change: a new file in the release's own application. */
   private static void change(String text) throws IOException {
     Path file = release.resolve("lib/demo-0.1.0/priv/revision.txt");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.ImageReference;
 import dev.relpack.io.Sha256;
+import dev.relpack.registry.RegistryReader;
 import dev.relpack.testsupport.Command;
 import dev.relpack.testsupport.RegistryServer;
 import dev.relpack.testsupport.Relpack;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -168,6 +170,57 @@ class ReferrerAttachmentIT {
       assertEquals(java.util.stream.Stream.of("a", "b", "sha256-" + first.substring(7),
           "sha256-" + second.substring(7)).sorted().toList(),
           registry.tags("app").stream().sorted().toList());
+      assertEquals(List.of(), warnings);
+    }
+  }
+
+  /**
+   * What a build does as it writes its image itself: the SBOM's blobs go up before the image is
+   * in, and its manifest is put only once the image is, or never when it was not written.
+   */
+  @Test
+  void anSbomAttachedWhileItsImageIsWrittenIsPutOnlyOnceTheImageIsIn() throws Exception {
+    try (RegistryServer registry = RegistryServer.start(work.resolve("registry"))) {
+      String image = build(registry.address() + "/built:a");
+      byte[] manifestBytes = get(registry, "/v2/built/manifests/" + image, OCI_MANIFEST);
+      RegistryReader.Descriptor subject =
+          new RegistryReader.Descriptor(image, manifestBytes.length, OCI_MANIFEST);
+      RegistryTarget target = new RegistryTarget(ImageReference.of(registry.address(), "app",
+          "a"), List.of("a"));
+      List<String> warnings = new ArrayList<>();
+      byte[] sbom = sbom("ahead");
+      String sbomBlob = "/v2/app/blobs/sha256:" + Sha256.of(sbom);
+
+      assertEquals(Optional.empty(), target.attachOnceWritten(subject, () -> false,
+          Attachment.cycloneDx(sbom), access(warnings)), "the image was not written");
+      assertTrue(registry.requests().stream().noneMatch(r -> r.method().equals("PUT")
+          && r.path().startsWith("/v2/app/manifests/")), registry.requests().toString());
+      assertEquals(List.of(), registry.tags("app"));
+
+      List<Integer> sbomBeforeImage = new ArrayList<>();
+      int requests = registry.requests().size();
+      String attached = target.attachOnceWritten(subject, () -> {
+        sbomBeforeImage.add(send(registry, sbomBlob, "*/*").statusCode());
+        Skopeo.copy("docker://" + registry.address() + "/built@" + image,
+            "docker://" + registry.address() + "/app:a");
+        return true;
+      }, Attachment.cycloneDx(sbom), access(warnings)).orElseThrow();
+
+      assertEquals(List.of(200), sbomBeforeImage, "the SBOM was up before the image was written");
+      assertEquals(image, Skopeo.inspect("docker://" + registry.address() + "/app:a")
+          .path("Digest").asText());
+      assertEquals(List.of(attached), digests(referrers(registry, image)));
+      JsonNode manifest = JSON.readTree(get(registry, "/v2/app/manifests/" + attached,
+          OCI_MANIFEST));
+      assertEquals(image, manifest.path("subject").path("digest").asText());
+      assertEquals(manifestBytes.length, manifest.path("subject").path("size").asLong());
+      assertEquals(OCI_MANIFEST, manifest.path("subject").path("mediaType").asText());
+      assertArrayEquals(sbom, get(registry, "/v2/app/blobs/"
+          + manifest.path("layers").get(0).path("digest").asText(), "*/*"));
+      // the image is not read back: relpack was told what it is
+      assertTrue(registry.requests().subList(requests, registry.requests().size()).stream()
+          .noneMatch(r -> r.method().equals("GET")
+              && r.path().equals("/v2/app/manifests/" + image)), registry.requests().toString());
       assertEquals(List.of(), warnings);
     }
   }

@@ -64,6 +64,21 @@ class ConfigReplacerTest {
   }
 
   @Test
+  void aWrittenManifestIsDescribedAsTheRegistryWillHoldIt() {
+    byte[] docker = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution"
+        + ".manifest.v2+json\",\"layers\":[]}").getBytes(StandardCharsets.UTF_8);
+    RegistryReader.Descriptor described =
+        new ConfigReplacer.Written(new byte[0], docker).manifestDescriptor();
+    assertEquals("sha256:" + Sha256.of(docker), described.digest());
+    assertEquals(docker.length, described.size());
+    assertEquals("application/vnd.docker.distribution.manifest.v2+json", described.mediaType());
+
+    byte[] unnamed = "{\"schemaVersion\":2,\"layers\":[]}".getBytes(StandardCharsets.UTF_8);
+    assertEquals("application/vnd.oci.image.manifest.v1+json", new ConfigReplacer.Written(
+        new byte[0], unnamed).manifestDescriptor().mediaType(), "put as OCI, so described");
+  }
+
+  @Test
   void anUploadLocationOnAnotherServerGetsTheConfigWithoutTheRegistrysCredentials()
       throws Exception {
     String digest = stubPushedImage();
