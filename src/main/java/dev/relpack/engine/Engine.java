@@ -233,33 +233,11 @@ public final class Engine {
     Optional<String> stillAttached = tagged.isPresent()
         ? stillAttached(plan, target, key.get(), image.digest(), referrers, reporter)
         : Optional.empty();
-    Optional<SbomAhead.Attached> ahead = Optional.empty();
-    boolean attachFailed = false;
-    try {
-      ahead = sbomAhead.result(image.digest());
-    } catch (RegistryException e) {
-      attachFailed = true;
-      warnNotAttached(target, image.digest(), e, reporter);
-    }
-    Optional<SbomAhead.Attached> attachedAhead = ahead;
-    attachedAhead.ifPresent(a -> reporter.debug("attached the SBOM to " + image.digest() + " as "
-        + a.referrer() + " while the image was written"));
-    Optional<byte[]> sbom = Optional.empty();
-    RelpackException sbomFailure = null;
-    try {
-      sbom = attachedAhead.map(SbomAhead.Attached::document).or(() -> plan.sbom()
-          .filter(s -> stillAttached.isEmpty()).map(s -> sbomDocument(plan, s, image.digest())));
-    } catch (RelpackException e) {
-      // the image is pushed: its digest and metadata files are written all the same
-      sbomFailure = e;
-      reporter.warn("built " + target.reference(image.digest()) + " but made no SBOM of it: "
-          + e.getMessage());
-    }
-    Optional<byte[]> document = attachFailed ? Optional.empty() : sbom;
-    Optional<String> referrer = stillAttached
-        .or(() -> attachedAhead.map(SbomAhead.Attached::referrer))
-        .or(() -> document.filter(s -> plan.request().attachSbom())
-            .flatMap(d -> attach(plan, target, image.digest(), d, reporter)));
+    SbomResult made = sbomResult(plan, target, image.digest(), stillAttached, sbomAhead,
+        reporter);
+    Optional<byte[]> sbom = made.document();
+    Optional<String> referrer = made.referrer();
+    RelpackException sbomFailure = made.failure().orElse(null);
     if (stillAttached.isEmpty() && referrer.isPresent() && key.isPresent()) {
       sbomDate(plan).ifPresent(dated -> referrers.remember(key.get(),
           plan.request().sbomFormat().mediaType(), dated, referrer.get()));
@@ -281,6 +259,59 @@ public final class Engine {
       throw sbomFailure; // asked for by name: the build fails, with everything else written
     }
     return report;
+  }
+
+  /**
+   * The image's SBOM as a build made it and where it was attached.
+   *
+   * @param document the SBOM, when made
+   * @param referrer the artifact manifest attaching it, when attached (now or before)
+   * @param failure why it could not be made
+   */
+  private record SbomResult(Optional<byte[]> document, Optional<String> referrer,
+      Optional<RelpackException> failure) {}
+
+  /**
+   * The SBOM of the image {@code digest}: the one attached while the image was written
+   * ({@link SbomAhead}), else made and attached now, unless {@code stillAttached} names the one
+   * attached before. One that cannot be made or attached costs a warning here.
+   */
+  private static SbomResult sbomResult(BuildPlan plan, Target target, String digest,
+      Optional<String> stillAttached, SbomAhead sbomAhead, Reporter reporter) {
+    Optional<SbomAhead.Attached> ahead;
+    try {
+      ahead = sbomAhead.result(digest);
+    } catch (RegistryException e) {
+      // the registry ran out of the time to attach it: made for a file, not attached again
+      warnNotAttached(target, digest, e, reporter);
+      return sbomMadeNow(plan, target, digest, stillAttached, false, reporter);
+    }
+    if (ahead.isEmpty()) {
+      return sbomMadeNow(plan, target, digest, stillAttached, plan.request().attachSbom(),
+          reporter);
+    }
+    reporter.debug("attached the SBOM to " + digest + " as " + ahead.get().referrer()
+        + " while the image was written");
+    return new SbomResult(Optional.of(ahead.get().document()),
+        Optional.of(ahead.get().referrer()), Optional.empty());
+  }
+
+  /** The SBOM made now, unless attached before, and attached now if {@code attaching}. */
+  private static SbomResult sbomMadeNow(BuildPlan plan, Target target, String digest,
+      Optional<String> stillAttached, boolean attaching, Reporter reporter) {
+    Optional<byte[]> document;
+    try {
+      document = plan.sbom().filter(s -> stillAttached.isEmpty())
+          .map(s -> sbomDocument(plan, s, digest));
+    } catch (RelpackException e) {
+      // the image is pushed: its digest and metadata files are written all the same
+      reporter.warn("built " + target.reference(digest) + " but made no SBOM of it: "
+          + e.getMessage());
+      return new SbomResult(Optional.empty(), stillAttached, Optional.of(e));
+    }
+    Optional<String> referrer = stillAttached.or(() -> document.filter(s -> attaching)
+        .flatMap(d -> attach(plan, target, digest, d, reporter)));
+    return new SbomResult(document, referrer, Optional.empty());
   }
 
   /**
