@@ -205,6 +205,44 @@ class ImageRevisionIT {
             + "/manifests/" + digest)), "the image is not read back: " + since);
   }
 
+  /**
+   * A registry that stalls while the SBOM is attached beside the image costs the build its
+   * timeout once: the image stands, the SBOM is not attached, and it is not tried again.
+   */
+  @Test
+  @Order(5)
+  void aRegistryThatStallsTheSbomWrittenBesideTheImageCostsAWarningOnce() throws Exception {
+    String address = registry.address();
+    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+      String repository = "/revision/sbom-stalled-" + System.nanoTime();
+      String through = proxy.address() + repository;
+      relpack.succeed(args(through + ":1", work.resolve("sbom-stall-1.json"), "--no-sbom"));
+      change("five");
+      // the SBOM's first request that only it sends: the referrers list of the new image
+      proxy.stall("GET /v2" + repository + "/manifests/sha256-");
+      Path metadata = work.resolve("sbom-stall-2.json");
+
+      Command.Result result = relpack.run(args(through + ":2", metadata, "--timeout", "5",
+          "-v"));
+
+      assertEquals(0, result.exitCode(), result.toString());
+      assertTrue(result.stderr().contains(REVISED), result.stderr());
+      // the SBOM's phase is the target's: its registries, the target's and the base's, named
+      assertTrue(result.stderr().contains("but did not attach its SBOM: registries "
+          + proxy.address() + ", "), result.stderr());
+      assertTrue(result.stderr().contains(" did not answer within 5 s (attaching the SBOM to "
+          + through + "@"), result.stderr());
+      assertFalse(result.stderr().contains("attaching it now"), "not tried again: "
+          + result.stderr());
+      JsonNode built = JSON.readTree(metadata.toFile());
+      assertTrue(built.path("sbomReferrer").isMissingNode() || built.path("sbomReferrer")
+          .isNull(), built.toString());
+      assertEquals(built.path("digest").asText(), Skopeo.inspect("docker://" + address
+          + repository + ":2").path("Digest").asText(), "the image stands");
+    }
+  }
+
   /** A one-module change: a new file in the release's own application. */
   private static void change(String text) throws IOException {
     Path file = release.resolve("lib/demo-0.1.0/priv/revision.txt");
