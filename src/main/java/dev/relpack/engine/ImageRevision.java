@@ -227,9 +227,9 @@ final class ImageRevision {
     if (revision.isEmpty() || expected.isPresent() && !expected.get().same(revision.get())) {
       return Optional.empty();
     }
+    // the bytes compared and announced are the ones written
     writing.accept(revision.get().manifestDescriptor());
-    return target.revise(read.get(), base.size(), top, plan.spec().layers().size(),
-            plan.spec().annotations(), access, expected)
+    return target.revise(read.get(), revision.get(), top, access)
         .map(revised -> result(base, blobs, reused, revised));
   }
 

@@ -16,6 +16,7 @@ import dev.relpack.io.Sha256;
 import dev.relpack.publish.Target;
 import dev.relpack.release.ReleaseFile;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -266,7 +267,7 @@ final class KnownImages {
 
   /** Whether this store keeps any image at all: one that keeps none finds none. */
   boolean holdsAny() {
-    try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.json")) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*.json")) {
       return entries.iterator().hasNext();
     } catch (IOException | RuntimeException e) {
       return false; // no directory yet: a fresh state

@@ -117,17 +117,11 @@ public record RegistryTarget(ImageReference image, List<String> tags) implements
     return Optional.of(ConfigReplacer.revision(previous, baseLayers, top, added, annotations));
   }
 
-  /** Writes {@code previous} again with {@code top} on its base. */
+  /** Writes {@code previous} again with {@code top} on its base, as {@code revision} has it. */
   @Override
-  public Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous, int baseLayers,
-      List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
-      TargetAccess access, Optional<ConfigReplacer.Written> expected) {
-    ConfigReplacer replacer = access.registry().configReplacer();
-    if (expected.isPresent()) {
-      return replacer.reviseInto(expected.get(), previous, baseLayers, top, added, annotations,
-          tags);
-    }
-    return Optional.of(replacer.revise(previous, baseLayers, top, added, annotations, tags));
+  public Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous,
+      ConfigReplacer.Written revision, List<ConfigReplacer.TopLayer> top, TargetAccess access) {
+    return Optional.of(access.registry().configReplacer().revise(previous, revision, top, tags));
   }
 
   @Override

@@ -64,21 +64,15 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
-   * Writes, without jib, the image {@code previous} (which this target holds, and which relpack
-   * built from the same base and config with layers of the same names) with {@code top} as its
-   * top layers, under this target's tags ({@link ConfigReplacer#revise}). Only a registry can;
-   * the others answer empty, and the image is built.
+   * Writes, without jib, {@code revision}: the image {@code previous} (which this target holds)
+   * with {@code top} as its top layers, as {@link #revision} worked it out, under this target's
+   * tags ({@link ConfigReplacer#revise}). Only a registry can; the others answer empty, and the
+   * image is built.
    *
    * @param previous the image, as {@link #read} read it
-   * @param baseLayers how many layers of {@code previous} are its base's
-   * @param added how many layers relpack put on the base, as {@link TargetSession#addedLayers}
-   * @param expected when {@code previous} is not known to be of the same base and config, the
-   *     config and manifest the image must have: written only if it does
-   *     ({@link ConfigReplacer#reviseInto}), else empty
    */
-  default Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous, int baseLayers,
-      List<ConfigReplacer.TopLayer> top, int added, Map<String, String> annotations,
-      TargetAccess access, Optional<ConfigReplacer.Written> expected) {
+  default Optional<ConfigReplacer.Revised> revise(ConfigReplacer.Pushed previous,
+      ConfigReplacer.Written revision, List<ConfigReplacer.TopLayer> top, TargetAccess access) {
     return Optional.empty();
   }
 
@@ -104,8 +98,11 @@ public sealed interface Target permits RegistryTarget, ArchiveTarget, LayoutTarg
   }
 
   /**
-   * The config and manifest {@link #revise} would write from {@code previous} with {@code top}
-   * ({@link ConfigReplacer#revision}), without writing anything; empty where {@link #revise} is.
+   * The config and manifest of {@code previous} with {@code top} on its {@code baseLayers} base
+   * layers ({@link ConfigReplacer#revision}), for {@link #revise} to write; empty where
+   * {@link #revise} is.
+   *
+   * @param added how many layers relpack put on the base, as {@link TargetSession#addedLayers}
    */
   default Optional<ConfigReplacer.Written> revision(ConfigReplacer.Pushed previous,
       int baseLayers, List<ConfigReplacer.TopLayer> top, int added,

@@ -168,7 +168,7 @@ public final class ConfigReplacer {
     return write(pushed, newConfig, newManifest, tags, pushed.layers);
   }
 
-  /** A layer put on top of an image by {@link #revise}: its blob, and how it is described. */
+  /** A layer put on top of an image by {@link #revision}: its blob, and how it is described. */
   public record TopLayer(String digest, long size, String diffId, Path blob) {}
 
   /**
@@ -210,40 +210,10 @@ public final class ConfigReplacer {
   }
 
   /**
-   * Writes the image {@code pushed} would be with {@code top} on its {@code baseLayers} base
-   * layers, in order, in place of its own top layers: their digests and sizes in the manifest
-   * and their diff IDs in the config replace those of its last {@code top.size()} layers, and
-   * nothing else changes but what {@link #replace} changes (relpack named as the author of the
-   * last {@code added} history entries, the annotations).
-   * That is byte for byte the image jib builds from the same base, config and layers: what
-   * jib writes depends on the layers only through those values. Uploads the blobs the registry
-   * lacks, the config, and the manifest by digest and under each of {@code tags}.
-   *
-   * @throws RegistryException when the manifest or config has fewer layers or is written in a
-   *     form relpack cannot change, or the registry refuses an upload or a tag
-   */
-  public Revised revise(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
-      Map<String, String> annotations, List<String> tags) {
-    return write(pushed, revision(pushed, baseLayers, top, added, annotations), top, tags);
-  }
-
-  /**
-   * As {@link #revise}, for an image {@code pushed} that is not known to be of the same base and
-   * config: only when what it would write is exactly {@code expected}; else empty, and nothing
-   * is written.
-   */
-  public Optional<Revised> reviseInto(Written expected, Pushed pushed, int baseLayers,
-      List<TopLayer> top, int added, Map<String, String> annotations, List<String> tags) {
-    Written revision = revision(pushed, baseLayers, top, added, annotations);
-    return revision.same(expected) ? Optional.of(write(pushed, revision, top, tags))
-        : Optional.empty();
-  }
-
-  /**
-   * The config {@link #revise} writes, for top layers of these diff IDs: all of the image's
+   * The config of the {@link #revision} for top layers of these diff IDs: all of the image's
    * revision that does not depend on the layers' blobs.
    *
-   * @throws RegistryException as {@link #revise}
+   * @throws RegistryException as {@link #revision}
    */
   public static byte[] revisedConfig(Pushed pushed, int baseLayers, List<String> topDiffIds,
       int added) {
@@ -280,9 +250,16 @@ public final class ConfigReplacer {
   }
 
   /**
-   * What {@link #revise} writes, without writing it.
+   * The image {@code pushed} would be with {@code top} on its {@code baseLayers} base layers, in
+   * order, in place of its own top layers, worked out without writing anything: their digests
+   * and sizes in the manifest and their diff IDs in the config replace those of its last
+   * {@code top.size()} layers, and nothing else changes but what {@link #replace} changes
+   * (relpack named as the author of the last {@code added} history entries, the annotations).
+   * That is byte for byte the image jib builds from the same base, config and layers: what jib
+   * writes depends on the layers only through those values. {@link #revise} writes it.
    *
-   * @throws RegistryException as {@link #revise}
+   * @throws RegistryException when the manifest or config has fewer layers or is written in a
+   *     form relpack cannot change
    */
   public static Written revision(Pushed pushed, int baseLayers, List<TopLayer> top, int added,
       Map<String, String> annotations) {
@@ -301,10 +278,14 @@ public final class ConfigReplacer {
   }
 
   /**
-   * Uploads the top layers' blobs the registry lacks and the revision's config, all at once
-   * ({@link AtOnce}), then its manifest.
+   * Writes {@code revision}, what {@link #revision} gave for {@code pushed} and {@code top}, as
+   * it is: the top layers' blobs the registry lacks and the revision's config are uploaded all
+   * at once ({@link AtOnce}), then the manifest by digest and under each of {@code tags}. The
+   * bytes written are the ones the caller worked out (and may have compared, or announced).
+   *
+   * @throws RegistryException when the registry refuses an upload or a tag
    */
-  private Revised write(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
+  public Revised revise(Pushed pushed, Written revision, List<TopLayer> top, List<String> tags) {
     byte[] config = revision.config();
     List<RegistryHttp.Sent> sent = AtOnce.all(uploads(pushed.http, pushed.name, top, config,
         null));

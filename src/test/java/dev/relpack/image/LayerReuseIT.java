@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -147,6 +148,25 @@ class LayerReuseIT {
     assertEquals(origins("built"), origins(JSON.readTree(metadata.toFile())));
     assertTrue(output(result).contains("layer erts is in " + repository + ":other-tool, but it"
         + " was made by buildah, not relpack:"), output(result));
+  }
+
+  @Test
+  void anImageWhoseManifestAloneIsNotThisBuildsIsNotWrittenAgainButBuiltFromItsLayers()
+      throws Exception {
+    // a note added to the manifest, as a mirror or a signing tool may add one; the config as it
+    // was, so only the manifest written from it would differ from what jib pushes
+    rewrite("prev", "annotated", (manifest, config) ->
+        manifest.putObject("annotations").put("org.example.copied-by", "a mirror"));
+    assertEquals(configDigest("prev"), configDigest("annotated"));
+    Path metadata = work.resolve("annotated.json");
+    Command.Result result = build(List.of("--to", repository + ":from-annotated", "-v",
+        "--cache-from", repository + ":annotated", "--metadata", metadata.toString()));
+
+    assertEquals(full, digest(result));
+    assertEquals(origins("reused"), origins(JSON.readTree(metadata.toFile())));
+    assertTrue(Pattern.compile(Pattern.quote(repository + ":annotated@sha256:") + "[0-9a-f]{64} "
+        + Pattern.quote(PredictedImageIT.NOT_THIS_IMAGE)).matcher(output(result)).find(),
+        output(result));
   }
 
   @Test
@@ -387,6 +407,11 @@ class LayerReuseIT {
         .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(manifest)))
         .header("Content-Type", OCI_MANIFEST).build());
     assertEquals(201, pushed.statusCode(), new String(pushed.body()));
+  }
+
+  private static String configDigest(String tag) throws IOException {
+    return JSON.readTree(get("group/demo", "manifests/" + tag, OCI_MANIFEST).body())
+        .path("config").path("digest").asText();
   }
 
   @FunctionalInterface
