@@ -26,10 +26,15 @@
 #   scale-cold, scale-warm (and scale-warm-2nd), scale-change
 #                 cold, warm and change on a release of about 60 MB and 5,000 files (a copy of
 #                 testdata/demo with many applications, made by src/bench/make-scale-release.sh)
+#   ci-cold-dist  ci-cold, relpack only, each run right after its ci-cold pair (its ratio is to
+#                 buildah's ci-cold): relpack as a CI job runs it, bin/relpack from the
+#                 distribution archive `mvn package` made, with no class-data archive (none is
+#                 published: an archive fits only the JDK build that made it), one JVM
 #   cold-nocheck  cold, relpack only, with --no-check (odd runs): what the boot check costs on a
 #                 registry base
 # Every time is wall time of the whole command (JVM start included; for buildah the five commands).
-# Peak RSS is GNU time's %M, the largest process (for relpack, the larger of its two JVMs; for
+# Peak RSS is GNU time's %M, the largest process (for relpack, the larger of its two JVMs, or its
+# one with bin/relpack; for
 # buildah, the largest of its five commands), the highest over the runs. Bytes pushed are the sizes
 # of the blobs whose upload the registry's access log shows finished during the build (mounts and
 # blobs the repository had are not counted); relpack's own count (--metadata's uploadedBytes) is
@@ -48,6 +53,7 @@ RUNS=${RUNS:-5}
 OUT=${BENCH_OUT:-target/bench}
 JAR=$(pwd)/target/relpack.jar
 [ -f "$JAR" ] || { echo "bench: build first: mvn -B package -DskipTests" >&2; exit 2; }
+dist_archive=$(ls target/relpack-maven-plugin-*-dist.tar.gz 2>/dev/null | head -1)
 [ "$(id -u)" -eq 0 ] || { echo "bench: run as root (buildah with chroot isolation and vfs)" >&2; exit 2; }
 sh .ci/install buildah gnuplot-nox umoci skopeo docker-registry jq busybox-static time curl elixir
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
@@ -59,6 +65,13 @@ registry_pid=""
 cleanup() { [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# how relpack is started: java -jar (via=jar) or the distribution's bin/relpack (via=dist)
+via=jar
+dist=""
+if [ -n "$dist_archive" ]; then
+  mkdir "$work/dist" && tar -xzf "$dist_archive" -C "$work/dist"
+  dist=$(echo "$work"/dist/*/bin/relpack)
+fi
 fail() { say "$*"; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t0=$(now_ms)
@@ -159,10 +172,11 @@ relpack() { # scenario run release cache state to [build options...]
   scenario=$1 run=$2 rel=$3 cache=$4 state=$5 to=$6
   shift 6
   settle
+  if [ "$via" = dist ]; then set -- "$dist" build "$@"; else set -- java -jar "$JAR" build "$@"; fi
   mark=$(log_lines)
   start=$(now_ms)
-  if ! XDG_STATE_HOME="$state" /usr/bin/time -f %M -o "$work/rss" java -jar "$JAR" build --release "$rel" \
-      --from "$reg/base:1" --cache-dir "$cache" --to "$reg/$to" --metadata "$work/metadata.json" -q "$@" \
+  if ! XDG_STATE_HOME="$state" /usr/bin/time -f %M -o "$work/rss" "$@" --release "$rel" \
+      --from "$reg/base:1" --cache-dir "$cache" --to "$reg/$to" --metadata "$work/metadata.json" -q \
       >/dev/null 2>"$work/relpack.err"; then
     cat "$work/relpack.err" >&2; fail "relpack build ($scenario, run $run) failed"
   fi
@@ -230,6 +244,8 @@ cache_from=""
 if [ $has_cache_from -eq 0 ]; then
   say "note: this relpack's build has no --cache-from; ci-cold runs without it"
 fi
+[ -n "$dist" ] || say "note: no $(pwd)/target/relpack-maven-plugin-*-dist.tar.gz (mvn -B package makes it); no ci-cold-dist"
+
 n=1
 while [ $n -le "$RUNS" ]; do
   say "ci-cold $n/$RUNS"
@@ -238,7 +254,14 @@ while [ $n -le "$RUNS" ]; do
   [ $has_cache_from -eq 0 ] || cache_from="--cache-from $reg/r-ci-$n:prev"
   pair $n "relpack ci-cold $n $work/rel-ci $work/c-ci-$n $work/st-ci-$n r-ci-$n:new $cache_from" \
     "buildah_build ci-cold $n $work/rel-ci $work/s-ci-$n b-ci-$n:new"
-  rm -rf "$work/c-ci-$n" "$work/st-ci-$n" "$work/s-ci-$n"
+  if [ -n "$dist" ]; then
+    skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false "docker://$reg/r-prev:prev" "docker://$reg/r-cid-$n:prev"
+    [ $has_cache_from -eq 0 ] || cache_from="--cache-from $reg/r-cid-$n:prev"
+    via=dist
+    eval "relpack ci-cold-dist $n $work/rel-ci $work/c-cid-$n $work/st-cid-$n r-cid-$n:new $cache_from"
+    via=jar
+  fi
+  rm -rf "$work/c-ci-$n" "$work/st-ci-$n" "$work/s-ci-$n" "$work/c-cid-$n" "$work/st-cid-$n"
   n=$((n + 1))
 done
 

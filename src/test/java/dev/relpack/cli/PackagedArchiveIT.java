@@ -67,6 +67,37 @@ class PackagedArchiveIT {
   }
 
   /**
+   * The jar as a CI job downloads it, with no archive beside it: the build's JVM takes relpack's
+   * classes from the jar without running them through the bytecode verifier
+   * ({@link Relaunch#UNVERIFIED}), while the launcher's JVM, which plain {@code java -jar}
+   * starts, verifies its own few as any JVM does.
+   */
+  @Test
+  void aBuildFromTheJarAloneTakesItsClassesUnverified() throws Exception {
+    Path copy = work.resolve("downloaded/relpack.jar");
+    Files.createDirectories(copy.getParent());
+    Files.copy(JAR, copy, StandardCopyOption.COPY_ATTRIBUTES);
+    Path logs = Files.createDirectories(work.resolve("logs-verification"));
+    Path home = work.resolve("home-verification");
+    Command.run(List.of(java(), "-jar", copy.toString(), "build", "--release",
+        Testdata.demoTarball().toString(), "--to", "oci:" + work.resolve("image-verification"),
+        "-q"), Map.of("HOME", home.toString(), "XDG_CACHE_HOME", home.resolve(".cache").toString(),
+        "XDG_STATE_HOME", home.resolve(".state").toString(),
+        "JAVA_TOOL_OPTIONS", "-Xlog:verification=info:file=" + logs.resolve("%p.log")),
+        Duration.ofMinutes(3)).requireSuccess();
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> files = Files.list(logs)) {
+      for (Path log : files.toList()) {
+        all.append(Files.readString(log));
+      }
+    }
+    assertTrue(all.indexOf("Verifying class dev.relpack.cli.Launcher ") >= 0,
+        "the launcher's JVM verifies, so the log would show the build's classes: " + all);
+    // the engine is the build's: the launcher never loads it
+    assertTrue(all.indexOf("Verifying class dev.relpack.engine.Engine ") < 0, all.toString());
+  }
+
+  /**
    * The archive holds the classes of the builds users wait for most (the same release again, one
    * module changed, a job with no cache), not those only a cache's first builds load, since each
    * class in it costs every start ({@link ArchiveTraining}): the tarball's extraction into a new
