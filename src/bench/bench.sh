@@ -26,10 +26,13 @@
 #   scale-cold, scale-warm (and scale-warm-2nd), scale-change
 #                 cold, warm and change on a release of about 60 MB and 5,000 files (a copy of
 #                 testdata/demo with many applications, made by src/bench/make-scale-release.sh)
-#   ci-cold-dist  ci-cold, relpack only, each run right after its ci-cold pair (its ratio is to
-#                 buildah's ci-cold): relpack as a CI job runs it, bin/relpack from the
-#                 distribution archive `mvn package` made, with no class-data archive (none is
-#                 published: an archive fits only the JDK build that made it), one JVM
+#   ci-cold-dist, warm-dist, change-dist
+#                 ci-cold, warm and change (the demo), relpack only, each run right after its
+#                 pair (its ratio is to buildah's build of that pair): relpack as a CI job runs
+#                 it, bin/relpack from the distribution archive `mvn package` made, with no
+#                 class-data archive (none is published: an archive fits only the JDK build that
+#                 made it), one JVM; warm-dist and change-dist with a cache, state and
+#                 repository of their own
 #   cold-nocheck  cold, relpack only, with --no-check (odd runs): what the boot check costs on a
 #                 registry base
 # Every time is wall time of the whole command (JVM start included; for buildah the five commands).
@@ -244,7 +247,7 @@ cache_from=""
 if [ $has_cache_from -eq 0 ]; then
   say "note: this relpack's build has no --cache-from; ci-cold runs without it"
 fi
-[ -n "$dist" ] || say "note: no $(pwd)/target/relpack-maven-plugin-*-dist.tar.gz (mvn -B package makes it); no ci-cold-dist"
+[ -n "$dist" ] || say "note: no $(pwd)/target/relpack-maven-plugin-*-dist.tar.gz (mvn -B package makes it); no *-dist rows"
 
 n=1
 while [ $n -le "$RUNS" ]; do
@@ -266,19 +269,29 @@ while [ $n -le "$RUNS" ]; do
 done
 
 # 3. warm (and 4. change on the same cache and storage); 5. the same on the scale release
+# bin/relpack's build of the demo (scenario run release), after the pair, in its own cache
+dist_build() {
+  [ -n "$dist" ] && [ -z "$prefix" ] || return 0
+  via=dist
+  relpack "$1" "$2" "$3" "$work/c-dist" "$work/st-dist" "r-dist-warm:1"
+  via=jar
+}
 warm_and_change() { # prefix tarball release-dir project
   prefix=$1 tarball=$2 dir=$3 project=$4
   relpack - 0 "$tarball" "$work/c-$prefix" "$work/st-$prefix" "r-${prefix}warm:1"
   buildah_build - 0 "$dir" "$work/s-$prefix" "b-${prefix}warm:1"
+  dist_build - 0 "$tarball"
   n=1
   while [ $n -le "$RUNS" ]; do
     say "${prefix}warm $n/$RUNS"
     pair $n "relpack ${prefix}warm $n $tarball $work/c-$prefix $work/st-$prefix r-${prefix}warm:1" \
       "buildah_build ${prefix}warm $n $dir $work/s-$prefix b-${prefix}warm:1"
+    dist_build warm-dist $n "$tarball"
     n=$((n + 1))
   done
   # the release directory as mix last left it, built once: a developer's previous build
   relpack - 0 "$project/_build/prod/rel/demo" "$work/c-$prefix" "$work/st-$prefix" "r-${prefix}warm:1"
+  dist_build - 0 "$project/_build/prod/rel/demo"
   n=1
   while [ $n -le "$RUNS" ]; do
     say "${prefix}change $n/$RUNS"
@@ -286,9 +299,10 @@ warm_and_change() { # prefix tarball release-dir project
     mix_release "$project"
     pair $n "relpack ${prefix}change $n $project/_build/prod/rel/demo $work/c-$prefix $work/st-$prefix r-${prefix}warm:1" \
       "buildah_build ${prefix}change $n $project/_build/prod/rel/demo $work/s-$prefix b-${prefix}warm:1"
+    dist_build change-dist $n "$project/_build/prod/rel/demo"
     n=$((n + 1))
   done
-  rm -rf "$work/c-$prefix" "$work/st-$prefix" "$work/s-$prefix"
+  rm -rf "$work/c-$prefix" "$work/st-$prefix" "$work/s-$prefix" "$work/c-dist" "$work/st-dist"
 }
 warm_and_change "" "$release" "$work/rel-cold" "$work/demo"
 

@@ -39,8 +39,9 @@ class BenchScriptTest {
     String reported = Files.readString(SUMMARY).lines()
         .filter(l -> l.contains("split(\"cold ci-cold")).findFirst()
         .orElseThrow(() -> new AssertionError("summarize.awk has no list of reported scenarios"));
-    for (String scenario : List.of("cold", "ci-cold", "ci-cold-dist", "warm", "warm-2nd", "change",
-        "scale-cold", "scale-warm", "scale-change", "cold-nocheck")) {
+    for (String scenario : List.of("cold", "ci-cold", "ci-cold-dist", "warm", "warm-2nd",
+        "warm-dist", "change", "change-dist", "scale-cold", "scale-warm", "scale-change",
+        "cold-nocheck")) {
       assertTrue(reported.contains(" " + scenario + " ") || reported.contains("\"" + scenario + " ")
           || reported.contains(" " + scenario + "\""), "bench.sh must report " + scenario);
       assertTrue(header.contains(scenario), "bench.sh's header must say what " + scenario + " measures");
