@@ -203,7 +203,7 @@ class GitlabAuthIT {
 
     try (GitlabRegistry gitlab = gitlab(GitlabTokenService.Settings.job(PROJECT)
             .withLifetime(lifetime));
-        ThrottlingProxy link = ThrottlingProxy.start(port(gitlab.address()), rate)) {
+        ThrottlingProxy link = ThrottlingProxy.inFrontOf(gitlab.address(), rate)) {
       GitlabJob job = GitlabJob.of(gitlab).with("CI_REGISTRY", link.address())
           .with("CI_REGISTRY_IMAGE", link.address() + "/" + PROJECT);
       String to = link.address() + "/" + PROJECT + ":slow";
@@ -231,9 +231,5 @@ class GitlabAuthIT {
           + ":slow", GitlabTokenService.JOB_USER + ":" + gitlab.jobToken(), gitlab.certDir())
           .path("Digest").asText());
     }
-  }
-
-  private static int port(String address) {
-    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
   }
 }

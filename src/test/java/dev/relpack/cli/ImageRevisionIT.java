@@ -140,9 +140,7 @@ class ImageRevisionIT {
   @Order(3)
   void aRegistryThatStallsWhileTheImageIsWrittenEndsTheBuildAtItsTimeoutWithoutJib()
       throws Exception {
-    String address = registry.address();
-    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+    try (ThrottlingProxy proxy = ThrottlingProxy.inFrontOf(registry.address(), 1L << 30)) {
       String through = proxy.address() + "/revision/stalled-" + System.nanoTime();
       relpack.succeed(args(through + ":1", work.resolve("stall-1.json"), "--no-sbom"));
       change("three");
@@ -212,9 +210,7 @@ class ImageRevisionIT {
   @Test
   @Order(5)
   void aRegistryThatStallsTheSbomWrittenBesideTheImageCostsAWarningOnce() throws Exception {
-    String address = registry.address();
-    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+    try (ThrottlingProxy proxy = ThrottlingProxy.inFrontOf(registry.address(), 1L << 30)) {
       String repository = "/revision/sbom-stalled-" + System.nanoTime();
       String through = proxy.address() + repository;
       relpack.succeed(args(through + ":1", work.resolve("sbom-stall-1.json"), "--no-sbom"));
@@ -238,7 +234,7 @@ class ImageRevisionIT {
       JsonNode built = JSON.readTree(metadata.toFile());
       assertTrue(built.path("sbomReferrer").isMissingNode() || built.path("sbomReferrer")
           .isNull(), built.toString());
-      assertEquals(built.path("digest").asText(), Skopeo.inspect("docker://" + address
+      assertEquals(built.path("digest").asText(), Skopeo.inspect("docker://" + registry.address()
           + repository + ":2").path("Digest").asText(), "the image stands");
     }
   }

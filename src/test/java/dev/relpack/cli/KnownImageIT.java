@@ -170,9 +170,7 @@ class KnownImageIT {
   @Test
   @Order(7)
   void aRegistryThatStallsOnTheTagEndsTheBuildAtItsTimeoutWithoutBuilding() throws Exception {
-    String address = registry.address();
-    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    try (ThrottlingProxy proxy = ThrottlingProxy.start(port, 1L << 30)) {
+    try (ThrottlingProxy proxy = ThrottlingProxy.inFrontOf(registry.address(), 1L << 30)) {
       String through = proxy.address() + "/known/stalled-" + System.nanoTime();
       List<String> args = List.of("build", "--release", Testdata.demoTarball().toString(),
           "--from", from, "--to", through + ":1", "--no-sbom");

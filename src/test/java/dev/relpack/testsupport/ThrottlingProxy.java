@@ -35,8 +35,12 @@ public final class ThrottlingProxy implements AutoCloseable {
     this.bytesPerSecond = bytesPerSecond;
   }
 
-  /** Listens on a free loopback port and forwards to {@code targetPort} on loopback. */
-  public static ThrottlingProxy start(int targetPort, long bytesPerSecond) {
+  /**
+   * Listens on a free loopback port and forwards to the port of {@code address} (a loopback
+   * server's {@code host:port}, as the test servers give it) on loopback.
+   */
+  public static ThrottlingProxy inFrontOf(String address, long bytesPerSecond) {
+    int targetPort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     try {
       ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       ThrottlingProxy proxy = new ThrottlingProxy(listener,
