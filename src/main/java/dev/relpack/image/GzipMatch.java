@@ -1,15 +1,17 @@
 package dev.relpack.image;
 
-import java.io.BufferedInputStream;
+import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
+import dev.relpack.io.ReadThroughInputStream;
+import dev.relpack.io.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -26,25 +28,36 @@ import java.util.zip.ZipException;
  * enough: a blob recompressed at another level, split into several gzip members, with a header
  * comment or with bytes after its end holds the same tar under another digest.
  *
- * <p>Checked in one pass over the tar, without compressing it: the header byte for byte; the
- * content decompressed, byte for byte; the trailer (CRC-32 and length) and nothing after it; and
- * the compressor, by compressing the tar's first {@value #PREFIX} bytes (all of a smaller tar)
- * and comparing what that gives with the blob's first bytes: another level, strategy or deflate
- * implementation differs within the first block.
+ * <p>The tar is written once, to nowhere, for what a blob of it must show ({@link Expected}); the
+ * blob is then checked in one pass as it is read (as it is fetched, when it comes from a
+ * registry), never the tar written out to compare it with: the header byte for byte; the
+ * content decompressed, its SHA-256 against the tar's (the diff ID) and its first
+ * {@value #PREFIX} bytes byte for byte, to say where it differs; the trailer (CRC-32 and length)
+ * and nothing after it; and the compressor, by compressing the tar's first {@value #PREFIX}
+ * bytes (all of a smaller tar) and comparing what that gives with the blob's first bytes:
+ * another level, strategy or deflate implementation differs within the first block.
  */
 final class GzipMatch {
   static final int PREFIX = 256 * 1024;
 
   private GzipMatch() {}
 
-  /** Writes a layer's tar to a stream. */
-  @FunctionalInterface
-  interface TarBytes {
-    void writeTo(OutputStream out) throws IOException;
+  /**
+   * What a blob of a layer's tar must show: the tar's digest (its diff ID) and length, its
+   * CRC-32 (gzip's trailer holds it) and its first {@value #PREFIX} bytes (all of a smaller tar).
+   */
+  record Expected(String diffId, long size, long crc, byte[] start) {}
+
+  /** Writes the tar to nowhere, taking what a blob of it must show. */
+  static Expected expected(Blob tar) throws IOException {
+    Witness witness = new Witness();
+    BlobDescriptor written = tar.writeTo(witness);
+    return new Expected(written.getDigest().toString(), written.getSize(),
+        witness.crc.getValue(), witness.start.toByteArray());
   }
 
-  /** @return how the blob differs from what the tar compresses to, if it does */
-  static Optional<String> difference(Path gzip, TarBytes tar) throws IOException {
+  /** @return how the blob differs from what the tar compresses to here, if it does */
+  static Optional<String> difference(InputStream gzip, Expected tar) throws IOException {
     return difference(gzip, tar, true);
   }
 
@@ -53,39 +66,64 @@ final class GzipMatch {
    * deflate stream holding exactly the tar will do (another JVM's zlib may compress it to other
    * bytes, under another digest, which is checked where it matters).
    */
-  static Optional<String> contentDifference(Path gzip, TarBytes tar) throws IOException {
+  static Optional<String> contentDifference(InputStream gzip, Expected tar) throws IOException {
     return difference(gzip, tar, false);
   }
 
-  private static Optional<String> difference(Path gzip, TarBytes tar, boolean sameCompressor)
-      throws IOException {
+  private static Optional<String> difference(InputStream gzip, Expected tar,
+      boolean sameCompressor) throws IOException {
     byte[] header = header();
-    try (InputStream file = new BufferedInputStream(Files.newInputStream(gzip), 1 << 16)) {
-      byte[] read = file.readNBytes(header.length);
-      if (!Arrays.equals(read, header)) {
+    try {
+      if (!Arrays.equals(gzip.readNBytes(header.length), header)) {
         return Optional.of("a gzip header other than relpack's");
       }
-      try (Inflated inflated = new Inflated(file);
-          Witness witness = new Witness(new ComparingOutputStream(inflated));
-          Witness.Ending ending = witness::end) {
-        try {
-          tar.writeTo(witness);
-        } catch (ComparingOutputStream.Mismatch e) {
-          return Optional.of("other content from byte " + e.offset());
+      byte[] ours = sameCompressor ? compressedStart(tar) : new byte[0];
+      StartKept deflated = new StartKept(gzip, ours.length);
+      try (Inflated inflated = new Inflated(deflated)) {
+        Optional<String> content = inflatedDifference(inflated, tar);
+        if (content.isPresent()) {
+          return content;
         }
-        if (inflated.read() != -1) {
-          return Optional.of("more content than the layer's " + witness.length + " bytes");
-        }
-        Optional<String> trailer = inflated.trailer(witness.crc.getValue(), witness.length);
+        Optional<String> trailer = inflated.trailer(tar.crc(), tar.size());
         if (trailer.isPresent()) {
           return trailer;
         }
-        return sameCompressor ? witness.compressorDifference(gzip, header.length)
-            : Optional.empty();
       }
+      return Arrays.equals(deflated.start(), ours) ? Optional.empty()
+          : Optional.of("the same content compressed otherwise (another level or compressor)");
     } catch (ZipException | EOFException e) {
       return Optional.of("something that is not whole gzip (" + e.getMessage() + ")");
     }
+  }
+
+  /** Reads the content to its end: its length, its first bytes and its digest against the tar's. */
+  private static Optional<String> inflatedDifference(InputStream content, Expected tar)
+      throws IOException {
+    MessageDigest sha256 = Sha256.newDigest();
+    byte[] buffer = new byte[1 << 16];
+    long length = 0;
+    for (int read = content.read(buffer); read >= 0; read = content.read(buffer)) {
+      if (length + read > tar.size()) {
+        return Optional.of("more content than the layer's " + tar.size() + " bytes");
+      }
+      if (length < tar.start().length) {
+        int end = (int) Math.min(tar.start().length, length + read);
+        int differs = Arrays.mismatch(buffer, 0, end - (int) length,
+            tar.start(), (int) length, end);
+        if (differs >= 0) {
+          return Optional.of("other content from byte " + (length + differs));
+        }
+      }
+      sha256.update(buffer, 0, read);
+      length += read;
+    }
+    if (length < tar.size()) {
+      return Optional.of("less content than the layer's " + tar.size() + " bytes");
+    }
+    String digest = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+    return digest.equals(tar.diffId()) ? Optional.empty()
+        : Optional.of("other content after its first " + tar.start().length + " bytes ("
+            + digest + ", not the layer's " + tar.diffId() + ")");
   }
 
   /** The header relpack's compressor writes: GZIPOutputStream's (no name, time or comment). */
@@ -93,6 +131,32 @@ final class GzipMatch {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     LayerGzip.over(bytes).close();
     return Arrays.copyOf(bytes.toByteArray(), 10);
+  }
+
+  /**
+   * What relpack's compressor makes of the tar's start: the deflate stream's first bytes, or all
+   * of it (to its last block) when the start is the whole tar.
+   */
+  private static byte[] compressedStart(Expected tar) {
+    Deflater deflater = new Deflater(LayerGzip.LEVEL, true);
+    try {
+      ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+      byte[] chunk = new byte[1 << 16];
+      deflater.setInput(tar.start());
+      if (tar.size() <= PREFIX) {
+        deflater.finish();
+        while (!deflater.finished()) {
+          compressed.write(chunk, 0, deflater.deflate(chunk));
+        }
+      } else {
+        while (!deflater.needsInput()) {
+          compressed.write(chunk, 0, deflater.deflate(chunk));
+        }
+      }
+      return compressed.toByteArray();
+    } finally {
+      deflater.end();
+    }
   }
 
   /** The deflate stream after the header, decompressed; what follows it is kept as the trailer. */
@@ -104,7 +168,7 @@ final class GzipMatch {
       this.rest = rest;
     }
 
-    /** Exactly the 8 bytes gzip ends with, matching the content, then the end of the file. */
+    /** Exactly the 8 bytes gzip ends with, matching the content, then the end of the stream. */
     Optional<String> trailer(long crc, long length) throws IOException {
       byte[] left = Arrays.copyOfRange(buf, len - inf.getRemaining(), len);
       byte[] after = rest.readAllBytes();
@@ -120,10 +184,10 @@ final class GzipMatch {
       return Optional.empty();
     }
 
+    /** Ends the inflater, not the stream under it: that is the caller's. */
     @Override
-    public void close() throws IOException {
+    public void close() {
       inf.end(); // not the default inflater: closing the stream would not end it
-      super.close();
     }
 
     private static long littleEndian(byte[] bytes, int at) {
@@ -132,79 +196,51 @@ final class GzipMatch {
     }
   }
 
-  /**
-   * Passes the tar on to the comparison, and on its way takes its CRC-32, its length and the
-   * compressed form of its first {@value #PREFIX} bytes.
-   */
-  private static final class Witness extends OutputStream {
-    private final OutputStream next;
-    private final CRC32 crc = new CRC32();
-    private final Deflater deflater = new Deflater(LayerGzip.LEVEL, true);
-    private final ByteArrayOutputStream compressed = new ByteArrayOutputStream();
-    private final byte[] chunk = new byte[1 << 16];
-    private long length;
+  /** Passes a stream on, keeping its first {@code kept} bytes. */
+  private static final class StartKept extends ReadThroughInputStream {
+    private final byte[] start;
+    private int filled;
 
-    Witness(OutputStream next) {
-      this.next = next;
+    StartKept(InputStream in, int kept) {
+      super(in);
+      this.start = new byte[kept];
     }
 
     @Override
-    public void write(int b) throws IOException {
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] bytes, int from, int count) throws IOException {
+      int read = in.read(bytes, from, count);
+      int keep = Math.min(Math.max(read, 0), start.length - filled);
+      System.arraycopy(bytes, from, start, filled, keep);
+      filled += keep;
+      return read;
+    }
+
+    /** The bytes kept: fewer than asked for if the stream was shorter. */
+    byte[] start() {
+      return Arrays.copyOf(start, filled);
+    }
+  }
+
+  /** Takes the tar's CRC-32 and its first {@value #PREFIX} bytes as it is written. */
+  private static final class Witness extends OutputStream {
+    private final CRC32 crc = new CRC32();
+    private final ByteArrayOutputStream start = new ByteArrayOutputStream();
+
+    @Override
+    public void write(int b) {
       write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
-    public void write(byte[] bytes, int from, int count) throws IOException {
-      next.write(bytes, from, count);
+    public void write(byte[] bytes, int from, int count) {
       crc.update(bytes, from, count);
-      if (length < PREFIX) {
-        deflater.setInput(bytes, from, (int) Math.min(count, PREFIX - length));
-        drain();
-      }
-      length += count;
-    }
-
-    /** Nothing: the tar's writer closes its stream when done, and the deflater is still needed. */
-    @Override
-    public void close() {}
-
-    /** Frees the deflater. */
-    void end() {
-      deflater.end();
-    }
-
-    /** {@link #end} for try-with-resources. */
-    interface Ending extends AutoCloseable {
-      @Override
-      void close();
-    }
-
-    private void drain() {
-      while (!deflater.needsInput()) {
-        compressed.write(chunk, 0, deflater.deflate(chunk));
-      }
-    }
-
-    /** Whether the blob starts as this JVM's deflate compresses the tar's start (all of it, if small). */
-    Optional<String> compressorDifference(Path gzip, int headerLength) throws IOException {
-      if (length <= PREFIX) {
-        deflater.finish();
-        while (!deflater.finished()) {
-          compressed.write(chunk, 0, deflater.deflate(chunk));
-        }
-      }
-      byte[] ours = compressed.toByteArray();
-      byte[] theirs = new byte[ours.length];
-      try (RandomAccessFile file = new RandomAccessFile(gzip.toFile(), "r")) {
-        if (file.length() - headerLength >= ours.length) { // else compressed smaller than here
-          file.seek(headerLength);
-          file.readFully(theirs);
-          if (Arrays.equals(ours, theirs)) {
-            return Optional.empty();
-          }
-        }
-      }
-      return Optional.of("the same content compressed otherwise (another level or compressor)");
+      start.write(bytes, from, Math.max(0, Math.min(count, PREFIX - start.size())));
     }
   }
 }

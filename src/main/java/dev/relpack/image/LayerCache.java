@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
 import com.google.cloud.tools.jib.blob.Blob;
-import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import com.google.cloud.tools.jib.cache.CachedLayer;
@@ -17,6 +16,7 @@ import dev.relpack.io.Sha256;
 import dev.relpack.io.TreeSeals;
 import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -293,10 +293,14 @@ final class LayerCache {
     if (!Files.isRegularFile(blob, LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    BlobDescriptor[] tar = new BlobDescriptor[1];
     try {
-      return GzipMatch.contentDifference(blob, out -> tar[0] = tarBlob(layer).writeTo(out))
-          .isEmpty() && tar[0] != null && tar[0].getDigest().equals(cached.getDiffId());
+      GzipMatch.Expected tar = GzipMatch.expected(tarBlob(layer));
+      if (!tar.diffId().equals(cached.getDiffId().toString())) {
+        return false;
+      }
+      try (InputStream gzip = Files.newInputStream(blob)) {
+        return GzipMatch.contentDifference(gzip, tar).isEmpty();
+      }
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       return false; // not gzip, or cut short
     } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {

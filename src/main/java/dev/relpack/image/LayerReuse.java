@@ -4,7 +4,6 @@ import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.ImageReference;
 import com.google.cloud.tools.jib.api.buildplan.FileEntriesLayer;
-import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.cache.Cache;
 import com.google.cloud.tools.jib.cache.CacheCorruptedException;
 import dev.relpack.auth.RegistryCredentials;
@@ -12,11 +11,12 @@ import dev.relpack.error.BadInputException;
 import dev.relpack.error.Input;
 import dev.relpack.error.RelpackException;
 import dev.relpack.format.MediaTypes;
+import dev.relpack.io.CopyingInputStream;
 import dev.relpack.io.FileTrees;
 import dev.relpack.publish.BuildListener;
 import dev.relpack.registry.RegistryReader;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -41,13 +41,12 @@ import java.util.function.BooleanSupplier;
  * the previous pipeline.
  *
  * <p>For each layer jib's cache lacks, the layer's tar is written once as jib writes it
- * ({@link LayerTar}), without compressing, beside where its blob would be fetched to: that gives
- * its uncompressed digest (its diff ID), and the bytes a fetched blob is compared with (writing
- * it again would read every file and hash the whole tar once more).
- * A layer of the previous image with that diff ID, made by this same relpack line (its history
- * entry says so: the same tar writer and the same compressor, so the same compressed bytes), has
- * its blob fetched, checked against its digest and against the diff ID by decompressing it, and
- * put in jib's cache where jib looks for this layer.
+ * ({@link LayerTar}), to nowhere, without compressing: that gives its uncompressed digest (its
+ * diff ID) and what a blob of it must show ({@link GzipMatch.Expected}); no tar is kept on disk
+ * to compare a blob with. A layer of the previous image with that diff ID, made by this same
+ * relpack line (its history entry says so: the same tar writer and the same compressor, so the
+ * same compressed bytes), has its blob fetched and, as it comes, checked against its digest and
+ * against the tar by decompressing it, and put in jib's cache where jib looks for this layer.
  * jib then takes it as cached: nothing compressed, and at a registry that has the blob (the
  * previous image's own repository), nothing uploaded. The image is the same, byte for byte, as
  * one whose layers were all compressed here. Anything else (another tool or version, another
@@ -149,9 +148,6 @@ public final class LayerReuse {
   private record Read(ImageReference image, Optional<Credential> credential,
       RegistryReader.BuiltImage built) {}
 
-  /** A layer's tar as jib writes it: its digest (the diff ID), size, and where it was written. */
-  private record Tar(String diffId, long size, Path file) {}
-
   private List<FileEntriesLayer> missing(ImageSpec spec) throws IOException {
     List<FileEntriesLayer> missing = new ArrayList<>();
     Optional<Cache> cache = Files.isDirectory(application.resolve("layers"))
@@ -239,8 +235,7 @@ public final class LayerReuse {
     Path staging = application.resolve("tmp").resolve("reuse-" + UUID.randomUUID());
     Optional<String> diffId = Optional.empty();
     try {
-      Files.createDirectories(staging);
-      Tar tar = tar(layer, staging.resolve("layer.tar"));
+      GzipMatch.Expected tar = GzipMatch.expected(LayerCache.tarBlob(layer));
       diffId = Optional.of(tar.diffId());
       RegistryReader.BuiltLayer candidate = byDiffId.get(tar.diffId());
       if (candidate == null) {
@@ -266,7 +261,7 @@ public final class LayerReuse {
   }
 
   /** Why a layer with the same content may not be taken: its blob might not be ours, byte for byte. */
-  private Optional<String> refusal(RegistryReader.BuiltLayer layer, Tar tar) {
+  private Optional<String> refusal(RegistryReader.BuiltLayer layer, GzipMatch.Expected tar) {
     if (!layer.author().equals(Optional.of(JibImageBuilder.TOOL_NAME))
         || !layer.createdBy().equals(Optional.of(createdBy))) {
       return Optional.of("it was made by " + layer.createdBy().orElse("an unknown tool")
@@ -290,12 +285,13 @@ public final class LayerReuse {
   }
 
   /**
-   * Fetches the blob into {@code staging}, beside the layer's tar, checks it is exactly what
-   * compressing that tar gives, and moves it into jib's layout, with the selector jib finds it by.
+   * Fetches the blob into {@code staging}, checking as it comes that it is exactly what
+   * compressing the layer's tar gives, and moves it into jib's layout, with the selector jib
+   * finds it by.
    *
    * @return what is wrong with the blob, if anything
    */
-  private Optional<String> install(RegistryReader.BuiltLayer layer, Tar tar,
+  private Optional<String> install(RegistryReader.BuiltLayer layer, GzipMatch.Expected tar,
       FileEntriesLayer ours, Read previous, Path staging) {
     Optional<DescriptorDigest> selector = LayerSelector.of(ours);
     if (selector.isEmpty()) {
@@ -303,14 +299,15 @@ public final class LayerReuse {
     }
     String digest = layer.blob().digest();
     try {
+      Files.createDirectories(staging);
       Path blob = staging.resolve(LayerCache.hex(tar.diffId()));
+      Optional<String> different;
       try {
-        registry.blob(previous.image(), previous.credential(), layer.blob(),
-            body -> Files.copy(body, blob));
+        different = registry.blob(previous.image(), previous.credential(), layer.blob(),
+            body -> checkedCopy(body, tar, blob));
       } catch (RelpackException e) {
         return Optional.of("its blob " + digest + " cannot be fetched (" + e.getMessage() + ")");
       }
-      Optional<String> different = GzipMatch.difference(blob, out -> Files.copy(tar.file(), out));
       if (different.isPresent()) {
         return Optional.of("its blob " + digest + " holds " + different.get()
             + ", not this layer as compressed here");
@@ -318,7 +315,6 @@ public final class LayerReuse {
       if (!wanted.getAsBoolean()) {
         return Optional.of("the time for taking layers ran out");
       }
-      Files.delete(tar.file()); // jib's entry holds the blob alone
       Path target = application.resolve("layers").resolve(LayerCache.hex(digest));
       Files.createDirectories(target.getParent());
       try {
@@ -333,12 +329,12 @@ public final class LayerReuse {
     }
   }
 
-  /** The layer's tar as jib writes it, written to {@code file}, without compressing. */
-  private static Tar tar(FileEntriesLayer layer, Path file) throws IOException {
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file,
-        StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16)) {
-      BlobDescriptor written = LayerCache.tarBlob(layer).writeTo(out);
-      return new Tar(written.getDigest().toString(), written.getSize(), file);
+  /** Writes a blob to {@code file} as it is read, comparing it with the tar on the way. */
+  private static Optional<String> checkedCopy(InputStream body, GzipMatch.Expected tar, Path file)
+      throws IOException {
+    try (OutputStream copy = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      return GzipMatch.difference(new CopyingInputStream(body, copy), tar);
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.cloud.tools.jib.api.DescriptorDigest;
 import com.google.cloud.tools.jib.api.buildplan.FileEntry;
 import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -71,7 +72,10 @@ final class LayerTar implements Blob {
   @Override
   public BlobDescriptor writeTo(OutputStream out) throws IOException {
     HashingStream hashed = new HashingStream(out);
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(hashed, "UTF-8")) {
+    // commons-compress writes a tar in 512-byte records: one digest update and one write (a
+    // deflate call, when compressing) each, unless gathered first
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(
+        new BufferedOutputStream(hashed, 1 << 16), "UTF-8")) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
       byte[] buffer = new byte[1 << 16];

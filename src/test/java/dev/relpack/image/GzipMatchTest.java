@@ -4,25 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.cloud.tools.jib.blob.Blob;
+import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.blob.Blobs;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A blob is taken from an earlier image only when it is byte for byte what compressing the layer
  * here gives: the same content under another compression would change the image's digest.
  */
 class GzipMatchTest {
-  @TempDir Path work;
-
   /** Half text, half noise, larger than the compressed prefix, as a real layer is. */
   private static byte[] content(int size, long seed) {
     byte[] bytes = new byte[size];
@@ -46,15 +45,13 @@ class GzipMatchTest {
   }
 
   private Optional<String> difference(byte[] blob, byte[] content) throws Exception {
-    Path file = Files.write(work.resolve("blob-" + System.nanoTime()), blob);
     // as jib's layer writer does, it closes the stream it was given when done
     Blob tar = new Blob() {
       @Override
-      public com.google.cloud.tools.jib.blob.BlobDescriptor writeTo(java.io.OutputStream out)
-          throws java.io.IOException {
-        Blobs.from(new java.io.ByteArrayInputStream(content)).writeTo(out);
+      public BlobDescriptor writeTo(OutputStream out) throws IOException {
+        BlobDescriptor written = Blobs.from(new ByteArrayInputStream(content)).writeTo(out);
         out.close();
-        return null;
+        return written;
       }
 
       @Override
@@ -62,7 +59,7 @@ class GzipMatchTest {
         return true;
       }
     };
-    return GzipMatch.difference(file, tar::writeTo);
+    return GzipMatch.difference(new ByteArrayInputStream(blob), GzipMatch.expected(tar));
   }
 
   @Test
@@ -97,13 +94,18 @@ class GzipMatchTest {
     byte[] content = content(3 * GzipMatch.PREFIX, 1);
     byte[] other = content.clone();
     other[GzipMatch.PREFIX * 2] ^= 1;
-    assertEquals(Optional.of("other content from byte " + GzipMatch.PREFIX * 2),
-        difference(gzip(other, LayerGzip.LEVEL), content));
+    assertTrue(difference(gzip(other, LayerGzip.LEVEL), content).orElseThrow().startsWith(
+        "other content after its first " + GzipMatch.PREFIX + " bytes (sha256:"));
+    byte[] early = content.clone();
+    early[1000] ^= 1;
+    assertEquals(Optional.of("other content from byte 1000"),
+        difference(gzip(early, LayerGzip.LEVEL), content));
     byte[] longer = Arrays.copyOf(content, content.length + 1);
     assertEquals(Optional.of("more content than the layer's " + content.length + " bytes"),
         difference(gzip(longer, LayerGzip.LEVEL), content));
     byte[] shorter = Arrays.copyOf(content, content.length - 1);
-    assertTrue(difference(gzip(shorter, LayerGzip.LEVEL), content).isPresent());
+    assertEquals(Optional.of("less content than the layer's " + content.length + " bytes"),
+        difference(gzip(shorter, LayerGzip.LEVEL), content));
   }
 
   @Test
