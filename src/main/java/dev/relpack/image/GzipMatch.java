@@ -46,7 +46,16 @@ final class GzipMatch {
    * What a blob of a layer's tar must show: the tar's digest (its diff ID) and length, its
    * CRC-32 (gzip's trailer holds it) and its first {@value #PREFIX} bytes (all of a smaller tar).
    */
-  record Expected(String diffId, long size, long crc, byte[] start) {}
+  record Expected(String diffId, long size, long crc, byte[] start) {
+    Expected {
+      start = start.clone();
+    }
+
+    @Override
+    public byte[] start() {
+      return start.clone();
+    }
+  }
 
   /** Writes the tar to nowhere, taking what a blob of it must show. */
   static Expected expected(Blob tar) throws IOException {
@@ -100,16 +109,16 @@ final class GzipMatch {
   private static Optional<String> inflatedDifference(InputStream content, Expected tar)
       throws IOException {
     MessageDigest sha256 = Sha256.newDigest();
+    byte[] start = tar.start();
     byte[] buffer = new byte[1 << 16];
     long length = 0;
     for (int read = content.read(buffer); read >= 0; read = content.read(buffer)) {
       if (length + read > tar.size()) {
         return Optional.of("more content than the layer's " + tar.size() + " bytes");
       }
-      if (length < tar.start().length) {
-        int end = (int) Math.min(tar.start().length, length + read);
-        int differs = Arrays.mismatch(buffer, 0, end - (int) length,
-            tar.start(), (int) length, end);
+      if (length < start.length) {
+        int end = (int) Math.min(start.length, length + read);
+        int differs = Arrays.mismatch(buffer, 0, end - (int) length, start, (int) length, end);
         if (differs >= 0) {
           return Optional.of("other content from byte " + (length + differs));
         }
@@ -122,7 +131,7 @@ final class GzipMatch {
     }
     String digest = "sha256:" + HexFormat.of().formatHex(sha256.digest());
     return digest.equals(tar.diffId()) ? Optional.empty()
-        : Optional.of("other content after its first " + tar.start().length + " bytes ("
+        : Optional.of("other content after its first " + start.length + " bytes ("
             + digest + ", not the layer's " + tar.diffId() + ")");
   }
 
