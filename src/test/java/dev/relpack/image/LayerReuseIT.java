@@ -193,6 +193,33 @@ class LayerReuseIT {
   }
 
   @Test
+  void layersNamedOtherwiseAreStillTakenByTheirContent() throws Exception {
+    // erts's and otp's names swapped in their history entries: a layer is taken by its content
+    // (its diff ID), never by the name or place the earlier image gives it
+    rewrite("prev", "renamed", (manifest, config) -> {
+      ArrayNode history = (ArrayNode) config.path("history");
+      List<ObjectNode> named = new ArrayList<>();
+      history.forEach(entry -> {
+        String comment = entry.path("comment").asText();
+        if (comment.equals("erts") || comment.equals("otp")) {
+          named.add((ObjectNode) entry);
+        }
+      });
+      assertEquals(2, named.size(), history.toString());
+      named.get(0).put("comment", "otp");
+      named.get(1).put("comment", "erts");
+    });
+    Path metadata = work.resolve("renamed.json");
+    Path cache = newCache();
+    Command.Result result = build(cache, List.of("--to", repository + ":from-renamed", "-v",
+        "--cache-from", repository + ":renamed", "--metadata", metadata.toString()));
+
+    assertEquals(full, digest(result));
+    assertEquals(List.of(), staged(cache), "nothing left staged");
+    assertEquals(origins("reused"), origins(JSON.readTree(metadata.toFile())));
+  }
+
+  @Test
   void aMissingBlobIsCompressedHere() throws Exception {
     String other = registry.address() + "/other/demo";
     Command.run(List.of("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
