@@ -178,18 +178,16 @@ class LayerReuseIT {
       layers.set(2, layers.get(3));
       layers.set(3, erts);
     });
-    Path metadata = work.resolve("swapped.json");
-    Path cache = newCache();
-    Command.Result result = build(cache, List.of("--to", repository + ":from-swapped", "-v",
-        "--cache-from", repository + ":swapped", "--metadata", metadata.toString()));
+    Taking taking = takeFrom("swapped");
 
-    assertEquals(full, digest(result));
-    assertEquals(List.of(), staged(cache), "the tars and blobs staged for layers refused");
+    assertEquals(full, digest(taking.result()));
+    assertEquals(List.of(), taking.staged(), "the blobs staged for layers refused");
     Map<String, String> expected = origins("reused");
     expected.put("erts", "built");
     expected.put("otp", "built");
-    assertEquals(expected, origins(JSON.readTree(metadata.toFile())));
-    assertTrue(output(result).contains("holds other content from byte"), output(result));
+    assertEquals(expected, origins(taking.metadata()));
+    assertTrue(output(taking.result()).contains("holds other content from byte"),
+        output(taking.result()));
   }
 
   @Test
@@ -209,14 +207,11 @@ class LayerReuseIT {
       named.get(0).put("comment", "otp");
       named.get(1).put("comment", "erts");
     });
-    Path metadata = work.resolve("renamed.json");
-    Path cache = newCache();
-    Command.Result result = build(cache, List.of("--to", repository + ":from-renamed", "-v",
-        "--cache-from", repository + ":renamed", "--metadata", metadata.toString()));
+    Taking taking = takeFrom("renamed");
 
-    assertEquals(full, digest(result));
-    assertEquals(List.of(), staged(cache), "nothing left staged");
-    assertEquals(origins("reused"), origins(JSON.readTree(metadata.toFile())));
+    assertEquals(full, digest(taking.result()));
+    assertEquals(List.of(), taking.staged(), "nothing left staged");
+    assertEquals(origins("reused"), origins(taking.metadata()));
   }
 
   @Test
@@ -338,6 +333,18 @@ class LayerReuseIT {
   }
 
   /** A build of the demo with a cache of its own, empty: as a CI job with no cache starts. */
+  /** A verbose build that takes layers from {@code tag}, its cache's leftovers and metadata. */
+  private record Taking(Command.Result result, List<String> staged, JsonNode metadata) {}
+
+  /** Builds the demo with -v into a cache of its own, taking layers from {@code tag}. */
+  private static Taking takeFrom(String tag) throws IOException {
+    Path metadata = work.resolve(tag + ".json");
+    Path cache = newCache();
+    Command.Result result = build(cache, List.of("--to", repository + ":from-" + tag, "-v",
+        "--cache-from", repository + ":" + tag, "--metadata", metadata.toString()));
+    return new Taking(result, staged(cache), JSON.readTree(metadata.toFile()));
+  }
+
   private static Command.Result build(List<String> args) {
     return build(newCache(), args);
   }
