@@ -170,6 +170,8 @@ final class GzipMatch {
 
   /** The deflate stream after the header, decompressed; what follows it is kept as the trailer. */
   private static final class Inflated extends InflaterInputStream {
+    /** Bytes after the stream counted in a message; more are not read. */
+    private static final int AFTER_COUNTED = 4096;
     private final InputStream rest;
 
     Inflated(InputStream rest) {
@@ -177,12 +179,20 @@ final class GzipMatch {
       this.rest = rest;
     }
 
-    /** Exactly the 8 bytes gzip ends with, matching the content, then the end of the stream. */
+    /**
+     * Exactly the 8 bytes gzip ends with, matching the content, then the end of the stream. What
+     * follows is read only as far as {@value #AFTER_COUNTED} bytes more: a blob may go on without
+     * end, and reading it all would fill the memory.
+     */
     Optional<String> trailer(long crc, long length) throws IOException {
       byte[] left = Arrays.copyOfRange(buf, len - inf.getRemaining(), len);
-      byte[] after = rest.readAllBytes();
+      byte[] after = rest.readNBytes(Math.max(0, 8 + AFTER_COUNTED + 1 - left.length));
       byte[] all = Arrays.copyOf(left, left.length + after.length);
       System.arraycopy(after, 0, all, left.length, after.length);
+      if (all.length > 8 + AFTER_COUNTED) {
+        return Optional.of("more than " + AFTER_COUNTED + " bytes after the end of its gzip"
+            + " stream");
+      }
       if (all.length != 8) {
         return Optional.of(all.length < 8 ? "a cut gzip trailer"
             : (all.length - 8) + " bytes after the end of its gzip stream");

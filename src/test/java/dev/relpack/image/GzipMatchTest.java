@@ -9,6 +9,7 @@ import com.google.cloud.tools.jib.blob.Blobs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import java.util.Random;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A blob is taken from an earlier image only when it is byte for byte what compressing the layer
@@ -126,6 +128,36 @@ class GzipMatchTest {
     otherHeader[9] = 3; // the OS byte: Unix
     assertEquals(Optional.of("a gzip header other than relpack's"),
         difference(otherHeader, content));
+  }
+
+  @Test
+  @Timeout(20)
+  void whatFollowsTheStreamIsReadOnlyAsFarAsItTakesToSaySo() throws Exception {
+    // a cache or registry may hold a good stream followed by no end of bytes: reading them all
+    // would fill the memory, or never end
+    byte[] content = content(1000, 5);
+    byte[] blob = gzip(content, LayerGzip.LEVEL);
+    long[] read = new long[1];
+    InputStream endless = new InputStream() {
+      @Override
+      public int read() {
+        return read(new byte[1], 0, 1) < 0 ? -1 : 0;
+      }
+
+      @Override
+      public int read(byte[] into, int from, int count) {
+        for (int i = 0; i < count; i++) {
+          into[from + i] = read[0] + i < blob.length ? blob[(int) read[0] + i] : 7;
+        }
+        read[0] += count;
+        return count;
+      }
+    };
+    Optional<String> difference = GzipMatch.contentDifference(endless, GzipMatch.expected(
+        Blobs.from(new ByteArrayInputStream(content))));
+    assertEquals(Optional.of("more than 4096 bytes after the end of its gzip stream"),
+        difference);
+    assertTrue(read[0] < blob.length + (1 << 17), read[0] + " bytes read");
   }
 
   @Test
