@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 public final class RunningImage implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(2)).build();
+  private static final int BOOT_ATTEMPTS = 3;
   private final Process bwrap;
   private final Path output;
   private final int port;
@@ -41,21 +42,39 @@ public final class RunningImage implements AutoCloseable {
    */
   public static RunningImage boot(Path layout, String tag, Path work) throws IOException {
     Sandbox sandbox = Sandbox.unpack(layout, tag, work);
+    for (int attempt = 1; ; attempt++) {
+      RunningImage image = start(sandbox, work.resolve("boot-" + attempt + ".log"));
+      if (image.answers() || attempt == BOOT_ATTEMPTS || !image.output().contains("eaddrinuse")) {
+        return image.answeringOrFail();
+      }
+      // Another process took the port between its choice and the BEAM's listen: a new one.
+      image.close();
+    }
+  }
+
+  private static RunningImage start(Sandbox sandbox, Path output) throws IOException {
     int port = FreePort.find();
     List<String> command = new ArrayList<>(sandbox.bwrap());
     command.addAll(List.of("--setenv", "PORT", String.valueOf(port)));
+    command.addAll(ownEpmd());
     sandbox.process().path("args").forEach(a -> command.add(a.asText()));
-    Path output = work.resolve("boot.log");
     Process bwrap = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(output.toFile()).start();
-    RunningImage image = new RunningImage(bwrap, output, port);
-    Waiting.until("the image answers on port " + port, Duration.ofSeconds(60), () -> {
-      if (!bwrap.isAlive()) {
-        throw new AssertionError("the image exited " + bwrap.exitValue() + ": " + image.output());
-      }
-      return image.tryGet("/").isPresent();
-    });
-    return image;
+    return new RunningImage(bwrap, output, port);
+  }
+
+  /** Waits until the image answers HTTP on its port or exits: true if it answers. */
+  private boolean answers() {
+    Waiting.until("the image answers on port " + port + " or exits", Duration.ofSeconds(60),
+        () -> !bwrap.isAlive() || tryGet("/").isPresent());
+    return bwrap.isAlive() || tryGet("/").isPresent();
+  }
+
+  private RunningImage answeringOrFail() {
+    if (!bwrap.isAlive()) {
+      throw new AssertionError("the image exited " + bwrap.exitValue() + ": " + output());
+    }
+    return this;
   }
 
   /**
@@ -71,9 +90,20 @@ public final class RunningImage implements AutoCloseable {
       throw new AssertionError("the image has no Entrypoint to give arguments to");
     }
     List<String> command = new ArrayList<>(Sandbox.unpack(layout, tag, work).bwrap());
+    command.addAll(ownEpmd());
     entrypoint.forEach(a -> command.add(a.asText()));
     command.addAll(args);
     return Command.run(command, Map.of(), Duration.ofSeconds(60));
+  }
+
+  /**
+   * A container has its own network, so its own epmd on 4369. These sandboxes share the host's,
+   * and two images booting at once (failsafe runs two classes at a time) met on one epmd: the one
+   * that started it took it down on exit, and the other failed to register ("register/listen
+   * error: econnrefused"). A port of its own keeps each one apart.
+   */
+  private static List<String> ownEpmd() {
+    return List.of("--setenv", "ERL_EPMD_PORT", String.valueOf(FreePort.find()));
   }
 
   /** An unpacked image and the bwrap command line that starts a process in it. */
@@ -99,11 +129,6 @@ public final class RunningImage implements AutoCloseable {
         String[] kv = pair.asText().split("=", 2);
         command.addAll(List.of("--setenv", kv[0], kv[1]));
       }
-      // A container has its own network, so its own epmd on 4369. These sandboxes share the
-      // host's, and two images booting at once (failsafe runs two classes at a time) met on one
-      // epmd: the one that started it took it down on exit, and the other failed to register
-      // ("register/listen error: econnrefused"). A port of its own keeps each one apart.
-      command.addAll(List.of("--setenv", "ERL_EPMD_PORT", String.valueOf(FreePort.find())));
       return new Sandbox(process, List.copyOf(command));
     }
   }
