@@ -332,7 +332,6 @@ class LayerReuseIT {
     }
   }
 
-  /** A build of the demo with a cache of its own, empty: as a CI job with no cache starts. */
   /** A verbose build that takes layers from {@code tag}, its cache's leftovers and metadata. */
   private record Taking(Command.Result result, List<String> staged, JsonNode metadata) {}
 
@@ -345,6 +344,7 @@ class LayerReuseIT {
     return new Taking(result, staged(cache), JSON.readTree(metadata.toFile()));
   }
 
+  /** A build of the demo with a cache of its own, empty: as a CI job with no cache starts. */
   private static Command.Result build(List<String> args) {
     return build(newCache(), args);
   }

@@ -67,7 +67,7 @@ public final class RunningImage implements AutoCloseable {
   private boolean answers() {
     Waiting.until("the image answers on port " + port + " or exits", Duration.ofSeconds(60),
         () -> !bwrap.isAlive() || tryGet("/").isPresent());
-    return bwrap.isAlive() || tryGet("/").isPresent();
+    return bwrap.isAlive(); // alive when the wait ended: it answered, not asked again
   }
 
   private RunningImage answeringOrFail() {
