@@ -55,6 +55,15 @@ final class GzipMatch {
     public byte[] start() {
       return start.clone();
     }
+
+    /**
+     * The most compressed bytes a blob of this tar can hold: deflate stores what it cannot
+     * shrink, 5 bytes of block header to each 16 KiB or more, so a longer blob is not this layer
+     * (a stream padded with blocks that inflate to nothing, say) and is not read to its end.
+     */
+    long largestBlob() {
+      return size + size / 1000 + 1024;
+    }
   }
 
   /** Writes the tar to nowhere, taking what a blob of it must show. */
@@ -88,7 +97,7 @@ final class GzipMatch {
       }
       byte[] ours = sameCompressor ? compressedStart(tar) : new byte[0];
       StartKept deflated = new StartKept(gzip, ours.length);
-      try (Inflated inflated = new Inflated(deflated)) {
+      try (Inflated inflated = new Inflated(deflated, tar.largestBlob())) {
         Optional<String> content = inflatedDifference(inflated, tar);
         if (content.isPresent()) {
           return content;
@@ -100,9 +109,17 @@ final class GzipMatch {
       }
       return Arrays.equals(deflated.start(), ours) ? Optional.empty()
           : Optional.of("the same content compressed otherwise (another level or compressor)");
+    } catch (TooLong e) {
+      return Optional.of("more than the " + tar.largestBlob() + " compressed bytes the layer's "
+          + tar.size() + " bytes can take");
     } catch (ZipException | EOFException e) {
       return Optional.of("something that is not whole gzip (" + e.getMessage() + ")");
     }
+  }
+
+  /** The deflate stream went on past what its content can take. */
+  private static final class TooLong extends IOException {
+    private static final long serialVersionUID = 1L;
   }
 
   /** Reads the content to its end: its length, its first bytes and its digest against the tar's. */
@@ -173,10 +190,33 @@ final class GzipMatch {
     /** Bytes after the stream counted in a message; more are not read. */
     private static final int AFTER_COUNTED = 4096;
     private final InputStream rest;
+    private final long largest;
 
-    Inflated(InputStream rest) {
+    /** @param largest the most deflate bytes to take before saying the stream is too long */
+    Inflated(InputStream rest, long largest) {
       super(rest, new Inflater(true), 1 << 16);
       this.rest = rest;
+      this.largest = largest;
+    }
+
+    @Override
+    public int read(byte[] bytes, int from, int count) throws IOException {
+      int read = super.read(bytes, from, count);
+      checkLength();
+      return read;
+    }
+
+    /** Reads on only while the stream is no longer than its content can take. */
+    @Override
+    protected void fill() throws IOException {
+      checkLength();
+      super.fill();
+    }
+
+    private void checkLength() throws TooLong {
+      if (inf.getBytesRead() > largest) {
+        throw new TooLong();
+      }
     }
 
     /**

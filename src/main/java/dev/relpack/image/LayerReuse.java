@@ -272,8 +272,7 @@ public final class LayerReuse {
       return Optional.of("its blob is of type " + (type.isEmpty() ? "(none)" : type)
           + ", not a gzip layer");
     }
-    // deflate never makes data much larger than it was: a larger blob is not this layer
-    if (layer.blob().size() > tar.size() + tar.size() / 1000 + 1024) {
+    if (layer.blob().size() > tar.largestBlob()) {
       return Optional.of("its blob of " + layer.blob().size() + " bytes is larger than the layer's"
           + " " + tar.size() + " bytes compress to");
     }

@@ -160,6 +160,56 @@ class GzipMatchTest {
     assertTrue(read[0] < blob.length + (1 << 17), read[0] + " bytes read");
   }
 
+  /** Deflate's empty stored block, not the last: it inflates to nothing. */
+  private static final byte[] EMPTY_BLOCK = {0, 0, 0, (byte) 0xff, (byte) 0xff};
+
+  /** The blob with {@code blocks} empty deflate blocks before its own, the same content. */
+  static byte[] padded(byte[] blob, int blocks) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(blob, 0, 10);
+    for (int i = 0; i < blocks; i++) {
+      bytes.write(EMPTY_BLOCK, 0, EMPTY_BLOCK.length);
+    }
+    bytes.write(blob, 10, blob.length - 10);
+    return bytes.toByteArray();
+  }
+
+  @Test
+  @Timeout(20)
+  void aStreamLongerThanItsContentCanTakeIsNotReadToItsEnd() throws Exception {
+    // blocks that inflate to nothing make a stream as long as its maker likes, its content the
+    // layer's: a planted cache entry or an earlier image's blob must not be read on and on
+    byte[] content = content(20_000, 6);
+    byte[] blob = gzip(content, LayerGzip.LEVEL);
+    GzipMatch.Expected tar = GzipMatch.expected(Blobs.from(new ByteArrayInputStream(content)));
+    assertEquals(Optional.empty(), GzipMatch.contentDifference(
+        new ByteArrayInputStream(padded(blob, 10)), tar), "a few empty blocks: the same content");
+    byte[] longer = padded(blob, (int) (tar.largestBlob() / EMPTY_BLOCK.length) + 1);
+    assertEquals(Optional.of("more than the " + tar.largestBlob() + " compressed bytes the"
+        + " layer's 20000 bytes can take"),
+        GzipMatch.contentDifference(new ByteArrayInputStream(longer), tar));
+
+    long[] read = new long[1];
+    InputStream endless = new InputStream() { // the header, then empty blocks without end
+      @Override
+      public int read() {
+        return read(new byte[1], 0, 1) < 0 ? -1 : 0;
+      }
+
+      @Override
+      public int read(byte[] into, int from, int count) {
+        for (int i = 0; i < count; i++) {
+          long at = read[0] + i;
+          into[from + i] = at < 10 ? blob[(int) at] : EMPTY_BLOCK[(int) ((at - 10) % 5)];
+        }
+        read[0] += count;
+        return count;
+      }
+    };
+    assertTrue(GzipMatch.contentDifference(endless, tar).orElseThrow().startsWith("more than"));
+    assertTrue(read[0] < tar.largestBlob() + (1 << 17), read[0] + " bytes read");
+  }
+
   @Test
   void aCutOrBrokenBlobDoesNot() throws Exception {
     byte[] content = content(1000, 4);

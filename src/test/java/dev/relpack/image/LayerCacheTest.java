@@ -175,6 +175,27 @@ class LayerCacheTest {
   }
 
   @Test
+  void aBlobOfTheLayersContentLongerThanItCanTakeIsNotTaken() throws Exception {
+    // its stream padded with blocks that inflate to nothing, so that checking it reads on and on
+    FileEntriesLayer app = layer("app", "-module(demo).");
+    CachedLayer genuine = compressedByJib(app);
+    byte[] padded = GzipMatchTest.padded(Files.readAllBytes(blobOf(genuine)), 100_000);
+    String digest = Sha256.of(padded);
+    Path blob = work.resolve("application/layers").resolve(digest)
+        .resolve(genuine.getDiffId().getHash());
+    Files.createDirectories(blob.getParent());
+    Files.write(blob, padded); // intact under its own digest
+    Path selector = work.resolve("application/selectors")
+        .resolve(LayerSelector.of(app).orElseThrow().getHash());
+    Files.writeString(selector, digest);
+
+    assertEquals(Map.of(), cache().claimed(List.of(app), Map.of()));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("not made of its files"), warnings.get(0));
+    assertFalse(Files.exists(selector), "jib writes it anew when it builds the layer");
+  }
+
+  @Test
   void aLookupFoundTrueIsRecordedPrivatelyAndNotCheckedAgainButAPlantedOneIs() throws Exception {
     LayerTrust trust = keepingClaims();
     FileEntriesLayer app = layer("app", "-module(demo).");
