@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.cloud.tools.jib.blob.Blob;
 import com.google.cloud.tools.jib.blob.BlobDescriptor;
 import com.google.cloud.tools.jib.blob.Blobs;
+import dev.relpack.testsupport.EndlessStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -137,27 +138,12 @@ class GzipMatchTest {
     // would fill the memory, or never end
     byte[] content = content(1000, 5);
     byte[] blob = gzip(content, LayerGzip.LEVEL);
-    long[] read = new long[1];
-    InputStream endless = new InputStream() {
-      @Override
-      public int read() {
-        return read(new byte[1], 0, 1) < 0 ? -1 : 0;
-      }
-
-      @Override
-      public int read(byte[] into, int from, int count) {
-        for (int i = 0; i < count; i++) {
-          into[from + i] = read[0] + i < blob.length ? blob[(int) read[0] + i] : 7;
-        }
-        read[0] += count;
-        return count;
-      }
-    };
+    EndlessStream endless = new EndlessStream(blob, new byte[] {7});
     Optional<String> difference = GzipMatch.contentDifference(endless, GzipMatch.expected(
         Blobs.from(new ByteArrayInputStream(content))));
     assertEquals(Optional.of("more than 4096 bytes after the end of its gzip stream"),
         difference);
-    assertTrue(read[0] < blob.length + (1 << 17), read[0] + " bytes read");
+    assertTrue(endless.served() < blob.length + (1 << 17), endless.served() + " bytes read");
   }
 
   /** Deflate's empty stored block, not the last: it inflates to nothing. */
@@ -189,25 +175,9 @@ class GzipMatchTest {
         + " layer's 20000 bytes can take"),
         GzipMatch.contentDifference(new ByteArrayInputStream(longer), tar));
 
-    long[] read = new long[1];
-    InputStream endless = new InputStream() { // the header, then empty blocks without end
-      @Override
-      public int read() {
-        return read(new byte[1], 0, 1) < 0 ? -1 : 0;
-      }
-
-      @Override
-      public int read(byte[] into, int from, int count) {
-        for (int i = 0; i < count; i++) {
-          long at = read[0] + i;
-          into[from + i] = at < 10 ? blob[(int) at] : EMPTY_BLOCK[(int) ((at - 10) % 5)];
-        }
-        read[0] += count;
-        return count;
-      }
-    };
+    EndlessStream endless = new EndlessStream(Arrays.copyOf(blob, 10), EMPTY_BLOCK); // without end
     assertTrue(GzipMatch.contentDifference(endless, tar).orElseThrow().startsWith("more than"));
-    assertTrue(read[0] < tar.largestBlob() + (1 << 17), read[0] + " bytes read");
+    assertTrue(endless.served() < tar.largestBlob() + (1 << 17), endless.served() + " bytes read");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.error.BadInputException;
+import dev.relpack.testsupport.EndlessStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,36 +24,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class BoundedTarInputStreamTest {
   private static final long TWO_GIB = 2L << 30;
-
-  /** A tar that starts with {@code prefix} and then repeats {@code filler} for ever. */
-  private static final class EndlessTar extends InputStream {
-    private final byte[] prefix;
-    private final byte[] filler;
-    private long served;
-
-    EndlessTar(byte[] prefix, byte[] filler) {
-      this.prefix = prefix;
-      this.filler = filler;
-    }
-
-    @Override
-    public int read() {
-      byte[] one = new byte[1];
-      read(one, 0, 1);
-      return one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      for (int i = 0; i < len; i++) {
-        long at = served + i;
-        b[off + i] = at < prefix.length ? prefix[(int) at]
-            : filler[(int) ((at - prefix.length) % filler.length)];
-      }
-      served += len;
-      return len;
-    }
-  }
 
   private static byte[] header(String name, byte type, long size) {
     TarArchiveEntry entry = new TarArchiveEntry(name, type);
@@ -122,17 +93,17 @@ class BoundedTarInputStreamTest {
   void aHugeLongNameIsRefusedBeforeItIsRead() {
     byte[] start = concatNoEnd(header("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME, TWO_GIB),
         "\u001b[32mBuilt\r\n".getBytes(StandardCharsets.UTF_8));
-    EndlessTar tar = new EndlessTar(start, "a".getBytes(StandardCharsets.UTF_8));
+    EndlessStream tar = new EndlessStream(start, "a".getBytes(StandardCharsets.UTF_8));
     BadInputException e = refused(tar);
     assertTrue(e.getMessage().startsWith("test.tar: a GNU long name of 2147483648 bytes, over the"
         + " 4096-byte limit (it starts \"\\x1b[32mBuilt\\r\\naaaa"), e.getMessage());
     assertOneSafeLine(e.getMessage());
-    assertTrue(tar.served < 64 << 10, "read " + tar.served + " bytes of the archive");
+    assertTrue(tar.served() < 64 << 10, "read " + tar.served() + " bytes of the archive");
   }
 
   @Test
   void aHugeLongLinkNameIsRefused() {
-    EndlessTar tar = new EndlessTar(
+    EndlessStream tar = new EndlessStream(
         header("././@LongLink", TarConstants.LF_GNUTYPE_LONGLINK, 5000), "b".getBytes());
     BadInputException e = refused(tar);
     assertTrue(e.getMessage().startsWith("test.tar: a GNU long link name of 5000 bytes, over the"
@@ -145,12 +116,12 @@ class BoundedTarInputStreamTest {
     byte[] start = concatNoEnd(
         header("PaxHeaders/x", TarConstants.LF_PAX_EXTENDED_HEADER_LC, 1_500_000_000L),
         "1500000000 path=".getBytes(StandardCharsets.UTF_8));
-    EndlessTar tar = new EndlessTar(start, "x".getBytes());
+    EndlessStream tar = new EndlessStream(start, "x".getBytes());
     BadInputException e = refused(tar);
     assertTrue(e.getMessage().startsWith("test.tar: a PAX header of 1500000000 bytes, over the"
         + " 262144-byte limit (it starts \"1500000000 path=xxx"), e.getMessage());
     assertOneSafeLine(e.getMessage());
-    assertTrue(tar.served < 64 << 10, "read " + tar.served + " bytes of the archive");
+    assertTrue(tar.served() < 64 << 10, "read " + tar.served() + " bytes of the archive");
   }
 
   @Test
@@ -199,11 +170,11 @@ class BoundedTarInputStreamTest {
     checksum(sparse);
     byte[] extension = new byte[512];
     extension[504] = 1; // and another, for ever
-    EndlessTar tar = new EndlessTar(sparse, extension);
+    EndlessStream tar = new EndlessStream(sparse, extension);
     BadInputException e = refused(tar);
     assertEquals("test.tar: the headers in front of one entry take more than 1024 KiB (chained"
         + " metadata or a sparse map); refusing it as corrupt or hostile", e.getMessage());
-    assertTrue(tar.served < 2 << 20, "read " + tar.served + " bytes of the archive");
+    assertTrue(tar.served() < 2 << 20, "read " + tar.served() + " bytes of the archive");
   }
 
   @Test
@@ -215,11 +186,11 @@ class BoundedTarInputStreamTest {
             pax.getBytes(StandardCharsets.UTF_8)),
         header("GNUSparseFile/sparse", TarConstants.LF_NORMAL, TWO_GIB),
         "99999999999\n".getBytes(StandardCharsets.UTF_8));
-    EndlessTar tar = new EndlessTar(start, "0\n".getBytes(StandardCharsets.UTF_8));
+    EndlessStream tar = new EndlessStream(start, "0\n".getBytes(StandardCharsets.UTF_8));
     BadInputException e = refused(tar);
     assertTrue(e.getMessage().startsWith("test.tar: the headers in front of one entry take more"
         + " than 1024 KiB"), e.getMessage());
-    assertTrue(tar.served < 2 << 20, "read " + tar.served + " bytes of the archive");
+    assertTrue(tar.served() < 2 << 20, "read " + tar.served() + " bytes of the archive");
   }
 
   @Test
