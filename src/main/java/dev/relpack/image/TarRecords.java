@@ -29,7 +29,8 @@ import org.apache.commons.compress.archivers.zip.ZipEncodingHelper;
  * before 1970 or after 2242); the records in the order of the library's hash map (path, atime,
  * size, ctime, mtime, LIBARCHIVE.creationtime), each {@code "LENGTH key=value\n"} with the length
  * found from a two-digit first guess; the PAX header entry named {@code ./PaxHeaders.X/} and the
- * entry's name in seven bits, {@code /} as {@code _}, cut to 99 characters, mode 0644, its time
+ * entry's name in seven bits, {@code /} as {@code _}, cut to 99 characters, mode 0644 (0755 as a
+ * directory's for an empty name, whose PAX header's name ends in {@code /}), its time
  * the entry's whole seconds (0 outside the octal field's range, as in the entry's own header).
  * {@code LayerTarTest} holds the result to jib's own builder.
  */
@@ -42,6 +43,7 @@ final class TarRecords {
   private static final byte DIRECTORY = '5';
   private static final byte PAX = 'x';
   private static final int PAX_HEADER_MODE = 0100644;
+  private static final int PAX_HEADER_DIRECTORY_MODE = 040755;
 
   private final OutputStream out;
   private final byte[] record = new byte[RECORD];
@@ -80,7 +82,10 @@ final class TarRecords {
     append(pax, "LIBARCHIVE.creationtime", when, true);
     byte[] data = pax.toString().getBytes(StandardCharsets.UTF_8);
     long wholeSeconds = seconds >= 0 && seconds <= MAX_OCTAL_SIZE ? seconds : 0;
-    write(paxHeaderName(name), true, PAX_HEADER_MODE, data.length, wholeSeconds, PAX);
+    String paxName = paxHeaderName(name);
+    // the library's entry for a name ending in / (only an empty name's) takes a directory's mode
+    write(paxName, true, paxName.endsWith("/") ? PAX_HEADER_DIRECTORY_MODE : PAX_HEADER_MODE,
+        data.length, wholeSeconds, PAX);
     out.write(data);
     pad(data.length);
     write(name, ascii, mode, size, wholeSeconds, name.endsWith("/") ? DIRECTORY : FILE);

@@ -65,6 +65,7 @@ class TarRecordsTest {
       same("y".repeat(length - 2) + "\uD83D\uDE00z", 0100644, 3, Instant.ofEpochSecond(1));
     }
     same("app/a\\b/c\u0001d/\u00ff\u0080", 0100644, 0, Instant.ofEpochSecond(1));
+    same("", 0100644, 5, Instant.ofEpochSecond(1)); // a file at /: its PAX header's name ends in /
   }
 
   @Test
