@@ -32,10 +32,11 @@ import org.apache.commons.compress.archivers.zip.ZipEncodingHelper;
  * entry's name in seven bits, {@code /} as {@code _}, cut to 99 characters, mode 0644 (0755 as a
  * directory's for an empty name, whose PAX header's name ends in {@code /}), its time
  * the entry's whole seconds (0 outside the octal field's range, as in the entry's own header).
- * {@code LayerTarTest} holds the result to jib's own builder.
+ * {@code LayerTarTest} holds the result to jib's own builder, {@code TarRecordsTest} each entry's
+ * headers to the library's.
  */
 final class TarRecords {
-  static final int RECORD = 512;
+  private static final int RECORD = 512;
 
   private static final long MAX_OCTAL_SIZE = 077777777777L;
   private static final int NAME = 100;

@@ -12,6 +12,7 @@ import com.google.cloud.tools.jib.image.ReproducibleLayerBuilder;
 import com.google.common.collect.ImmutableList;
 import dev.relpack.testsupport.Testdata;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,6 +165,17 @@ class LayerTarTest {
     };
     new LayerTar(List.of(entry(file("f", new byte[] {1}), "/app/f", "644", TIME))).writeTo(out);
     assertEquals(false, closed[0]);
+  }
+
+  @Test
+  void aFileWhoseSizeIsNotWhatItsHeaderSaidIsNamed() throws Exception {
+    // a file that grew while the layer was written: /proc's files say 0 bytes and hold more
+    Path proc = Path.of("/proc/self/status");
+    LayerTar tar = new LayerTar(List.of(entry(proc, "/app/status", "644", TIME)));
+    IOException thrown = assertThrows(IOException.class,
+        () -> tar.writeTo(OutputStream.nullOutputStream()));
+    assertEquals(proc + " changed size while its layer was written (0 bytes, then more)",
+        thrown.getMessage());
   }
 
   @Test
