@@ -113,7 +113,7 @@ final class TarRecords {
    * the nanoseconds without leading zeros when there are any, so that 12 s and 3,400 ns is read as
    * 12.34 s, and -6 s and 877,000,000 ns (-5.123 s) as -6.877 s.
    */
-  static Instant asRead(Instant time) {
+  private static Instant asRead(Instant time) {
     int nanos = time.getNano();
     if (nanos == 0) {
       return time;
