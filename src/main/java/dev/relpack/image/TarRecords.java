@@ -66,7 +66,8 @@ final class TarRecords {
     boolean ascii = isAscii(name);
     Instant read = asRead(time);
     long seconds = read.getEpochSecond();
-    boolean octalTime = read.getNano() == 0 && seconds >= 0 && seconds <= MAX_OCTAL_SIZE;
+    boolean secondsFit = seconds >= 0 && seconds <= MAX_OCTAL_SIZE; // in the octal time field
+    boolean octalTime = read.getNano() == 0 && secondsFit;
     String when = secondsOf(read);
     StringBuilder pax = new StringBuilder(128);
     if (encodedLength(name, ascii) >= NAME) {
@@ -82,7 +83,7 @@ final class TarRecords {
     }
     append(pax, "LIBARCHIVE.creationtime", when, true);
     byte[] data = pax.toString().getBytes(StandardCharsets.UTF_8);
-    long wholeSeconds = seconds >= 0 && seconds <= MAX_OCTAL_SIZE ? seconds : 0;
+    long wholeSeconds = secondsFit ? seconds : 0;
     String paxName = paxHeaderName(name);
     // the library's entry for a name ending in / (only an empty name's) takes a directory's mode
     write(paxName, true, paxName.endsWith("/") ? PAX_HEADER_DIRECTORY_MODE : PAX_HEADER_MODE,
