@@ -5,59 +5,46 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.relpack.error.RegistryException;
+import dev.relpack.testsupport.EndlessStream;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import org.junit.jupiter.api.Test;
 
 class BoundedBodyTest {
   private static final long NO_DEADLINE = System.nanoTime() + 3_600_000_000_000L;
 
-  /** Bytes without end, counting how many were taken. */
-  private static final class Endless extends InputStream {
-    long taken;
-
-    @Override
-    public int read() {
-      taken++;
-      return 'a';
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) {
-      java.util.Arrays.fill(buffer, offset, offset + length, (byte) 'a');
-      taken += length;
-      return length;
-    }
+  /** Bytes without end ("aaa..."), counting how many were taken. */
+  private static EndlessStream endless() {
+    return new EndlessStream(new byte[0], new byte[] {'a'});
   }
 
   @Test
   void aDeclaredLengthOverTheLimitIsRefusedBeforeAByteIsRead() {
-    Endless body = new Endless();
+    EndlessStream body = endless();
     RegistryException e = assertThrows(RegistryException.class, () ->
         BoundedBody.read(body, 2L * 1024 * 1024 * 1024, 4 * 1024 * 1024, "the manifest of r/x:1",
             NO_DEADLINE));
     assertTrue(e.getMessage().startsWith("the manifest of r/x:1 declares 2147483648 bytes, more"
         + " than relpack accepts (4 MiB)"), e.getMessage());
-    assertTrue(body.taken == 0, "read " + body.taken);
+    assertTrue(body.served() == 0, "read " + body.served());
   }
 
   @Test
   void anEndlessBodyIsCutJustPastTheLimit() {
-    Endless body = new Endless();
+    EndlessStream body = endless();
     RegistryException e = assertThrows(RegistryException.class, () ->
         BoundedBody.read(body, -1, 1024 * 1024, "the token", NO_DEADLINE));
     assertTrue(e.getMessage().contains("the token goes on for more than relpack accepts (1 MiB)"),
         e.getMessage());
-    assertTrue(body.taken <= 1024 * 1024 + 8192, "read " + body.taken);
+    assertTrue(body.served() <= 1024 * 1024 + 8192, "read " + body.served());
   }
 
   @Test
   void aBodyThatUnderstatesItsLengthIsCutToo() {
-    Endless body = new Endless();
+    EndlessStream body = endless();
     assertThrows(RegistryException.class, () -> BoundedBody.read(body, 10, 4096, "x",
         NO_DEADLINE));
-    assertTrue(body.taken <= 4096 + 8192, "read " + body.taken);
+    assertTrue(body.served() <= 4096 + 8192, "read " + body.served());
   }
 
   @Test
@@ -73,7 +60,7 @@ class BoundedBodyTest {
   @Test
   void aBodyStillArrivingAtTheDeadlineTimesOut() {
     SocketTimeoutException e = assertThrows(SocketTimeoutException.class, () ->
-        BoundedBody.read(new Endless(), -1, Long.MAX_VALUE, "the config", System.nanoTime()));
+        BoundedBody.read(endless(), -1, Long.MAX_VALUE, "the config", System.nanoTime()));
     assertTrue(e.getMessage().contains("the config was still arriving"), e.getMessage());
   }
 }
